@@ -1,0 +1,69 @@
+import type { BackendTiming, WorkerInfo } from '../../shared/protocol.ts';
+import { formatInt, formatNumber } from './format.ts';
+
+function timingsTitle(timings: readonly BackendTiming[]): string {
+  if (timings.length === 0) return 'no backend timings';
+  return [
+    'gradient step (median):',
+    ...timings.map((t) =>
+      t.gradMs === null ? `${t.backend}: failed${t.error ? ` (${t.error})` : ''}` : `${t.backend}: ${t.gradMs.toFixed(1)} ms`,
+    ),
+  ].join('\n');
+}
+
+/** The worker registry: one row per tab that joined, departed ones greyed out. */
+export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
+  const rows = [...workers].sort((a, b) => Number(b.connected) - Number(a.connected) || a.workerIndex - b.workerIndex);
+  const live = workers.filter((w) => w.connected).length;
+  return (
+    <section className="workers">
+      <h2>
+        Workers <span className="muted">{live} connected, {workers.length} total</span>
+      </h2>
+      {rows.length === 0 ? (
+        <p className="muted">No workers yet — open this page's “Contribute this tab” link to add one.</p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>id</th>
+                <th>backend</th>
+                <th>adapter</th>
+                <th className="num">accepted</th>
+                <th className="num">rejected</th>
+                <th className="num">env steps</th>
+                <th className="num">steps/s</th>
+                <th>connected</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((w) => (
+                <tr
+                  key={w.workerId}
+                  className={w.connected ? undefined : 'gone'}
+                  title={timingsTitle(w.timings)}
+                  data-testid="worker-row"
+                  data-connected={w.connected}
+                >
+                  <td>
+                    <span className="mono">#{w.workerIndex}</span> <span className="muted mono">{w.workerId}</span>
+                  </td>
+                  <td>
+                    <span className={`backend backend--${w.backend}`}>{w.backend}</span>
+                  </td>
+                  <td className="adapter">{w.adapter || '–'}</td>
+                  <td className="num">{formatInt(w.accepted)}</td>
+                  <td className="num">{formatInt(w.rejected)}</td>
+                  <td className="num">{formatInt(w.envSteps)}</td>
+                  <td className="num">{formatNumber(w.rolloutSps, 0)}</td>
+                  <td>{w.connected ? 'yes' : 'left'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

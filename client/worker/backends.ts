@@ -1,0 +1,135 @@
+/**
+ * Backend selection in the browser: register every tfjs backend, time the run's real work
+ * (one PPO gradient on a minibatch, one batched inference) on each, and pick the one with the
+ * cheapest rollout-and-update cycle. `?backend=` forces one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { BACKENDS, type Backend, type BackendTiming } from '../../shared/protocol.ts';
+import type { TrainConfig } from '../../shared/config.ts';
+import { derive } from '../../shared/config.ts';
+import { envSpec } from '../../shared/envs/registry.ts';
+import { actorCriticLayout, initParams } from '../../shared/ppo/model.ts';
+import { Learner, type MinibatchArrays } from '../../shared/ppo/learner.ts';
+import { Rng } from '../../shared/rng.ts';
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+const WARMUP = 2;
+const REPEATS = 5;
+const BACKEND_TIMEOUT_MS = 30_000;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** A random but well-formed minibatch for timing and for cross-backend checks. */
+export function syntheticMinibatch(size: number, obsDim: number, numActions: number, seed: number): MinibatchArrays {
+  const rng = new Rng(seed);
+  const mb: MinibatchArrays = {
+    size,
+    obs: new Float32Array(size * obsDim).map(() => rng.normal()),
+    actions: new Int32Array(size).map(() => rng.int(numActions)),
+    logpOld: new Float32Array(size).map(() => Math.log(1 / numActions) + 0.1 * rng.normal()),
+    advantages: new Float32Array(size).map(() => rng.normal()),
+    returns: new Float32Array(size).map(() => rng.normal()),
+  };
+  return mb;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Times the run's gradient step and inference on one backend (switching tfjs to it). */
+async function timeBackend(backend: Backend, config: TrainConfig): Promise<BackendTiming> {
+  if (!(await tf.setBackend(backend))) return { backend, gradMs: null, actMs: null, cycleMs: null, error: 'not available' };
+  await tf.ready();
+  const spec = envSpec(config.envId);
+  const layout = actorCriticLayout(spec.obsDim, spec.numActions, config.hiddenSizes);
+  const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, spec.numActions);
+  const mb = syntheticMinibatch(derive(config).minibatchSize, spec.obsDim, spec.numActions, 0);
+  const coefs = { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv };
+  const obs = mb.obs.subarray(0, config.numEnvs * spec.obsDim);
+  try {
+    const grad: number[] = [];
+    const act: number[] = [];
+    for (let i = 0; i < WARMUP + REPEATS; i++) {
+      let t = performance.now();
+      await learner.gradient(mb, coefs);
+      if (i >= WARMUP) grad.push(performance.now() - t);
+      t = performance.now();
+      await learner.act(obs, config.numEnvs);
+      if (i >= WARMUP) act.push(performance.now() - t);
+    }
+    const gradMs = median(grad);
+    const actMs = median(act);
+    const cycleMs = config.updateEpochs * config.numMinibatches * gradMs + config.numSteps * actMs;
+    return { backend, gradMs, actMs, cycleMs };
+  } finally {
+    learner.dispose();
+  }
+}
+
+export interface BackendChoice {
+  backend: Backend;
+  adapter: string;
+  timings: BackendTiming[];
+}
+
+/** Measures every backend (or only the forced one) and leaves tfjs on the chosen backend. */
+export async function chooseBackend(config: TrainConfig, forced: Backend | null): Promise<BackendChoice> {
+  const timings: BackendTiming[] = [];
+  for (const b of forced ? [forced] : BACKENDS) {
+    try {
+      timings.push(await withTimeout(timeBackend(b, config), BACKEND_TIMEOUT_MS, `${b} measurement`));
+    } catch (e) {
+      timings.push({ backend: b, gradMs: null, actMs: null, cycleMs: null, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  const usable = timings.filter((t) => t.cycleMs !== null);
+  if (usable.length === 0) throw new Error(`no usable tfjs backend: ${timings.map((t) => `${t.backend}: ${t.error}`).join('; ')}`);
+  const best = usable.reduce((a, b) => (b.cycleMs! < a.cycleMs! ? b : a));
+  await tf.setBackend(best.backend);
+  await tf.ready();
+  return { backend: best.backend, adapter: await adapterName(best.backend), timings };
+}
+
+/** What hardware the backend runs on, as the browser describes it. */
+async function adapterName(backend: Backend): Promise<string> {
+  try {
+    if (backend === 'webgpu') {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+      const info = (await gpu?.requestAdapter())?.info;
+      return info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown' : 'unknown';
+    }
+    if (backend === 'webgl') {
+      const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+      const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+      return (ext && gl ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : gl?.getParameter(gl.RENDERER)) ?? 'unknown';
+    }
+    if (backend === 'wasm') {
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+      return `wasm${simd ? ' simd' : ''}${threads ? ' threads' : ''}`;
+    }
+    return 'javascript';
+  } catch {
+    return 'unknown';
+  }
+}

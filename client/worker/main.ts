@@ -1,0 +1,88 @@
+/** The worker page: measure backends, join the coordinator that served this page, train. */
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../../shared/config.ts';
+import { BACKENDS, type Backend } from '../../shared/protocol.ts';
+import { envSpec } from '../../shared/envs/registry.ts';
+import { actorCriticLayout } from '../../shared/ppo/model.ts';
+import { Learner, type MinibatchArrays } from '../../shared/ppo/learner.ts';
+import { chooseBackend, syntheticMinibatch } from './backends.ts';
+import { RolloutWorker, type WorkerStatus } from './rolloutWorker.ts';
+
+const $ = (id: string) => document.querySelector(`[data-testid="${id}"]`) as HTMLElement;
+
+function show(s: WorkerStatus): void {
+  $('worker-state').textContent = s.state;
+  $('worker-message').textContent = s.message;
+  $('worker-id').textContent = s.workerId ?? '';
+  $('worker-version').textContent = String(s.version);
+  $('worker-rollouts').textContent = String(s.rollouts);
+  $('worker-steps').textContent = s.envSteps.toLocaleString();
+  $('worker-sps').textContent = Math.round(s.rolloutSps).toLocaleString();
+  $('worker-updates').textContent = `${s.accepted} / ${s.rejected}`;
+}
+
+function parseBackend(value: string | null): Backend | null {
+  if (value === null || value === '' || value === 'auto') return null;
+  if (!(BACKENDS as readonly string[]).includes(value)) throw new Error(`unknown backend "${value}": use one of ${BACKENDS.join(', ')} or auto`);
+  return value as Backend;
+}
+
+/** Test and debugging hooks: the gradient this tab's backend computes for given params and batch. */
+async function gradientAt(config: TrainConfig, params: number[], seed: number): Promise<{ grad: number[]; mb: MinibatchArrays }> {
+  const spec = envSpec(config.envId);
+  const layout = actorCriticLayout(spec.obsDim, spec.numActions, config.hiddenSizes);
+  const learner = new Learner(layout, Float32Array.from(params), spec.obsDim, spec.numActions);
+  const mb = syntheticMinibatch(64, spec.obsDim, spec.numActions, seed);
+  try {
+    const { grad } = await learner.gradient(mb, { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv });
+    return { grad: Array.from(grad), mb };
+  } finally {
+    learner.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const query = new URLSearchParams(location.search);
+  const config = (await (await fetch('/api/config')).json()) as TrainConfig;
+  const forced = parseBackend(query.get('backend')) ?? (config.backend === 'auto' ? null : config.backend);
+  const choice = await chooseBackend(config, forced);
+  $('worker-backend').textContent = choice.backend;
+  $('worker-adapter').textContent = choice.adapter;
+  const tbody = document.querySelector('#timings tbody')!;
+  const fmt = (x: number | null) => (x === null ? '-' : x.toFixed(2));
+  for (const t of choice.timings) {
+    const tr = document.createElement('tr');
+    if (t.backend === choice.backend) tr.className = 'chosen';
+    for (const cell of [t.backend, fmt(t.gradMs), fmt(t.actMs), fmt(t.cycleMs), t.error ?? '']) {
+      const td = document.createElement('td');
+      td.textContent = cell;
+      tr.appendChild(td);
+    }
+    tbody.appendChild(tr);
+  }
+  const worker = new RolloutWorker({
+    url: location.origin,
+    backend: choice.backend,
+    adapter: choice.adapter,
+    timings: choice.timings,
+    userAgent: navigator.userAgent,
+    token: query.get('token') ?? undefined,
+    onStatus: show,
+  });
+  Object.assign(window, {
+    tabswarm: {
+      choice,
+      status: worker.status,
+      numTensors: () => tf.memory().numTensors,
+      gradientAt: (params: number[], seed: number) => gradientAt(config, params, seed),
+    },
+  });
+  const final = await worker.run();
+  show(final);
+}
+
+main().catch((e: unknown) => {
+  $('worker-state').textContent = 'error';
+  $('worker-message').textContent = e instanceof Error ? e.message : String(e);
+  console.error(e);
+});

@@ -1,0 +1,161 @@
+/**
+ * RolloutWorker: one tab's training loop. Joins the coordinator, then repeats: roll out the
+ * tab's envs with the params it holds (version v), compute GAE, and for each epoch and minibatch
+ * push the PPO gradient at the params it currently holds (v'), adopting fresh params from each
+ * reply. No DOM here, so the same loop runs in Node tests with the tfjs cpu backend.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { TrainConfig } from '../../shared/config.ts';
+import { derive } from '../../shared/config.ts';
+import {
+  WORKER_NAMESPACE, type Backend, type BackendTiming, type ClientToServerEvents, type JoinReply,
+  type PushReply, type ServerToClientEvents,
+} from '../../shared/protocol.ts';
+import { decodeF32, encodeF32 } from '../../shared/codec.ts';
+import { envSpec } from '../../shared/envs/registry.ts';
+import { actorCriticLayout } from '../../shared/ppo/model.ts';
+import { GRAD_STATS, Learner } from '../../shared/ppo/learner.ts';
+import { RolloutCollector } from '../../shared/ppo/rollout.ts';
+import { M } from '../../shared/metrics.ts';
+
+export interface RolloutWorkerOptions {
+  /** Coordinator origin, e.g. http://localhost:3000. */
+  url: string;
+  backend: Backend;
+  adapter: string;
+  timings: BackendTiming[];
+  userAgent: string;
+  token?: string;
+  /** Milliseconds to wait for any reply before treating the coordinator as gone. */
+  ackTimeoutMs?: number;
+  onStatus?: (s: WorkerStatus) => void;
+}
+
+export interface WorkerStatus {
+  state: 'connecting' | 'training' | 'done' | 'error';
+  message: string;
+  workerId: string | null;
+  version: number;
+  rollouts: number;
+  envSteps: number;
+  accepted: number;
+  rejected: number;
+  rolloutSps: number;
+}
+
+type WorkerClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const STAT_METRICS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfrac] as const;
+
+export class RolloutWorker {
+  readonly status: WorkerStatus = {
+    state: 'connecting', message: '', workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
+  };
+  private socket: WorkerClientSocket | null = null;
+  private stopped = false;
+  private learner: Learner | null = null;
+
+  constructor(private readonly opts: RolloutWorkerOptions) {}
+
+  /** Connects, joins and trains until the run is done or stop() is called. */
+  async run(): Promise<WorkerStatus> {
+    const socket: WorkerClientSocket = io(this.opts.url + WORKER_NAMESPACE, { transports: ['websocket'], reconnection: false });
+    this.socket = socket;
+    socket.on('done', (s) => this.finish(`run over: ${s.state}`));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', (e) => reject(new Error(`cannot reach ${this.opts.url}: ${e.message}`)));
+      });
+      const join = await this.ack<JoinReply>('join', {
+        token: this.opts.token, backend: this.opts.backend, adapter: this.opts.adapter, timings: this.opts.timings, userAgent: this.opts.userAgent,
+      });
+      if (!join.ok) throw new Error(`join refused: ${join.error}`);
+      this.status.workerId = join.workerId;
+      await this.train(join.config, join.workerIndex, join.version, join.params);
+      if (this.status.state !== 'done') this.finish('stopped');
+    } catch (e) {
+      if (this.status.state !== 'done') this.update({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.learner?.dispose();
+      this.learner = null;
+      socket.disconnect();
+    }
+    return this.status;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async train(config: TrainConfig, workerIndex: number, version0: number, params0: ArrayBuffer | Uint8Array): Promise<void> {
+    const spec = envSpec(config.envId);
+    const layout = actorCriticLayout(spec.obsDim, spec.numActions, config.hiddenSizes);
+    const numParams = layout.reduce((n, p) => n + p.size, 0);
+    const learner = new Learner(layout, decodeF32(params0, numParams), spec.obsDim, spec.numActions);
+    this.learner = learner;
+    let version = version0;
+    const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + workerIndex * 1000);
+    const { minibatchSize } = derive(config);
+    const mb = collector.allocMinibatch(minibatchSize);
+    const coefs = { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv };
+    let lastLosses: Record<string, number> = {};
+    this.update({ state: 'training', message: 'training', version });
+
+    while (!this.stopped && this.status.state === 'training') {
+      const rolloutVersion = version;
+      const r = await collector.collect(learner, config.gamma, config.gaeLambda);
+      const rolloutSps = r.envSteps / Math.max(r.seconds, 1e-6);
+      const report = await this.ack<{ ok: boolean; error?: string }>('rollout', {
+        rolloutVersion,
+        envSteps: r.envSteps,
+        episodeReturns: r.episodes.map((e) => e.return),
+        episodeLengths: r.episodes.map((e) => e.length),
+        losses: { ...lastLosses, ...(Number.isFinite(r.explainedVariance) ? { [M.explainedVariance]: r.explainedVariance } : {}) },
+        rolloutSps,
+      });
+      if (!report.ok) throw new Error(`rollout report refused: ${report.error}`);
+      this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
+
+      const sums = new Float64Array(GRAD_STATS.length);
+      let n = 0;
+      update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
+        const idx = collector.shuffledIndices();
+        for (let start = 0; start + minibatchSize <= idx.length; start += minibatchSize) {
+          if (this.stopped || this.status.state !== 'training') break update;
+          const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
+          const reply = await this.ack<PushReply>('push', { version, rolloutVersion, grad: encodeF32(grad) });
+          if (reply.accepted) this.status.accepted++;
+          else this.status.rejected++;
+          if (reply.ok && reply.params) {
+            learner.setParams(decodeF32(reply.params, numParams));
+            version = reply.version;
+          }
+          if (reply.done) { this.finish('run over'); break update; }
+          if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
+          for (let k = 0; k < sums.length; k++) sums[k] += stats[k];
+          n++;
+        }
+      }
+      lastLosses = Object.fromEntries(STAT_METRICS.map((name, k) => [name, sums[k] / Math.max(n, 1)]));
+      this.update({ version });
+    }
+  }
+
+  private async ack<T>(event: 'join' | 'push' | 'rollout', payload: unknown): Promise<T> {
+    const socket = this.socket!;
+    if (!socket.connected) throw new Error('disconnected from the coordinator');
+    // One untyped call site keeps the timeout handling in one place; payload types are checked by the callers' literals.
+    const timed = socket.timeout(this.opts.ackTimeoutMs ?? 30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<T> };
+    return timed.emitWithAck(event, payload);
+  }
+
+  private finish(message: string): void {
+    if (this.status.state === 'training' || this.status.state === 'connecting') this.update({ state: 'done', message });
+  }
+
+  private update(patch: Partial<WorkerStatus>): void {
+    Object.assign(this.status, patch);
+    this.opts.onStatus?.(this.status);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * `npm start`: start the coordinator, open headless worker tabs, train until solved or out of
+ * budget, then write a checkpoint and a summary into the run's folder. Exit code 0 = solved.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
+import { BACKENDS, type Backend, type RunStatus } from '../shared/protocol.ts';
+import { envIds, envSpec } from '../shared/envs/registry.ts';
+import { Coordinator } from './coordinator.ts';
+import { saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
+import { Fleet } from '../e2e/fleet.ts';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+const program = new Command()
+  .name('tabswarm')
+  .description('Train PPO on volunteered browser tabs.')
+  .option('--port <n>', 'HTTP and Socket.IO port', int('--port'), 3000)
+  .option('--host <addr>', 'address to listen on (0.0.0.0 to let other machines contribute)', '127.0.0.1')
+  .option('--workers <n>', 'headless Chromium worker tabs to launch (0 for none)', int('--workers'), 2)
+  .option('--serve', 'keep serving after the run ends', false)
+  .option('--config <file>', 'JSON file of TrainConfig overrides')
+  .option('--env <id>', `environment (${envIds().join(', ')})`)
+  .option('--total-timesteps <n>', 'env step budget', int('--total-timesteps'))
+  .option('--seed <n>', 'seed', int('--seed'))
+  .option('--max-staleness <n>', 'staleness bound S: apply an update iff current - v\' <= S', int('--max-staleness'))
+  .option('--backend <name>', `force a tfjs backend on every tab (${BACKENDS.join(', ')}, auto)`)
+  .option('--token <token>', 'require this token from workers (?token= on the worker page)')
+  .option('--resume <checkpoint>', 'start from a checkpoint\'s parameters')
+  .option('--max-wall <seconds>', 'stop the run after this many seconds of training (0 = no limit)', int('--max-wall'), 0)
+  .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
+  .option('--headed', 'show the worker browser windows', false);
+
+interface Options {
+  port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
+  seed?: number; maxStaleness?: number; backend?: string; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean;
+}
+
+async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
+  let file: unknown;
+  try {
+    file = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`${path} must hold a JSON object`);
+  const unknown = Object.keys(file).filter((k) => !(k in defaultConfig));
+  if (unknown.length) throw new ConfigError(`unknown config field(s) in ${path}: ${unknown.join(', ')}`);
+  return file as Partial<TrainConfig>;
+}
+
+/** Defaults, then the config file, then flags; the solve threshold defaults to the env's reward threshold. */
+async function buildConfig(o: Options): Promise<TrainConfig> {
+  const file = o.config ? await readConfigFile(o.config) : {};
+  const c: TrainConfig = { ...defaultConfig, ...file };
+  if (o.env !== undefined) c.envId = o.env;
+  if (o.totalTimesteps !== undefined) c.totalTimesteps = o.totalTimesteps;
+  if (o.seed !== undefined) c.seed = o.seed;
+  if (o.maxStaleness !== undefined) c.maxStaleness = o.maxStaleness;
+  if (o.backend !== undefined) {
+    if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, auto`);
+    c.backend = o.backend as Backend | 'auto';
+  }
+  if (!envIds().includes(c.envId)) throw new ConfigError(`unknown environment ${c.envId}: known are ${envIds().join(', ')}`);
+  c.solveThreshold = file.solveThreshold ?? envSpec(c.envId).rewardThreshold;
+  return validateConfig(c);
+}
+
+function statusLine(s: RunStatus, workers: number): Record<string, string> {
+  const rejected = Object.values(s.rejected).reduce((a, b) => a + b, 0);
+  return {
+    state: s.state,
+    ret: s.meanReturn === null ? '-' : s.meanReturn.toFixed(1),
+    workers: String(workers),
+    acc: String(s.accepted),
+    rej: String(rejected),
+    wall: s.trainingWallS === null ? '0' : s.trainingWallS.toFixed(1),
+  };
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const o = program.opts<Options>();
+  const config = await buildConfig(o);
+  const resumed = o.resume ? await loadCheckpoint(o.resume) : null;
+  if (resumed && resumed.envId !== config.envId) throw new ConfigError(`checkpoint ${o.resume} is for ${resumed.envId}, not ${config.envId}`);
+  const runDir = resolve(o.runDir ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${config.envId}`));
+  await mkdir(runDir, { recursive: true });
+
+  const coordinator = new Coordinator({
+    config, port: o.port, host: o.host, token: o.token, staticDir: resolve('dist/client'), initialParams: resumed?.params,
+  });
+  const port = await coordinator.start();
+  const origin = `http://localhost:${port}`;
+  console.log(`tabswarm: training ${config.envId} (solve: mean of last ${config.solveWindow} returns >= ${config.solveThreshold}, budget ${config.totalTimesteps.toLocaleString()} env steps)`);
+  console.log(`dashboard: ${origin}/   contribute a tab: ${origin}/worker.html${o.token ? `?token=${o.token}` : ''}`);
+  console.log(`run folder: ${runDir}`);
+
+  const fleet = new Fleet({
+    url: `http://127.0.0.1:${port}`,
+    workers: o.workers,
+    headless: !o.headed,
+    backend: config.backend === 'auto' ? undefined : config.backend,
+    onLog: (i, line) => console.error(`[worker tab ${i}] ${line}`),
+  });
+  if (o.workers > 0) await fleet.start();
+
+  const bar = new cliProgress.SingleBar({
+    format: '{bar} {value}/{total} steps | {state} | {sps} steps/s | return {ret} | workers {workers} | updates {acc} ok, {rej} rejected | {wall}s',
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+    hideCursor: true,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(config.totalTimesteps, 0, { ...statusLine(coordinator.status(), 0), sps: '0' });
+  let lastSteps = 0;
+  let lastAt = performance.now();
+  coordinator.on('tick', (s) => {
+    const now = performance.now();
+    const sps = ((s.envSteps - lastSteps) / ((now - lastAt) / 1000)).toFixed(0);
+    lastSteps = s.envSteps;
+    lastAt = now;
+    const connected = coordinator.workerList().filter((w) => w.connected).length;
+    bar.update(Math.min(s.envSteps, config.totalTimesteps), { ...statusLine(s, connected), sps });
+    if (o.maxWall > 0 && (s.trainingWallS ?? 0) > o.maxWall && !coordinator.tracker.finished) coordinator.tracker.stop();
+  });
+
+  const final = await new Promise<RunStatus>((resolveDone) => {
+    coordinator.once('done', resolveDone);
+    const poll = setInterval(() => {
+      if (coordinator.tracker.state === 'stopped') { clearInterval(poll); resolveDone(coordinator.status()); }
+    }, 500);
+    coordinator.once('done', () => clearInterval(poll));
+    process.once('SIGINT', () => { coordinator.tracker.stop(); resolveDone(coordinator.status()); });
+  });
+  bar.stop();
+
+  const ckptPath = join(runDir, 'checkpoint.ckpt');
+  await saveCheckpoint(ckptPath, {
+    envId: config.envId, config, version: coordinator.ps.version, envSteps: final.envSteps, params: coordinator.ps.params, adam: coordinator.ps.adam.state(),
+  });
+  const summary = {
+    envId: config.envId,
+    solved: final.state === 'solved',
+    state: final.state,
+    envSteps: final.envSteps,
+    trainingWallS: final.trainingWallS,
+    solvedAtEnvSteps: final.solvedAtEnvSteps,
+    solvedAtWallS: final.solvedAtWallS,
+    meanReturn: final.meanReturn,
+    episodes: final.episodes,
+    version: final.version,
+    updates: { accepted: final.accepted, rejected: final.rejected },
+    workers: coordinator.workerList().map((w) => ({
+      workerId: w.workerId, backend: w.backend, adapter: w.adapter, accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps, timings: w.timings,
+    })),
+    config,
+    checkpoint: ckptPath,
+  };
+  await writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
+  await writeFile(join(runDir, 'history.json'), JSON.stringify(coordinator.tracker.history));
+  await fleet.stop();
+
+  const rejected = Object.entries(final.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+  console.log(`\n${final.state === 'solved' ? 'SOLVED' : 'NOT SOLVED'} ${config.envId}: ${final.state}`);
+  if (final.solvedAtEnvSteps !== null) console.log(`  solved at ${final.solvedAtEnvSteps.toLocaleString()} env steps, ${final.solvedAtWallS!.toFixed(1)} s of training`);
+  console.log(`  env steps ${final.envSteps.toLocaleString()}, mean return ${final.meanReturn?.toFixed(1) ?? '-'}, updates accepted ${final.accepted}, rejected: ${rejected}`);
+  for (const w of summary.workers) console.log(`  worker ${w.workerId}: backend ${w.backend} (${w.adapter}), ${w.accepted} accepted, ${w.rejected} rejected, ${w.envSteps} env steps`);
+  console.log(`  checkpoint ${ckptPath}\n  summary ${join(runDir, 'summary.json')}`);
+
+  if (o.serve) {
+    console.log(`serving ${origin}/ until interrupted (Ctrl-C)`);
+    await new Promise<void>((r) => process.once('SIGINT', () => r()));
+  }
+  await coordinator.stop();
+  return final.state === 'solved' ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`tabswarm: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  },
+);

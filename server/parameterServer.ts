@@ -1,0 +1,93 @@
+/**
+ * The ParameterServer owns the live parameters and the Adam state, and decides every pushed
+ * gradient with one rule, in this order:
+ *   1. decode          not binary -> 'malformed'; wrong byte or element count -> 'wrongSize'
+ *   2. version gate    see `stalenessDecision` -> 'malformed' | 'stale'
+ *   3. finiteness      any NaN/Infinity -> 'nonFinite'
+ *   4. norm            L2 norm > maxUpdateNorm -> 'normTooLarge'
+ *   then clip to maxGradNorm (as torch.nn.utils.clip_grad_norm_), one Adam step, version += 1.
+ * Every decision is counted exactly once; a rejected update changes nothing.
+ */
+import { CodecError, decodeF32, firstNonFinite, l2Norm } from '../shared/codec.ts';
+import type { TrainConfig } from '../shared/config.ts';
+import { REJECT_REASONS, type RejectReason } from '../shared/protocol.ts';
+import { Adam } from './adam.ts';
+import { stalenessDecision } from './gate.ts';
+
+export type ParameterServerConfig = Pick<
+  TrainConfig,
+  'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm'
+>;
+
+export type ApplyResult =
+  | { accepted: true; staleness: number; gradNorm: number; version: number }
+  | { accepted: false; reason: RejectReason; error: string };
+
+export class ParameterServer {
+  /** Number of applied updates; the version every gradient names. */
+  version = 0;
+  readonly adam: Adam;
+  readonly counts: { accepted: number; rejected: Record<RejectReason, number> };
+  /** stalenessHistogram[s] = accepted updates that were s versions old. */
+  readonly stalenessHistogram: number[];
+
+  constructor(
+    /** The live parameters, updated in place. */
+    readonly params: Float32Array,
+    readonly cfg: ParameterServerConfig,
+  ) {
+    this.adam = new Adam(params.length, { beta1: cfg.adamBeta1, beta2: cfg.adamBeta2, eps: cfg.adamEps });
+    const rejected = {} as Record<RejectReason, number>;
+    for (const r of REJECT_REASONS) rejected[r] = 0;
+    this.counts = { accepted: 0, rejected };
+    this.stalenessHistogram = new Array<number>(Math.min(cfg.maxStaleness, 1024) + 1).fill(0);
+  }
+
+  /** Decides one pushed gradient computed at `gradVersion`; applies it with learning rate `lr` if accepted. */
+  apply(gradBin: unknown, gradVersion: number, lr: number): ApplyResult {
+    let grad: Float32Array;
+    try {
+      grad = decodeF32(gradBin, this.params.length);
+    } catch (e) {
+      if (!(e instanceof CodecError)) throw e;
+      return this.reject(e.code === 'notBinary' ? 'malformed' : 'wrongSize', e.message);
+    }
+
+    const gate = stalenessDecision(this.version, gradVersion, this.cfg.maxStaleness);
+    if (!gate.accept) {
+      return gate.reason === 'stale'
+        ? this.reject('stale', `update computed at version ${gradVersion} is ${gate.staleness} versions old (current ${this.version}, maxStaleness ${this.cfg.maxStaleness})`)
+        : this.reject('malformed', `version must be an integer in [0, ${this.version}], got ${String(gradVersion)}`);
+    }
+
+    const bad = firstNonFinite(grad);
+    if (bad >= 0) return this.reject('nonFinite', `gradient has a non-finite value (${grad[bad]}) at index ${bad}`);
+
+    const gradNorm = l2Norm(grad);
+    if (gradNorm > this.cfg.maxUpdateNorm) {
+      return this.reject('normTooLarge', `gradient L2 norm ${gradNorm} exceeds maxUpdateNorm ${this.cfg.maxUpdateNorm}`);
+    }
+
+    const clipScale = Math.min(1, this.cfg.maxGradNorm / (gradNorm + 1e-6));
+    this.adam.step(this.params, grad, lr, clipScale);
+    this.version += 1;
+    this.counts.accepted += 1;
+    while (this.stalenessHistogram.length <= gate.staleness) this.stalenessHistogram.push(0);
+    this.stalenessHistogram[gate.staleness] += 1;
+    return { accepted: true, staleness: gate.staleness, gradNorm, version: this.version };
+  }
+
+  /** Counts one rejection; public so the coordinator can count the ones it decides itself (rateLimited, notJoined, finished). */
+  reject(reason: RejectReason, error: string): { accepted: false; reason: RejectReason; error: string } {
+    this.counts.rejected[reason] += 1;
+    return { accepted: false, reason, error };
+  }
+
+  /**
+   * A view (no copy) of the live parameters' bytes. It changes with the next accepted update,
+   * so copy it (`.slice()`) if it may be read after that, e.g. when a socket write is queued.
+   */
+  paramsBinary(): Uint8Array {
+    return new Uint8Array(this.params.buffer, this.params.byteOffset, this.params.byteLength);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * What the coordinator knows about the run's progress: env steps, finished episodes, the solve
+ * criterion, the latest loss statistics and the live history the dashboard draws.
+ */
+import type { HistoryPoint, RunStatus } from '../shared/protocol.ts';
+import { M } from '../shared/metrics.ts';
+
+export type RunState = RunStatus['state'];
+
+export class RunTracker {
+  envSteps = 0;
+  episodes = 0;
+  state: RunState = 'waiting';
+  startedAt: number | null = null;
+  solvedAtEnvSteps: number | null = null;
+  solvedAtWallS: number | null = null;
+  readonly history: HistoryPoint[] = [];
+  /** Latest value of each loss statistic, averaged over the reports of the current tick. */
+  private lossSums = new Map<string, { sum: number; n: number }>();
+  private latestLosses: Record<string, number> = {};
+  private readonly window: Float64Array;
+  private windowFill = 0;
+  private windowSum = 0;
+  private lastPointSteps = 0;
+  private lastPointAt = 0;
+
+  constructor(readonly solveWindow: number, readonly solveThreshold: number, readonly totalTimesteps: number, private readonly maxHistory = 20_000) {
+    this.window = new Float64Array(solveWindow);
+  }
+
+  /** Marks the start of training (the first join); wall seconds are measured from here. */
+  start(now = performance.now()): void {
+    if (this.startedAt !== null) return;
+    this.startedAt = now;
+    this.lastPointAt = now;
+    this.state = 'training';
+  }
+
+  get finished(): boolean {
+    return this.state === 'solved' || this.state === 'budgetExhausted' || this.state === 'stopped';
+  }
+
+  wallS(now = performance.now()): number | null {
+    return this.startedAt === null ? null : (now - this.startedAt) / 1000;
+  }
+
+  /** Mean return over the last solveWindow episodes (fewer while the window fills), null before any. */
+  meanReturn(): number | null {
+    const n = Math.min(this.windowFill, this.solveWindow);
+    return n === 0 ? null : this.windowSum / n;
+  }
+
+  /** Counts a rollout's env steps and episodes; returns true if this made the run finish. */
+  addRollout(envSteps: number, episodeReturns: number[], losses: Partial<Record<string, number>>, now = performance.now()): boolean {
+    if (this.finished) return false;
+    this.envSteps += envSteps;
+    for (const r of episodeReturns) {
+      const slot = this.windowFill % this.solveWindow;
+      if (this.windowFill >= this.solveWindow) this.windowSum -= this.window[slot];
+      this.window[slot] = r;
+      this.windowSum += r;
+      this.windowFill++;
+      this.episodes++;
+    }
+    for (const [k, v] of Object.entries(losses)) {
+      if (v === undefined || !Number.isFinite(v)) continue;
+      const s = this.lossSums.get(k) ?? { sum: 0, n: 0 };
+      s.sum += v;
+      s.n++;
+      this.lossSums.set(k, s);
+    }
+    const mean = this.meanReturn();
+    if (this.windowFill >= this.solveWindow && mean !== null && mean >= this.solveThreshold) {
+      this.state = 'solved';
+      this.solvedAtEnvSteps = this.envSteps;
+      this.solvedAtWallS = this.wallS(now);
+      return true;
+    }
+    if (this.envSteps >= this.totalTimesteps) {
+      this.state = 'budgetExhausted';
+      return true;
+    }
+    return false;
+  }
+
+  stop(): void {
+    if (!this.finished) this.state = 'stopped';
+  }
+
+  /** Closes the current tick into a history point (extra holds coordinator-side metrics). */
+  point(version: number, extra: Partial<Record<string, number>>, now = performance.now()): HistoryPoint {
+    for (const [k, s] of this.lossSums) this.latestLosses[k] = s.sum / s.n;
+    this.lossSums.clear();
+    const dt = (now - this.lastPointAt) / 1000;
+    const sps = dt > 0 ? (this.envSteps - this.lastPointSteps) / dt : 0;
+    this.lastPointAt = now;
+    this.lastPointSteps = this.envSteps;
+    const metrics: Partial<Record<string, number>> = { ...this.latestLosses, ...extra, [M.sps]: sps };
+    const mean = this.meanReturn();
+    if (mean !== null) metrics[M.meanReturn] = mean;
+    const p: HistoryPoint = { wallS: this.wallS(now) ?? 0, envSteps: this.envSteps, version, metrics };
+    this.history.push(p);
+    if (this.history.length > this.maxHistory) {
+      // Keep long runs light: drop every other point of the older half.
+      const half = this.history.length >> 1;
+      const older = this.history.splice(0, half).filter((_, i) => i % 2 === 0);
+      this.history.unshift(...older);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,46 @@
+/** Schemas for everything a worker sends: nothing from a worker is trusted before it passes here. */
+import { z } from 'zod';
+import { BACKENDS, type Backend } from '../shared/protocol.ts';
+
+const backend = z.enum(BACKENDS as [Backend, ...Backend[]]);
+const version = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export function isBinary(x: unknown): boolean {
+  return x instanceof ArrayBuffer || x instanceof Uint8Array;
+}
+
+export const joinSchema = z.object({
+  token: z.string().max(256).optional(),
+  backend,
+  adapter: z.string().max(256),
+  timings: z.array(z.object({
+    backend,
+    gradMs: z.number().nonnegative().finite().nullable(),
+    actMs: z.number().nonnegative().finite().nullable(),
+    cycleMs: z.number().nonnegative().finite().nullable(),
+    error: z.string().max(1000).optional(),
+  })).max(BACKENDS.length),
+  userAgent: z.string().max(512),
+});
+
+export const pushSchema = z.object({
+  version,
+  rolloutVersion: version,
+  grad: z.custom<ArrayBuffer | Uint8Array>(isBinary, { message: 'grad must be binary (ArrayBuffer)' }),
+});
+
+export const rolloutSchema = z.object({
+  rolloutVersion: version,
+  envSteps: z.number().int().positive().max(10_000_000),
+  episodeReturns: z.array(z.number().finite()).max(1_000_000),
+  episodeLengths: z.array(z.number().int().positive()).max(1_000_000),
+  losses: z.record(z.string().max(64), z.number()),
+  rolloutSps: z.number().nonnegative().finite(),
+}).refine((r) => r.episodeReturns.length === r.episodeLengths.length, 'episodeReturns and episodeLengths differ in length')
+  .refine((r) => r.episodeReturns.length <= r.envSteps, 'more episodes than env steps');
+
+/** The first problem of a failed parse, as one line. */
+export function describeIssue(err: z.ZodError): string {
+  const i = err.issues[0];
+  return i ? `${i.path.join('.') || 'message'}: ${i.message}` : 'invalid message';
+}

@@ -1,0 +1,79 @@
+/**
+ * The tfjs side of a worker: the policy and value parameters as tf.Variables in layout order,
+ * batched inference for rollouts and one PPO gradient per minibatch. Each call reads back from
+ * the device once, asynchronously (`await data()`), never with dataSync.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { forward, type ParamSpec } from './model.ts';
+import { ppoGradient, type LossCoefs } from './loss.ts';
+
+/** A minibatch as plain arrays: obs [B, obsDim], the rest [B]. */
+export interface MinibatchArrays {
+  size: number;
+  obs: Float32Array;
+  actions: Int32Array;
+  logpOld: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+}
+
+/** Loss statistics of one gradient, in this order. */
+export const GRAD_STATS = ['pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipfrac'] as const;
+
+export class Learner {
+  readonly vars: tf.Variable[];
+  readonly numParams: number;
+
+  constructor(readonly layout: ParamSpec[], params: Float32Array, readonly obsDim: number, readonly numActions: number) {
+    this.numParams = layout.reduce((n, p) => n + p.size, 0);
+    this.vars = layout.map((p) => tf.variable(tf.tensor(params.subarray(p.offset, p.offset + p.size), p.shape), true, undefined, 'float32'));
+  }
+
+  /** Replaces every parameter with the flat vector's values (one upload per tensor). */
+  setParams(flat: Float32Array): void {
+    if (flat.length !== this.numParams) throw new Error(`expected ${this.numParams} params, got ${flat.length}`);
+    tf.tidy(() => {
+      this.layout.forEach((p, i) => this.vars[i].assign(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape)));
+    });
+  }
+
+  /** Policy logits [B, A] and values [B] for a batch of observations [B, obsDim]. */
+  async act(obs: Float32Array, batch: number): Promise<{ logits: Float32Array; values: Float32Array }> {
+    const out = tf.tidy(() => {
+      const { logits, value } = forward(this.vars, this.layout, tf.tensor2d(obs, [batch, this.obsDim]));
+      return tf.concat([logits, value.expandDims(1)], 1); // [B, A + 1]
+    });
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    const a = this.numActions;
+    const logits = new Float32Array(batch * a);
+    const values = new Float32Array(batch);
+    for (let i = 0; i < batch; i++) {
+      for (let j = 0; j < a; j++) logits[i * a + j] = data[i * (a + 1) + j];
+      values[i] = data[i * (a + 1) + a];
+    }
+    return { logits, values };
+  }
+
+  /** Flat gradient of the PPO loss at the current params, and its statistics (GRAD_STATS order). */
+  async gradient(mb: MinibatchArrays, coefs: LossCoefs): Promise<{ grad: Float32Array; stats: Float32Array }> {
+    const out = tf.tidy(() => {
+      const batch = {
+        obs: tf.tensor2d(mb.obs, [mb.size, this.obsDim]),
+        actions: tf.tensor1d(mb.actions, 'int32'),
+        logpOld: tf.tensor1d(mb.logpOld),
+        advantages: tf.tensor1d(mb.advantages),
+        returns: tf.tensor1d(mb.returns),
+      };
+      const { grad, stats } = ppoGradient(this.vars, this.layout, batch, coefs);
+      return tf.concat([grad, stats]);
+    });
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return { grad: data.subarray(0, this.numParams), stats: data.subarray(this.numParams) };
+  }
+
+  dispose(): void {
+    for (const v of this.vars) v.dispose();
+  }
+}

@@ -1,0 +1,170 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng.ts';
+import { logSoftmaxRow } from './categorical.ts';
+import { actorCriticLayout, forwardPlain, paramCount, splitParams, type ParamSpec } from './model.ts';
+import { ppoGradient, ppoLoss, ppoStatNames, type LossCoefs, type PpoMinibatch } from './loss.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function makeVars(flat: Float32Array, layout: ParamSpec[]): tf.Variable[] {
+  const flatT = tf.tensor1d(flat);
+  const parts = splitParams(flatT, layout);
+  const vars = parts.map((p) => tf.variable(p));
+  tf.dispose([flatT, ...parts]);
+  return vars;
+}
+
+function lossAt(flat: Float32Array, layout: ParamSpec[], mb: PpoMinibatch, coefs: LossCoefs): number {
+  return tf.tidy(() => ppoLoss(splitParams(tf.tensor1d(flat), layout), layout, mb, coefs).loss.dataSync()[0]);
+}
+
+function disposeMb(mb: PpoMinibatch): void {
+  tf.dispose([mb.obs, mb.actions, mb.logpOld, mb.advantages, mb.returns]);
+}
+
+/** Random minibatch whose ratios at `flat` are the given targets (chosen away from clip edges). */
+function randomProblem(seed: number, batch: number) {
+  const obsDim = 4;
+  const numActions = 3;
+  const layout = actorCriticLayout(obsDim, numActions, [8, 8]);
+  const rng = new Rng(seed);
+  const flat = Float32Array.from({ length: paramCount(layout) }, () => 0.5 * rng.normal());
+  const obs = Float32Array.from({ length: batch * obsDim }, () => rng.normal());
+  const actions = Int32Array.from({ length: batch }, () => rng.int(numActions));
+  const { logits } = forwardPlain(flat, layout, obs, batch);
+  const lp = new Float64Array(numActions);
+  const ratios: number[] = [];
+  const logpOld = new Float32Array(batch);
+  const bands = [[0.5, 0.75], [0.85, 1.15], [1.25, 1.6]];
+  for (let b = 0; b < batch; b++) {
+    const [lo, hi] = bands[b % 3];
+    const r = lo + (hi - lo) * rng.next();
+    ratios.push(r);
+    logSoftmaxRow(logits, b, numActions, lp);
+    logpOld[b] = lp[actions[b]] - Math.log(r);
+  }
+  const mb: PpoMinibatch = {
+    obs: tf.tensor2d(obs, [batch, obsDim]),
+    actions: tf.tensor1d(actions, 'int32'),
+    logpOld: tf.tensor1d(logpOld),
+    advantages: tf.tensor1d(Float32Array.from({ length: batch }, () => 1 + rng.normal())),
+    returns: tf.tensor1d(Float32Array.from({ length: batch }, () => rng.normal())),
+  };
+  return { layout, flat, mb, ratios, rng };
+}
+
+const coefs: LossCoefs = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdv: true };
+
+describe('ppoGradient', () => {
+  it('matches a central finite difference of ppoLoss on every parameter tensor', () => {
+    const { layout, flat, mb, ratios, rng } = randomProblem(1, 48);
+    const vars = makeVars(flat, layout);
+    const { grad, stats } = ppoGradient(vars, layout, mb, coefs);
+    expect(grad.shape).toEqual([paramCount(layout)]);
+    const g = grad.dataSync();
+    const s = stats.dataSync();
+    expect(s.length).toBe(ppoStatNames.length);
+    const expectedClipfrac = ratios.filter((r) => Math.abs(r - 1) > coefs.clipCoef).length / ratios.length;
+    expect(s[ppoStatNames.indexOf('clipfrac')]).toBeCloseTo(expectedClipfrac, 6);
+
+    const eps = 1e-3;
+    let checked = 0;
+    for (const spec of layout) {
+      // a random coordinate of this tensor whose gradient is not lost in float32 round-off
+      let maxAbs = 0;
+      for (let i = 0; i < spec.size; i++) maxAbs = Math.max(maxAbs, Math.abs(g[spec.offset + i]));
+      expect(maxAbs).toBeGreaterThan(1e-3);
+      const candidates: number[] = [];
+      for (let i = 0; i < spec.size; i++) if (Math.abs(g[spec.offset + i]) >= 0.2 * maxAbs) candidates.push(spec.offset + i);
+      const k = candidates[rng.int(candidates.length)];
+      const plus = flat.slice();
+      const minus = flat.slice();
+      plus[k] += eps;
+      minus[k] -= eps;
+      const fd = (lossAt(plus, layout, mb, coefs) - lossAt(minus, layout, mb, coefs)) / (plus[k] - minus[k]);
+      expect(Math.abs(fd - g[k]), `${spec.name}[${k - spec.offset}]: fd ${fd} vs grad ${g[k]}`).toBeLessThanOrEqual(2e-2 * Math.abs(g[k]) + 1e-4);
+      checked++;
+    }
+    expect(checked).toBe(layout.length);
+    tf.dispose([grad, stats, ...vars]);
+    disposeMb(mb);
+  });
+
+  it('keeps tf.memory().numTensors flat over 200 iterations', () => {
+    const { layout, flat, mb } = randomProblem(2, 16);
+    const vars = makeVars(flat, layout);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 200; i++) {
+      const { grad, stats } = ppoGradient(vars, layout, mb, coefs);
+      grad.dispose();
+      stats.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(vars);
+    disposeMb(mb);
+  });
+});
+
+describe('ppoLoss', () => {
+  // obs -> 1 hidden unit -> 2 logits; all weights 0, so logits = actor.1.b = [0, ln 3]
+  // (probs [0.25, 0.75]) and V = critic.1.b = 2 for every observation.
+  const layout = actorCriticLayout(1, 2, [1]);
+  const flat = new Float32Array(paramCount(layout));
+  const at = (name: string): number => layout.find((p) => p.name === name)!.offset;
+  flat[at('actor.1.b') + 1] = Math.log(3);
+  flat[at('critic.1.b')] = 2;
+
+  // actions [1, 0]: logp = [ln 0.75, ln 0.25]; logpOld = ln 0.5 for both, so ratios [1.5, 0.5].
+  // Both are clipped: A=+1 with r=1.5 -> max(-1.5, -1.2) = -1.2; A=-1 with r=0.5 -> max(0.5, 0.8) = 0.8.
+  const makeMb = (): PpoMinibatch => ({
+    obs: tf.tensor2d([0.3, -0.7], [2, 1]),
+    actions: tf.tensor1d([1, 0], 'int32'),
+    logpOld: tf.tensor1d([Math.log(0.5), Math.log(0.5)]),
+    advantages: tf.tensor1d([1, -1]),
+    returns: tf.tensor1d([3, 0]),
+  });
+  const entropy = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
+
+  it('matches a hand-computed case with clipping active', () => {
+    const mb = makeMb();
+    const params = splitParams(tf.tensor1d(flat), layout);
+    const c: LossCoefs = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdv: false };
+    const out = ppoLoss(params, layout, mb, c);
+    const pgLoss = (-1.2 + 0.8) / 2;
+    const vLoss = 0.5 * ((2 - 3) ** 2 + (2 - 0) ** 2) / 2; // 1.25
+    expect(out.pgLoss.dataSync()[0]).toBeCloseTo(pgLoss, 5);
+    expect(out.vLoss.dataSync()[0]).toBeCloseTo(vLoss, 5);
+    expect(out.entropy.dataSync()[0]).toBeCloseTo(entropy, 5);
+    expect(out.approxKl.dataSync()[0]).toBeCloseTo((0.5 - Math.log(1.5) + (-0.5 - Math.log(0.5))) / 2, 5);
+    expect(out.clipfrac.dataSync()[0]).toBe(1);
+    expect(out.loss.dataSync()[0]).toBeCloseTo(pgLoss - 0.01 * entropy + 0.5 * vLoss, 5);
+
+    // normalized advantages [1, -1] -> [1, -1] / sqrt(2) (unbiased std, as torch.std)
+    const outNorm = ppoLoss(params, layout, mb, { ...c, normAdv: true });
+    expect(outNorm.pgLoss.dataSync()[0]).toBeCloseTo(pgLoss / Math.SQRT2, 5);
+    tf.dispose([...Object.values(out), ...Object.values(outNorm), ...params]);
+    disposeMb(mb);
+  });
+
+  it('gradient: clipped samples give the actor no policy gradient; critic gets vfCoef * mean(V - R)', () => {
+    const mb = makeMb();
+    const vars = makeVars(flat, layout);
+    const { grad, stats } = ppoGradient(vars, layout, mb, { clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, normAdv: false });
+    const g = grad.dataSync();
+    expect(g[at('actor.1.b')]).toBe(0);
+    expect(g[at('actor.1.b') + 1]).toBe(0);
+    expect(g[at('critic.1.b')]).toBeCloseTo(0.5 * ((2 - 3) + (2 - 0)) / 2, 6);
+    expect(Array.from(stats.dataSync()).slice(0, 2).map((x) => +x.toFixed(5))).toEqual([-0.2, 1.25]);
+    tf.dispose([grad, stats, ...vars]);
+
+    // with a wider clip the same samples are unclipped and the actor does get a gradient
+    const vars2 = makeVars(flat, layout);
+    const wide = ppoGradient(vars2, layout, mb, { clipCoef: 0.6, entCoef: 0, vfCoef: 0.5, normAdv: false });
+    expect(Math.abs(wide.grad.dataSync()[at('actor.1.b')])).toBeGreaterThan(0.1);
+    tf.dispose([wide.grad, wide.stats, ...vars2]);
+    disposeMb(mb);
+  });
+});

@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng.ts';
+import { actorCriticLayout, forward, forwardPlain, initParams, orthogonal, paramCount, splitParams, type ParamSpec } from './model.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function spec(layout: ParamSpec[], name: string): ParamSpec {
+  const s = layout.find((p) => p.name === name);
+  if (!s) throw new Error(`no ${name}`);
+  return s;
+}
+
+/** G = M^T M for a row-major [rows, cols] matrix M (float64). */
+function gram(m: ArrayLike<number>, rows: number, cols: number): number[][] {
+  const g = Array.from({ length: cols }, () => new Array<number>(cols).fill(0));
+  for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) for (let r = 0; r < rows; r++) g[i][j] += m[r * cols + i] * m[r * cols + j];
+  return g;
+}
+
+function transpose(m: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+  return t;
+}
+
+function expectScaledIdentity(g: number[][], scale: number, tol: number): void {
+  for (let i = 0; i < g.length; i++) {
+    for (let j = 0; j < g.length; j++) expect(Math.abs(g[i][j] - (i === j ? scale : 0))).toBeLessThan(tol);
+  }
+}
+
+describe('actorCriticLayout', () => {
+  it('lays out actor then critic tensors contiguously with [in, out] weights', () => {
+    const layout = actorCriticLayout(4, 2, [64, 64]);
+    expect(layout.map((p) => p.name)).toEqual([
+      'actor.0.w', 'actor.0.b', 'actor.1.w', 'actor.1.b', 'actor.2.w', 'actor.2.b',
+      'critic.0.w', 'critic.0.b', 'critic.1.w', 'critic.1.b', 'critic.2.w', 'critic.2.b',
+    ]);
+    expect(layout.map((p) => p.shape)).toEqual([[4, 64], [64], [64, 64], [64], [64, 2], [2], [4, 64], [64], [64, 64], [64], [64, 1], [1]]);
+    let offset = 0;
+    for (const p of layout) {
+      expect(p.offset).toBe(offset);
+      expect(p.size).toBe(p.shape.reduce((a, b) => a * b, 1));
+      offset += p.size;
+    }
+    // actor 4*64+64 + 64*64+64 + 64*2+2 = 4610, critic 4*64+64 + 64*64+64 + 64+1 = 4545
+    expect(paramCount(layout)).toBe(9155);
+  });
+
+  it('handles one hidden layer', () => {
+    const layout = actorCriticLayout(3, 5, [7]);
+    expect(layout.map((p) => `${p.name}:${p.shape.join('x')}`)).toEqual([
+      'actor.0.w:3x7', 'actor.0.b:7', 'actor.1.w:7x5', 'actor.1.b:5', 'critic.0.w:3x7', 'critic.0.b:7', 'critic.1.w:7x1', 'critic.1.b:1',
+    ]);
+    expect(paramCount(layout)).toBe(3 * 7 + 7 + 7 * 5 + 5 + 3 * 7 + 7 + 7 + 1);
+  });
+});
+
+describe('initParams', () => {
+  it('is orthogonal with the right gains (wide, square, tall) and zero biases', () => {
+    // obs 4 -> 64 is wide, 64 -> 64 square, 64 -> 2 and 64 -> 1 tall; 100 -> 8 tall hidden.
+    for (const [obsDim, hidden] of [[4, [64, 64]], [100, [8]]] as const) {
+      const layout = actorCriticLayout(obsDim, 2, [...hidden]);
+      const flat = initParams(layout, 7);
+      const last = hidden.length;
+      for (const p of layout) {
+        const values = flat.subarray(p.offset, p.offset + p.size);
+        if (p.shape.length === 1) {
+          expect(values.every((v) => v === 0)).toBe(true);
+          continue;
+        }
+        const [head, index] = p.name.split('.');
+        const gain = Number(index) < last ? Math.SQRT2 : head === 'actor' ? 0.01 : 1;
+        const [rows, cols] = p.shape;
+        const g = rows >= cols ? gram(values, rows, cols) : gram(transpose(values, rows, cols), cols, rows);
+        expectScaledIdentity(g, gain * gain, 1e-5 * gain * gain);
+      }
+    }
+  });
+
+  it('is deterministic in the seed and differs across seeds', () => {
+    const layout = actorCriticLayout(4, 2, [16, 16]);
+    expect(initParams(layout, 3)).toEqual(initParams(layout, 3));
+    expect(initParams(layout, 3)).not.toEqual(initParams(layout, 4));
+  });
+
+  it('orthogonal() has both signs on the diagonal (sign correction keeps it Haar, not biased)', () => {
+    const rng = new Rng(11);
+    let positive = 0;
+    let total = 0;
+    for (let k = 0; k < 20; k++) {
+      const q = orthogonal(8, 8, () => rng.normal());
+      for (let i = 0; i < 8; i++) {
+        total++;
+        if (q[i * 8 + i] > 0) positive++;
+      }
+    }
+    expect(positive / total).toBeGreaterThan(0.3);
+    expect(positive / total).toBeLessThan(0.7);
+  });
+});
+
+describe('forward', () => {
+  it('tf forward equals forwardPlain and splitParams slices in layout order', () => {
+    const layout = actorCriticLayout(5, 3, [16, 8]);
+    const rng = new Rng(5);
+    const flat = Float32Array.from({ length: paramCount(layout) }, () => 0.5 * rng.normal());
+    const batch = 6;
+    const obs = Float32Array.from({ length: batch * 5 }, () => rng.normal());
+
+    const flatT = tf.tensor1d(flat);
+    const params = splitParams(flatT, layout);
+    const s = spec(layout, 'critic.1.w');
+    expect(params[layout.indexOf(s)].shape).toEqual([16, 8]);
+    expect(params[layout.indexOf(s)].dataSync()[3]).toBe(flat[s.offset + 3]);
+
+    const obsT = tf.tensor2d(obs, [batch, 5]);
+    const out = forward(params, layout, obsT);
+    expect(out.logits.shape).toEqual([batch, 3]);
+    expect(out.value.shape).toEqual([batch]);
+    const ref = forwardPlain(flat, layout, obs, batch);
+    expect(ref.logits.length).toBe(batch * 3);
+    expect(ref.value.length).toBe(batch);
+    const logits = out.logits.dataSync();
+    const value = out.value.dataSync();
+    for (let i = 0; i < ref.logits.length; i++) expect(logits[i]).toBeCloseTo(ref.logits[i], 4);
+    for (let i = 0; i < ref.value.length; i++) expect(value[i]).toBeCloseTo(ref.value[i], 4);
+    // the heads really differ (catches actor/critic offsets mixed up)
+    expect(Math.abs(ref.value[0] - ref.logits[0])).toBeGreaterThan(1e-3);
+    tf.dispose([flatT, obsT, out.logits, out.value, ...params]);
+  });
+
+  it('forward leaves no tensors behind', () => {
+    const layout = actorCriticLayout(4, 2, [8, 8]);
+    const flatT = tf.tensor1d(initParams(layout, 1));
+    const params = splitParams(flatT, layout);
+    const obsT = tf.zeros([3, 4]) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) {
+      const out = forward(params, layout, obsT);
+      tf.dispose([out.logits, out.value]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([flatT, obsT, ...params]);
+  });
+});

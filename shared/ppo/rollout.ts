@@ -1,0 +1,163 @@
+/**
+ * Rollout collection for one worker: E envs stepped together for T steps with one batched
+ * inference per step, then GAE, then shuffled minibatches. Buffers are allocated once.
+ */
+import { VecEnv } from '../envs/vecEnv.ts';
+import { Rng } from '../rng.ts';
+import { computeGae } from './gae.ts';
+import { sampleCategorical } from './categorical.ts';
+import type { MinibatchArrays } from './learner.ts';
+
+/** What collection needs from the policy: batched logits [B, A] and values [B]. */
+export interface Policy {
+  act(obs: Float32Array, batch: number): Promise<{ logits: Float32Array; values: Float32Array }>;
+}
+
+export interface Episode { return: number; length: number }
+
+export interface RolloutResult {
+  envSteps: number;
+  episodes: Episode[];
+  /** Wall seconds spent collecting (inference and env stepping). */
+  seconds: number;
+  /** Fraction of the returns' variance the old values explain (CleanRL's explained_variance). */
+  explainedVariance: number;
+}
+
+export class RolloutCollector {
+  readonly env: VecEnv;
+  readonly numSteps: number;
+  readonly numEnvs: number;
+  readonly obsDim: number;
+  private readonly numActions: number;
+  private readonly rng: Rng;
+  private nextObs: Float32Array;
+
+  readonly obs: Float32Array; // [T, E, obsDim]
+  readonly actions: Int32Array; // [T, E]
+  readonly logp: Float32Array; // [T, E]
+  readonly rewards: Float32Array; // [T, E]
+  readonly dones: Uint8Array; // [T, E]
+  readonly values: Float32Array; // [T, E]
+  advantages = new Float32Array(0); // [T, E]
+  returns = new Float32Array(0); // [T, E]
+
+  constructor(envId: string, numEnvs: number, numSteps: number, seed: number) {
+    this.env = new VecEnv(envId, numEnvs, seed);
+    this.numEnvs = numEnvs;
+    this.numSteps = numSteps;
+    this.obsDim = this.env.spec.obsDim;
+    this.numActions = this.env.spec.numActions;
+    this.rng = new Rng(seed ^ 0x5bd1e995);
+    const n = numSteps * numEnvs;
+    this.obs = new Float32Array(n * this.obsDim);
+    this.actions = new Int32Array(n);
+    this.logp = new Float32Array(n);
+    this.rewards = new Float32Array(n);
+    this.dones = new Uint8Array(n);
+    this.values = new Float32Array(n);
+    this.nextObs = this.env.reset();
+  }
+
+  /** Steps every env numSteps times with `policy`, then computes advantages and returns. */
+  async collect(policy: Policy, gamma: number, gaeLambda: number): Promise<RolloutResult> {
+    const t0 = performance.now();
+    const { numEnvs: e, obsDim: d, numActions: a } = this;
+    const episodes: Episode[] = [];
+    const stepActions = new Int32Array(e);
+    const stepLogp = new Float32Array(e);
+    const u = () => this.rng.next();
+    for (let t = 0; t < this.numSteps; t++) {
+      const row = t * e;
+      this.obs.set(this.nextObs, row * d);
+      const { logits, values } = await policy.act(this.nextObs, e);
+      sampleCategorical(logits, e, a, u, stepActions, stepLogp);
+      this.actions.set(stepActions, row);
+      this.logp.set(stepLogp, row);
+      this.values.set(values, row);
+      const step = this.env.step(stepActions);
+      this.rewards.set(step.rewards, row);
+      for (let i = 0; i < e; i++) this.dones[row + i] = step.terminated[i] | step.truncated[i];
+      for (const f of step.finished) episodes.push({ return: f.return, length: f.length });
+      await this.bootstrapTruncated(policy, step.finalObs, step.terminated, row, gamma);
+      this.nextObs = step.obs.slice();
+    }
+    const { values: lastValues } = await policy.act(this.nextObs, e);
+    const gae = computeGae(this.rewards, this.values, this.dones, lastValues, this.numSteps, e, gamma, gaeLambda);
+    this.advantages = gae.advantages;
+    this.returns = gae.returns;
+    return {
+      envSteps: this.numSteps * e,
+      episodes,
+      seconds: (performance.now() - t0) / 1000,
+      explainedVariance: explainedVariance(this.values, this.returns),
+    };
+  }
+
+  /**
+   * An episode cut by the time limit (truncated, not terminated) did not end in the MDP:
+   * fold gamma * V(final obs) into its last reward so GAE can treat it as done.
+   */
+  private async bootstrapTruncated(
+    policy: Policy, finalObs: (Float32Array | null)[], terminated: Uint8Array, row: number, gamma: number,
+  ): Promise<void> {
+    const idx: number[] = [];
+    finalObs.forEach((o, i) => { if (o && !terminated[i]) idx.push(i); });
+    if (idx.length === 0) return;
+    const batch = new Float32Array(idx.length * this.obsDim);
+    idx.forEach((i, k) => batch.set(finalObs[i]!, k * this.obsDim));
+    const { values } = await policy.act(batch, idx.length);
+    idx.forEach((i, k) => { this.rewards[row + i] += gamma * values[k]; });
+  }
+
+  /** A fresh random permutation of the rollout's sample indices. */
+  shuffledIndices(): Int32Array {
+    const n = this.numSteps * this.numEnvs;
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      const tmp = idx[i]; idx[i] = idx[j]; idx[j] = tmp;
+    }
+    return idx;
+  }
+
+  /** Gathers the samples idx[start, start + size) into `out` (allocated by `allocMinibatch`). */
+  gather(idx: Int32Array, start: number, out: MinibatchArrays): MinibatchArrays {
+    const d = this.obsDim;
+    for (let k = 0; k < out.size; k++) {
+      const i = idx[start + k];
+      out.obs.set(this.obs.subarray(i * d, i * d + d), k * d);
+      out.actions[k] = this.actions[i];
+      out.logpOld[k] = this.logp[i];
+      out.advantages[k] = this.advantages[i];
+      out.returns[k] = this.returns[i];
+    }
+    return out;
+  }
+
+  allocMinibatch(size: number): MinibatchArrays {
+    return {
+      size,
+      obs: new Float32Array(size * this.obsDim),
+      actions: new Int32Array(size),
+      logpOld: new Float32Array(size),
+      advantages: new Float32Array(size),
+      returns: new Float32Array(size),
+    };
+  }
+}
+
+/** 1 - Var[returns - values] / Var[returns]; NaN when the returns are constant. */
+export function explainedVariance(values: Float32Array, returns: Float32Array): number {
+  const n = values.length;
+  let mr = 0, md = 0;
+  for (let i = 0; i < n; i++) { mr += returns[i]; md += returns[i] - values[i]; }
+  mr /= n; md /= n;
+  let vr = 0, vd = 0;
+  for (let i = 0; i < n; i++) {
+    vr += (returns[i] - mr) ** 2;
+    vd += (returns[i] - values[i] - md) ** 2;
+  }
+  return vr === 0 ? NaN : 1 - vd / vr;
+}

@@ -1,0 +1,152 @@
+/**
+ * The typed Socket.IO protocol between coordinator, worker tabs and dashboards.
+ * Params and gradients are binary (ArrayBuffer in the browser, Buffer in Node), never JSON arrays.
+ * Acks are the last argument; callers use `timeout(ms).emitWithAck`.
+ */
+import type { TrainConfig } from './config.ts';
+
+export type Backend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKENDS: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** Why the coordinator refused an update. Every decision is counted under `accepted` or one of these. */
+export type RejectReason =
+  | 'stale' // current - v' > maxStaleness
+  | 'malformed' // fails the message schema
+  | 'wrongSize' // gradient length differs from the parameter count
+  | 'nonFinite' // NaN or Infinity in the gradient
+  | 'normTooLarge' // L2 norm above maxUpdateNorm
+  | 'rateLimited' // more pushes per second than maxPushesPerSecond
+  | 'notJoined' // push before a successful join
+  | 'finished'; // the run is over
+export const REJECT_REASONS: readonly RejectReason[] = [
+  'stale', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'finished',
+];
+
+export type Binary = ArrayBuffer | Uint8Array;
+
+/** One backend's measured cost of the run's real gradient step in this tab. */
+export interface BackendTiming {
+  backend: Backend;
+  /** Median ms of one PPO gradient step on a minibatch, readback included; null if the backend failed. */
+  gradMs: number | null;
+  /** Median ms of one batched inference over the tab's envs, readback included; null if it failed. */
+  actMs: number | null;
+  /** Estimated ms of one rollout-and-update cycle from the two (what the choice minimizes). */
+  cycleMs: number | null;
+  error?: string;
+}
+
+export interface JoinRequest {
+  /** Optional access token (the coordinator may require one). */
+  token?: string;
+  backend: Backend;
+  /** GPU adapter or renderer description, e.g. "SwiftShader"; empty when unknown. */
+  adapter: string;
+  /** The measurements the backend was chosen from. */
+  timings: BackendTiming[];
+  userAgent: string;
+}
+
+export type JoinReply =
+  | { ok: true; workerId: string; workerIndex: number; config: TrainConfig; version: number; params: Binary }
+  | { ok: false; error: string };
+
+export interface PushRequest {
+  /** Version of the params the gradient was computed at (v'). */
+  version: number;
+  /** Version of the params the rollout was collected with (v). */
+  rolloutVersion: number;
+  /** Float32 gradient of the PPO loss, flat in the parameter layout's order. */
+  grad: Binary;
+}
+
+export type PushReply =
+  | { ok: true; accepted: true; version: number; params?: Binary; done: boolean }
+  | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; done: boolean }
+  | { ok: false; accepted: false; reason: RejectReason; error: string; done: boolean };
+
+/** What a worker reports after each rollout: env steps consumed, finished episodes and loss statistics. */
+export interface RolloutReport {
+  rolloutVersion: number;
+  envSteps: number;
+  episodeReturns: number[];
+  episodeLengths: number[];
+  /** Means over the rollout's minibatches of the previous rollout's update, keyed by the metrics vocabulary. */
+  losses: Partial<Record<string, number>>;
+  /** Env steps per second of this tab's last rollout, inference included. */
+  rolloutSps: number;
+}
+
+export interface Ack { ok: boolean; error?: string }
+
+export interface ClientToServerEvents {
+  join: (req: JoinRequest, ack: (reply: JoinReply) => void) => void;
+  push: (req: PushRequest, ack: (reply: PushReply) => void) => void;
+  rollout: (report: RolloutReport, ack: (reply: Ack) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  /** The run is over (solved or out of budget): stop working. */
+  done: (summary: RunStatus) => void;
+}
+
+/** One row of the dashboard's worker list. */
+export interface WorkerInfo {
+  workerId: string;
+  workerIndex: number;
+  backend: Backend;
+  adapter: string;
+  timings: BackendTiming[];
+  joinedAt: number;
+  connected: boolean;
+  accepted: number;
+  rejected: number;
+  envSteps: number;
+  rolloutSps: number;
+}
+
+/** A point of the live history: one per metrics tick. */
+export interface HistoryPoint {
+  wallS: number;
+  envSteps: number;
+  version: number;
+  metrics: Partial<Record<string, number>>;
+}
+
+export interface RunStatus {
+  envId: string;
+  state: 'waiting' | 'training' | 'solved' | 'budgetExhausted' | 'stopped';
+  envSteps: number;
+  version: number;
+  episodes: number;
+  meanReturn: number | null;
+  accepted: number;
+  rejected: Record<RejectReason, number>;
+  /** Seconds since the first worker joined; null before. */
+  trainingWallS: number | null;
+  solvedAtEnvSteps: number | null;
+  solvedAtWallS: number | null;
+}
+
+export interface DashboardSnapshot {
+  status: RunStatus;
+  workers: WorkerInfo[];
+  history: HistoryPoint[];
+}
+
+export interface DashboardTick {
+  status: RunStatus;
+  workers: WorkerInfo[];
+  points: HistoryPoint[];
+}
+
+export interface DashboardServerToClient {
+  snapshot: (s: DashboardSnapshot) => void;
+  tick: (t: DashboardTick) => void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DashboardClientToServer {}
+
+export const WORKER_NAMESPACE = '/worker';
+export const DASHBOARD_NAMESPACE = '/dashboard';
