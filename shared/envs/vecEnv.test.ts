@@ -55,7 +55,14 @@ describe('VecEnv on CartPole-v1', () => {
     expect(vec.spec.id).toBe('CartPole-v1');
     const obs = vec.reset();
     expect(obs.length).toBe(3 * OBS_DIM);
-    for (let i = 0; i < 3; i++) expect(row(obs, i)).toEqual(Array.from(new CartPole(0).reset(100 + i)));
+    const refs = [0, 1, 2].map(() => new CartPole(0));
+    for (let i = 0; i < 3; i++) expect(row(obs, i)).toEqual(Array.from(refs[i].reset(100 + i)));
+    // a second reset continues each env's stream instead of reseeding
+    const again = vec.reset();
+    for (let i = 0; i < 3; i++) {
+      expect(row(again, i)).toEqual(Array.from(refs[i].reset()));
+      expect(row(again, i)).not.toEqual(row(obs, i));
+    }
   });
 
   it('auto-resets and reports episodes exactly as single envs stepped by hand', () => {
@@ -64,7 +71,7 @@ describe('VecEnv on CartPole-v1', () => {
     const vec = new VecEnv('CartPole-v1', numEnvs, seed);
     vec.reset();
     // reference: one CartPole per env, seeded with seed + i, always pushed right
-    const refs = Array.from({ length: numEnvs }, (_, i) => new CartPole(0));
+    const refs = Array.from({ length: numEnvs }, () => new CartPole(0));
     refs.forEach((r, i) => r.reset(seed + i));
     const refReturn = new Array<number>(numEnvs).fill(0);
     const refLength = new Array<number>(numEnvs).fill(0);

@@ -105,6 +105,7 @@ export class VecEnv {
         finalObs[i] = r.obs.slice();
         finished.push({ env: i, return: this.episodeReturn[i], length: this.episodeLength[i] });
         this.episodeReturn[i] = 0;
+        this.episodeLength[i] = 0;
         this.obs.set(env.reset(), i * obsDim);
       } else {
         this.obs.set(r.obs, i * obsDim);

@@ -70,6 +70,20 @@ describe('sampleCategorical', () => {
     }
   });
 
+  it('u just below 1 never falls through to a zero-probability last action (cdf round-off)', () => {
+    const rng = new Rng(9);
+    const n = 2000;
+    const logits = new Float32Array(n * 4);
+    for (let b = 0; b < n; b++) logits.set([rng.normal(), rng.normal(), rng.normal(), -Infinity], b * 4);
+    const actions = new Int32Array(n);
+    const logp = new Float32Array(n);
+    sampleCategorical(logits, n, 4, () => 1 - 2 ** -53, actions, logp);
+    for (let b = 0; b < n; b++) {
+      expect(actions[b]).toBe(2);
+      expect(Number.isFinite(logp[b])).toBe(true);
+    }
+  });
+
   it('samples each row from its own logits', () => {
     const logits = Float32Array.from([50, 0, 0, 50, 0, 50]); // rows certain of 0, 1, 1
     const actions = new Int32Array(3);

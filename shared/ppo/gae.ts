@@ -35,7 +35,7 @@ export function computeGae(
       const notDone = dones[i] ? 0 : 1;
       const v = values[i];
       const delta = rewards[i] + gamma * nextValue[e] * notDone - v;
-      const adv = delta + gamma * gaeLambda * nextAdv[e];
+      const adv = delta + gamma * gaeLambda * notDone * nextAdv[e];
       advantages[i] = adv;
       returns[i] = adv + v;
       nextAdv[e] = adv;

@@ -26,7 +26,8 @@ export class Learner {
 
   constructor(readonly layout: ParamSpec[], params: Float32Array, readonly obsDim: number, readonly numActions: number) {
     this.numParams = layout.reduce((n, p) => n + p.size, 0);
-    this.vars = layout.map((p) => tf.variable(tf.tensor(params.subarray(p.offset, p.offset + p.size), p.shape), true, undefined, 'float32'));
+    // tidy releases the initial-value tensors; variables survive it.
+    this.vars = tf.tidy(() => layout.map((p) => tf.variable(tf.tensor(params.subarray(p.offset, p.offset + p.size), p.shape), true, undefined, 'float32')));
   }
 
   /** Replaces every parameter with the flat vector's values (one upload per tensor). */
@@ -57,17 +58,16 @@ export class Learner {
 
   /** Flat gradient of the PPO loss at the current params, and its statistics (GRAD_STATS order). */
   async gradient(mb: MinibatchArrays, coefs: LossCoefs): Promise<{ grad: Float32Array; stats: Float32Array }> {
-    const out = tf.tidy(() => {
-      const batch = {
-        obs: tf.tensor2d(mb.obs, [mb.size, this.obsDim]),
-        actions: tf.tensor1d(mb.actions, 'int32'),
-        logpOld: tf.tensor1d(mb.logpOld),
-        advantages: tf.tensor1d(mb.advantages),
-        returns: tf.tensor1d(mb.returns),
-      };
-      const { grad, stats } = ppoGradient(this.vars, this.layout, batch, coefs);
-      return tf.concat([grad, stats]);
-    });
+    const batch = tf.tidy(() => ({
+      obs: tf.tensor2d(mb.obs, [mb.size, this.obsDim]),
+      actions: tf.tensor1d(mb.actions, 'int32'),
+      logpOld: tf.tensor1d(mb.logpOld),
+      advantages: tf.tensor1d(mb.advantages),
+      returns: tf.tensor1d(mb.returns),
+    }));
+    const { grad, stats } = ppoGradient(this.vars, this.layout, batch, coefs);
+    const out = tf.concat([grad, stats]); // one readback for both
+    tf.dispose([grad, stats, ...Object.values(batch)]);
     const data = (await out.data()) as Float32Array;
     out.dispose();
     return { grad: data.subarray(0, this.numParams), stats: data.subarray(this.numParams) };
