@@ -131,7 +131,7 @@ async function main(): Promise<number> {
     if (o.maxWall > 0 && (s.trainingWallS ?? 0) > o.maxWall && !coordinator.tracker.finished) coordinator.tracker.stop();
   });
 
-  const final = await new Promise<RunStatus>((resolveDone) => {
+  await new Promise<RunStatus>((resolveDone) => {
     coordinator.once('done', resolveDone);
     const poll = setInterval(() => {
       if (coordinator.tracker.state === 'stopped') { clearInterval(poll); resolveDone(coordinator.status()); }
@@ -140,6 +140,8 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => { coordinator.tracker.stop(); resolveDone(coordinator.status()); });
   });
   bar.stop();
+  await fleet.stop();
+  const final = coordinator.status(); // after the tabs are gone, so late decisions are counted too
 
   const ckptPath = join(runDir, 'checkpoint.ckpt');
   await saveCheckpoint(ckptPath, {
@@ -165,7 +167,6 @@ async function main(): Promise<number> {
   };
   await writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
   await writeFile(join(runDir, 'history.json'), JSON.stringify(coordinator.tracker.history));
-  await fleet.stop();
 
   const rejected = Object.entries(final.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
   console.log(`\n${final.state === 'solved' ? 'SOLVED' : 'NOT SOLVED'} ${config.envId}: ${final.state}`);

@@ -9,13 +9,13 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { BACKENDS, type Backend, type BackendTiming } from '../../shared/protocol.ts';
+import type { Backend, BackendTiming } from '../../shared/protocol.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { actorCriticLayout, initParams } from '../../shared/ppo/model.ts';
-import { Learner, type MinibatchArrays } from '../../shared/ppo/learner.ts';
-import { Rng } from '../../shared/rng.ts';
+import { Learner } from '../../shared/ppo/learner.ts';
+import { syntheticMinibatch } from '../../shared/ppo/synthetic.ts';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -23,27 +23,17 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 
+/** Reliable, cheap backends first, so slow ones can be cut short against them. */
+const MEASURE_ORDER: readonly Backend[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
 const WARMUP = 2;
 const REPEATS = 5;
 const BACKEND_TIMEOUT_MS = 30_000;
+/** A backend this many times slower than the best so far after one timed round is not timed further. */
+const GIVE_UP_RATIO = 3;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
-}
-
-/** A random but well-formed minibatch for timing and for cross-backend checks. */
-export function syntheticMinibatch(size: number, obsDim: number, numActions: number, seed: number): MinibatchArrays {
-  const rng = new Rng(seed);
-  const mb: MinibatchArrays = {
-    size,
-    obs: new Float32Array(size * obsDim).map(() => rng.normal()),
-    actions: new Int32Array(size).map(() => rng.int(numActions)),
-    logpOld: new Float32Array(size).map(() => Math.log(1 / numActions) + 0.1 * rng.normal()),
-    advantages: new Float32Array(size).map(() => rng.normal()),
-    returns: new Float32Array(size).map(() => rng.normal()),
-  };
-  return mb;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -56,8 +46,11 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-/** Times the run's gradient step and inference on one backend (switching tfjs to it). */
-async function timeBackend(backend: Backend, config: TrainConfig): Promise<BackendTiming> {
+/**
+ * Times the run's gradient step and inference on one backend (switching tfjs to it). Stops
+ * after the first timed round when that is already `giveUpRatio` times slower than `bestMs`.
+ */
+async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number): Promise<BackendTiming> {
   if (!(await tf.setBackend(backend))) return { backend, gradMs: null, actMs: null, cycleMs: null, error: 'not available' };
   await tf.ready();
   const spec = envSpec(config.envId);
@@ -66,6 +59,7 @@ async function timeBackend(backend: Backend, config: TrainConfig): Promise<Backe
   const mb = syntheticMinibatch(derive(config).minibatchSize, spec.obsDim, spec.numActions, 0);
   const coefs = { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv };
   const obs = mb.obs.subarray(0, config.numEnvs * spec.obsDim);
+  const cycle = (gradMs: number, actMs: number) => config.updateEpochs * config.numMinibatches * gradMs + config.numSteps * actMs;
   try {
     const grad: number[] = [];
     const act: number[] = [];
@@ -76,11 +70,11 @@ async function timeBackend(backend: Backend, config: TrainConfig): Promise<Backe
       t = performance.now();
       await learner.act(obs, config.numEnvs);
       if (i >= WARMUP) act.push(performance.now() - t);
+      if (i === WARMUP && cycle(grad[0], act[0]) > GIVE_UP_RATIO * bestMs) break;
     }
     const gradMs = median(grad);
     const actMs = median(act);
-    const cycleMs = config.updateEpochs * config.numMinibatches * gradMs + config.numSteps * actMs;
-    return { backend, gradMs, actMs, cycleMs };
+    return { backend, gradMs, actMs, cycleMs: cycle(gradMs, actMs) };
   } finally {
     learner.dispose();
   }
@@ -95,9 +89,12 @@ export interface BackendChoice {
 /** Measures every backend (or only the forced one) and leaves tfjs on the chosen backend. */
 export async function chooseBackend(config: TrainConfig, forced: Backend | null): Promise<BackendChoice> {
   const timings: BackendTiming[] = [];
-  for (const b of forced ? [forced] : BACKENDS) {
+  let bestMs = Infinity;
+  for (const b of forced ? [forced] : MEASURE_ORDER) {
     try {
-      timings.push(await withTimeout(timeBackend(b, config), BACKEND_TIMEOUT_MS, `${b} measurement`));
+      const t = await withTimeout(timeBackend(b, config, bestMs), BACKEND_TIMEOUT_MS, `${b} measurement`);
+      if (t.cycleMs !== null) bestMs = Math.min(bestMs, t.cycleMs);
+      timings.push(t);
     } catch (e) {
       timings.push({ backend: b, gradMs: null, actMs: null, cycleMs: null, error: e instanceof Error ? e.message : String(e) });
     }

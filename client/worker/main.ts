@@ -2,10 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../shared/config.ts';
 import { BACKENDS, type Backend } from '../../shared/protocol.ts';
-import { envSpec } from '../../shared/envs/registry.ts';
-import { actorCriticLayout } from '../../shared/ppo/model.ts';
-import { Learner, type MinibatchArrays } from '../../shared/ppo/learner.ts';
-import { chooseBackend, syntheticMinibatch } from './backends.ts';
+import { syntheticGradient } from '../../shared/ppo/synthetic.ts';
+import { chooseBackend } from './backends.ts';
 import { RolloutWorker, type WorkerStatus } from './rolloutWorker.ts';
 
 const $ = (id: string) => document.querySelector(`[data-testid="${id}"]`) as HTMLElement;
@@ -25,20 +23,6 @@ function parseBackend(value: string | null): Backend | null {
   if (value === null || value === '' || value === 'auto') return null;
   if (!(BACKENDS as readonly string[]).includes(value)) throw new Error(`unknown backend "${value}": use one of ${BACKENDS.join(', ')} or auto`);
   return value as Backend;
-}
-
-/** Test and debugging hooks: the gradient this tab's backend computes for given params and batch. */
-async function gradientAt(config: TrainConfig, params: number[], seed: number): Promise<{ grad: number[]; mb: MinibatchArrays }> {
-  const spec = envSpec(config.envId);
-  const layout = actorCriticLayout(spec.obsDim, spec.numActions, config.hiddenSizes);
-  const learner = new Learner(layout, Float32Array.from(params), spec.obsDim, spec.numActions);
-  const mb = syntheticMinibatch(64, spec.obsDim, spec.numActions, seed);
-  try {
-    const { grad } = await learner.gradient(mb, { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv });
-    return { grad: Array.from(grad), mb };
-  } finally {
-    learner.dispose();
-  }
 }
 
 async function main(): Promise<void> {
@@ -74,7 +58,8 @@ async function main(): Promise<void> {
       choice,
       status: worker.status,
       numTensors: () => tf.memory().numTensors,
-      gradientAt: (params: number[], seed: number) => gradientAt(config, params, seed),
+      /** Test and debugging hook: this tab's gradient for given params and the synthetic batch of `seed`. */
+      gradientAt: async (params: number[], seed: number) => Array.from(await syntheticGradient(config, Float32Array.from(params), seed)),
     },
   });
   const final = await worker.run();
