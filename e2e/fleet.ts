@@ -60,16 +60,22 @@ export class Fleet {
 
   /** Opens one more worker tab. */
   async open(backend?: Backend): Promise<Page> {
-    if (!this.browser) throw new Error('fleet not started');
     const i = this.pages.length;
     const b = backend ?? (Array.isArray(this.opts.backend) ? this.opts.backend[i] : this.opts.backend);
+    const page = await this.page(`/worker.html${b ? `?backend=${b}` : ''}`, (line) => this.opts.onLog?.(i, line));
+    this.pages.push(page);
+    return page;
+  }
+
+  /** Opens any page of the coordinator in a fresh browser context (its own renderer process). */
+  async page(path: string, onLog?: (line: string) => void): Promise<Page> {
+    if (!this.browser) throw new Error('fleet not started');
     const context = await this.browser.newContext();
     const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') this.opts.onLog?.(i, `console error: ${m.text()}`); });
-    page.on('pageerror', (e) => this.opts.onLog?.(i, `page error: ${e.message}`));
-    page.on('crash', () => this.opts.onLog?.(i, 'page crashed'));
-    await page.goto(`${this.opts.url}/worker.html${b ? `?backend=${b}` : ''}`);
-    this.pages.push(page);
+    page.on('console', (m) => { if (m.type() === 'error') onLog?.(`console error: ${m.text()}`); });
+    page.on('pageerror', (e) => onLog?.(`page error: ${e.message}`));
+    page.on('crash', () => onLog?.('page crashed'));
+    await page.goto(this.opts.url + path);
     return page;
   }
 

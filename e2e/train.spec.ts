@@ -2,9 +2,14 @@
 import { test, expect } from './fixtures.ts';
 import type { RunStatus } from '../shared/protocol.ts';
 
-test('two tabs solve CartPole-v1 and both contribute accepted updates', async ({ swarm }) => {
-  const { coordinator, fleet } = await swarm({ envId: 'CartPole-v1', seed: 1, totalTimesteps: 400_000 }, { workers: 2 });
-  const final = await new Promise<RunStatus>((resolve) => coordinator.once('done', resolve));
+test('two tabs solve CartPole-v1, both contribute accepted updates, the dashboard follows live', async ({ swarm }) => {
+  const { coordinator, fleet, logs } = await swarm({ envId: 'CartPole-v1', seed: 1, totalTimesteps: 400_000 }, { workers: 2 });
+  const done = new Promise<RunStatus>((resolve) => coordinator.once('done', resolve));
+  const dashboard = await fleet.page('/', (line) => logs.push(`[dashboard] ${line}`));
+  await expect(dashboard.getByTestId('worker-row')).toHaveCount(2, { timeout: 120_000 });
+  await expect(dashboard.getByTestId('run-state')).toHaveText(/training/i);
+
+  const final = await done;
   expect(final.state).toBe('solved');
   expect(final.meanReturn!).toBeGreaterThanOrEqual(475);
   const workers = coordinator.workerList();
@@ -13,8 +18,25 @@ test('two tabs solve CartPole-v1 and both contribute accepted updates', async ({
     expect(w.accepted).toBeGreaterThan(0);
     expect(w.envSteps).toBeGreaterThan(0);
   }
-  // The tab pages show what they did.
-  for (const page of fleet.pages) {
-    await expect(page.getByTestId('worker-state')).toHaveText('done');
-  }
+  for (const page of fleet.pages) await expect(page.getByTestId('worker-state')).toHaveText('done');
+  await expect(dashboard.getByTestId('run-state')).toHaveText(/solved/i);
+  await expect(dashboard.getByTestId('env-steps')).toHaveText(final.envSteps.toLocaleString('en-US'));
+  await expect(dashboard.locator('.recharts-line-curve').first()).toBeVisible();
+});
+
+test('the dashboard\'s Contribute action makes that tab a worker, and closing it leaves', async ({ swarm }) => {
+  const { coordinator, fleet } = await swarm({ totalTimesteps: 10_000_000 }, { workers: 0, backend: 'cpu' });
+  const page = await fleet.page('/');
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected');
+  await page.getByTestId('contribute').click();
+  await expect(page).toHaveURL(/\/worker\.html/);
+  await expect.poll(() => coordinator.workerList().filter((w) => w.connected).length, { timeout: 120_000 }).toBe(1);
+  await expect.poll(() => coordinator.workerList()[0].accepted, { timeout: 120_000 }).toBeGreaterThan(0);
+  await page.close();
+  await expect.poll(() => coordinator.workerList()[0].connected, { timeout: 30_000 }).toBe(false);
+  // Nothing from the departed tab is counted after it left.
+  const after = coordinator.status();
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(coordinator.status().accepted).toBe(after.accepted);
+  expect(coordinator.status().envSteps).toBe(after.envSteps);
 });

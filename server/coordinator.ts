@@ -255,6 +255,13 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     return this.paramsCache.bytes;
   }
 
+  /** Ends the run early (time limit, Ctrl-C): workers are told, and 'done' fires with state 'stopped'. */
+  endRun(): void {
+    if (this.tracker.finished) return;
+    this.tracker.stop();
+    this.finish();
+  }
+
   private finish(): void {
     const status = this.status();
     this.workerNs.emit('done', status);

@@ -2,7 +2,7 @@
  * `npm start`: start the coordinator, open headless worker tabs, train until solved or out of
  * budget, then write a checkpoint and a summary into the run's folder. Exit code 0 = solved.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -34,9 +34,10 @@ const program = new Command()
   .option('--backend <name>', `force a tfjs backend on every tab (${BACKENDS.join(', ')}, auto)`)
   .option('--token <token>', 'require this token from workers (?token= on the worker page)')
   .option('--resume <checkpoint>', 'start from a checkpoint\'s parameters')
-  .option('--max-wall <seconds>', 'stop the run after this many seconds of training (0 = no limit)', int('--max-wall'), 0)
+  .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
   .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
-  .option('--headed', 'show the worker browser windows', false);
+  .option('--headed', 'show the worker browser windows', false)
+  .exitOverride();
 
 interface Options {
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
@@ -128,17 +129,11 @@ async function main(): Promise<number> {
     lastAt = now;
     const connected = coordinator.workerList().filter((w) => w.connected).length;
     bar.update(Math.min(s.envSteps, config.totalTimesteps), { ...statusLine(s, connected), sps });
-    if (o.maxWall > 0 && (s.trainingWallS ?? 0) > o.maxWall && !coordinator.tracker.finished) coordinator.tracker.stop();
   });
 
-  await new Promise<RunStatus>((resolveDone) => {
-    coordinator.once('done', resolveDone);
-    const poll = setInterval(() => {
-      if (coordinator.tracker.state === 'stopped') { clearInterval(poll); resolveDone(coordinator.status()); }
-    }, 500);
-    coordinator.once('done', () => clearInterval(poll));
-    process.once('SIGINT', () => { coordinator.tracker.stop(); resolveDone(coordinator.status()); });
-  });
+  if (o.maxWall > 0) setTimeout(() => coordinator.endRun(), o.maxWall * 1000).unref();
+  process.once('SIGINT', () => coordinator.endRun());
+  await new Promise<RunStatus>((resolveDone) => coordinator.once('done', resolveDone));
   bar.stop();
   await fleet.stop();
   const final = coordinator.status(); // after the tabs are gone, so late decisions are counted too
@@ -186,6 +181,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2); // commander has printed the message
     console.error(`tabswarm: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(2);
   },

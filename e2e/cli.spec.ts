@@ -1,0 +1,55 @@
+/** The `npm start` entry point as a user runs it: a real process, real tabs, real files. */
+import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpoint } from '../server/checkpoint.ts';
+
+function tabswarm(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('npx', ['tsx', 'server/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+test('a run out of budget writes a loadable checkpoint and a summary, and exits 1', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  const { code, out } = await tabswarm(['--port', '0', '--workers', '1', '--backend', 'cpu', '--total-timesteps', '2000', '--run-dir', runDir]);
+  expect(out).toMatch(/dashboard: http:\/\/localhost:\d+\//);
+  expect(out).toContain('NOT SOLVED');
+  expect(code).toBe(1);
+  const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+  expect(summary).toMatchObject({ envId: 'CartPole-v1', solved: false, state: 'budgetExhausted' });
+  expect(summary.envSteps).toBeGreaterThanOrEqual(2000);
+  expect(summary.workers).toHaveLength(1);
+  expect(summary.workers[0]).toMatchObject({ backend: 'cpu' });
+  expect(summary.updates.accepted).toBeGreaterThan(0);
+  const ck = await loadCheckpoint(join(runDir, 'checkpoint.ckpt'));
+  expect(ck.version).toBe(summary.version);
+  expect(ck.envSteps).toBe(summary.envSteps);
+
+  // The checkpoint resumes a run: its params are the starting point.
+  const resumeDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  const resumed = await tabswarm(['--port', '0', '--workers', '0', '--resume', join(runDir, 'checkpoint.ckpt'), '--max-wall', '1', '--run-dir', resumeDir]);
+  expect(resumed.code).toBe(1);
+  const ck2 = await loadCheckpoint(join(resumeDir, 'checkpoint.ckpt'));
+  expect(Array.from(ck2.params)).toEqual(Array.from(ck.params));
+});
+
+test('bad flags and bad files get a clear error and exit 2', async () => {
+  const badWorkers = await tabswarm(['--workers', 'many']);
+  expect(badWorkers.code).toBe(2);
+  expect(badWorkers.out).toMatch(/--workers must be a non-negative integer/);
+  const badEnv = await tabswarm(['--env', 'Nope-v0', '--workers', '0']);
+  expect(badEnv.code).toBe(2);
+  expect(badEnv.out).toMatch(/unknown environment Nope-v0/);
+  const dir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  await writeFile(join(dir, 'bad.ckpt'), 'not a checkpoint at all');
+  const badCkpt = await tabswarm(['--resume', join(dir, 'bad.ckpt'), '--workers', '0']);
+  expect(badCkpt.code).toBe(2);
+  expect(badCkpt.out).toMatch(/checkpoint/i);
+});
