@@ -17,6 +17,8 @@ function show(s: WorkerStatus): void {
   $('worker-steps').textContent = s.envSteps.toLocaleString();
   $('worker-sps').textContent = Math.round(s.rolloutSps).toLocaleString();
   $('worker-updates').textContent = `${s.accepted} / ${s.rejected}`;
+  const t = s.seconds;
+  $('worker-seconds').textContent = [t.collect, t.gradient, t.push, t.setParams].map((x) => `${x.toFixed(1)} s`).join(' / ');
 }
 
 function parseBackend(value: string | null): Backend | null {

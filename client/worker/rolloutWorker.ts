@@ -41,6 +41,8 @@ export interface WorkerStatus {
   accepted: number;
   rejected: number;
   rolloutSps: number;
+  /** Cumulative wall seconds by stage: rollouts (inference + envs), gradients, push round trips, param uploads. */
+  seconds: { collect: number; gradient: number; push: number; setParams: number };
 }
 
 type WorkerClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -50,6 +52,7 @@ const STAT_METRICS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfr
 export class RolloutWorker {
   readonly status: WorkerStatus = {
     state: 'connecting', message: '', workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
+    seconds: { collect: 0, gradient: 0, push: 0, setParams: 0 },
   };
   private socket: WorkerClientSocket | null = null;
   private stopped = false;
@@ -105,6 +108,7 @@ export class RolloutWorker {
     while (!this.stopped && this.status.state === 'training') {
       const rolloutVersion = version;
       const r = await collector.collect(learner, config.gamma, config.gaeLambda);
+      this.status.seconds.collect += r.seconds;
       const rolloutSps = r.envSteps / Math.max(r.seconds, 1e-6);
       const report = await this.ack<{ ok: boolean; error?: string }>('rollout', {
         rolloutVersion,
@@ -123,12 +127,19 @@ export class RolloutWorker {
         const idx = collector.shuffledIndices();
         for (let start = 0; start + minibatchSize <= idx.length; start += minibatchSize) {
           if (this.stopped || this.status.state !== 'training') break update;
+          const t = this.status.seconds;
+          let t0 = performance.now();
           const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
+          t.gradient += (performance.now() - t0) / 1000;
+          t0 = performance.now();
           const reply = await this.ack<PushReply>('push', { version, rolloutVersion, grad: encodeF32(grad) });
+          t.push += (performance.now() - t0) / 1000;
           if (reply.accepted) this.status.accepted++;
           else this.status.rejected++;
           if (reply.ok && reply.params) {
+            t0 = performance.now();
             learner.setParams(decodeF32(reply.params, numParams));
+            t.setParams += (performance.now() - t0) / 1000;
             version = reply.version;
           }
           if (reply.done) { this.finish('run over'); break update; }
