@@ -70,7 +70,9 @@ async function buildConfig(o: Options): Promise<TrainConfig> {
     c.backend = o.backend as Backend | 'auto';
   }
   if (!envIds().includes(c.envId)) throw new ConfigError(`unknown environment ${c.envId}: known are ${envIds().join(', ')}`);
-  c.solveThreshold = file.solveThreshold ?? envSpec(c.envId).rewardThreshold;
+  const threshold = file.solveThreshold ?? envSpec(c.envId).rewardThreshold;
+  if (threshold === null) throw new ConfigError(`${c.envId} has no registered reward threshold: set solveThreshold in a config file`);
+  c.solveThreshold = threshold;
   return validateConfig(c);
 }
 

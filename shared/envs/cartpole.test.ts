@@ -47,7 +47,7 @@ describe('CartPole-v1 spec', () => {
     expect(CARTPOLE_V1).toEqual({
       id: 'CartPole-v1',
       obsDim: 4,
-      numActions: 2,
+      actionSpace: { type: 'discrete', n: 2 },
       maxEpisodeSteps: 500,
       rewardThreshold: 475,
     });

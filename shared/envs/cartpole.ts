@@ -14,7 +14,7 @@ import type { Env, EnvSpec, StepResult } from './types.ts';
 export const CARTPOLE_V1: EnvSpec = {
   id: 'CartPole-v1',
   obsDim: 4,
-  numActions: 2,
+  actionSpace: { type: 'discrete', n: 2 },
   maxEpisodeSteps: 500,
   rewardThreshold: 475,
 };
@@ -58,7 +58,7 @@ export class CartPole implements Env {
   }
 
   /** Action 0 pushes the cart left, 1 pushes it right. */
-  step(action: number): StepResult {
+  step(action: number | ArrayLike<number>): StepResult {
     if (action !== 0 && action !== 1) {
       throw new Error(`CartPole-v1: invalid action ${String(action)}; expected 0 or 1`);
     }

@@ -1,15 +1,25 @@
-/** The environment contract every tabswarm env implements (discrete actions for now). */
+/** The environment contract every tabswarm env implements. */
+
+/** Gymnasium's Discrete(n) or a 1-D Box(low, high) of float actions. */
+export type ActionSpace =
+  | { type: 'discrete'; n: number }
+  | { type: 'box'; low: readonly number[]; high: readonly number[] };
 
 export interface EnvSpec {
   /** Gymnasium ID, e.g. "CartPole-v1". */
   id: string;
   obsDim: number;
-  /** Number of discrete actions. */
-  numActions: number;
+  actionSpace: ActionSpace;
   /** Gymnasium's registered max_episode_steps (TimeLimit truncation). */
   maxEpisodeSteps: number;
-  /** Gymnasium's registered reward_threshold. */
-  rewardThreshold: number;
+  /** Gymnasium's registered reward_threshold; null where Gymnasium registers none. */
+  rewardThreshold: number | null;
+}
+
+/** The number of actions of a discrete env; a clear error for a continuous one. */
+export function discreteActions(spec: EnvSpec): number {
+  if (spec.actionSpace.type !== 'discrete') throw new Error(`${spec.id} has continuous actions; this policy needs a discrete action space`);
+  return spec.actionSpace.n;
 }
 
 export interface StepResult {
@@ -24,7 +34,8 @@ export interface Env {
   readonly spec: EnvSpec;
   /** Starts an episode; with a seed the episode (and the env's RNG stream) is reproducible. */
   reset(seed?: number): Float32Array;
-  step(action: number): StepResult;
+  /** A discrete action index, or a float vector for a Box space. */
+  step(action: number | ArrayLike<number>): StepResult;
   /** Internal physical state (float64), for tests, replays and debugging. */
   getState(): Float64Array;
   setState(state: ArrayLike<number>): void;

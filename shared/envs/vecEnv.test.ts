@@ -12,7 +12,7 @@ function row(obs: Float32Array, i: number, dim = OBS_DIM): number[] {
 }
 
 /** Test env: obs [t], reward = action + 0.5, truncated when t reaches 3; never terminates. */
-const COUNTER_SPEC: EnvSpec = { id: 'TestCounter-v0', obsDim: 1, numActions: 3, maxEpisodeSteps: 3, rewardThreshold: 0 };
+const COUNTER_SPEC: EnvSpec = { id: 'TestCounter-v0', obsDim: 1, actionSpace: { type: 'discrete', n: 3 }, maxEpisodeSteps: 3, rewardThreshold: 0 };
 class Counter implements Env {
   readonly spec = COUNTER_SPEC;
   private t = 0;

@@ -5,7 +5,7 @@
  */
 
 import { envSpec, makeEnv } from './registry.ts';
-import type { Env, EnvSpec } from './types.ts';
+import { discreteActions, type Env, type EnvSpec } from './types.ts';
 
 /**
  * One vectorized step. `obs`, `rewards`, `terminated` and `truncated` are buffers owned by the
@@ -83,9 +83,9 @@ export class VecEnv {
     }
     for (let i = 0; i < this.numEnvs; i++) {
       const a = actions[i];
-      if (!Number.isInteger(a) || a < 0 || a >= this.spec.numActions) {
+      if (!Number.isInteger(a) || a < 0 || a >= discreteActions(this.spec)) {
         throw new Error(
-          `VecEnv: actions[${i}] = ${String(a)} is not an integer in [0, ${this.spec.numActions})`,
+          `VecEnv: actions[${i}] = ${String(a)} is not an integer in [0, ${discreteActions(this.spec)})`,
         );
       }
     }

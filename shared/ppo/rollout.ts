@@ -3,6 +3,7 @@
  * inference per step, then GAE, then shuffled minibatches. Buffers are allocated once.
  */
 import { VecEnv } from '../envs/vecEnv.ts';
+import { discreteActions } from '../envs/types.ts';
 import { Rng } from '../rng.ts';
 import { computeGae } from './gae.ts';
 import { sampleCategorical } from './categorical.ts';
@@ -47,7 +48,7 @@ export class RolloutCollector {
     this.numEnvs = numEnvs;
     this.numSteps = numSteps;
     this.obsDim = this.env.spec.obsDim;
-    this.numActions = this.env.spec.numActions;
+    this.numActions = discreteActions(this.env.spec);
     this.rng = new Rng(seed ^ 0x5bd1e995);
     const n = numSteps * numEnvs;
     this.obs = new Float32Array(n * this.obsDim);

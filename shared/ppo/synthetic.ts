@@ -2,6 +2,7 @@
 import { Rng } from '../rng.ts';
 import type { TrainConfig } from '../config.ts';
 import { envSpec } from '../envs/registry.ts';
+import { discreteActions } from '../envs/types.ts';
 import { actorCriticLayout } from './model.ts';
 import { Learner, type MinibatchArrays } from './learner.ts';
 
@@ -22,10 +23,10 @@ export function syntheticMinibatch(size: number, obsDim: number, numActions: num
 /** The PPO gradient at `params` for the synthetic minibatch of `seed`, on tfjs's current backend. */
 export async function syntheticGradient(config: TrainConfig, params: Float32Array, seed: number, size = 64): Promise<Float32Array> {
   const spec = envSpec(config.envId);
-  const layout = actorCriticLayout(spec.obsDim, spec.numActions, config.hiddenSizes);
-  const learner = new Learner(layout, params, spec.obsDim, spec.numActions);
+  const layout = actorCriticLayout(spec.obsDim, discreteActions(spec), config.hiddenSizes);
+  const learner = new Learner(layout, params, spec.obsDim, discreteActions(spec));
   try {
-    const mb = syntheticMinibatch(size, spec.obsDim, spec.numActions, seed);
+    const mb = syntheticMinibatch(size, spec.obsDim, discreteActions(spec), seed);
     const { grad } = await learner.gradient(mb, { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv });
     return grad.slice();
   } finally {
