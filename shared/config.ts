@@ -42,6 +42,11 @@ export interface TrainConfig {
   adamBeta1: number;
   adamBeta2: number;
   adamEps: number;
+  /**
+   * Overlap each push's round trip with the next gradient: one push in flight per tab, so a
+   * gradient can be one own update staler, for up to one round trip less idle time per minibatch.
+   */
+  pipelinePushes: boolean;
   /** Hidden layer widths of the actor and of the critic (separate tanh MLPs). */
   hiddenSizes: number[];
 
@@ -77,6 +82,7 @@ export const defaultConfig: TrainConfig = {
   adamBeta1: 0.9,
   adamBeta2: 0.999,
   adamEps: 1e-5,
+  pipelinePushes: false,
   hiddenSizes: [64, 64],
   maxStaleness: 4,
   maxUpdateNorm: 1e6,

@@ -14,13 +14,13 @@ beforeAll(async () => {
 
 const workerOpts = (url: string) => ({ url, backend: 'cpu' as const, adapter: 'node', timings: [], userAgent: 'vitest' });
 
-describe('RolloutWorker against a real coordinator', () => {
+describe.each([false, true])('RolloutWorker against a real coordinator (pipelinePushes %s)', (pipelinePushes) => {
   let coordinator: Coordinator;
   let url: string;
 
   beforeAll(async () => {
     coordinator = new Coordinator({
-      config: { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, totalTimesteps: 4 * 16 * 6, hiddenSizes: [16, 16] },
+      config: { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, totalTimesteps: 4 * 16 * 6, hiddenSizes: [16, 16], pipelinePushes },
       port: 0,
       tickMs: 50,
     });

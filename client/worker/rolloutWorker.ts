@@ -124,31 +124,44 @@ export class RolloutWorker {
 
       const sums = new Float64Array(GRAD_STATS.length);
       let n = 0;
+      const t = this.status.seconds;
+      let pending: Promise<PushReply> | null = null;
+      /** Waits for the push in flight; adopts fresh params. False when the run is over. */
+      const settle = async (): Promise<boolean> => {
+        if (!pending) return true;
+        const t0 = performance.now();
+        const reply = await pending;
+        pending = null;
+        t.push += (performance.now() - t0) / 1000;
+        if (reply.accepted) this.status.accepted++;
+        else this.status.rejected++;
+        if (reply.ok && reply.params) {
+          const t1 = performance.now();
+          learner.setParams(decodeF32(reply.params, numParams));
+          t.setParams += (performance.now() - t1) / 1000;
+          version = reply.version;
+        }
+        if (reply.done) { this.finish('run over'); return false; }
+        if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
+        return true;
+      };
       update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
         const idx = collector.shuffledIndices();
         for (let start = 0; start + minibatchSize <= idx.length; start += minibatchSize) {
           if (this.stopped || this.status.state !== 'training') break update;
-          const t = this.status.seconds;
-          let t0 = performance.now();
+          const t0 = performance.now();
+          const gradVersion = version;
           const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
           t.gradient += (performance.now() - t0) / 1000;
-          t0 = performance.now();
-          const reply = await this.ack<PushReply>('push', { version, rolloutVersion, grad: encodeF32(grad) });
-          t.push += (performance.now() - t0) / 1000;
-          if (reply.accepted) this.status.accepted++;
-          else this.status.rejected++;
-          if (reply.ok && reply.params) {
-            t0 = performance.now();
-            learner.setParams(decodeF32(reply.params, numParams));
-            t.setParams += (performance.now() - t0) / 1000;
-            version = reply.version;
-          }
-          if (reply.done) { this.finish('run over'); break update; }
-          if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
           for (let k = 0; k < sums.length; k++) sums[k] += stats[k];
           n++;
+          // With pipelining the previous push's round trip overlapped this gradient.
+          if (!(await settle())) break update;
+          pending = this.ack<PushReply>('push', { version: gradVersion, rolloutVersion, grad: encodeF32(grad) });
+          if (!config.pipelinePushes && !(await settle())) break update;
         }
       }
+      await settle();
       lastLosses = Object.fromEntries(STAT_METRICS.map((name, k) => [name, sums[k] / Math.max(n, 1)]));
       this.update({ version });
     }
