@@ -124,13 +124,14 @@ describe('Coordinator over Socket.IO', () => {
   it('counts rollout reports, finishes when solved and tells the workers', async () => {
     const { s } = await joined();
     const done = new Promise((resolve) => s.once('done', resolve));
-    const report = { rolloutVersion: 0, envSteps: 256, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000 };
+    const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000 };
     expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual({ ok: true });
     expect(coordinator.tracker.state).toBe('training');
     expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual({ ok: true });
     await done;
     const st = coordinator.status();
-    expect(st).toMatchObject({ state: 'solved', envSteps: 512, episodes: 3, solvedAtEnvSteps: 512 });
+    const steps = 2 * config.numEnvs * config.numSteps;
+    expect(st).toMatchObject({ state: 'solved', envSteps: steps, episodes: 3, solvedAtEnvSteps: steps });
     const late = await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
     expect(late).toMatchObject({ accepted: false, reason: 'finished', done: true });
     expect(coordinator.ps.version).toBe(0);
@@ -139,9 +140,20 @@ describe('Coordinator over Socket.IO', () => {
   it('rejects a malformed rollout report without counting it', async () => {
     await joined();
     const { s } = await joined();
-    const bad = await s.timeout(5000).emitWithAck('rollout', { rolloutVersion: 0, envSteps: 10, episodeReturns: [1, 2], episodeLengths: [1], losses: {}, rolloutSps: 1 });
-    expect(bad.ok).toBe(false);
+    const ok = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [1, 2], episodeLengths: [1, 2], losses: {}, rolloutSps: 1 };
+    const bads = [
+      { ...ok, episodeLengths: [1] }, // lengths and returns disagree
+      { ...ok, envSteps: 10 }, // not the rollout size the coordinator set
+      { ...ok, episodeLengths: [1, 501] }, // longer than CartPole's time limit
+      { ...ok, episodeReturns: [1, NaN] },
+    ];
+    for (const bad of bads) {
+      const reply = await s.timeout(5000).emitWithAck('rollout', bad);
+      expect(reply.ok).toBe(false);
+      expect(reply.error).toBeTruthy();
+    }
     expect(coordinator.tracker.envSteps).toBe(0);
+    expect(coordinator.tracker.episodes).toBe(0);
   });
 
   it('marks a worker that leaves as disconnected', async () => {

@@ -199,6 +199,10 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       if (!parsed.success) return reply({ ok: false, error: `bad rollout report: ${describeIssue(parsed.error)}` });
       if (this.tracker.finished) return reply({ ok: false, error: `the run is over (${this.tracker.state})` });
       const r = parsed.data;
+      const expected = this.config.numEnvs * this.config.numSteps;
+      if (r.envSteps !== expected) return reply({ ok: false, error: `a rollout is ${expected} env steps, got ${r.envSteps}` });
+      const maxLen = envSpec(this.config.envId).maxEpisodeSteps;
+      if (r.episodeLengths.some((l) => l > maxLen)) return reply({ ok: false, error: `episodes last at most ${maxLen} steps` });
       w.envSteps += r.envSteps;
       w.rolloutSps = r.rolloutSps;
       if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
