@@ -28,7 +28,8 @@ setWasmPaths({
 const MEASURE_ORDER: readonly Backend[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
 const WARMUP = 2;
 const REPEATS = 5;
-const BACKEND_TIMEOUT_MS = 30_000;
+/** Time one backend's measurement may take, checked between steps. */
+const BACKEND_BUDGET_MS = 20_000;
 /** A backend this many times slower than the best so far after one timed round is not timed further. */
 const GIVE_UP_RATIO = 3;
 
@@ -37,21 +38,13 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Times the run's gradient step and inference on one backend (switching tfjs to it). Stops
- * after the first timed round when that is already `giveUpRatio` times slower than `bestMs`.
+ * after the first timed round when that is already GIVE_UP_RATIO times slower than `bestMs`,
+ * and gives up (leaving nothing running) once BACKEND_BUDGET_MS have passed.
  */
 async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number): Promise<BackendTiming> {
+  const deadline = performance.now() + BACKEND_BUDGET_MS;
   if (!(await tf.setBackend(backend))) return { backend, gradMs: null, actMs: null, cycleMs: null, error: 'not available' };
   await tf.ready();
   const spec = envSpec(config.envId);
@@ -72,6 +65,10 @@ async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number
       await learner.act(obs, config.numEnvs);
       if (i >= WARMUP) act.push(performance.now() - t);
       if (i === WARMUP && cycle(grad[0], act[0]) > GIVE_UP_RATIO * bestMs) break;
+      if (performance.now() > deadline) {
+        if (grad.length > 0) break;
+        return { backend, gradMs: null, actMs: null, cycleMs: null, error: `warm-up alone took over ${BACKEND_BUDGET_MS} ms` };
+      }
     }
     const gradMs = median(grad);
     const actMs = median(act);
@@ -93,7 +90,7 @@ export async function chooseBackend(config: TrainConfig, forced: Backend | null)
   let bestMs = Infinity;
   for (const b of forced ? [forced] : MEASURE_ORDER) {
     try {
-      const t = await withTimeout(timeBackend(b, config, bestMs), BACKEND_TIMEOUT_MS, `${b} measurement`);
+      const t = await timeBackend(b, config, bestMs);
       if (t.cycleMs !== null) bestMs = Math.min(bestMs, t.cycleMs);
       timings.push(t);
     } catch (e) {
