@@ -18,7 +18,7 @@ import {
 } from '../shared/protocol.ts';
 import { M } from '../shared/metrics.ts';
 import { envSpec } from '../shared/envs/registry.ts';
-import { discreteActions } from '../shared/envs/types.ts';
+import { policyHead } from '../shared/ppo/policyHead.ts';
 import { actorCriticLayout, initParams } from '../shared/ppo/model.ts';
 import { ParameterServer } from './parameterServer.ts';
 import { RunTracker } from './runTracker.ts';
@@ -66,7 +66,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     super();
     this.config = opts.config;
     const spec = envSpec(this.config.envId);
-    const layout = actorCriticLayout(spec.obsDim, discreteActions(spec), this.config.hiddenSizes);
+    const layout = actorCriticLayout(spec.obsDim, policyHead(spec), this.config.hiddenSizes);
     const params = opts.initialParams ?? initParams(layout, this.config.seed);
     const expected = layout.reduce((n, p) => n + p.size, 0);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);

@@ -49,10 +49,10 @@ describe.each([false, true])('RolloutWorker against a real coordinator (pipeline
   });
 });
 
-describe('worker tensor memory', () => {
+describe.each(['CartPole-v1', 'Pendulum-v1'])('worker tensor memory (%s: categorical and Gaussian heads)', (envId) => {
   it('stays flat across rollouts and updates', async () => {
     const coordinator = new Coordinator({
-      config: { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 40, hiddenSizes: [8] },
+      config: { ...defaultConfig, envId, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 40, hiddenSizes: [8] },
       port: 0,
     });
     const url = `http://127.0.0.1:${await coordinator.start()}`;

@@ -13,7 +13,7 @@ import {
 } from '../../shared/protocol.ts';
 import { decodeF32, encodeF32 } from '../../shared/codec.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
-import { discreteActions } from '../../shared/envs/types.ts';
+import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { actorCriticLayout } from '../../shared/ppo/model.ts';
 import { GRAD_STATS, Learner } from '../../shared/ppo/learner.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
@@ -94,9 +94,10 @@ export class RolloutWorker {
 
   private async train(config: TrainConfig, workerIndex: number, version0: number, params0: ArrayBuffer | Uint8Array): Promise<void> {
     const spec = envSpec(config.envId);
-    const layout = actorCriticLayout(spec.obsDim, discreteActions(spec), config.hiddenSizes);
+    const head = policyHead(spec);
+    const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
     const numParams = layout.reduce((n, p) => n + p.size, 0);
-    const learner = new Learner(layout, decodeF32(params0, numParams), spec.obsDim, discreteActions(spec));
+    const learner = new Learner(layout, decodeF32(params0, numParams), spec.obsDim, head);
     this.learner = learner;
     let version = version0;
     const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + workerIndex * 1000);

@@ -1,6 +1,14 @@
-/** Env registry by Gymnasium ID, the `gymnasium.make` of tabswarm. CartPole-v1 is built in. */
+/**
+ * Env registry by Gymnasium ID, the `gymnasium.make` of tabswarm. CartPole-v1, Acrobot-v1,
+ * MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, LunarLander-v3 and
+ * LunarLanderContinuous-v3 are built in.
+ */
 
+import { ACROBOT_V1, Acrobot } from './acrobot.ts';
 import { CARTPOLE_V1, CartPole } from './cartpole.ts';
+import { MOUNTAIN_CAR_CONTINUOUS_V0, MOUNTAIN_CAR_V0, MountainCar, MountainCarContinuous } from './mountainCar.ts';
+import { PENDULUM_V1, Pendulum } from './pendulum.ts';
+import { LUNAR_LANDER_CONTINUOUS_V3, LUNAR_LANDER_V3, LunarLander } from './lunarLander.ts';
 import type { Env, EnvSpec } from './types.ts';
 
 interface Entry {
@@ -38,3 +46,9 @@ export function envIds(): string[] {
 }
 
 registerEnv(CARTPOLE_V1, (seed) => new CartPole(seed));
+registerEnv(ACROBOT_V1, (seed) => new Acrobot(seed));
+registerEnv(MOUNTAIN_CAR_V0, (seed) => new MountainCar(seed));
+registerEnv(MOUNTAIN_CAR_CONTINUOUS_V0, (seed) => new MountainCarContinuous(seed));
+registerEnv(PENDULUM_V1, (seed) => new Pendulum(seed));
+registerEnv(LUNAR_LANDER_V3, (seed) => new LunarLander(seed));
+registerEnv(LUNAR_LANDER_CONTINUOUS_V3, (seed) => new LunarLander(seed, { continuous: true }));

@@ -187,3 +187,96 @@ describe('VecEnv truncation (counter env)', () => {
     }
   });
 });
+
+/** Test env with a 2-D Box: obs is the action it was given; reward is their sum. */
+const BOX2_SPEC: EnvSpec = {
+  id: 'TestBox2-v0',
+  obsDim: 2,
+  actionSpace: { type: 'box', low: [-1, -1], high: [1, 1] },
+  maxEpisodeSteps: 100,
+  rewardThreshold: null,
+};
+const box2Seen: ArrayLike<number>[] = [];
+class Box2 implements Env {
+  readonly spec = BOX2_SPEC;
+  reset(): Float32Array {
+    return new Float32Array(2);
+  }
+  step(action: number | ArrayLike<number>): StepResult {
+    if (typeof action === 'number') throw new Error('Box2 wants an array');
+    box2Seen.push(action);
+    return { obs: Float32Array.from(action), reward: action[0] + action[1], terminated: false, truncated: false };
+  }
+  getState(): Float64Array {
+    return new Float64Array(0);
+  }
+  setState(): void {}
+}
+registerEnv(BOX2_SPEC, () => new Box2());
+
+describe('VecEnv with Box action spaces', () => {
+  it('passes env i row i of the [E, actionDim] actions (a subarray of a typed array)', () => {
+    const vec = new VecEnv('TestBox2-v0', 3, 0);
+    expect(vec.actionDim).toBe(2);
+    vec.reset();
+    box2Seen.length = 0;
+    const actions = Float32Array.of(0.1, 0.2, -0.3, 0.4, 5, -6); // [3, 2]; clipping is the env's job
+    const out = vec.step(actions);
+    expect(box2Seen.map((a) => Array.from(a))).toEqual([
+      [actions[0], actions[1]],
+      [actions[2], actions[3]],
+      [5, -6],
+    ]);
+    for (const a of box2Seen) expect((a as Float32Array).buffer).toBe(actions.buffer);
+    expect(Array.from(out.obs)).toEqual(Array.from(actions));
+    box2Seen.length = 0;
+    vec.step([1, 2, 3, 4, 5, 6]); // plain arrays work too
+    expect(box2Seen.map((a) => Array.from(a))).toEqual([[1, 2], [3, 4], [5, 6]]);
+  });
+
+  it('rejects a wrong length or non-finite / non-float32 values before any env moves', () => {
+    const vec = new VecEnv('TestBox2-v0', 2, 0);
+    vec.reset();
+    box2Seen.length = 0;
+    expect(() => vec.step([0, 0, 0])).toThrow(/expected 4 action values \(\[2, 2\]\), got 3/);
+    expect(() => vec.step([0, 0])).toThrow(/expected 4/);
+    expect(() => vec.step([0, 0, NaN, 0])).toThrow(/actions\[2\] \(env 1\)/);
+    expect(() => vec.step([0, 0, 0, Infinity])).toThrow(/finite float32/);
+    expect(() => vec.step([0, 0, 0, 1e39])).toThrow(/finite float32/);
+    expect(box2Seen).toEqual([]);
+  });
+
+  it('steps Pendulum-v1 envs exactly as single envs stepped by hand, with auto-reset at 200', () => {
+    const numEnvs = 2;
+    const vec = new VecEnv('Pendulum-v1', numEnvs, 30);
+    const obs0 = vec.reset();
+    const refs = [0, 1].map(() => makeEnv('Pendulum-v1', 0));
+    refs.forEach((r, i) => expect(row(obs0, i, 3)).toEqual(Array.from(r.reset(30 + i))));
+    const policy = new Rng(2);
+    for (let t = 1; t <= 205; t++) {
+      const actions = Float32Array.from({ length: numEnvs }, () => policy.uniform(-3, 3));
+      const out = vec.step(actions);
+      for (let i = 0; i < numEnvs; i++) {
+        const r = refs[i].step([actions[i]]);
+        expect(out.rewards[i]).toBe(Math.fround(r.reward));
+        expect(out.truncated[i]).toBe(t === 200 ? 1 : 0);
+        const expected = r.truncated ? refs[i].reset() : r.obs;
+        expect(row(out.obs, i, 3)).toEqual(Array.from(expected));
+      }
+      expect(out.finished.length).toBe(t === 200 ? 2 : 0);
+    }
+  });
+
+  it('MountainCarContinuous-v0 and the discrete classic-control envs run through VecEnv', () => {
+    const cont = new VecEnv('MountainCarContinuous-v0', 2, 0);
+    cont.reset();
+    expect(cont.step(Float32Array.of(1, -1)).obs.length).toBe(4);
+    for (const id of ['Acrobot-v1', 'MountainCar-v0']) {
+      const vec = new VecEnv(id, 2, 0);
+      vec.reset();
+      expect(vec.actionDim).toBe(1);
+      expect(vec.step([0, 2]).rewards[0]).toBe(-1);
+      expect(() => vec.step([0, 3])).toThrow(/actions\[1\]/);
+    }
+  });
+});

@@ -41,6 +41,8 @@ export class VecEnv {
   private readonly rewards: Float32Array;
   private readonly terminated: Uint8Array;
   private readonly truncated: Uint8Array;
+  /** Values per env action: 1 for a discrete space, the Box length otherwise. */
+  readonly actionDim: number;
 
   /** Env i is seeded with `seed + i` at the first `reset`; later resets continue each env's stream. */
   constructor(id: string, numEnvs: number, seed: number) {
@@ -52,6 +54,8 @@ export class VecEnv {
     }
     this.spec = envSpec(id);
     this.numEnvs = numEnvs;
+    const space = this.spec.actionSpace;
+    this.actionDim = space.type === 'discrete' ? 1 : space.low.length;
     this.seed = seed;
     this.envs = Array.from({ length: numEnvs }, (_, i) => makeEnv(id, seed + i));
     this.episodeReturn = new Float64Array(numEnvs);
@@ -75,27 +79,21 @@ export class VecEnv {
     return this.obs.slice();
   }
 
-  /** Steps env i with `actions[i]`; all actions are checked before any env moves. */
+  /**
+   * Steps every env; all actions are checked before any env moves. Discrete: `actions[i]` is env
+   * i's action, [E]. Box: row i of `actions`, [E, actionDim] row-major, is env i's action (a
+   * subarray for typed arrays); clipping to the bounds is the env's job.
+   */
   step(actions: ArrayLike<number>): VecStep {
     if (!this.started) throw new Error('VecEnv: call reset() before step()');
-    if (actions.length !== this.numEnvs) {
-      throw new Error(`VecEnv: expected ${this.numEnvs} actions, got ${actions.length}`);
-    }
-    for (let i = 0; i < this.numEnvs; i++) {
-      const a = actions[i];
-      if (!Number.isInteger(a) || a < 0 || a >= discreteActions(this.spec)) {
-        throw new Error(
-          `VecEnv: actions[${i}] = ${String(a)} is not an integer in [0, ${discreteActions(this.spec)})`,
-        );
-      }
-    }
+    this.checkActions(actions);
 
     const obsDim = this.spec.obsDim;
     const finalObs: (Float32Array | null)[] = new Array<Float32Array | null>(this.numEnvs).fill(null);
     const finished: VecStep['finished'] = [];
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i];
-      const r = env.step(actions[i]);
+      const r = env.step(this.actionOf(actions, i));
       this.rewards[i] = r.reward;
       this.terminated[i] = r.terminated ? 1 : 0;
       this.truncated[i] = r.truncated ? 1 : 0;
@@ -119,5 +117,44 @@ export class VecEnv {
       finalObs,
       finished,
     };
+  }
+
+  /** Throws on a wrong length or an invalid action (named by index). */
+  private checkActions(actions: ArrayLike<number>): void {
+    const space = this.spec.actionSpace;
+    if (space.type === 'discrete') {
+      if (actions.length !== this.numEnvs) {
+        throw new Error(`VecEnv: expected ${this.numEnvs} actions, got ${actions.length}`);
+      }
+      for (let i = 0; i < this.numEnvs; i++) {
+        const a = actions[i];
+        if (!Number.isInteger(a) || a < 0 || a >= discreteActions(this.spec)) {
+          throw new Error(`VecEnv: actions[${i}] = ${String(a)} is not an integer in [0, ${space.n})`);
+        }
+      }
+      return;
+    }
+    const dim = this.actionDim;
+    if (actions.length !== this.numEnvs * dim) {
+      throw new Error(
+        `VecEnv: expected ${this.numEnvs * dim} action values ([${this.numEnvs}, ${dim}]), got ${actions.length}`,
+      );
+    }
+    for (let k = 0; k < actions.length; k++) {
+      const a = actions[k];
+      // Box spaces are float32, so a value beyond float32's range is as invalid as Infinity
+      if (typeof a !== 'number' || !Number.isFinite(Math.fround(a))) {
+        throw new Error(`VecEnv: actions[${k}] (env ${Math.floor(k / dim)}) = ${String(a)} is not a finite float32`);
+      }
+    }
+  }
+
+  /** Env i's action: a number for a discrete space, its row for a Box space. */
+  private actionOf(actions: ArrayLike<number>, i: number): number | ArrayLike<number> {
+    if (this.spec.actionSpace.type === 'discrete') return actions[i];
+    const dim = this.actionDim;
+    const { subarray } = actions as { subarray?: (begin: number, end: number) => ArrayLike<number> };
+    if (typeof subarray === 'function') return subarray.call(actions, i * dim, (i + 1) * dim);
+    return Array.from({ length: dim }, (_, j) => actions[i * dim + j]);
   }
 }

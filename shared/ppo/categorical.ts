@@ -28,7 +28,7 @@ export function sampleCategorical(
   batch: number,
   numActions: number,
   u: () => number,
-  outActions: Int32Array, // [B]
+  outActions: Int32Array | Float32Array, // [B]
   outLogp: Float32Array, // [B]
 ): void {
   const logp = new Float64Array(numActions);

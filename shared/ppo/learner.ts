@@ -4,17 +4,28 @@
  * the device once, asynchronously (`await data()`), never with dataSync.
  */
 import * as tf from '@tensorflow/tfjs';
-import { forward, type ParamSpec } from './model.ts';
+import { forward, logStdParam, type ParamSpec } from './model.ts';
 import { ppoGradient, type LossCoefs } from './loss.ts';
+import { actionWidth, actorWidth, type PolicyHead } from './policyHead.ts';
 
-/** A minibatch as plain arrays: obs [B, obsDim], the rest [B]. */
+/**
+ * A minibatch as plain arrays: obs [B, obsDim], actions [B, actionWidth] (the action index as a
+ * float for a categorical head, the unclipped action for a Gaussian one), the rest [B].
+ */
 export interface MinibatchArrays {
   size: number;
   obs: Float32Array;
-  actions: Int32Array;
+  actions: Float32Array;
   logpOld: Float32Array;
   advantages: Float32Array;
   returns: Float32Array;
+}
+
+/** One batched inference: see `Learner.act`. */
+export interface PolicyOutput {
+  actorOut: Float32Array; // [B, actorWidth]
+  values: Float32Array; // [B]
+  logStd: Float32Array; // [actionDim]; empty for a categorical head
 }
 
 /** Loss statistics of one gradient, in this order. */
@@ -24,7 +35,7 @@ export class Learner {
   readonly vars: tf.Variable[];
   readonly numParams: number;
 
-  constructor(readonly layout: ParamSpec[], params: Float32Array, readonly obsDim: number, readonly numActions: number) {
+  constructor(readonly layout: ParamSpec[], params: Float32Array, readonly obsDim: number, readonly head: PolicyHead) {
     this.numParams = layout.reduce((n, p) => n + p.size, 0);
     // tidy releases the initial-value tensors; variables survive it.
     this.vars = tf.tidy(() => layout.map((p) => tf.variable(tf.tensor(params.subarray(p.offset, p.offset + p.size), p.shape), true, undefined, 'float32')));
@@ -38,29 +49,36 @@ export class Learner {
     });
   }
 
-  /** Policy logits [B, A] and values [B] for a batch of observations [B, obsDim]. */
-  async act(obs: Float32Array, batch: number): Promise<{ logits: Float32Array; values: Float32Array }> {
+  /**
+   * Actor outputs [B, actorWidth] (logits or Gaussian mean), values [B] and the log-std
+   * [actionDim] (empty for a categorical head) for a batch of observations [B, obsDim].
+   */
+  async act(obs: Float32Array, batch: number): Promise<PolicyOutput> {
     const out = tf.tidy(() => {
-      const { logits, value } = forward(this.vars, this.layout, tf.tensor2d(obs, [batch, this.obsDim]));
-      return tf.concat([logits, value.expandDims(1)], 1); // [B, A + 1]
+      const { actorOut, value } = forward(this.vars, this.layout, tf.tensor2d(obs, [batch, this.obsDim]));
+      const rows = tf.concat([actorOut, value.expandDims(1)], 1).reshape([-1]); // [B * (W + 1)]
+      const logStd = logStdParam(this.vars, this.layout);
+      return logStd ? tf.concat([rows, logStd]) : rows; // one readback for all
     });
     const data = (await out.data()) as Float32Array;
     out.dispose();
-    const a = this.numActions;
-    const logits = new Float32Array(batch * a);
+    const w = actorWidth(this.head);
+    const actorOut = new Float32Array(batch * w);
     const values = new Float32Array(batch);
     for (let i = 0; i < batch; i++) {
-      for (let j = 0; j < a; j++) logits[i * a + j] = data[i * (a + 1) + j];
-      values[i] = data[i * (a + 1) + a];
+      actorOut.set(data.subarray(i * (w + 1), i * (w + 1) + w), i * w);
+      values[i] = data[i * (w + 1) + w];
     }
-    return { logits, values };
+    return { actorOut, values, logStd: data.slice(batch * (w + 1)) };
   }
 
   /** Flat gradient of the PPO loss at the current params, and its statistics (GRAD_STATS order). */
   async gradient(mb: MinibatchArrays, coefs: LossCoefs): Promise<{ grad: Float32Array; stats: Float32Array }> {
     const batch = tf.tidy(() => ({
       obs: tf.tensor2d(mb.obs, [mb.size, this.obsDim]),
-      actions: tf.tensor1d(mb.actions, 'int32'),
+      actions: this.head.type === 'categorical'
+        ? tf.tensor1d(mb.actions, 'int32') // [B]
+        : tf.tensor2d(mb.actions, [mb.size, actionWidth(this.head)]), // [B, actionDim]
       logpOld: tf.tensor1d(mb.logpOld),
       advantages: tf.tensor1d(mb.advantages),
       returns: tf.tensor1d(mb.returns),

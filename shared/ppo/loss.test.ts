@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
 import { logSoftmaxRow } from './categorical.ts';
-import { actorCriticLayout, forwardPlain, paramCount, splitParams, type ParamSpec } from './model.ts';
+import { gaussianEntropy, gaussianLogProb } from './gaussian.ts';
+import { actorCriticLayout, forwardPlain, logStdPlain, paramCount, splitParams, type ParamSpec } from './model.ts';
+import type { PolicyHead } from './policyHead.ts';
 import { ppoGradient, ppoLoss, ppoStatNames, type LossCoefs, type PpoMinibatch } from './loss.ts';
 
 beforeAll(async () => {
@@ -25,17 +27,35 @@ function disposeMb(mb: PpoMinibatch): void {
   tf.dispose([mb.obs, mb.actions, mb.logpOld, mb.advantages, mb.returns]);
 }
 
+const categorical: PolicyHead = { type: 'categorical', numActions: 3 };
+const gaussian: PolicyHead = { type: 'gaussian', actionDim: 2, low: [-1, -1], high: [1, 1] };
+
 /** Random minibatch whose ratios at `flat` are the given targets (chosen away from clip edges). */
-function randomProblem(seed: number, batch: number) {
+function randomProblem(seed: number, batch: number, head: PolicyHead) {
   const obsDim = 4;
-  const numActions = 3;
-  const layout = actorCriticLayout(obsDim, numActions, [8, 8]);
+  const layout = actorCriticLayout(obsDim, head, [8, 8]);
   const rng = new Rng(seed);
   const flat = Float32Array.from({ length: paramCount(layout) }, () => 0.5 * rng.normal());
   const obs = Float32Array.from({ length: batch * obsDim }, () => rng.normal());
-  const actions = Int32Array.from({ length: batch }, () => rng.int(numActions));
-  const { logits } = forwardPlain(flat, layout, obs, batch);
-  const lp = new Float64Array(numActions);
+  const { actorOut } = forwardPlain(flat, layout, obs, batch);
+  // log-probs of the minibatch's actions under the params `flat`
+  const logpNew = new Float32Array(batch);
+  let actions: tf.Tensor1D | tf.Tensor2D;
+  if (head.type === 'categorical') {
+    const a = Int32Array.from({ length: batch }, () => rng.int(head.numActions));
+    const lp = new Float64Array(head.numActions);
+    for (let b = 0; b < batch; b++) {
+      logSoftmaxRow(actorOut, b, head.numActions, lp);
+      logpNew[b] = lp[a[b]];
+    }
+    actions = tf.tensor1d(a, 'int32');
+  } else {
+    const d = head.actionDim;
+    const logStd = logStdPlain(flat, layout)!;
+    const a = Float32Array.from({ length: batch * d }, (_, k) => actorOut[k] + Math.exp(logStd[k % d]) * rng.normal());
+    gaussianLogProb(a, actorOut, logStd, batch, d, logpNew);
+    actions = tf.tensor2d(a, [batch, d]);
+  }
   const ratios: number[] = [];
   const logpOld = new Float32Array(batch);
   const bands = [[0.5, 0.75], [0.85, 1.15], [1.25, 1.6]];
@@ -43,12 +63,11 @@ function randomProblem(seed: number, batch: number) {
     const [lo, hi] = bands[b % 3];
     const r = lo + (hi - lo) * rng.next();
     ratios.push(r);
-    logSoftmaxRow(logits, b, numActions, lp);
-    logpOld[b] = lp[actions[b]] - Math.log(r);
+    logpOld[b] = logpNew[b] - Math.log(r);
   }
   const mb: PpoMinibatch = {
     obs: tf.tensor2d(obs, [batch, obsDim]),
-    actions: tf.tensor1d(actions, 'int32'),
+    actions,
     logpOld: tf.tensor1d(logpOld),
     advantages: tf.tensor1d(Float32Array.from({ length: batch }, () => 1 + rng.normal())),
     returns: tf.tensor1d(Float32Array.from({ length: batch }, () => rng.normal())),
@@ -58,9 +77,13 @@ function randomProblem(seed: number, batch: number) {
 
 const coefs: LossCoefs = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdv: true };
 
-describe('ppoGradient', () => {
+describe.each([
+  ['categorical', categorical],
+  ['gaussian', gaussian],
+] as const)('ppoGradient (%s head)', (_, head) => {
   it('matches a central finite difference of ppoLoss on every parameter tensor', () => {
-    const { layout, flat, mb, ratios, rng } = randomProblem(1, 48);
+    const { layout, flat, mb, ratios, rng } = randomProblem(1, 48, head);
+    if (head.type === 'gaussian') expect(layout[layout.length - 1].name).toBe('actor.logStd'); // its gradient is checked below
     const vars = makeVars(flat, layout);
     const { grad, stats } = ppoGradient(vars, layout, mb, coefs);
     expect(grad.shape).toEqual([paramCount(layout)]);
@@ -69,6 +92,10 @@ describe('ppoGradient', () => {
     expect(s.length).toBe(ppoStatNames.length);
     const expectedClipfrac = ratios.filter((r) => Math.abs(r - 1) > coefs.clipCoef).length / ratios.length;
     expect(s[ppoStatNames.indexOf('clipfrac')]).toBeCloseTo(expectedClipfrac, 6);
+    // approxKl from the target ratios: the loss's log-probs agree with the plain-JS ones
+    const expectedKl = ratios.reduce((k, r) => k + (r - 1 - Math.log(r)), 0) / ratios.length;
+    expect(s[ppoStatNames.indexOf('approxKl')]).toBeCloseTo(expectedKl, 4);
+    if (head.type === 'gaussian') expect(s[ppoStatNames.indexOf('entropy')]).toBeCloseTo(gaussianEntropy(logStdPlain(flat, layout)!), 5);
 
     const eps = 1e-3;
     let checked = 0;
@@ -94,7 +121,7 @@ describe('ppoGradient', () => {
   });
 
   it('keeps tf.memory().numTensors flat over 200 iterations', () => {
-    const { layout, flat, mb } = randomProblem(2, 16);
+    const { layout, flat, mb } = randomProblem(2, 16, head);
     const vars = makeVars(flat, layout);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 200; i++) {
@@ -111,7 +138,7 @@ describe('ppoGradient', () => {
 describe('ppoLoss', () => {
   // obs -> 1 hidden unit -> 2 logits; all weights 0, so logits = actor.1.b = [0, ln 3]
   // (probs [0.25, 0.75]) and V = critic.1.b = 2 for every observation.
-  const layout = actorCriticLayout(1, 2, [1]);
+  const layout = actorCriticLayout(1, { type: 'categorical', numActions: 2 }, [1]);
   const flat = new Float32Array(paramCount(layout));
   const at = (name: string): number => layout.find((p) => p.name === name)!.offset;
   flat[at('actor.1.b') + 1] = Math.log(3);

@@ -3,11 +3,13 @@
  * and its gradient as one flat tensor in layout order (one async readback for the caller).
  */
 import * as tf from '@tensorflow/tfjs';
-import { forward, type ParamSpec } from './model.ts';
+import { forward, logStdParam, type ParamSpec } from './model.ts';
+import { HALF_LOG_2PI } from './gaussian.ts';
 
 export interface PpoMinibatch {
   obs: tf.Tensor2D; // [B, obsDim]
-  actions: tf.Tensor1D; // [B] int32
+  /** Categorical: [B] int32 action indices. Gaussian: [B, actionDim] float32 unclipped actions. */
+  actions: tf.Tensor1D | tf.Tensor2D;
   logpOld: tf.Tensor1D; // [B]
   advantages: tf.Tensor1D; // [B]
   returns: tf.Tensor1D; // [B]
@@ -34,6 +36,34 @@ export interface PpoLossOutput {
 export const ppoStatNames = ['pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipfrac'] as const;
 
 /**
+ * Log-probability [B] of `actions` and mean entropy of the policy, for either head (the layout
+ * has actor.logStd exactly for a Gaussian head). Gaussian, summed over the D dims:
+ *   logp    = sum(-0.5 ((a - mean) / std)^2 - logStd - 0.5 log 2pi),  std = exp(logStd)
+ *   entropy = sum(0.5 + 0.5 log 2pi + logStd)   (state-independent)
+ */
+export function policyLogpEntropy(
+  params: tf.Tensor[],
+  layout: ParamSpec[],
+  actorOut: tf.Tensor2D, // [B, actorWidth]
+  actions: tf.Tensor1D | tf.Tensor2D,
+): { logp: tf.Tensor1D; entropy: tf.Scalar } {
+  return tf.tidy(() => {
+    const logStd = logStdParam(params, layout); // [D] or null
+    if (logStd) {
+      const z = tf.div(tf.sub(actions, actorOut), tf.exp(logStd)); // [B, D]
+      const perDim = tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), logStd), HALF_LOG_2PI); // [B, D]
+      return { logp: tf.sum(perDim, 1) as tf.Tensor1D, entropy: tf.sum(tf.add(logStd, 0.5 + HALF_LOG_2PI)) as tf.Scalar };
+    }
+    const logpAll = tf.logSoftmax(actorOut); // [B, A]
+    const onehot = tf.oneHot(actions as tf.Tensor1D, actorOut.shape[1]); // [B, A]
+    return {
+      logp: tf.sum(tf.mul(logpAll, onehot), 1) as tf.Tensor1D,
+      entropy: tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logpAll), logpAll), 1))) as tf.Scalar,
+    };
+  });
+}
+
+/**
  *   ratio   = exp(logp - logpOld)
  *   pgLoss  = mean(max(-A * ratio, -A * clip(ratio, 1 - clipCoef, 1 + clipCoef)))
  *   vLoss   = 0.5 * mean((V - returns)^2)
@@ -43,11 +73,8 @@ export const ppoStatNames = ['pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipfrac
  */
 export function ppoLoss(params: tf.Tensor[], layout: ParamSpec[], mb: PpoMinibatch, coefs: LossCoefs): PpoLossOutput {
   return tf.tidy(() => {
-    const { logits, value } = forward(params, layout, mb.obs); // [B, A], [B]
-    const numActions = logits.shape[1];
-    const logpAll = tf.logSoftmax(logits); // [B, A]
-    const onehot = tf.oneHot(mb.actions, numActions); // [B, A]
-    const logp = tf.sum(tf.mul(logpAll, onehot), 1); // [B]
+    const { actorOut, value } = forward(params, layout, mb.obs); // [B, actorWidth], [B]
+    const { logp, entropy } = policyLogpEntropy(params, layout, actorOut, mb.actions); // [B], []
     const logratio = tf.sub(logp, mb.logpOld);
     const ratio = tf.exp(logratio);
 
@@ -66,7 +93,6 @@ export function ppoLoss(params: tf.Tensor[], layout: ParamSpec[], mb: PpoMinibat
     const pgLoss = tf.mean(tf.maximum(pg1, pg2)) as tf.Scalar;
 
     const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, mb.returns)))) as tf.Scalar;
-    const entropy = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logpAll), logpAll), 1))) as tf.Scalar;
     const loss = tf.add(tf.sub(pgLoss, tf.mul(coefs.entCoef, entropy)), tf.mul(coefs.vfCoef, vLoss)) as tf.Scalar;
 
     const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logratio)) as tf.Scalar;

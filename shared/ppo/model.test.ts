@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
-import { actorCriticLayout, forward, forwardPlain, initParams, orthogonal, paramCount, splitParams, type ParamSpec } from './model.ts';
+import { actorCriticLayout, forward, forwardPlain, initParams, logStdParam, logStdPlain, orthogonal, paramCount, splitParams, type ParamSpec } from './model.ts';
+import type { PolicyHead } from './policyHead.ts';
+
+const cat = (numActions: number): PolicyHead => ({ type: 'categorical', numActions });
+const gauss = (actionDim: number): PolicyHead => ({ type: 'gaussian', actionDim, low: new Array(actionDim).fill(-1), high: new Array(actionDim).fill(1) });
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -34,7 +38,7 @@ function expectScaledIdentity(g: number[][], scale: number, tol: number): void {
 
 describe('actorCriticLayout', () => {
   it('lays out actor then critic tensors contiguously with [in, out] weights', () => {
-    const layout = actorCriticLayout(4, 2, [64, 64]);
+    const layout = actorCriticLayout(4, cat(2), [64, 64]);
     expect(layout.map((p) => p.name)).toEqual([
       'actor.0.w', 'actor.0.b', 'actor.1.w', 'actor.1.b', 'actor.2.w', 'actor.2.b',
       'critic.0.w', 'critic.0.b', 'critic.1.w', 'critic.1.b', 'critic.2.w', 'critic.2.b',
@@ -51,11 +55,27 @@ describe('actorCriticLayout', () => {
   });
 
   it('handles one hidden layer', () => {
-    const layout = actorCriticLayout(3, 5, [7]);
+    const layout = actorCriticLayout(3, cat(5), [7]);
     expect(layout.map((p) => `${p.name}:${p.shape.join('x')}`)).toEqual([
       'actor.0.w:3x7', 'actor.0.b:7', 'actor.1.w:7x5', 'actor.1.b:5', 'critic.0.w:3x7', 'critic.0.b:7', 'critic.1.w:7x1', 'critic.1.b:1',
     ]);
     expect(paramCount(layout)).toBe(3 * 7 + 7 + 7 * 5 + 5 + 3 * 7 + 7 + 7 + 1);
+  });
+
+  it('a Gaussian head outputs the mean [actionDim] and appends actor.logStd [actionDim], initialised to 0', () => {
+    const layout = actorCriticLayout(3, gauss(2), [7]);
+    expect(layout.map((p) => `${p.name}:${p.shape.join('x')}`)).toEqual([
+      'actor.0.w:3x7', 'actor.0.b:7', 'actor.1.w:7x2', 'actor.1.b:2', 'critic.0.w:3x7', 'critic.0.b:7', 'critic.1.w:7x1', 'critic.1.b:1', 'actor.logStd:2',
+    ]);
+    expect(paramCount(layout)).toBe(3 * 7 + 7 + 7 * 2 + 2 + 3 * 7 + 7 + 7 + 1 + 2);
+    const flat = initParams(layout, 3);
+    const logStd = logStdPlain(flat, layout)!;
+    expect(Array.from(logStd)).toEqual([0, 0]);
+    expect(logStd.byteOffset / 4).toBe(spec(layout, 'actor.logStd').offset);
+    // init is as for a categorical head: orthogonal output weights with gain 0.01, nonzero
+    const w = spec(layout, 'actor.1.w');
+    expect(flat.subarray(w.offset, w.offset + w.size).some((v) => v !== 0)).toBe(true);
+    expect(logStdPlain(flat, actorCriticLayout(3, cat(2), [7]))).toBeNull();
   });
 });
 
@@ -63,7 +83,7 @@ describe('initParams', () => {
   it('is orthogonal with the right gains (wide, square, tall) and zero biases', () => {
     // obs 4 -> 64 is wide, 64 -> 64 square, 64 -> 2 and 64 -> 1 tall; 100 -> 8 tall hidden.
     for (const [obsDim, hidden] of [[4, [64, 64]], [100, [8]]] as const) {
-      const layout = actorCriticLayout(obsDim, 2, [...hidden]);
+      const layout = actorCriticLayout(obsDim, cat(2), [...hidden]);
       const flat = initParams(layout, 7);
       const last = hidden.length;
       for (const p of layout) {
@@ -82,7 +102,7 @@ describe('initParams', () => {
   });
 
   it('is deterministic in the seed and differs across seeds', () => {
-    const layout = actorCriticLayout(4, 2, [16, 16]);
+    const layout = actorCriticLayout(4, cat(2), [16, 16]);
     expect(initParams(layout, 3)).toEqual(initParams(layout, 3));
     expect(initParams(layout, 3)).not.toEqual(initParams(layout, 4));
   });
@@ -105,7 +125,7 @@ describe('initParams', () => {
 
 describe('forward', () => {
   it('tf forward equals forwardPlain and splitParams slices in layout order', () => {
-    const layout = actorCriticLayout(5, 3, [16, 8]);
+    const layout = actorCriticLayout(5, cat(3), [16, 8]);
     const rng = new Rng(5);
     const flat = Float32Array.from({ length: paramCount(layout) }, () => 0.5 * rng.normal());
     const batch = 6;
@@ -119,31 +139,58 @@ describe('forward', () => {
 
     const obsT = tf.tensor2d(obs, [batch, 5]);
     const out = forward(params, layout, obsT);
-    expect(out.logits.shape).toEqual([batch, 3]);
+    expect(out.actorOut.shape).toEqual([batch, 3]);
     expect(out.value.shape).toEqual([batch]);
     const ref = forwardPlain(flat, layout, obs, batch);
-    expect(ref.logits.length).toBe(batch * 3);
+    expect(ref.actorOut.length).toBe(batch * 3);
     expect(ref.value.length).toBe(batch);
-    const logits = out.logits.dataSync();
+    const actorOut = out.actorOut.dataSync();
     const value = out.value.dataSync();
-    for (let i = 0; i < ref.logits.length; i++) expect(logits[i]).toBeCloseTo(ref.logits[i], 4);
+    for (let i = 0; i < ref.actorOut.length; i++) expect(actorOut[i]).toBeCloseTo(ref.actorOut[i], 4);
     for (let i = 0; i < ref.value.length; i++) expect(value[i]).toBeCloseTo(ref.value[i], 4);
     // the heads really differ (catches actor/critic offsets mixed up)
-    expect(Math.abs(ref.value[0] - ref.logits[0])).toBeGreaterThan(1e-3);
-    tf.dispose([flatT, obsT, out.logits, out.value, ...params]);
+    expect(Math.abs(ref.value[0] - ref.actorOut[0])).toBeGreaterThan(1e-3);
+    tf.dispose([flatT, obsT, out.actorOut, out.value, ...params]);
   });
 
-  it('forward leaves no tensors behind', () => {
-    const layout = actorCriticLayout(4, 2, [8, 8]);
-    const flatT = tf.tensor1d(initParams(layout, 1));
+  it('Gaussian head: tf forward equals forwardPlain and logStdParam is the logStd slice', () => {
+    const layout = actorCriticLayout(5, gauss(3), [16, 8]);
+    const rng = new Rng(6);
+    const flat = Float32Array.from({ length: paramCount(layout) }, () => 0.5 * rng.normal());
+    const batch = 4;
+    const obs = Float32Array.from({ length: batch * 5 }, () => rng.normal());
+    const flatT = tf.tensor1d(flat);
     const params = splitParams(flatT, layout);
-    const obsT = tf.zeros([3, 4]) as tf.Tensor2D;
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 10; i++) {
-      const out = forward(params, layout, obsT);
-      tf.dispose([out.logits, out.value]);
+    const obsT = tf.tensor2d(obs, [batch, 5]);
+    const out = forward(params, layout, obsT);
+    expect(out.actorOut.shape).toEqual([batch, 3]);
+    const ref = forwardPlain(flat, layout, obs, batch);
+    const mean = out.actorOut.dataSync();
+    const value = out.value.dataSync();
+    for (let i = 0; i < ref.actorOut.length; i++) expect(mean[i]).toBeCloseTo(ref.actorOut[i], 4);
+    for (let i = 0; i < batch; i++) expect(value[i]).toBeCloseTo(ref.value[i], 4);
+    const logStd = logStdParam(params, layout)!;
+    expect(logStd.shape).toEqual([3]);
+    const s = spec(layout, 'actor.logStd');
+    expect(Array.from(logStd.dataSync())).toEqual(Array.from(flat.subarray(s.offset, s.offset + 3)));
+    expect(Array.from(logStdPlain(flat, layout)!)).toEqual(Array.from(flat.subarray(s.offset, s.offset + 3)));
+    expect(logStdParam(params.slice(0, -1), actorCriticLayout(5, cat(3), [16, 8]))).toBeNull();
+    tf.dispose([flatT, obsT, out.actorOut, out.value, ...params]);
+  });
+
+  it('forward leaves no tensors behind (both heads)', () => {
+    for (const head of [cat(2), gauss(2)]) {
+      const layout = actorCriticLayout(4, head, [8, 8]);
+      const flatT = tf.tensor1d(initParams(layout, 1));
+      const params = splitParams(flatT, layout);
+      const obsT = tf.zeros([3, 4]) as tf.Tensor2D;
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 10; i++) {
+        const out = forward(params, layout, obsT);
+        tf.dispose([out.actorOut, out.value]);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([flatT, obsT, ...params]);
     }
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([flatT, obsT, ...params]);
   });
 });

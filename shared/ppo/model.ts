@@ -1,10 +1,13 @@
 /**
  * Actor-critic MLP over one flat Float32 parameter vector (the coordinator holds params flat).
- * Two separate tanh MLPs, as in CleanRL / SB3: the actor maps obs to action logits, the critic
- * maps obs to a scalar value. Weights are [in, out], so a layer is `h @ w + b`.
+ * Two separate tanh MLPs, as in CleanRL / SB3: the actor maps obs to `actorOut` (action logits for
+ * a categorical head, the action mean for a Gaussian one), the critic maps obs to a scalar value.
+ * A Gaussian head adds a state-independent `actor.logStd` [actionDim] (CleanRL
+ * ppo_continuous_action). Weights are [in, out], so a layer is `h @ w + b`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.ts';
+import { actorWidth, type PolicyHead } from './policyHead.ts';
 
 /** Where one tensor of the model lives inside the flat parameter vector. */
 export interface ParamSpec {
@@ -14,11 +17,15 @@ export interface ParamSpec {
   size: number;
 }
 
+/** Name of the Gaussian head's log-std parameter, last in the layout when present. */
+export const LOG_STD = 'actor.logStd';
+
 /**
- * Layout in order actor.0.w, actor.0.b, ..., actor.L.b, critic.0.w, ..., critic.L.b,
- * where L = hiddenSizes.length is the (linear) output layer.
+ * Layout in order actor.0.w, actor.0.b, ..., actor.L.b, critic.0.w, ..., critic.L.b, then
+ * actor.logStd [actionDim] for a Gaussian head, where L = hiddenSizes.length is the (linear)
+ * output layer.
  */
-export function actorCriticLayout(obsDim: number, numActions: number, hiddenSizes: number[]): ParamSpec[] {
+export function actorCriticLayout(obsDim: number, head: PolicyHead, hiddenSizes: number[]): ParamSpec[] {
   const layout: ParamSpec[] = [];
   let offset = 0;
   const push = (name: string, shape: number[]): void => {
@@ -26,13 +33,14 @@ export function actorCriticLayout(obsDim: number, numActions: number, hiddenSize
     layout.push({ name, shape, offset, size });
     offset += size;
   };
-  for (const [head, outDim] of [['actor', numActions], ['critic', 1]] as const) {
+  for (const [net, outDim] of [['actor', actorWidth(head)], ['critic', 1]] as const) {
     const dims = [obsDim, ...hiddenSizes, outDim];
     for (let i = 0; i + 1 < dims.length; i++) {
-      push(`${head}.${i}.w`, [dims[i], dims[i + 1]]);
-      push(`${head}.${i}.b`, [dims[i + 1]]);
+      push(`${net}.${i}.w`, [dims[i], dims[i + 1]]);
+      push(`${net}.${i}.b`, [dims[i + 1]]);
     }
   }
+  if (head.type === 'gaussian') push(LOG_STD, [head.actionDim]);
   return layout;
 }
 
@@ -41,21 +49,39 @@ export function paramCount(layout: ParamSpec[]): number {
   return last ? last.offset + last.size : 0;
 }
 
-/** Number of linear layers per head (hidden layers + output layer). */
+/** Number of linear layers per network (hidden layers + output layer). */
 function layersPerHead(layout: ParamSpec[]): number {
-  return layout.length / 4;
+  return Math.floor(layout.length / 4); // 4 tensors per layer pair; a trailing logStd adds 1
+}
+
+/** Index of actor.logStd in the layout, or -1 for a categorical head. */
+export function logStdIndex(layout: ParamSpec[]): number {
+  const i = layout.length - 1;
+  return i >= 0 && layout[i].name === LOG_STD ? i : -1;
+}
+
+/** The log-std tensor [actionDim] among per-ParamSpec tensors; null for a categorical head. */
+export function logStdParam(params: tf.Tensor[], layout: ParamSpec[]): tf.Tensor1D | null {
+  const i = logStdIndex(layout);
+  return i < 0 ? null : (params[i] as tf.Tensor1D);
+}
+
+/** The log-std values [actionDim] inside the flat vector; null for a categorical head. */
+export function logStdPlain(flat: Float32Array, layout: ParamSpec[]): Float32Array | null {
+  const i = logStdIndex(layout);
+  return i < 0 ? null : flat.subarray(layout[i].offset, layout[i].offset + layout[i].size);
 }
 
 /**
  * Orthogonal init: gain sqrt(2) for hidden layers, 0.01 for the actor output, 1 for the critic
- * output; biases 0. Deterministic in `seed` (normals drawn in layout order).
+ * output; biases and logStd 0. Deterministic in `seed` (normals drawn in layout order).
  */
 export function initParams(layout: ParamSpec[], seed: number): Float32Array<ArrayBuffer> {
   const rng = new Rng(seed);
   const flat = new Float32Array(paramCount(layout));
   const lastLayer = layersPerHead(layout) - 1;
   for (const spec of layout) {
-    if (spec.shape.length !== 2) continue; // biases stay 0
+    if (spec.shape.length !== 2) continue; // biases and logStd stay 0
     const [head, index] = spec.name.split('.');
     const isOutput = Number(index) === lastLayer;
     const gain = !isOutput ? Math.SQRT2 : head === 'actor' ? 0.01 : 1.0;
@@ -104,12 +130,15 @@ export function splitParams(flat: tf.Tensor1D, layout: ParamSpec[]): tf.Tensor[]
   return tf.tidy(() => layout.map((s) => flat.slice(s.offset, s.size).reshape(s.shape)));
 }
 
-/** Batched forward pass. `params` are the per-ParamSpec tensors in layout order. */
+/**
+ * Batched forward pass. `params` are the per-ParamSpec tensors in layout order. `actorOut` is
+ * [B, numActions] logits or the [B, actionDim] Gaussian mean; the log-std is `logStdParam`.
+ */
 export function forward(
   params: tf.Tensor[],
   layout: ParamSpec[],
   obs: tf.Tensor2D, // [B, obsDim]
-): { logits: tf.Tensor2D; value: tf.Tensor1D } {
+): { actorOut: tf.Tensor2D; value: tf.Tensor1D } {
   const nLayers = layersPerHead(layout);
   const mlp = (first: number): tf.Tensor2D => {
     let h = obs;
@@ -122,18 +151,18 @@ export function forward(
     return h;
   };
   return tf.tidy(() => ({
-    logits: mlp(0), // [B, A]
+    actorOut: mlp(0), // [B, actorWidth]
     value: mlp(2 * nLayers).reshape([-1]) as tf.Tensor1D, // [B]
   }));
 }
 
-/** Plain-JS forward pass (float64 accumulation), for tests and cheap CPU inference. */
+/** Plain-JS forward pass (float64 accumulation), for tests and cheap CPU inference; as `forward`. */
 export function forwardPlain(
   flat: Float32Array,
   layout: ParamSpec[],
   obs: Float32Array, // [B, obsDim]
   batch: number,
-): { logits: Float32Array<ArrayBuffer>; value: Float32Array<ArrayBuffer> } {
+): { actorOut: Float32Array<ArrayBuffer>; value: Float32Array<ArrayBuffer> } {
   const nLayers = layersPerHead(layout);
   const mlp = (first: number): Float32Array<ArrayBuffer> => {
     let h: ArrayLike<number> = obs;
@@ -155,5 +184,5 @@ export function forwardPlain(
     }
     return Float32Array.from(h);
   };
-  return { logits: mlp(0), value: mlp(2 * nLayers) };
+  return { actorOut: mlp(0), value: mlp(2 * nLayers) };
 }

@@ -3,15 +3,16 @@
  * inference per step, then GAE, then shuffled minibatches. Buffers are allocated once.
  */
 import { VecEnv } from '../envs/vecEnv.ts';
-import { discreteActions } from '../envs/types.ts';
 import { Rng } from '../rng.ts';
 import { computeGae } from './gae.ts';
 import { sampleCategorical } from './categorical.ts';
-import type { MinibatchArrays } from './learner.ts';
+import { sampleGaussian } from './gaussian.ts';
+import type { MinibatchArrays, PolicyOutput } from './learner.ts';
+import { actionWidth, policyHead, type PolicyHead } from './policyHead.ts';
 
-/** What collection needs from the policy: batched logits [B, A] and values [B]. */
+/** What collection needs from the policy: one batched inference (see `Learner.act`). */
 export interface Policy {
-  act(obs: Float32Array, batch: number): Promise<{ logits: Float32Array; values: Float32Array }>;
+  act(obs: Float32Array, batch: number): Promise<PolicyOutput>;
 }
 
 export interface Episode { return: number; length: number }
@@ -30,12 +31,16 @@ export class RolloutCollector {
   readonly numSteps: number;
   readonly numEnvs: number;
   readonly obsDim: number;
-  private readonly numActions: number;
+  readonly head: PolicyHead;
+  /** Numbers per stored action (see `actionWidth`). */
+  readonly actionWidth: number;
   private readonly rng: Rng;
   private nextObs: Float32Array;
 
   readonly obs: Float32Array; // [T, E, obsDim]
-  readonly actions: Int32Array; // [T, E]
+  /** Sampled actions as the policy drew them (Gaussian: unclipped), [T, E, actionWidth]. */
+  readonly actions: Float32Array;
+  /** Log-probabilities of `actions`. */
   readonly logp: Float32Array; // [T, E]
   readonly rewards: Float32Array; // [T, E]
   readonly dones: Uint8Array; // [T, E]
@@ -48,11 +53,12 @@ export class RolloutCollector {
     this.numEnvs = numEnvs;
     this.numSteps = numSteps;
     this.obsDim = this.env.spec.obsDim;
-    this.numActions = discreteActions(this.env.spec);
+    this.head = policyHead(this.env.spec);
+    this.actionWidth = actionWidth(this.head);
     this.rng = new Rng(seed ^ 0x5bd1e995);
     const n = numSteps * numEnvs;
     this.obs = new Float32Array(n * this.obsDim);
-    this.actions = new Int32Array(n);
+    this.actions = new Float32Array(n * this.actionWidth);
     this.logp = new Float32Array(n);
     this.rewards = new Float32Array(n);
     this.dones = new Uint8Array(n);
@@ -63,20 +69,27 @@ export class RolloutCollector {
   /** Steps every env numSteps times with `policy`, then computes advantages and returns. */
   async collect(policy: Policy, gamma: number, gaeLambda: number): Promise<RolloutResult> {
     const t0 = performance.now();
-    const { numEnvs: e, obsDim: d, numActions: a } = this;
+    const { numEnvs: e, obsDim: d, actionWidth: w, head } = this;
     const episodes: Episode[] = [];
-    const stepActions = new Int32Array(e);
+    const stepActions = new Float32Array(e * w); // [E, actionWidth]
+    const envActions = head.type === 'gaussian' ? new Float32Array(e * w) : stepActions; // clipped copy
     const stepLogp = new Float32Array(e);
     const u = () => this.rng.next();
+    const normal = () => this.rng.normal();
     for (let t = 0; t < this.numSteps; t++) {
       const row = t * e;
       this.obs.set(this.nextObs, row * d);
-      const { logits, values } = await policy.act(this.nextObs, e);
-      sampleCategorical(logits, e, a, u, stepActions, stepLogp);
-      this.actions.set(stepActions, row);
+      const { actorOut, values, logStd } = await policy.act(this.nextObs, e);
+      if (head.type === 'categorical') {
+        sampleCategorical(actorOut, e, head.numActions, u, stepActions, stepLogp);
+      } else {
+        sampleGaussian(actorOut, logStd, e, w, normal, stepActions, stepLogp);
+        for (let k = 0; k < e * w; k++) envActions[k] = Math.min(Math.max(stepActions[k], head.low[k % w]), head.high[k % w]);
+      }
+      this.actions.set(stepActions, row * w);
       this.logp.set(stepLogp, row);
       this.values.set(values, row);
-      const step = this.env.step(stepActions);
+      const step = this.env.step(envActions);
       this.rewards.set(step.rewards, row);
       for (let i = 0; i < e; i++) this.dones[row + i] = step.terminated[i] | step.truncated[i];
       for (const f of step.finished) episodes.push({ return: f.return, length: f.length });
@@ -126,10 +139,11 @@ export class RolloutCollector {
   /** Gathers the samples idx[start, start + size) into `out` (allocated by `allocMinibatch`). */
   gather(idx: Int32Array, start: number, out: MinibatchArrays): MinibatchArrays {
     const d = this.obsDim;
+    const w = this.actionWidth;
     for (let k = 0; k < out.size; k++) {
       const i = idx[start + k];
       out.obs.set(this.obs.subarray(i * d, i * d + d), k * d);
-      out.actions[k] = this.actions[i];
+      out.actions.set(this.actions.subarray(i * w, i * w + w), k * w);
       out.logpOld[k] = this.logp[i];
       out.advantages[k] = this.advantages[i];
       out.returns[k] = this.returns[i];
@@ -141,7 +155,7 @@ export class RolloutCollector {
     return {
       size,
       obs: new Float32Array(size * this.obsDim),
-      actions: new Int32Array(size),
+      actions: new Float32Array(size * this.actionWidth),
       logpOld: new Float32Array(size),
       advantages: new Float32Array(size),
       returns: new Float32Array(size),

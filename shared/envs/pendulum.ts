@@ -1,0 +1,109 @@
+/**
+ * Pendulum-v1, matching Gymnasium's `gymnasium/envs/classic_control/pendulum.py` (default g = 10)
+ * plus the `TimeLimit` wrapper of `gymnasium.make` (200 steps; no reward threshold is registered).
+ * State is float64 and follows Gymnasium's operation order (semi-implicit Euler: the new angle
+ * uses the new, clipped speed). The torque is a float32 as the Box dtype says; under NumPy >= 2
+ * (NEP 50) the two products with it, `3.0 * u` and `0.001 * u**2`, are float32 and we round them
+ * the same way. Reset draws come from `Rng`, not numpy's PCG64.
+ */
+
+import { Rng } from '../rng.ts';
+import type { Env, EnvSpec, StepResult } from './types.ts';
+
+export const PENDULUM_V1: EnvSpec = {
+  id: 'Pendulum-v1',
+  obsDim: 3,
+  actionSpace: { type: 'box', low: [-2], high: [2] },
+  maxEpisodeSteps: 200,
+  rewardThreshold: null,
+};
+
+export const MAX_SPEED = 8;
+export const MAX_TORQUE = 2.0;
+export const DT = 0.05;
+const g = 10.0;
+const m = 1.0;
+const l = 1.0;
+const f32 = Math.fround;
+
+/** Gymnasium's `angle_normalize`: `((x + pi) % (2 pi)) - pi` with Python's floored modulo. */
+export function angleNormalize(x: number): number {
+  const period = 2 * Math.PI;
+  let r = (x + Math.PI) % period; // truncated remainder, exact
+  if (r < 0) r += period; // Python's result takes the divisor's sign
+  else if (r === 0) r = 0; // and is +0.0, never -0.0
+  return r - Math.PI;
+}
+
+export class Pendulum implements Env {
+  readonly spec: EnvSpec = PENDULUM_V1;
+  /** [theta, thetaDot]; theta = 0 is upright. */
+  private readonly state = new Float64Array(2);
+  private rng: Rng;
+  private hasState = false;
+  private elapsedSteps = 0;
+
+  constructor(seed = 0) {
+    this.rng = new Rng(seed);
+  }
+
+  /** theta uniform in [-pi, pi), thetaDot uniform in [-1, 1); a seed reseeds the env's RNG first. */
+  reset(seed?: number): Float32Array {
+    if (seed !== undefined) this.rng = new Rng(seed);
+    this.state[0] = this.rng.uniform(-Math.PI, Math.PI);
+    this.state[1] = this.rng.uniform(-1.0, 1.0);
+    this.hasState = true;
+    this.elapsedSteps = 0;
+    return this.obs();
+  }
+
+  /** A length-1 array: the torque, clipped to [-2, 2] inside the step; taken as float32. */
+  step(action: number | ArrayLike<number>): StepResult {
+    if (typeof action === 'number' || action.length !== 1) {
+      throw new Error(`Pendulum-v1: action must be an array of length 1, got ${String(action)}`);
+    }
+    const a = f32(action[0]);
+    if (typeof action[0] !== 'number' || !Number.isFinite(a)) {
+      throw new Error(`Pendulum-v1: action[0] must be a finite float32, got ${String(action[0])}`);
+    }
+    if (!this.hasState) throw new Error('Pendulum-v1: call reset() (or setState) before step()');
+
+    const th = this.state[0];
+    const thDot = this.state[1];
+    const u = Math.min(Math.max(a, -MAX_TORQUE), MAX_TORQUE);
+    const an = angleNormalize(th);
+    const costs = an * an + 0.1 * (thDot * thDot) + f32(f32(0.001) * f32(u * u));
+    let newThDot = thDot + ((3 * g) / (2 * l) * Math.sin(th) + f32(3.0 / (m * l ** 2) * u)) * DT;
+    newThDot = Math.min(Math.max(newThDot, -MAX_SPEED), MAX_SPEED);
+    const newTh = th + newThDot * DT;
+    this.state[0] = newTh;
+    this.state[1] = newThDot;
+
+    this.elapsedSteps += 1;
+    const truncated = this.elapsedSteps >= this.spec.maxEpisodeSteps;
+    return { obs: this.obs(), reward: -costs, terminated: false, truncated };
+  }
+
+  /** [cos theta, sin theta, thetaDot] as float32. */
+  private obs(): Float32Array {
+    return Float32Array.of(Math.cos(this.state[0]), Math.sin(this.state[0]), this.state[1]);
+  }
+
+  /** A copy of [theta, thetaDot]. */
+  getState(): Float64Array {
+    return Float64Array.from(this.state);
+  }
+
+  /** Replaces [theta, thetaDot] (2 finite numbers); the step count is left alone. */
+  setState(state: ArrayLike<number>): void {
+    if (state.length !== 2) throw new Error(`Pendulum-v1: state must have length 2, got ${state.length}`);
+    for (let i = 0; i < 2; i++) {
+      if (typeof state[i] !== 'number' || !Number.isFinite(state[i])) {
+        throw new Error(`Pendulum-v1: state[${i}] must be a finite number, got ${String(state[i])}`);
+      }
+    }
+    this.state[0] = state[0];
+    this.state[1] = state[1];
+    this.hasState = true;
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../rng.ts';
+import { gaussianEntropy, gaussianLogProb, sampleGaussian } from './gaussian.ts';
+
+/** log of the univariate normal density, written out independently of gaussian.ts. */
+function logNormalPdf(x: number, mu: number, sigma: number): number {
+  return Math.log(Math.exp(-((x - mu) ** 2) / (2 * sigma * sigma)) / (sigma * Math.sqrt(2 * Math.PI)));
+}
+
+describe('gaussianLogProb', () => {
+  it('is the sum over dims of the univariate log-densities, per row', () => {
+    const logStd = [-0.5, 0.3, 0];
+    const mean = Float32Array.from([0.1, -1, 2, 0.7, 0.2, -0.3]); // [2, 3]
+    const actions = Float32Array.from([0.4, -2.5, 2, -1, 1.2, 0.9]);
+    const out = new Float32Array(2);
+    gaussianLogProb(actions, mean, logStd, 2, 3, out);
+    for (let b = 0; b < 2; b++) {
+      let expected = 0;
+      for (let j = 0; j < 3; j++) expected += logNormalPdf(actions[b * 3 + j], mean[b * 3 + j], Math.exp(logStd[j]));
+      expect(out[b]).toBeCloseTo(expected, 5);
+    }
+    expect(out[0]).not.toBeCloseTo(out[1], 2); // rows use their own mean and action
+  });
+});
+
+describe('gaussianEntropy', () => {
+  it('is the sum of the univariate entropies 0.5 log(2 pi e sigma^2)', () => {
+    const logStd = [-1, 0, 0.7];
+    const expected = logStd.reduce((h, l) => h + 0.5 * Math.log(2 * Math.PI * Math.E * Math.exp(2 * l)), 0);
+    expect(gaussianEntropy(logStd)).toBeCloseTo(expected, 10);
+    expect(gaussianEntropy([0])).toBeCloseTo(1.4189385332, 9); // scipy.stats.norm.entropy()
+  });
+});
+
+describe('sampleGaussian', () => {
+  it('seeded samples have the mean and std of each dim within sampling noise; logp is of the stored action', () => {
+    const n = 20_000;
+    const d = 2;
+    const logStd = [Math.log(0.5), Math.log(2)];
+    const rowMean = [1.5, -3];
+    const mean = new Float32Array(n * d);
+    for (let b = 0; b < n; b++) mean.set(rowMean, b * d);
+    const rng = new Rng(17);
+    const actions = new Float32Array(n * d);
+    const logp = new Float32Array(n);
+    sampleGaussian(mean, logStd, n, d, () => rng.normal(), actions, logp);
+    for (let j = 0; j < d; j++) {
+      const sigma = Math.exp(logStd[j]);
+      let m = 0;
+      for (let b = 0; b < n; b++) m += actions[b * d + j];
+      m /= n;
+      let v = 0;
+      for (let b = 0; b < n; b++) v += (actions[b * d + j] - m) ** 2;
+      const sd = Math.sqrt(v / (n - 1));
+      expect(Math.abs(m - rowMean[j])).toBeLessThan((4 * sigma) / Math.sqrt(n));
+      expect(Math.abs(sd / sigma - 1)).toBeLessThan(4 / Math.sqrt(2 * n));
+    }
+    for (let b = 0; b < 50; b++) {
+      const expected = logNormalPdf(actions[b * d], rowMean[0], 0.5) + logNormalPdf(actions[b * d + 1], rowMean[1], 2);
+      expect(logp[b]).toBeCloseTo(expected, 4);
+    }
+  });
+
+  it('is a = mean + exp(logStd) * n for the given normals, row by row', () => {
+    const normals = [0.5, -1, 2, 0.25];
+    let i = 0;
+    const actions = new Float32Array(4);
+    const logp = new Float32Array(2);
+    sampleGaussian(Float32Array.from([1, 2, 3, 4]), [0, Math.log(3)], 2, 2, () => normals[i++], actions, logp);
+    expect(Array.from(actions)).toEqual([1.5, 2 - 3, 3 + 2, 4 + 0.75]);
+    expect(logp[0]).toBeCloseTo(logNormalPdf(1.5, 1, 1) + logNormalPdf(-1, 2, 3), 5);
+  });
+});
