@@ -4,7 +4,8 @@ import { io, type Socket } from 'socket.io-client';
 import { Coordinator } from './coordinator.ts';
 import { defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type PushReply, type ServerToClientEvents } from '../shared/protocol.ts';
-import { decodeF32, encodeF32 } from '../shared/codec.ts';
+import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
+import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -124,10 +125,10 @@ describe('Coordinator over Socket.IO', () => {
   it('counts rollout reports, finishes when solved and tells the workers', async () => {
     const { s } = await joined();
     const done = new Promise((resolve) => s.once('done', resolve));
-    const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000 };
-    expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual({ ok: true });
+    const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000, norm: {} };
+    expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual({ ok: true, norm: {} });
     expect(coordinator.tracker.state).toBe('training');
-    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual({ ok: true });
+    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual({ ok: true, norm: {} });
     await done;
     const st = coordinator.status();
     const steps = 2 * config.numEnvs * config.numSteps;
@@ -140,7 +141,7 @@ describe('Coordinator over Socket.IO', () => {
   it('rejects a malformed rollout report without counting it', async () => {
     await joined();
     const { s } = await joined();
-    const ok = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [1, 2], episodeLengths: [1, 2], losses: {}, rolloutSps: 1 };
+    const ok = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [1, 2], episodeLengths: [1, 2], losses: {}, rolloutSps: 1, norm: {} };
     const bads = [
       { ...ok, episodeLengths: [1] }, // lengths and returns disagree
       { ...ok, envSteps: 10 }, // not the rollout size the coordinator set
@@ -161,5 +162,54 @@ describe('Coordinator over Socket.IO', () => {
     s.disconnect();
     await new Promise((r) => setTimeout(r, 100));
     expect(coordinator.workerList().find((w) => w.workerId === reply.workerId)?.connected).toBe(false);
+  });
+});
+
+describe('Coordinator normalization statistics', () => {
+  let norm: Coordinator;
+  let normUrl: string;
+  beforeEach(async () => {
+    norm = new Coordinator({ config: { ...config, normObs: true, normReward: true }, port: 0 });
+    normUrl = `http://127.0.0.1:${await norm.start()}`;
+  });
+  afterEach(() => norm.stop());
+
+  it('merges every worker\'s deltas, replies with the merged stats and refuses bad ones', async () => {
+    const s: WorkerSocket = io(normUrl + WORKER_NAMESPACE, { transports: ['websocket'], reconnection: false });
+    sockets.push(s);
+    const reply = await s.timeout(5000).emitWithAck('join', join);
+    if (!reply.ok) throw new Error(reply.error);
+    const initial = decodeF64(reply.norm.obs!, 9);
+    expect(Array.from(initial)).toEqual([1e-4, 0, 0, 0, 0, 1, 1, 1, 1]); // VecNormalize's prior
+    const delta = new RunningMeanStd(4, 'empty');
+    delta.update([1, 2, 3, 4, 3, 4, 5, 6], 2);
+    const ret = new RunningMeanStd(1, 'empty');
+    ret.update([5, 7], 2);
+    const report = {
+      rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 1,
+      norm: { obs: encodeF64(delta.toArray()), ret: encodeF64(ret.toArray()) },
+    };
+    const ok = await s.timeout(5000).emitWithAck('rollout', report);
+    expect(ok.ok).toBe(true);
+    const merged = ok.ok ? decodeF64(ok.norm.obs!, 9) : new Float64Array();
+    expect(merged[0]).toBeCloseTo(2 + 1e-4, 10);
+    expect(merged[1]).toBeCloseTo(2 * 2 / (2 + 1e-4), 6); // the prior's weight is tiny
+    expect(norm.obsRms!.mean[3]).toBeCloseTo(5, 3);
+    expect(norm.retRms!.mean[0]).toBeCloseTo(6, 3);
+
+    const before = norm.obsRms!.toArray();
+    const bads = [
+      { ...report, norm: { ret: report.norm.ret } }, // obs stats missing
+      { ...report, norm: { ...report.norm, obs: encodeF64(new Float64Array(3)) } }, // wrong length
+      { ...report, norm: { ...report.norm, obs: encodeF64(Float64Array.from([1, NaN, 0, 0, 0, 1, 1, 1, 1])) } },
+      { ...report, norm: { ...report.norm, obs: [1, 2, 3] } }, // not binary
+    ];
+    for (const bad of bads) {
+      const r = await (s.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: string }> }).emitWithAck('rollout', bad);
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatch(/norm|binary/);
+    }
+    expect(norm.obsRms!.toArray()).toEqual(before);
+    expect(norm.tracker.envSteps).toBe(config.numEnvs * config.numSteps);
   });
 });

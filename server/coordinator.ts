@@ -13,13 +13,16 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import type { TrainConfig } from '../shared/config.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type ClientToServerEvents, type DashboardClientToServer,
-  type DashboardServerToClient, type PushReply, type RejectReason, type RunStatus, type ServerToClientEvents,
-  type WorkerInfo,
+  type DashboardServerToClient, type NormStatsWire, type PushReply, type RejectReason, type RolloutAck, type RunStatus,
+  type ServerToClientEvents, type WorkerInfo,
 } from '../shared/protocol.ts';
 import { M } from '../shared/metrics.ts';
 import { envSpec } from '../shared/envs/registry.ts';
 import { policyHead } from '../shared/ppo/policyHead.ts';
 import { actorCriticLayout, initParams } from '../shared/ppo/model.ts';
+import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
+import type { NormStats } from '../shared/ppo/normalizer.ts';
+import { decodeF64, encodeF64 } from '../shared/codec.ts';
 import { ParameterServer } from './parameterServer.ts';
 import { RunTracker } from './runTracker.ts';
 import { describeIssue, joinSchema, pushSchema, rolloutSchema } from './schemas.ts';
@@ -37,6 +40,8 @@ export interface CoordinatorOptions {
   initialParams?: Float32Array;
   /** Milliseconds between dashboard ticks (history points). */
   tickMs?: number;
+  /** Starting normalization statistics (a checkpoint's), RunningMeanStd arrays. */
+  initialNorm?: NormStats;
 }
 
 interface WorkerRecord extends WorkerInfo {
@@ -61,16 +66,21 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   private stalenessSum = 0;
   private stalenessN = 0;
   private paramsCache: { version: number; bytes: Buffer } | null = null;
+  /** Observation and return statistics merged from every worker's rollouts; null when off. */
+  readonly obsRms: RunningMeanStd | null;
+  readonly retRms: RunningMeanStd | null;
 
   constructor(private readonly opts: CoordinatorOptions) {
     super();
     this.config = opts.config;
     const spec = envSpec(this.config.envId);
     const layout = actorCriticLayout(spec.obsDim, policyHead(spec), this.config.hiddenSizes);
-    const params = opts.initialParams ?? initParams(layout, this.config.seed);
+    const params = opts.initialParams ?? initParams(layout, this.config.seed, this.config.logStdInit);
     const expected = layout.reduce((n, p) => n + p.size, 0);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);
     this.ps = new ParameterServer(params, this.config);
+    this.obsRms = this.config.normObs ? RunningMeanStd.fromArray(spec.obsDim, opts.initialNorm?.obs ?? new RunningMeanStd(spec.obsDim).toArray()) : null;
+    this.retRms = this.config.normReward ? RunningMeanStd.fromArray(1, opts.initialNorm?.ret ?? new RunningMeanStd(1).toArray()) : null;
     this.tracker = new RunTracker(this.config.solveWindow, this.config.solveThreshold, this.config.totalTimesteps);
 
     const serveStatic = opts.staticDir && existsSync(opts.staticDir) ? sirv(opts.staticDir, { dev: false, etag: true }) : null;
@@ -183,7 +193,9 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       socket.data.worker = w;
       this.workers.set(w.workerId, w);
       this.tracker.start();
-      ack({ ok: true, workerId: w.workerId, workerIndex: w.workerIndex, config: this.config, version: this.ps.version, params: this.paramsBytes() });
+      ack({
+        ok: true, workerId: w.workerId, workerIndex: w.workerIndex, config: this.config, version: this.ps.version, params: this.paramsBytes(), norm: this.normWire(),
+      });
     });
 
     socket.on('push', (req, ack) => {
@@ -192,7 +204,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     });
 
     socket.on('rollout', (report, ack) => {
-      const reply = (r: { ok: boolean; error?: string }) => { if (typeof ack === 'function') ack(r); };
+      const reply = (r: RolloutAck) => { if (typeof ack === 'function') ack(r); };
       const w = socket.data.worker;
       if (!w) return reply({ ok: false, error: 'join first' });
       const parsed = rolloutSchema.safeParse(report);
@@ -203,10 +215,18 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       if (r.envSteps !== expected) return reply({ ok: false, error: `a rollout is ${expected} env steps, got ${r.envSteps}` });
       const maxLen = envSpec(this.config.envId).maxEpisodeSteps;
       if (r.episodeLengths.some((l) => l > maxLen)) return reply({ ok: false, error: `episodes last at most ${maxLen} steps` });
+      let deltas: { obs: RunningMeanStd | null; ret: RunningMeanStd | null };
+      try {
+        deltas = { obs: this.decodeStats(this.obsRms, r.norm.obs, 'obs'), ret: this.decodeStats(this.retRms, r.norm.ret, 'ret') };
+      } catch (e) {
+        return reply({ ok: false, error: `bad rollout report: ${e instanceof Error ? e.message : String(e)}` });
+      }
+      if (deltas.obs) this.obsRms!.merge(deltas.obs);
+      if (deltas.ret) this.retRms!.merge(deltas.ret);
       w.envSteps += r.envSteps;
       w.rolloutSps = r.rolloutSps;
       if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
-      reply({ ok: true });
+      reply({ ok: true, norm: this.normWire() });
     });
 
     socket.on('disconnect', () => {
@@ -239,6 +259,28 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.stalenessSum += res.staleness;
     this.stalenessN++;
     return { ok: true, accepted: true, version: this.ps.version, params, done };
+  }
+
+  /** A worker's statistics delta, checked; required exactly when the run keeps those stats. */
+  private decodeStats(global: RunningMeanStd | null, bin: unknown, name: 'obs' | 'ret'): RunningMeanStd | null {
+    if (!global) {
+      if (bin !== undefined) throw new Error(`norm.${name} sent but this run does not normalize ${name}`);
+      return null;
+    }
+    if (bin === undefined) throw new Error(`norm.${name} is required: this run normalizes ${name}`);
+    try {
+      return RunningMeanStd.fromArray(global.dim, decodeF64(bin, 1 + 2 * global.dim));
+    } catch (e) {
+      throw new Error(`norm.${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** The merged statistics as they go on the wire. */
+  normWire(): NormStatsWire {
+    return {
+      ...(this.obsRms ? { obs: encodeF64(this.obsRms.toArray()) } : {}),
+      ...(this.retRms ? { ret: encodeF64(this.retRms.toArray()) } : {}),
+    };
   }
 
   private takeToken(w: WorkerRecord): boolean {

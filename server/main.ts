@@ -6,11 +6,12 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
+import { configFor, defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
 import { BACKENDS, type Backend, type RunStatus } from '../shared/protocol.ts';
-import { envIds, envSpec } from '../shared/envs/registry.ts';
+import { envIds } from '../shared/envs/registry.ts';
 import { Coordinator } from './coordinator.ts';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
+import type { NormStats } from '../shared/ppo/normalizer.ts';
 import { Fleet } from '../e2e/fleet.ts';
 
 const int = (name: string) => (v: string) => {
@@ -57,23 +58,26 @@ async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
   return file as Partial<TrainConfig>;
 }
 
-/** Defaults, then the config file, then flags; the solve threshold defaults to the env's reward threshold. */
+/** The env's defaults, then the config file, then flags. */
 async function buildConfig(o: Options): Promise<TrainConfig> {
   const file = o.config ? await readConfigFile(o.config) : {};
-  const c: TrainConfig = { ...defaultConfig, ...file };
-  if (o.env !== undefined) c.envId = o.env;
-  if (o.totalTimesteps !== undefined) c.totalTimesteps = o.totalTimesteps;
-  if (o.seed !== undefined) c.seed = o.seed;
-  if (o.maxStaleness !== undefined) c.maxStaleness = o.maxStaleness;
+  const flags: Partial<TrainConfig> = {};
+  if (o.totalTimesteps !== undefined) flags.totalTimesteps = o.totalTimesteps;
+  if (o.seed !== undefined) flags.seed = o.seed;
+  if (o.maxStaleness !== undefined) flags.maxStaleness = o.maxStaleness;
   if (o.backend !== undefined) {
     if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, auto`);
-    c.backend = o.backend as Backend | 'auto';
+    flags.backend = o.backend as Backend | 'auto';
   }
-  if (!envIds().includes(c.envId)) throw new ConfigError(`unknown environment ${c.envId}: known are ${envIds().join(', ')}`);
-  const threshold = file.solveThreshold ?? envSpec(c.envId).rewardThreshold;
-  if (threshold === null) throw new ConfigError(`${c.envId} has no registered reward threshold: set solveThreshold in a config file`);
-  c.solveThreshold = threshold;
-  return validateConfig(c);
+  return validateConfig(configFor(o.env ?? file.envId ?? defaultConfig.envId, { ...file, ...flags }));
+}
+
+/** Normalization statistics saved in a checkpoint's extra field (RunningMeanStd arrays). */
+function normFromCheckpoint(extra: Record<string, unknown> | undefined): NormStats | undefined {
+  const norm = extra?.norm as { obs?: unknown; ret?: unknown } | undefined;
+  if (!norm) return undefined;
+  const arr = (x: unknown) => (Array.isArray(x) && x.every((v) => typeof v === 'number') ? Float64Array.from(x) : undefined);
+  return { obs: arr(norm.obs), ret: arr(norm.ret) };
 }
 
 function statusLine(s: RunStatus, workers: number): Record<string, string> {
@@ -99,6 +103,7 @@ async function main(): Promise<number> {
 
   const coordinator = new Coordinator({
     config, port: o.port, host: o.host, token: o.token, staticDir: resolve('dist/client'), initialParams: resumed?.params,
+    initialNorm: resumed ? normFromCheckpoint(resumed.extra) : undefined,
   });
   const port = await coordinator.start();
   const origin = `http://localhost:${port}`;
@@ -143,6 +148,7 @@ async function main(): Promise<number> {
   const ckptPath = join(runDir, 'checkpoint.ckpt');
   await saveCheckpoint(ckptPath, {
     envId: config.envId, config, version: coordinator.ps.version, envSteps: final.envSteps, params: coordinator.ps.params, adam: coordinator.ps.adam.state(),
+    extra: { norm: { obs: coordinator.obsRms && Array.from(coordinator.obsRms.toArray()), ret: coordinator.retRms && Array.from(coordinator.retRms.toArray()) } },
   });
   const summary = {
     envId: config.envId,

@@ -23,10 +23,12 @@ export const joinSchema = z.object({
   userAgent: z.string().max(512),
 });
 
+const binary = (what: string) => z.custom<ArrayBuffer | Uint8Array>(isBinary, { message: `${what} must be binary (ArrayBuffer)` });
+
 export const pushSchema = z.object({
   version,
   rolloutVersion: version,
-  grad: z.custom<ArrayBuffer | Uint8Array>(isBinary, { message: 'grad must be binary (ArrayBuffer)' }),
+  grad: binary('grad'),
 });
 
 export const rolloutSchema = z.object({
@@ -36,6 +38,7 @@ export const rolloutSchema = z.object({
   episodeLengths: z.array(z.number().int().positive()).max(1_000_000),
   losses: z.record(z.string().max(64), z.number()),
   rolloutSps: z.number().nonnegative().finite(),
+  norm: z.object({ obs: binary('norm.obs').optional(), ret: binary('norm.ret').optional() }),
 }).refine((r) => r.episodeReturns.length === r.episodeLengths.length, 'episodeReturns and episodeLengths differ in length')
   .refine((r) => r.episodeReturns.length <= r.envSteps, 'more episodes than env steps');
 

@@ -1,6 +1,6 @@
 /**
- * Binary codec for flat float32 vectors (params and gradients on the wire).
- * Bytes are the platform's float32 layout (little-endian on every browser and Node target).
+ * Binary codec for flat float vectors: float32 params and gradients, float64 statistics.
+ * Bytes are the platform's float layout (little-endian on every browser and Node target).
  * Pure TS: no Node or DOM APIs, so it runs unchanged in the browser and in Node.
  */
 
@@ -19,6 +19,15 @@ export class CodecError extends Error {
 
 /** The exact bytes of `x`; copies only when `x` is a view of part of a bigger (or shared) buffer. */
 export function encodeF32(x: Float32Array): ArrayBuffer {
+  return exactBytes(x);
+}
+
+/** encodeF32's float64 twin, for small statistics vectors. */
+export function encodeF64(x: Float64Array): ArrayBuffer {
+  return exactBytes(x);
+}
+
+function exactBytes(x: Float32Array | Float64Array): ArrayBuffer {
   const buf = x.buffer;
   if (buf instanceof ArrayBuffer && x.byteOffset === 0 && x.byteLength === buf.byteLength) return buf;
   return x.slice().buffer as ArrayBuffer;
@@ -26,10 +35,21 @@ export function encodeF32(x: Float32Array): ArrayBuffer {
 
 /**
  * Reads a float32 vector of `expectedLength` elements from an ArrayBuffer or any typed-array view
- * (Node's socket.io delivers Buffers). Views at a 4-byte-aligned offset are viewed without a copy;
+ * (Node's socket.io delivers Buffers). Views at an aligned offset are viewed without a copy;
  * unaligned ones are copied. Throws CodecError on anything else.
  */
 export function decodeF32(bin: unknown, expectedLength: number): Float32Array {
+  return decodeFloats(bin, expectedLength, Float32Array);
+}
+
+/** decodeF32's float64 twin, for small statistics vectors. */
+export function decodeF64(bin: unknown, expectedLength: number): Float64Array {
+  return decodeFloats(bin, expectedLength, Float64Array);
+}
+
+function decodeFloats<T extends Float32Array | Float64Array>(
+  bin: unknown, expectedLength: number, Kind: { new (b: ArrayBufferLike, off: number, n: number): T; new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+): T {
   let buffer: ArrayBufferLike;
   let byteOffset: number;
   let byteLength: number;
@@ -44,17 +64,19 @@ export function decodeF32(bin: unknown, expectedLength: number): Float32Array {
   } else {
     throw new CodecError('notBinary', `expected binary data (ArrayBuffer or Uint8Array), got ${describe(bin)}`);
   }
-  if (byteLength % 4 !== 0) {
-    throw new CodecError('badByteLength', `byte length ${byteLength} is not a multiple of 4 (float32)`);
+  const size = Kind.BYTES_PER_ELEMENT;
+  const kind = `float${size * 8}`;
+  if (byteLength % size !== 0) {
+    throw new CodecError('badByteLength', `byte length ${byteLength} is not a multiple of ${size} (${kind})`);
   }
-  const n = byteLength / 4;
+  const n = byteLength / size;
   if (n !== expectedLength) {
-    throw new CodecError('wrongLength', `wrong element count: expected ${expectedLength} float32 values, got ${n}`);
+    throw new CodecError('wrongLength', `wrong element count: expected ${expectedLength} ${kind} values, got ${n}`);
   }
-  if (byteOffset % 4 === 0) return new Float32Array(buffer, byteOffset, n);
+  if (byteOffset % size === 0) return new Kind(buffer, byteOffset, n);
   const copy = new Uint8Array(byteLength);
   copy.set(new Uint8Array(buffer, byteOffset, byteLength));
-  return new Float32Array(copy.buffer);
+  return new Kind(copy.buffer);
 }
 
 /** Index of the first NaN or ±Infinity in `x`, or -1 when all values are finite. */

@@ -4,6 +4,8 @@
  * Derived values (batch sizes) are computed in one place: `derive`.
  */
 import type { Backend } from './protocol.ts';
+import { envDefaults } from './envDefaults.ts';
+import { envIds, envSpec } from './envs/registry.ts';
 
 export interface TrainConfig {
   /** Gymnasium environment ID. */
@@ -34,6 +36,20 @@ export interface TrainConfig {
   vfCoef: number;
   /** Normalize advantages per minibatch. */
   normAdv: boolean;
+  /** Clip the value loss around the rollout's values by clipCoef (CleanRL's clip_vloss). */
+  clipVloss: boolean;
+  /** Stop a rollout's update epochs once an epoch's mean approximate KL exceeds this; null = never. */
+  targetKl: number | null;
+  /** Normalize observations by running mean and variance merged across all workers by the coordinator. */
+  normObs: boolean;
+  /** Scale rewards by the running std of the discounted return, merged like the observation stats. */
+  normReward: boolean;
+  /** Normalized observations are clipped to [-clipObs, clipObs]. */
+  clipObs: number;
+  /** Scaled rewards are clipped to [-clipReward, clipReward]. */
+  clipReward: number;
+  /** Initial log standard deviation of a Gaussian policy (continuous actions). */
+  logStdInit: number;
   /** Global gradient-norm clip applied by the coordinator before the Adam step. */
   maxGradNorm: number;
   learningRate: number;
@@ -60,25 +76,33 @@ export interface TrainConfig {
   backend: Backend | 'auto';
 }
 
-export const defaultConfig: TrainConfig = {
+/** Generic defaults (SB3's PPO defaults where they apply); per-env values in envDefaults.ts override them. */
+export const baseConfig: TrainConfig = {
   envId: 'CartPole-v1',
   seed: 1,
   totalTimesteps: 500_000,
   solveThreshold: 475,
   solveWindow: 100,
   numEnvs: 8,
-  numSteps: 32,
-  numMinibatches: 1,
-  updateEpochs: 20,
-  gamma: 0.98,
-  gaeLambda: 0.8,
+  numSteps: 256,
+  numMinibatches: 32,
+  updateEpochs: 10,
+  gamma: 0.99,
+  gaeLambda: 0.95,
   clipCoef: 0.2,
   entCoef: 0.0,
   vfCoef: 0.5,
   normAdv: true,
+  clipVloss: false,
+  targetKl: null,
+  normObs: false,
+  normReward: false,
+  clipObs: 10,
+  clipReward: 10,
+  logStdInit: 0,
   maxGradNorm: 0.5,
-  learningRate: 1e-3,
-  annealLr: true,
+  learningRate: 3e-4,
+  annealLr: false,
   adamBeta1: 0.9,
   adamBeta2: 0.999,
   adamEps: 1e-5,
@@ -89,6 +113,20 @@ export const defaultConfig: TrainConfig = {
   maxPushesPerSecond: 1000,
   backend: 'auto',
 };
+
+/**
+ * The config a run of `envId` starts from: baseConfig, then the env's defaults, then
+ * `overrides`. The solve threshold is the env's registered reward threshold unless set.
+ */
+export function configFor(envId: string, overrides: Partial<TrainConfig> = {}): TrainConfig {
+  if (!envIds().includes(envId)) throw new ConfigError(`unknown environment ${envId}: known are ${envIds().join(', ')}`);
+  const threshold = overrides.solveThreshold ?? envDefaults[envId]?.solveThreshold ?? envSpec(envId).rewardThreshold;
+  if (threshold === null) throw new ConfigError(`${envId} has no registered reward threshold: set solveThreshold`);
+  return { ...baseConfig, ...envDefaults[envId], ...overrides, envId, solveThreshold: threshold };
+}
+
+/** The default run: CartPole-v1 with its tuned hyperparameters. */
+export const defaultConfig: TrainConfig = configFor('CartPole-v1');
 
 export interface Derived {
   /** Samples in one rollout of one tab: [numSteps, numEnvs]. */
@@ -116,10 +154,19 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     const v = c[k];
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ConfigError(`${k} must be in [0, 1], got ${String(v)}`);
   }
-  const nonNeg: (keyof TrainConfig)[] = ['clipCoef', 'entCoef', 'vfCoef', 'maxGradNorm', 'learningRate', 'adamEps', 'maxUpdateNorm'];
+  const nonNeg: (keyof TrainConfig)[] = [
+    'clipCoef', 'entCoef', 'vfCoef', 'maxGradNorm', 'learningRate', 'adamEps', 'maxUpdateNorm', 'clipObs', 'clipReward',
+  ];
   for (const k of nonNeg) {
     const v = c[k];
     if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new ConfigError(`${k} must be a finite number >= 0, got ${String(v)}`);
+  }
+  if (c.targetKl !== null && !(typeof c.targetKl === 'number' && c.targetKl > 0 && Number.isFinite(c.targetKl))) {
+    throw new ConfigError(`targetKl must be null or a finite number > 0, got ${String(c.targetKl)}`);
+  }
+  if (typeof c.logStdInit !== 'number' || !Number.isFinite(c.logStdInit)) throw new ConfigError(`logStdInit must be a finite number, got ${String(c.logStdInit)}`);
+  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes'] as const) {
+    if (typeof c[k] !== 'boolean') throw new ConfigError(`${k} must be true or false, got ${String(c[k])}`);
   }
   if (!Number.isInteger(c.maxStaleness) || c.maxStaleness < 0) throw new ConfigError(`maxStaleness must be an integer >= 0, got ${c.maxStaleness}`);
   if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${c.seed}`);

@@ -48,7 +48,7 @@ export interface JoinRequest {
 }
 
 export type JoinReply =
-  | { ok: true; workerId: string; workerIndex: number; config: TrainConfig; version: number; params: Binary }
+  | { ok: true; workerId: string; workerIndex: number; config: TrainConfig; version: number; params: Binary; norm: NormStatsWire }
   | { ok: false; error: string };
 
 export interface PushRequest {
@@ -65,6 +65,15 @@ export type PushReply =
   | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; done: boolean }
   | { ok: false; accepted: false; reason: RejectReason; error: string; done: boolean };
 
+/**
+ * Observation and return statistics (Float64 RunningMeanStd arrays: [count, mean[d], var[d]]),
+ * present when the run normalizes observations or scales rewards.
+ */
+export interface NormStatsWire {
+  obs?: Binary;
+  ret?: Binary;
+}
+
 /** What a worker reports after each rollout: env steps consumed, finished episodes and loss statistics. */
 export interface RolloutReport {
   rolloutVersion: number;
@@ -75,14 +84,17 @@ export interface RolloutReport {
   losses: Partial<Record<string, number>>;
   /** Env steps per second of this tab's last rollout, inference included. */
   rolloutSps: number;
+  /** This rollout's own observation and return statistics (deltas to merge). */
+  norm: NormStatsWire;
 }
 
-export interface Ack { ok: boolean; error?: string }
+/** The reply to a rollout report carries the merged statistics to normalize the next rollout with. */
+export type RolloutAck = { ok: true; norm: NormStatsWire } | { ok: false; error: string };
 
 export interface ClientToServerEvents {
   join: (req: JoinRequest, ack: (reply: JoinReply) => void) => void;
   push: (req: PushRequest, ack: (reply: PushReply) => void) => void;
-  rollout: (report: RolloutReport, ack: (reply: Ack) => void) => void;
+  rollout: (report: RolloutReport, ack: (reply: RolloutAck) => void) => void;
 }
 
 export interface ServerToClientEvents {

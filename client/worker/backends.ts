@@ -16,6 +16,7 @@ import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { actorCriticLayout, initParams } from '../../shared/ppo/model.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
+import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { syntheticMinibatch } from '../../shared/ppo/synthetic.ts';
 
 setWasmPaths({
@@ -52,7 +53,7 @@ async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number
   const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
   const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
   const mb = syntheticMinibatch(derive(config).minibatchSize, spec.obsDim, head, 0);
-  const coefs = { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv };
+  const coefs = lossCoefs(config);
   const obs = mb.obs.subarray(0, config.numEnvs * spec.obsDim);
   const cycle = (gradMs: number, actMs: number) => config.updateEpochs * config.numMinibatches * gradMs + config.numSteps * actMs;
   try {

@@ -67,3 +67,30 @@ describe.each(['CartPole-v1', 'Pendulum-v1'])('worker tensor memory (%s: categor
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('RolloutWorker options', () => {
+  it('target-KL early stop ends each rollout\'s update after its first epoch', async () => {
+    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 5, numMinibatches: 2, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], targetKl: 1e-12 };
+    const coordinator = new Coordinator({ config: cfg, port: 0 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    const s = await new RolloutWorker(workerOpts(url)).run();
+    await coordinator.stop();
+    // One epoch of 2 minibatches per rollout; without the early stop it would be 5 epochs of 2.
+    expect(s.rollouts).toBe(3);
+    expect(s.accepted + s.rejected).toBeLessThanOrEqual(2 * s.rollouts);
+    expect(s.accepted).toBeGreaterThan(0);
+  });
+
+  it('with normalization on, the coordinator\'s stats count every observation the worker saw', async () => {
+    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], normObs: true, normReward: true };
+    const coordinator = new Coordinator({ config: cfg, port: 0 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    const s = await new RolloutWorker(workerOpts(url)).run();
+    await coordinator.stop();
+    expect(s.state).toBe('done');
+    // The initial reset (4 obs) plus one obs per env step; the prior adds 1e-4.
+    expect(coordinator.obsRms!.count).toBeCloseTo(4 + 4 * 8 * 3, 3);
+    expect(coordinator.retRms!.count).toBeCloseTo(4 * 8 * 3, 3);
+    expect(Math.abs(coordinator.obsRms!.mean[2])).toBeLessThan(0.2); // CartPole's pole angle stays near 0
+  });
+});

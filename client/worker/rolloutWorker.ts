@@ -8,14 +8,15 @@ import { io, type Socket } from 'socket.io-client';
 import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
 import {
-  WORKER_NAMESPACE, type Backend, type BackendTiming, type ClientToServerEvents, type JoinReply,
-  type PushReply, type ServerToClientEvents,
+  WORKER_NAMESPACE, type Backend, type BackendTiming, type Binary, type ClientToServerEvents, type JoinReply,
+  type NormStatsWire, type PushReply, type RolloutAck, type ServerToClientEvents,
 } from '../../shared/protocol.ts';
-import { decodeF32, encodeF32 } from '../../shared/codec.ts';
+import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../../shared/codec.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { actorCriticLayout } from '../../shared/ppo/model.ts';
 import { GRAD_STATS, Learner } from '../../shared/ppo/learner.ts';
+import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
 import { M } from '../../shared/metrics.ts';
 
@@ -76,7 +77,7 @@ export class RolloutWorker {
       });
       if (!join.ok) throw new Error(`join refused: ${join.error}`);
       this.status.workerId = join.workerId;
-      await this.train(join.config, join.workerIndex, join.version, join.params);
+      await this.train(join.config, join.workerIndex, join.version, join.params, join.norm);
       if (this.status.state !== 'done') this.finish('stopped');
     } catch (e) {
       if (this.status.state !== 'done') this.update({ state: 'error', message: e instanceof Error ? e.message : String(e) });
@@ -92,7 +93,7 @@ export class RolloutWorker {
     this.stopped = true;
   }
 
-  private async train(config: TrainConfig, workerIndex: number, version0: number, params0: ArrayBuffer | Uint8Array): Promise<void> {
+  private async train(config: TrainConfig, workerIndex: number, version0: number, params0: Binary, norm0: NormStatsWire): Promise<void> {
     const spec = envSpec(config.envId);
     const head = policyHead(spec);
     const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
@@ -100,10 +101,15 @@ export class RolloutWorker {
     const learner = new Learner(layout, decodeF32(params0, numParams), spec.obsDim, head);
     this.learner = learner;
     let version = version0;
-    const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + workerIndex * 1000);
+    const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + workerIndex * 1000, config);
+    const adoptNorm = (n: NormStatsWire) => collector.normalizer.setGlobal({
+      obs: n.obs === undefined ? undefined : decodeF64(n.obs, 1 + 2 * spec.obsDim),
+      ret: n.ret === undefined ? undefined : decodeF64(n.ret, 3),
+    });
+    adoptNorm(norm0);
     const { minibatchSize } = derive(config);
     const mb = collector.allocMinibatch(minibatchSize);
-    const coefs = { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv };
+    const coefs = lossCoefs(config);
     let lastLosses: Record<string, number> = {};
     this.update({ state: 'training', message: 'training', version });
 
@@ -112,15 +118,21 @@ export class RolloutWorker {
       const r = await collector.collect(learner, config.gamma, config.gaeLambda);
       this.status.seconds.collect += r.seconds;
       const rolloutSps = r.envSteps / Math.max(r.seconds, 1e-6);
-      const report = await this.ack<{ ok: boolean; error?: string }>('rollout', {
+      const deltas = collector.normalizer.takeDeltas();
+      const report = await this.ack<RolloutAck>('rollout', {
         rolloutVersion,
         envSteps: r.envSteps,
         episodeReturns: r.episodes.map((e) => e.return),
         episodeLengths: r.episodes.map((e) => e.length),
         losses: { ...lastLosses, ...(Number.isFinite(r.explainedVariance) ? { [M.explainedVariance]: r.explainedVariance } : {}) },
         rolloutSps,
+        norm: {
+          ...(deltas.obs ? { obs: encodeF64(deltas.obs) } : {}),
+          ...(deltas.ret ? { ret: encodeF64(deltas.ret) } : {}),
+        },
       });
       if (!report.ok) throw new Error(`rollout report refused: ${report.error}`);
+      adoptNorm(report.norm);
       this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
 
       const sums = new Float64Array(GRAD_STATS.length);
@@ -146,8 +158,10 @@ export class RolloutWorker {
         if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
         return true;
       };
+      const klIndex = GRAD_STATS.indexOf('approxKl');
       update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
         const idx = collector.shuffledIndices();
+        const epochKl = { sum: 0, n: 0 };
         for (let start = 0; start + minibatchSize <= idx.length; start += minibatchSize) {
           if (this.stopped || this.status.state !== 'training') break update;
           const t0 = performance.now();
@@ -156,11 +170,15 @@ export class RolloutWorker {
           t.gradient += (performance.now() - t0) / 1000;
           for (let k = 0; k < sums.length; k++) sums[k] += stats[k];
           n++;
+          epochKl.sum += stats[klIndex];
+          epochKl.n++;
           // With pipelining the previous push's round trip overlapped this gradient.
           if (!(await settle())) break update;
           pending = this.ack<PushReply>('push', { version: gradVersion, rolloutVersion, grad: encodeF32(grad) });
           if (!config.pipelinePushes && !(await settle())) break update;
         }
+        // Target-KL early stop (CleanRL): the policy moved far enough from the rollout's.
+        if (config.targetKl !== null && epochKl.sum / epochKl.n > config.targetKl) break;
       }
       await settle();
       lastLosses = Object.fromEntries(STAT_METRICS.map((name, k) => [name, sums[k] / Math.max(n, 1)]));

@@ -19,6 +19,7 @@ export interface MinibatchArrays {
   logpOld: Float32Array;
   advantages: Float32Array;
   returns: Float32Array;
+  valuesOld: Float32Array;
 }
 
 /** One batched inference: see `Learner.act`. */
@@ -82,6 +83,7 @@ export class Learner {
       logpOld: tf.tensor1d(mb.logpOld),
       advantages: tf.tensor1d(mb.advantages),
       returns: tf.tensor1d(mb.returns),
+      valuesOld: tf.tensor1d(mb.valuesOld),
     }));
     const { grad, stats } = ppoGradient(this.vars, this.layout, batch, coefs);
     const out = tf.concat([grad, stats]); // one readback for both

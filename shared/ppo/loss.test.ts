@@ -176,6 +176,23 @@ describe('ppoLoss', () => {
     disposeMb(mb);
   });
 
+  it('clipVloss takes the larger of the unclipped and clipped value errors (CleanRL clip_vloss)', () => {
+    // V = 2 everywhere; valuesOld [1.5, 2.5] and clipCoef 0.2 give clipped values [1.7, 2.3]:
+    // errors unclipped [(2-3)^2, (2-0)^2] = [1, 4], clipped [(1.7-3)^2, (2.3-0)^2] = [1.69, 5.29].
+    const mb = { ...makeMb(), valuesOld: tf.tensor1d([1.5, 2.5]) };
+    const c: LossCoefs = { clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, normAdv: false, clipVloss: true };
+    const params = splitParams(tf.tensor1d(flat), layout);
+    const out = ppoLoss(params, layout, mb, c);
+    expect(out.vLoss.dataSync()[0]).toBeCloseTo(0.5 * (1.69 + 5.29) / 2, 5);
+    // Both samples take the clipped branch, which is flat in V: the critic gets no gradient.
+    const vars = makeVars(flat, layout);
+    const { grad, stats } = ppoGradient(vars, layout, mb, c);
+    expect(grad.dataSync()[at('critic.1.b')]).toBe(0);
+    expect(() => ppoLoss(params, layout, makeMb(), c)).toThrow(/valuesOld/);
+    tf.dispose([...Object.values(out), ...params, grad, stats, ...vars, mb.valuesOld]);
+    disposeMb(mb);
+  });
+
   it('gradient: clipped samples give the actor no policy gradient; critic gets vfCoef * mean(V - R)', () => {
     const mb = makeMb();
     const vars = makeVars(flat, layout);

@@ -3,6 +3,7 @@
  * and its gradient as one flat tensor in layout order (one async readback for the caller).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config.ts';
 import { forward, logStdParam, type ParamSpec } from './model.ts';
 import { HALF_LOG_2PI } from './gaussian.ts';
 
@@ -13,6 +14,8 @@ export interface PpoMinibatch {
   logpOld: tf.Tensor1D; // [B]
   advantages: tf.Tensor1D; // [B]
   returns: tf.Tensor1D; // [B]
+  /** Values at collection time [B]; needed when clipVloss. */
+  valuesOld?: tf.Tensor1D;
 }
 
 export interface LossCoefs {
@@ -21,6 +24,13 @@ export interface LossCoefs {
   vfCoef: number;
   /** Normalize advantages per minibatch: (A - mean) / (std + 1e-8), std with Bessel's correction as torch. */
   normAdv: boolean;
+  /** Clip the value prediction around valuesOld by clipCoef and take the larger loss (CleanRL clip_vloss). */
+  clipVloss?: boolean;
+}
+
+/** The loss coefficients of a run's config. */
+export function lossCoefs(c: Pick<TrainConfig, 'clipCoef' | 'entCoef' | 'vfCoef' | 'normAdv' | 'clipVloss'>): LossCoefs {
+  return { clipCoef: c.clipCoef, entCoef: c.entCoef, vfCoef: c.vfCoef, normAdv: c.normAdv, clipVloss: c.clipVloss };
 }
 
 export interface PpoLossOutput {
@@ -66,7 +76,8 @@ export function policyLogpEntropy(
 /**
  *   ratio   = exp(logp - logpOld)
  *   pgLoss  = mean(max(-A * ratio, -A * clip(ratio, 1 - clipCoef, 1 + clipCoef)))
- *   vLoss   = 0.5 * mean((V - returns)^2)
+ *   vLoss   = 0.5 * mean((V - returns)^2), or with clipVloss
+ *             0.5 * mean(max((V - R)^2, (Vold + clip(V - Vold, -clipCoef, clipCoef) - R)^2))
  *   loss    = pgLoss - entCoef * entropy + vfCoef * vLoss
  * approxKl = mean((ratio - 1) - log ratio) and clipfrac = mean(|ratio - 1| > clipCoef) are
  * side outputs only; gradients are taken of `loss` alone.
@@ -92,7 +103,14 @@ export function ppoLoss(params: tf.Tensor[], layout: ParamSpec[], mb: PpoMinibat
     const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - clipCoef, 1 + clipCoef));
     const pgLoss = tf.mean(tf.maximum(pg1, pg2)) as tf.Scalar;
 
-    const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, mb.returns)))) as tf.Scalar;
+    const vUnclipped = tf.square(tf.sub(value, mb.returns));
+    let vErr: tf.Tensor = vUnclipped;
+    if (coefs.clipVloss) {
+      if (!mb.valuesOld) throw new Error('ppoLoss: clipVloss needs valuesOld in the minibatch');
+      const vClipped = tf.add(mb.valuesOld, tf.clipByValue(tf.sub(value, mb.valuesOld), -coefs.clipCoef, coefs.clipCoef));
+      vErr = tf.maximum(vUnclipped, tf.square(tf.sub(vClipped, mb.returns)));
+    }
+    const vLoss = tf.mul(0.5, tf.mean(vErr)) as tf.Scalar;
     const loss = tf.add(tf.sub(pgLoss, tf.mul(coefs.entCoef, entropy)), tf.mul(coefs.vfCoef, vLoss)) as tf.Scalar;
 
     const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logratio)) as tf.Scalar;

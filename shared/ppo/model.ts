@@ -76,12 +76,14 @@ export function logStdPlain(flat: Float32Array, layout: ParamSpec[]): Float32Arr
  * Orthogonal init: gain sqrt(2) for hidden layers, 0.01 for the actor output, 1 for the critic
  * output; biases and logStd 0. Deterministic in `seed` (normals drawn in layout order).
  */
-export function initParams(layout: ParamSpec[], seed: number): Float32Array<ArrayBuffer> {
+export function initParams(layout: ParamSpec[], seed: number, logStdInit = 0): Float32Array<ArrayBuffer> {
   const rng = new Rng(seed);
   const flat = new Float32Array(paramCount(layout));
+  const ls = logStdIndex(layout);
+  if (ls >= 0) flat.fill(logStdInit, layout[ls].offset, layout[ls].offset + layout[ls].size);
   const lastLayer = layersPerHead(layout) - 1;
   for (const spec of layout) {
-    if (spec.shape.length !== 2) continue; // biases and logStd stay 0
+    if (spec.shape.length !== 2) continue; // biases stay 0, logStd at logStdInit
     const [head, index] = spec.name.split('.');
     const isOutput = Number(index) === lastLayer;
     const gain = !isOutput ? Math.SQRT2 : head === 'actor' ? 0.01 : 1.0;

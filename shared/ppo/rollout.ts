@@ -5,10 +5,15 @@
 import { VecEnv } from '../envs/vecEnv.ts';
 import { Rng } from '../rng.ts';
 import { computeGae } from './gae.ts';
+import { Normalizer, type NormOptions } from './normalizer.ts';
 import { sampleCategorical } from './categorical.ts';
 import { sampleGaussian } from './gaussian.ts';
 import type { MinibatchArrays, PolicyOutput } from './learner.ts';
 import { actionWidth, policyHead, type PolicyHead } from './policyHead.ts';
+
+
+/** Neither normalization: observations and rewards pass through unchanged. */
+const NO_NORM: NormOptions = { normObs: false, normReward: false, clipObs: 10, clipReward: 10, gamma: 0.99 };
 
 /** What collection needs from the policy: one batched inference (see `Learner.act`). */
 export interface Policy {
@@ -35,7 +40,8 @@ export class RolloutCollector {
   /** Numbers per stored action (see `actionWidth`). */
   readonly actionWidth: number;
   private readonly rng: Rng;
-  private nextObs: Float32Array;
+  /** Raw observations of the envs' current step, [E, obsDim]. */
+  private nextObsRaw: Float32Array;
 
   readonly obs: Float32Array; // [T, E, obsDim]
   /** Sampled actions as the policy drew them (Gaussian: unclipped), [T, E, actionWidth]. */
@@ -48,7 +54,10 @@ export class RolloutCollector {
   advantages = new Float32Array(0); // [T, E]
   returns = new Float32Array(0); // [T, E]
 
-  constructor(envId: string, numEnvs: number, numSteps: number, seed: number) {
+  /** Observation normalization and reward scaling (a pass-through when both are off). */
+  readonly normalizer: Normalizer;
+
+  constructor(envId: string, numEnvs: number, numSteps: number, seed: number, norm: NormOptions = NO_NORM) {
     this.env = new VecEnv(envId, numEnvs, seed);
     this.numEnvs = numEnvs;
     this.numSteps = numSteps;
@@ -63,7 +72,9 @@ export class RolloutCollector {
     this.rewards = new Float32Array(n);
     this.dones = new Uint8Array(n);
     this.values = new Float32Array(n);
-    this.nextObs = this.env.reset();
+    this.normalizer = new Normalizer(this.obsDim, numEnvs, norm);
+    this.nextObsRaw = this.env.reset();
+    this.normalizer.observe(this.nextObsRaw, numEnvs);
   }
 
   /** Steps every env numSteps times with `policy`, then computes advantages and returns. */
@@ -78,8 +89,8 @@ export class RolloutCollector {
     const normal = () => this.rng.normal();
     for (let t = 0; t < this.numSteps; t++) {
       const row = t * e;
-      this.obs.set(this.nextObs, row * d);
-      const { actorOut, values, logStd } = await policy.act(this.nextObs, e);
+      const obs = this.normalizer.normalizeObs(this.nextObsRaw, e, this.obs.subarray(row * d, (row + e) * d));
+      const { actorOut, values, logStd } = await policy.act(obs, e);
       if (head.type === 'categorical') {
         sampleCategorical(actorOut, e, head.numActions, u, stepActions, stepLogp);
       } else {
@@ -90,13 +101,15 @@ export class RolloutCollector {
       this.logp.set(stepLogp, row);
       this.values.set(values, row);
       const step = this.env.step(envActions);
-      this.rewards.set(step.rewards, row);
       for (let i = 0; i < e; i++) this.dones[row + i] = step.terminated[i] | step.truncated[i];
+      const rewards = this.rewards.subarray(row, row + e);
+      this.normalizer.observe(step.obs, e);
+      this.normalizer.scaleRewards(step.rewards, this.dones.subarray(row, row + e), rewards);
       for (const f of step.finished) episodes.push({ return: f.return, length: f.length });
       await this.bootstrapTruncated(policy, step.finalObs, step.terminated, row, gamma);
-      this.nextObs = step.obs.slice();
+      this.nextObsRaw = step.obs.slice();
     }
-    const { values: lastValues } = await policy.act(this.nextObs, e);
+    const { values: lastValues } = await policy.act(this.normalizer.normalizeObs(this.nextObsRaw, e, new Float32Array(e * d)), e);
     const gae = computeGae(this.rewards, this.values, this.dones, lastValues, this.numSteps, e, gamma, gaeLambda);
     this.advantages = gae.advantages;
     this.returns = gae.returns;
@@ -118,9 +131,9 @@ export class RolloutCollector {
     const idx: number[] = [];
     finalObs.forEach((o, i) => { if (o && !terminated[i]) idx.push(i); });
     if (idx.length === 0) return;
-    const batch = new Float32Array(idx.length * this.obsDim);
-    idx.forEach((i, k) => batch.set(finalObs[i]!, k * this.obsDim));
-    const { values } = await policy.act(batch, idx.length);
+    const raw = new Float32Array(idx.length * this.obsDim);
+    idx.forEach((i, k) => raw.set(finalObs[i]!, k * this.obsDim));
+    const { values } = await policy.act(this.normalizer.normalizeObs(raw, idx.length, new Float32Array(raw.length)), idx.length);
     idx.forEach((i, k) => { this.rewards[row + i] += gamma * values[k]; });
   }
 
@@ -147,6 +160,7 @@ export class RolloutCollector {
       out.logpOld[k] = this.logp[i];
       out.advantages[k] = this.advantages[i];
       out.returns[k] = this.returns[i];
+      out.valuesOld[k] = this.values[i];
     }
     return out;
   }
@@ -159,6 +173,7 @@ export class RolloutCollector {
       logpOld: new Float32Array(size),
       advantages: new Float32Array(size),
       returns: new Float32Array(size),
+      valuesOld: new Float32Array(size),
     };
   }
 }

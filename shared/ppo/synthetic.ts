@@ -4,6 +4,7 @@ import type { TrainConfig } from '../config.ts';
 import { envSpec } from '../envs/registry.ts';
 import { actorCriticLayout } from './model.ts';
 import { Learner, type MinibatchArrays } from './learner.ts';
+import { lossCoefs } from './loss.ts';
 import { HALF_LOG_2PI } from './gaussian.ts';
 import { actionWidth, policyHead, type PolicyHead } from './policyHead.ts';
 
@@ -22,6 +23,7 @@ export function syntheticMinibatch(size: number, obsDim: number, head: PolicyHea
     logpOld: new Float32Array(size).map(() => logpTypical + 0.1 * rng.normal()),
     advantages: new Float32Array(size).map(() => rng.normal()),
     returns: new Float32Array(size).map(() => rng.normal()),
+    valuesOld: new Float32Array(size).map(() => rng.normal()),
   };
   return mb;
 }
@@ -35,7 +37,7 @@ export async function syntheticGradient(config: TrainConfig, params: Float32Arra
   const learner = new Learner(layout, params, spec.obsDim, head);
   try {
     const mb = syntheticMinibatch(size, spec.obsDim, head, seed);
-    const { grad } = await learner.gradient(mb, { clipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef, normAdv: config.normAdv });
+    const { grad } = await learner.gradient(mb, lossCoefs(config));
     return grad.slice();
   } finally {
     learner.dispose();

@@ -1,0 +1,42 @@
+/**
+ * Per-environment hyperparameters, from the RL Baselines3 Zoo's tuned PPO settings (ppo.yml),
+ * translated to tabswarm's fields: n_envs and n_steps are per tab; numMinibatches =
+ * n_envs * n_steps / batch_size; `normalize: true` turns on both normObs and normReward.
+ * The zoo's gSDE exploration (Pendulum, MountainCarContinuous) is not implemented: those envs
+ * use the plain diagonal Gaussian policy. Fields not named here come from `baseConfig`.
+ */
+import type { TrainConfig } from './config.ts';
+
+export const envDefaults: Record<string, Partial<TrainConfig>> = {
+  'CartPole-v1': {
+    // Zoo: n_envs 8, n_steps 32, batch 256, lr lin_0.001, clip lin_0.2, 1e5 steps. The budget is
+    // larger here (the learning rate anneals over it) and the clip range is not annealed.
+    numEnvs: 8, numSteps: 32, numMinibatches: 1, updateEpochs: 20, gamma: 0.98, gaeLambda: 0.8,
+    entCoef: 0, learningRate: 1e-3, annealLr: true, totalTimesteps: 500_000,
+  },
+  'Acrobot-v1': {
+    numEnvs: 16, numSteps: 256, numMinibatches: 64, updateEpochs: 4, gamma: 0.99, gaeLambda: 0.94,
+    entCoef: 0, normObs: true, normReward: true, totalTimesteps: 1_000_000,
+  },
+  'MountainCar-v0': {
+    numEnvs: 16, numSteps: 16, numMinibatches: 4, updateEpochs: 4, gamma: 0.99, gaeLambda: 0.98,
+    entCoef: 0, normObs: true, normReward: true, totalTimesteps: 1_000_000,
+  },
+  'MountainCarContinuous-v0': {
+    numEnvs: 1, numSteps: 8, numMinibatches: 1, updateEpochs: 10, gamma: 0.9999, gaeLambda: 0.9,
+    learningRate: 7.77e-5, entCoef: 0.00429, clipCoef: 0.1, maxGradNorm: 5, vfCoef: 0.19, logStdInit: -3.29,
+    normObs: true, normReward: true, totalTimesteps: 20_000,
+  },
+  'Pendulum-v1': {
+    numEnvs: 4, numSteps: 1024, numMinibatches: 64, updateEpochs: 10, gamma: 0.9, gaeLambda: 0.95,
+    learningRate: 1e-3, clipCoef: 0.2, entCoef: 0, totalTimesteps: 100_000, solveThreshold: -200,
+  },
+  'LunarLander-v3': {
+    numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98,
+    entCoef: 0.01, totalTimesteps: 1_000_000,
+  },
+  'LunarLanderContinuous-v3': {
+    numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98,
+    entCoef: 0.01, totalTimesteps: 1_000_000,
+  },
+};
