@@ -5,7 +5,7 @@
 import { test as base } from '@playwright/test';
 import { resolve } from 'node:path';
 import { Coordinator } from '../server/coordinator.ts';
-import { defaultConfig, type TrainConfig } from '../shared/config.ts';
+import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { Fleet, type FleetOptions } from './fleet.ts';
 
 export interface Swarm {
@@ -25,7 +25,7 @@ export const test = base.extend<Fixtures>({
     const started: Swarm[] = [];
     await use(async (overrides, fleetOpts) => {
       const logs: string[] = [];
-      const coordinator = new Coordinator({ config: { ...defaultConfig, ...overrides }, port: 0, staticDir: resolve('dist/client') });
+      const coordinator = new Coordinator({ config: configFor(overrides.envId ?? defaultConfig.envId, overrides), port: 0, staticDir: resolve('dist/client') });
       const port = await coordinator.start();
       const url = `http://127.0.0.1:${port}`;
       coordinator.on('tick', (s) => logs.push(`[coordinator] ${JSON.stringify(s)}`));

@@ -19,7 +19,7 @@ import {
 import { M } from '../shared/metrics.ts';
 import { envSpec } from '../shared/envs/registry.ts';
 import { policyHead } from '../shared/ppo/policyHead.ts';
-import { actorCriticLayout, initParams } from '../shared/ppo/model.ts';
+import { actorCriticLayout, initParams, paramCount } from '../shared/ppo/model.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
 import { decodeF64, encodeF64 } from '../shared/codec.ts';
@@ -76,7 +76,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const spec = envSpec(this.config.envId);
     const layout = actorCriticLayout(spec.obsDim, policyHead(spec), this.config.hiddenSizes);
     const params = opts.initialParams ?? initParams(layout, this.config.seed, this.config.logStdInit);
-    const expected = layout.reduce((n, p) => n + p.size, 0);
+    const expected = paramCount(layout);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);
     this.ps = new ParameterServer(params, this.config);
     this.obsRms = this.config.normObs ? RunningMeanStd.fromArray(spec.obsDim, opts.initialNorm?.obs ?? new RunningMeanStd(spec.obsDim).toArray()) : null;
@@ -248,8 +248,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (!parsed.success) return reject('malformed', `bad push: ${describeIssue(parsed.error)}`);
     if (done) return reject('finished', `the run is over (${this.tracker.state})`);
     if (!this.takeToken(w)) return reject('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`);
-    const { version, grad } = parsed.data;
-    const res = this.ps.apply(grad, version, this.learningRate());
+    const { version, rolloutVersion, grad } = parsed.data;
+    const res = this.ps.apply(grad, version, this.learningRate(), rolloutVersion);
     const params = this.ps.version !== version ? this.paramsBytes() : undefined;
     if (!res.accepted) {
       w.rejected++;

@@ -6,6 +6,7 @@ import { ParameterServer, type ParameterServerConfig } from './parameterServer.t
 
 const cfg: ParameterServerConfig = {
   adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-5, maxGradNorm: 0.5, maxStaleness: 2, maxUpdateNorm: 100,
+  maxPolicyLag: null, stalenessScaling: false,
 };
 const P0 = [0.1, -0.2, 0.3, 0.4];
 const lr = 1e-2;
@@ -92,6 +93,33 @@ describe('ParameterServer', () => {
     expect(ps.apply(grad([0.1, 0, 0, 0]), 2, lr)).toMatchObject({ accepted: false, reason: 'stale' });
     expect(ps.stalenessHistogram).toEqual([3, 1, 1]);
     expect(ps.counts.accepted).toBe(5);
+  });
+
+  it('rejects an update whose rollout is more than maxPolicyLag versions old, and a rollout newer than its gradient', () => {
+    const ps = new ParameterServer(new Float32Array(P0), { ...cfg, maxPolicyLag: 3 });
+    for (let i = 0; i < 4; i++) expect(ps.apply(grad([0.01, 0, 0, 0]), ps.version, lr, 0).accepted).toBe(true); // lag 0..3
+    const before = snapshot(ps);
+    expect(ps.apply(grad([0.01, 0, 0, 0]), 4, lr, 0)).toMatchObject({ accepted: false, reason: 'policyLag' }); // lag 4
+    expect(ps.apply(grad([0.01, 0, 0, 0]), 3, lr, 4)).toMatchObject({ accepted: false, reason: 'malformed' });
+    expect(snapshot(ps)).toEqual(before);
+    expect(ps.apply(grad([0.01, 0, 0, 0]), 4, lr, 1)).toMatchObject({ accepted: true }); // lag 3
+    expect(ps.counts.rejected).toMatchObject({ policyLag: 1, malformed: 1 });
+  });
+
+  it('with stalenessScaling, a stale update steps with lr / (1 + staleness)', () => {
+    const g = [0.1, -0.05, 0.02, 0.03];
+    const ps = new ParameterServer(new Float32Array(P0), { ...cfg, stalenessScaling: true });
+    const plain = new ParameterServer(new Float32Array(P0), cfg);
+    for (const s of [ps, plain]) {
+      expect(s.apply(grad(g), 0, lr).accepted).toBe(true);
+      expect(s.apply(grad(g), 0, lr)).toMatchObject({ accepted: true, staleness: 1 });
+    }
+    const ref = new Adam(4, { beta1: cfg.adamBeta1, beta2: cfg.adamBeta2, eps: cfg.adamEps });
+    const refParams = new Float32Array(P0);
+    ref.step(refParams, new Float32Array(g), lr);
+    ref.step(refParams, new Float32Array(g), lr / 2);
+    for (let i = 0; i < 4; i++) expect(ps.params[i]).toBeCloseTo(refParams[i], 7);
+    expect(Math.abs(plain.params[0] - ps.params[0])).toBeGreaterThan(1e-3);
   });
 
   it('clips to maxGradNorm like clip_grad_norm_ before the Adam step', () => {

@@ -16,7 +16,7 @@ import { stalenessDecision } from './gate.ts';
 
 export type ParameterServerConfig = Pick<
   TrainConfig,
-  'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm'
+  'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm' | 'maxPolicyLag' | 'stalenessScaling'
 >;
 
 export type ApplyResult =
@@ -43,8 +43,12 @@ export class ParameterServer {
     this.stalenessHistogram = new Array<number>(Math.min(cfg.maxStaleness, 1024) + 1).fill(0);
   }
 
-  /** Decides one pushed gradient computed at `gradVersion`; applies it with learning rate `lr` if accepted. */
-  apply(gradBin: unknown, gradVersion: number, lr: number): ApplyResult {
+  /**
+   * Decides one pushed gradient computed at `gradVersion` from a rollout collected at
+   * `rolloutVersion`; applies it with learning rate `lr` (divided by 1 + staleness when
+   * stalenessScaling is on) if accepted.
+   */
+  apply(gradBin: unknown, gradVersion: number, lr: number, rolloutVersion = gradVersion): ApplyResult {
     let grad: Float32Array;
     try {
       grad = decodeF32(gradBin, this.params.length);
@@ -53,11 +57,15 @@ export class ParameterServer {
       return this.reject(e.code === 'notBinary' ? 'malformed' : 'wrongSize', e.message);
     }
 
-    const gate = stalenessDecision(this.version, gradVersion, this.cfg.maxStaleness);
+    const gate = stalenessDecision(this.version, gradVersion, this.cfg.maxStaleness, rolloutVersion, this.cfg.maxPolicyLag);
     if (!gate.accept) {
-      return gate.reason === 'stale'
-        ? this.reject('stale', `update computed at version ${gradVersion} is ${gate.staleness} versions old (current ${this.version}, maxStaleness ${this.cfg.maxStaleness})`)
-        : this.reject('malformed', `version must be an integer in [0, ${this.version}], got ${String(gradVersion)}`);
+      if (gate.reason === 'stale') {
+        return this.reject('stale', `update computed at version ${gradVersion} is ${gate.staleness} versions old (current ${this.version}, maxStaleness ${this.cfg.maxStaleness})`);
+      }
+      if (gate.reason === 'policyLag') {
+        return this.reject('policyLag', `rollout collected at version ${rolloutVersion} is ${this.version - rolloutVersion} versions old (maxPolicyLag ${this.cfg.maxPolicyLag}): collect a new one`);
+      }
+      return this.reject('malformed', `versions must be integers with 0 <= rolloutVersion <= version <= ${this.version}, got ${String(rolloutVersion)} and ${String(gradVersion)}`);
     }
 
     const bad = firstNonFinite(grad);
@@ -69,7 +77,8 @@ export class ParameterServer {
     }
 
     const clipScale = Math.min(1, this.cfg.maxGradNorm / (gradNorm + 1e-6));
-    this.adam.step(this.params, grad, lr, clipScale);
+    const stepLr = this.cfg.stalenessScaling ? lr / (1 + gate.staleness) : lr;
+    this.adam.step(this.params, grad, stepLr, clipScale);
     this.version += 1;
     this.counts.accepted += 1;
     while (this.stalenessHistogram.length <= gate.staleness) this.stalenessHistogram.push(0);

@@ -68,6 +68,13 @@ export interface TrainConfig {
 
   /** Staleness gate: an update computed at version v' is applied iff current - v' <= maxStaleness. */
   maxStaleness: number;
+  /**
+   * Policy-lag bound: an update from a rollout collected at version r is applied only while
+   * current - r <= maxPolicyLag (else rejected as `policyLag` and the worker collects afresh); null = no bound.
+   */
+  maxPolicyLag: number | null;
+  /** Staleness-aware step: scale an accepted update's learning rate by 1 / (1 + staleness). */
+  stalenessScaling: boolean;
   /** Updates whose L2 norm exceeds this are rejected as `normTooLarge` (not clipped: they are garbage). */
   maxUpdateNorm: number;
   /** Most pushes a worker may make per second; beyond it updates are rejected as `rateLimited`. */
@@ -109,6 +116,8 @@ export const baseConfig: TrainConfig = {
   pipelinePushes: false,
   hiddenSizes: [64, 64],
   maxStaleness: 4,
+  maxPolicyLag: null,
+  stalenessScaling: false,
   maxUpdateNorm: 1e6,
   maxPushesPerSecond: 1000,
   backend: 'auto',
@@ -165,7 +174,10 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     throw new ConfigError(`targetKl must be null or a finite number > 0, got ${String(c.targetKl)}`);
   }
   if (typeof c.logStdInit !== 'number' || !Number.isFinite(c.logStdInit)) throw new ConfigError(`logStdInit must be a finite number, got ${String(c.logStdInit)}`);
-  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes'] as const) {
+  if (c.maxPolicyLag !== null && !(Number.isInteger(c.maxPolicyLag) && c.maxPolicyLag >= 0)) {
+    throw new ConfigError(`maxPolicyLag must be null or an integer >= 0, got ${String(c.maxPolicyLag)}`);
+  }
+  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling'] as const) {
     if (typeof c[k] !== 'boolean') throw new ConfigError(`${k} must be true or false, got ${String(c[k])}`);
   }
   if (!Number.isInteger(c.maxStaleness) || c.maxStaleness < 0) throw new ConfigError(`maxStaleness must be an integer >= 0, got ${c.maxStaleness}`);

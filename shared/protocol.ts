@@ -11,6 +11,7 @@ export const BACKENDS: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 /** Why the coordinator refused an update. Every decision is counted under `accepted` or one of these. */
 export type RejectReason =
   | 'stale' // current - v' > maxStaleness
+  | 'policyLag' // the update's rollout is more than maxPolicyLag versions old
   | 'malformed' // fails the message schema
   | 'wrongSize' // gradient length differs from the parameter count
   | 'nonFinite' // NaN or Infinity in the gradient
@@ -19,7 +20,7 @@ export type RejectReason =
   | 'notJoined' // push before a successful join
   | 'finished'; // the run is over
 export const REJECT_REASONS: readonly RejectReason[] = [
-  'stale', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'finished',
+  'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'finished',
 ];
 
 export type Binary = ArrayBuffer | Uint8Array;

@@ -4,6 +4,7 @@ import type { TrainConfig } from '../../shared/config.ts';
 import { BACKENDS, type Backend } from '../../shared/protocol.ts';
 import { syntheticGradient } from '../../shared/ppo/synthetic.ts';
 import { chooseBackend } from './backends.ts';
+import { renderEnv, renderableEnvIds } from '../../shared/envs/render.ts';
 import { RolloutWorker, type WorkerStatus } from './rolloutWorker.ts';
 
 const $ = (id: string) => document.querySelector(`[data-testid="${id}"]`) as HTMLElement;
@@ -25,6 +26,21 @@ function parseBackend(value: string | null): Backend | null {
   if (value === null || value === '' || value === 'auto') return null;
   if (!(BACKENDS as readonly string[]).includes(value)) throw new Error(`unknown backend "${value}": use one of ${BACKENDS.join(', ')} or auto`);
   return value as Backend;
+}
+
+/** Draws env 0 of this tab ten times a second while it trains. */
+function drawAgent(worker: RolloutWorker, envId: string): void {
+  const canvas = document.getElementById('agent') as HTMLCanvasElement;
+  const ctx = canvas.getContext('2d');
+  if (!ctx || !renderableEnvIds().includes(envId)) {
+    canvas.hidden = true;
+    return;
+  }
+  const timer = setInterval(() => {
+    if (worker.status.state !== 'training' && worker.status.state !== 'connecting') clearInterval(timer);
+    const env = worker.collector?.env;
+    if (env) renderEnv(envId, env.state(0), ctx, canvas.width, canvas.height);
+  }, 100);
 }
 
 async function main(): Promise<void> {
@@ -64,6 +80,7 @@ async function main(): Promise<void> {
       gradientAt: async (params: number[], seed: number) => Array.from(await syntheticGradient(config, Float32Array.from(params), seed)),
     },
   });
+  drawAgent(worker, config.envId);
   const final = await worker.run();
   show(final);
 }

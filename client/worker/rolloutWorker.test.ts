@@ -81,6 +81,19 @@ describe('RolloutWorker options', () => {
     expect(s.accepted).toBeGreaterThan(0);
   });
 
+  it('a policyLag rejection ends the rollout\'s update and the worker collects a fresh rollout', async () => {
+    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 4, numMinibatches: 2, totalTimesteps: 4 * 8 * 4, hiddenSizes: [8], maxPolicyLag: 2 };
+    const coordinator = new Coordinator({ config: cfg, port: 0 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    const s = await new RolloutWorker(workerOpts(url)).run();
+    await coordinator.stop();
+    expect(s.state).toBe('done');
+    expect(s.rollouts).toBe(4);
+    // Lags 0, 1 and 2 are applied, lag 3 is refused: 3 accepted and 1 policyLag per rollout but the last.
+    expect(coordinator.ps.counts.rejected.policyLag).toBe(3);
+    expect(coordinator.ps.counts.accepted).toBe(9);
+  });
+
   it('with normalization on, the coordinator\'s stats count every observation the worker saw', async () => {
     const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], normObs: true, normReward: true };
     const coordinator = new Coordinator({ config: cfg, port: 0 });

@@ -14,7 +14,7 @@ import {
 import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../../shared/codec.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout } from '../../shared/ppo/model.ts';
+import { actorCriticLayout, paramCount } from '../../shared/ppo/model.ts';
 import { GRAD_STATS, Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
@@ -59,6 +59,8 @@ export class RolloutWorker {
   private socket: WorkerClientSocket | null = null;
   private stopped = false;
   private learner: Learner | null = null;
+  /** The tab's envs and rollout buffers, once training has started (the page draws env 0). */
+  collector: RolloutCollector | null = null;
 
   constructor(private readonly opts: RolloutWorkerOptions) {}
 
@@ -97,11 +99,12 @@ export class RolloutWorker {
     const spec = envSpec(config.envId);
     const head = policyHead(spec);
     const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
-    const numParams = layout.reduce((n, p) => n + p.size, 0);
+    const numParams = paramCount(layout);
     const learner = new Learner(layout, decodeF32(params0, numParams), spec.obsDim, head);
     this.learner = learner;
     let version = version0;
     const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + workerIndex * 1000, config);
+    this.collector = collector;
     const adoptNorm = (n: NormStatsWire) => collector.normalizer.setGlobal({
       obs: n.obs === undefined ? undefined : decodeF64(n.obs, 1 + 2 * spec.obsDim),
       ret: n.ret === undefined ? undefined : decodeF64(n.ret, 3),
@@ -139,7 +142,10 @@ export class RolloutWorker {
       let n = 0;
       const t = this.status.seconds;
       let pending: Promise<PushReply> | null = null;
-      /** Waits for the push in flight; adopts fresh params. False when the run is over. */
+      /**
+       * Waits for the push in flight and adopts fresh params. False ends this rollout's update:
+       * the run is over, or the rollout is too old for the coordinator (policyLag), so collect anew.
+       */
       const settle = async (): Promise<boolean> => {
         if (!pending) return true;
         const t0 = performance.now();
@@ -156,7 +162,7 @@ export class RolloutWorker {
         }
         if (reply.done) { this.finish('run over'); return false; }
         if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
-        return true;
+        return reply.accepted || reply.reason !== 'policyLag';
       };
       const klIndex = GRAD_STATS.indexOf('approxKl');
       update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {

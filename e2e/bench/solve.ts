@@ -4,11 +4,9 @@
  *
  *   npm run bench:solve -- --tabs 1,2 --seeds 1,2,3
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { fmt, list, machineLine, median, runTabswarm } from './runs.ts';
 
 interface RunResult {
   tabs: number;
@@ -30,36 +28,18 @@ const opts = new Command()
   .parse()
   .opts<{ tabs: string; seeds: string; out: string; extra: string }>();
 
-const list = (s: string) => s.split(',').map((x) => Number(x.trim()));
-
 async function runOnce(tabs: number, seed: number): Promise<RunResult> {
-  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-bench-'));
-  const args = ['tsx', 'server/main.ts', '--port', '0', '--workers', String(tabs), '--seed', String(seed), '--run-dir', runDir, ...opts.extra.split(' ').filter(Boolean)];
-  const t0 = performance.now();
-  const exitCode = await new Promise<number | null>((resolve) => {
-    const p = spawn('npx', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    p.on('close', resolve);
-  });
-  const launchToExitS = (performance.now() - t0) / 1000;
-  const s = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+  const { exitCode, launchToExitS, summary: s } = await runTabswarm(['--workers', String(tabs), '--seed', String(seed), ...opts.extra.split(' ').filter(Boolean)]);
   return {
     tabs, seed, exitCode, launchToExitS, solved: s.solved, solvedAtEnvSteps: s.solvedAtEnvSteps, solvedAtWallS: s.solvedAtWallS,
-    backends: s.workers.map((w: { backend: string; adapter: string }) => `${w.backend} (${w.adapter})`),
+    backends: s.workers.map((w) => `${w.backend} (${w.adapter})`),
   };
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-const fmt = (x: number | null, d = 1) => (x === null ? '-' : x.toFixed(d));
-
 async function main(): Promise<void> {
   const results: RunResult[] = [];
-  for (const tabs of list(opts.tabs)) {
-    for (const seed of list(opts.seeds)) {
+  for (const tabs of list(opts.tabs).map(Number)) {
+    for (const seed of list(opts.seeds).map(Number)) {
       const r = await runOnce(tabs, seed);
       console.log(JSON.stringify(r));
       results.push(r);
@@ -68,7 +48,7 @@ async function main(): Promise<void> {
   const lines = [
     '# Time to solve CartPole-v1 with `npm start`',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), headless Chromium, no GPU.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}.`,
     `Command: \`npm run bench:solve -- --tabs ${opts.tabs} --seeds ${opts.seeds}${opts.extra ? ` --extra "${opts.extra}"` : ''}\``,
     '',
     'Solved = mean return of the last 100 episodes >= 475. "training s" runs from the first tab\'s join to solved;',
@@ -77,7 +57,7 @@ async function main(): Promise<void> {
     '| tabs | runs solved | median env steps | median training s | median launch to exit s | backends chosen |',
     '|---|---|---|---|---|---|',
   ];
-  for (const tabs of list(opts.tabs)) {
+  for (const tabs of list(opts.tabs).map(Number)) {
     const rs = results.filter((r) => r.tabs === tabs);
     const ok = rs.filter((r) => r.solved);
     const backends = [...new Set(rs.flatMap((r) => r.backends))].join(', ');

@@ -120,6 +120,11 @@ export class VecEnv {
   }
 
   /** Throws on a wrong length or an invalid action (named by index). */
+  /** Env i's physical state (for drawing and debugging). */
+  state(i: number): Float64Array {
+    return this.envs[i].getState();
+  }
+
   private checkActions(actions: ArrayLike<number>): void {
     const space = this.spec.actionSpace;
     if (space.type === 'discrete') {

@@ -4,7 +4,7 @@
  * the device once, asynchronously (`await data()`), never with dataSync.
  */
 import * as tf from '@tensorflow/tfjs';
-import { forward, logStdParam, type ParamSpec } from './model.ts';
+import { forward, logStdParam, paramCount, type ParamSpec } from './model.ts';
 import { ppoGradient, type LossCoefs } from './loss.ts';
 import { actionWidth, actorWidth, type PolicyHead } from './policyHead.ts';
 
@@ -37,7 +37,7 @@ export class Learner {
   readonly numParams: number;
 
   constructor(readonly layout: ParamSpec[], params: Float32Array, readonly obsDim: number, readonly head: PolicyHead) {
-    this.numParams = layout.reduce((n, p) => n + p.size, 0);
+    this.numParams = paramCount(layout);
     // tidy releases the initial-value tensors; variables survive it.
     this.vars = tf.tidy(() => layout.map((p) => tf.variable(tf.tensor(params.subarray(p.offset, p.offset + p.size), p.shape), true, undefined, 'float32')));
   }

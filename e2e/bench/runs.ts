@@ -1,0 +1,48 @@
+/** Shared by the benchmark scripts: run `server/main.ts` as a user would and read its outputs. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HistoryPoint } from '../../shared/protocol.ts';
+
+export interface RunOutput {
+  exitCode: number | null;
+  /** Seconds from process launch to exit. */
+  launchToExitS: number;
+  summary: {
+    envId: string; solved: boolean; state: string; envSteps: number; trainingWallS: number | null;
+    solvedAtEnvSteps: number | null; solvedAtWallS: number | null; meanReturn: number | null;
+    workers: { backend: string; adapter: string }[];
+    updates: { accepted: number; rejected: Record<string, number> };
+    config: Record<string, unknown>;
+  };
+  history: HistoryPoint[];
+}
+
+/** Runs one training job to its end (stderr passes through, so progress stays visible). */
+export async function runTabswarm(args: string[]): Promise<RunOutput> {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-bench-'));
+  const t0 = performance.now();
+  const exitCode = await new Promise<number | null>((resolve) => {
+    const p = spawn('npx', ['tsx', 'server/main.ts', '--port', '0', '--run-dir', runDir, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.on('close', resolve);
+  });
+  const launchToExitS = (performance.now() - t0) / 1000;
+  const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+  const history = JSON.parse(await readFile(join(runDir, 'history.json'), 'utf8'));
+  return { exitCode, launchToExitS, summary, history };
+}
+
+export function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '-' : x.toFixed(digits));
+
+export const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+export function machineLine(): string {
+  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), headless Chromium, no GPU`;
+}
