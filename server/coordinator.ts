@@ -79,22 +79,19 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const expected = paramCount(layout);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);
     this.ps = new ParameterServer(params, this.config);
-    this.obsRms = this.config.normObs ? RunningMeanStd.fromArray(spec.obsDim, opts.initialNorm?.obs ?? new RunningMeanStd(spec.obsDim).toArray()) : null;
-    this.retRms = this.config.normReward ? RunningMeanStd.fromArray(1, opts.initialNorm?.ret ?? new RunningMeanStd(1).toArray()) : null;
+    const stats = (on: boolean, dim: number, saved?: Float64Array) => (!on ? null : saved ? RunningMeanStd.fromArray(dim, saved) : new RunningMeanStd(dim));
+    this.obsRms = stats(this.config.normObs, spec.obsDim, opts.initialNorm?.obs);
+    this.retRms = stats(this.config.normReward, 1, opts.initialNorm?.ret);
     this.tracker = new RunTracker(this.config.solveWindow, this.config.solveThreshold, this.config.totalTimesteps);
 
     const serveStatic = opts.staticDir && existsSync(opts.staticDir) ? sirv(opts.staticDir, { dev: false, etag: true }) : null;
     this.http = createServer((req, res) => {
-      if (req.url === '/api/config') {
+      const json = (body: unknown) => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(this.config));
-        return;
-      }
-      if (req.url === '/api/status') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: this.status(), workers: this.workerList() }));
-        return;
-      }
+        res.end(JSON.stringify(body));
+      };
+      if (req.url === '/api/config') return json(this.config);
+      if (req.url === '/api/status') return json({ status: this.status(), workers: this.workerList() });
       if (req.url === '/worker' || req.url?.startsWith('/worker?')) {
         res.writeHead(302, { location: req.url.replace('/worker', '/worker.html') });
         res.end();
