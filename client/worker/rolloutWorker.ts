@@ -15,8 +15,8 @@ import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../../shared/codec.t
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { actorCriticLayout, paramCount } from '../../shared/ppo/model.ts';
-import { GRAD_STATS, Learner } from '../../shared/ppo/learner.ts';
-import { lossCoefs } from '../../shared/ppo/loss.ts';
+import { Learner } from '../../shared/ppo/learner.ts';
+import { lossCoefs, ppoStatNames } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
 import { M } from '../../shared/metrics.ts';
 
@@ -49,6 +49,7 @@ export interface WorkerStatus {
 
 type WorkerClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** The metric name of each entry of ppoStatNames, in that order. */
 const STAT_METRICS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfrac] as const;
 
 export class RolloutWorker {
@@ -138,7 +139,7 @@ export class RolloutWorker {
       adoptNorm(report.norm);
       this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
 
-      const sums = new Float64Array(GRAD_STATS.length);
+      const sums = new Float64Array(ppoStatNames.length);
       let n = 0;
       const t = this.status.seconds;
       let pending: Promise<PushReply> | null = null;
@@ -164,7 +165,7 @@ export class RolloutWorker {
         if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
         return reply.accepted || reply.reason !== 'policyLag';
       };
-      const klIndex = GRAD_STATS.indexOf('approxKl');
+      const klIndex = ppoStatNames.indexOf('approxKl');
       update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
         const idx = collector.shuffledIndices();
         const epochKl = { sum: 0, n: 0 };

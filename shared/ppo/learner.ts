@@ -29,8 +29,6 @@ export interface PolicyOutput {
   logStd: Float32Array; // [actionDim]; empty for a categorical head
 }
 
-/** Loss statistics of one gradient, in this order. */
-export const GRAD_STATS = ['pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipfrac'] as const;
 
 export class Learner {
   readonly vars: tf.Variable[];
@@ -73,7 +71,7 @@ export class Learner {
     return { actorOut, values, logStd: data.slice(batch * (w + 1)) };
   }
 
-  /** Flat gradient of the PPO loss at the current params, and its statistics (GRAD_STATS order). */
+  /** Flat gradient of the PPO loss at the current params, and its statistics (ppoStatNames order). */
   async gradient(mb: MinibatchArrays, coefs: LossCoefs): Promise<{ grad: Float32Array; stats: Float32Array }> {
     const batch = tf.tidy(() => ({
       obs: tf.tensor2d(mb.obs, [mb.size, this.obsDim]),
