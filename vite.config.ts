@@ -1,12 +1,26 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
+
+/**
+ * `virtual:tabswarm-env-modules` imports the user's env files (TABSWARM_ENV_MODULES, comma-separated
+ * absolute paths; set by `--env-module`), so their registerEnv calls run in the worker page too.
+ */
+function envModules(): Plugin {
+  const files = (process.env.TABSWARM_ENV_MODULES ?? '').split(',').filter(Boolean);
+  const id = 'virtual:tabswarm-env-modules';
+  return {
+    name: 'tabswarm-env-modules',
+    resolveId: (source) => (source === id ? `\0${id}` : undefined),
+    load: (source) => (source === `\0${id}` ? files.map((f) => `import ${JSON.stringify(f)};`).join('\n') || 'export {};' : undefined),
+  };
+}
 
 // The client is two pages: the dashboard (index.html) and the worker (worker.html).
 // The coordinator serves the built files from dist/client.
 export default defineConfig({
   root: resolve(import.meta.dirname, 'client'),
-  plugins: [react()],
+  plugins: [react(), envModules()],
   build: {
     outDir: resolve(import.meta.dirname, 'dist/client'),
     emptyOutDir: true,

@@ -40,6 +40,22 @@ test('a run out of budget writes a loadable checkpoint and a summary, and exits 
   expect(Array.from(ck2.params)).toEqual(Array.from(ck.params));
 });
 
+test('an env registered by a user\'s --env-module file trains in real tabs', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  const { code, out } = await tabswarm([
+    '--port', '0', '--workers', '1', '--backend', 'cpu', '--env-module', 'e2e/envs/lineWalk.ts', '--env', 'LineWalk-v0',
+    '--total-timesteps', '3000', '--run-dir', runDir,
+  ]);
+  expect(out).toContain('training LineWalk-v0');
+  expect([0, 1]).toContain(code);
+  const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+  expect(summary.envId).toBe('LineWalk-v0');
+  expect(summary.episodes).toBeGreaterThan(0);
+  expect(summary.updates.accepted).toBeGreaterThan(0);
+  expect(summary.workers[0]).toMatchObject({ backend: 'cpu', envSteps: expect.any(Number) });
+  expect(summary.workers[0].envSteps).toBeGreaterThan(0);
+});
+
 test('bad flags and bad files get a clear error and exit 2', async () => {
   const badWorkers = await tabswarm(['--workers', 'many']);
   expect(badWorkers.code).toBe(2);
@@ -52,4 +68,7 @@ test('bad flags and bad files get a clear error and exit 2', async () => {
   const badCkpt = await tabswarm(['--resume', join(dir, 'bad.ckpt'), '--workers', '0']);
   expect(badCkpt.code).toBe(2);
   expect(badCkpt.out).toMatch(/checkpoint/i);
+  const badModule = await tabswarm(['--env-module', join(dir, 'missing.ts'), '--workers', '0']);
+  expect(badModule.code).toBe(2);
+  expect(badModule.out).toMatch(/--env-module .*missing\.ts does not exist/);
 });

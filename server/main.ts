@@ -5,6 +5,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { configFor, defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
 import { BACKENDS, type Backend, type RunStatus } from '../shared/protocol.ts';
@@ -28,7 +30,8 @@ const program = new Command()
   .option('--workers <n>', 'headless Chromium worker tabs to launch (0 for none)', int('--workers'), 2)
   .option('--serve', 'keep serving after the run ends', false)
   .option('--config <file>', 'JSON file of TrainConfig overrides')
-  .option('--env <id>', `environment (${envIds().join(', ')})`)
+  .option('--env <id>', `environment (${envIds().join(', ')}, or one an --env-module registers)`)
+  .option('--env-module <file>', 'a file that registers environments with registerEnv (repeatable)', (f: string, all: string[]) => [...all, f], [] as string[])
   .option('--total-timesteps <n>', 'env step budget', int('--total-timesteps'))
   .option('--seed <n>', 'seed', int('--seed'))
   .option('--max-staleness <n>', 'staleness bound S: apply an update iff current - v\' <= S', int('--max-staleness'))
@@ -41,6 +44,7 @@ const program = new Command()
   .exitOverride();
 
 interface Options {
+  envModule: string[];
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
   seed?: number; maxStaleness?: number; backend?: string; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean;
 }
@@ -92,17 +96,33 @@ function statusLine(s: RunStatus, workers: number): Record<string, string> {
   };
 }
 
+/** Loads the user's env modules here and bundles them into a client build of this run's own. */
+async function loadEnvModules(files: string[], runDir: string): Promise<string | null> {
+  if (files.length === 0) return null;
+  const paths = files.map((f) => resolve(f));
+  for (const p of paths) {
+    if (!existsSync(p)) throw new ConfigError(`--env-module ${p} does not exist`);
+    await import(pathToFileURL(p).href);
+  }
+  const outDir = join(runDir, 'client');
+  process.env.TABSWARM_ENV_MODULES = paths.join(',');
+  const { build } = await import('vite');
+  await build({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  return outDir;
+}
+
 async function main(): Promise<number> {
   program.parse();
   const o = program.opts<Options>();
+  const runDir = resolve(o.runDir ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.env ?? defaultConfig.envId}`));
+  const customClient = await loadEnvModules(o.envModule, runDir);
   const config = await buildConfig(o);
   const resumed = o.resume ? await loadCheckpoint(o.resume) : null;
   if (resumed && resumed.envId !== config.envId) throw new ConfigError(`checkpoint ${o.resume} is for ${resumed.envId}, not ${config.envId}`);
-  const runDir = resolve(o.runDir ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${config.envId}`));
   await mkdir(runDir, { recursive: true });
 
   const coordinator = new Coordinator({
-    config, port: o.port, host: o.host, token: o.token, staticDir: resolve('dist/client'), initialParams: resumed?.params,
+    config, port: o.port, host: o.host, token: o.token, staticDir: customClient ?? resolve('dist/client'), initialParams: resumed?.params,
     initialNorm: resumed ? normFromCheckpoint(resumed.extra) : undefined,
   });
   const port = await coordinator.start();

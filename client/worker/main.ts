@@ -1,4 +1,5 @@
 /** The worker page: measure backends, join the coordinator that served this page, train. */
+import 'virtual:tabswarm-env-modules';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../shared/config.ts';
 import { BACKENDS, type Backend } from '../../shared/protocol.ts';
