@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { envIds } from './registry.ts';
+import { envIds, makeEnv } from './registry.ts';
 import { renderEnv, renderableEnvIds, type Canvas2D } from './render.ts';
 
 // A real browser context must satisfy the interface (type-level check only).
@@ -95,6 +95,26 @@ describe('renderEnv', () => {
     expect(() => renderEnv('toString', new Float64Array(4), ctx, 10, 10)).toThrow(/no renderer/);
     expect(() => renderEnv('Pendulum-v1', new Float64Array(4), ctx, 10, 10)).toThrow(/length 2/);
     expect(ctx.calls).toEqual([]);
+  });
+
+  it('LunarLander: the hull polygon is placed and turned by the lander\'s state, legs drawn too', () => {
+    const env = makeEnv('LunarLander-v3', 3);
+    env.reset(3);
+    for (let i = 0; i < 30; i++) env.step(2);
+    const state = Array.from(env.getState());
+    const [x, y, a] = state;
+    const ctx = render('LunarLander-v3', state, 600, 400);
+    // Box2D metres: 20 x 13.33 world in a 600 x 400 canvas is 30 px per metre, y up.
+    const vertex = (lx: number, ly: number): Pt => {
+      const [ux, uy] = [lx / 30, ly / 30];
+      return [30 * (x + ux * Math.cos(a) - uy * Math.sin(a)), 400 - 30 * (y + ux * Math.sin(a) + uy * Math.cos(a))];
+    };
+    const hull = ctx.paths.find((p) => p.painted === 'fill' && p.points.length === 6);
+    expect(hull).toBeDefined();
+    expect(near(hull!.points[0], vertex(-14, 17), 1e-6)).toBe(true);
+    expect(near(hull!.points[3], vertex(17, -10), 1e-6)).toBe(true);
+    expect(ctx.paths.filter((p) => p.painted === 'fill' && p.points.length === 4)).toHaveLength(2);
+    expect(renderableEnvIds()).toContain('LunarLanderContinuous-v3');
   });
 
   it('CartPole: the cart sits at x and the pole ends 1 m from the pivot along theta', () => {

@@ -1,11 +1,13 @@
 /**
- * Canvas drawings of the classic-control envs from their physical state (`env.getState()`),
+ * Canvas drawings of the envs from their physical state (`env.getState()`),
  * laid out like Gymnasium's renderers. `Canvas2D` is the slice of `CanvasRenderingContext2D` we
  * use, so shared/ stays DOM-free and tests can pass a recording fake.
  */
 
 import { X_THRESHOLD } from './cartpole.ts';
 import { GOAL_POSITION, GOAL_POSITION_CONTINUOUS, MAX_POSITION, MIN_POSITION } from './mountainCar.ts';
+import { LUNAR_LANDER_STATE_DIM } from './lunarLander.ts';
+import { CHUNKS, H as LANDER_H, HELIPAD_Y, LANDER_POLY, LEG_H, LEG_W, SCALE, W as LANDER_W } from './lunarLanderWorld.ts';
 
 export interface Canvas2D {
   fillStyle: string | object;
@@ -130,12 +132,42 @@ const drawPendulum: Draw = (s, ctx, w, h) => {
   disc(ctx, pivot, 0.05 * scale, '#000');
 };
 
+/**
+ * LunarLander from its getState() (lander, then each leg: x, y, angle, ...): the world is
+ * W x H Box2D metres, y up. The terrain is drawn flat at the helipad's height, since it comes
+ * from the episode's seed and not from the state; the flags mark the helipad.
+ */
+const drawLunarLander: Draw = (s, ctx, w, h) => {
+  const sx = w / LANDER_W;
+  const sy = h / LANDER_H;
+  const px = (x: number, y: number): Point => [x * sx, h - y * sy];
+  const ground = px(0, HELIPAD_Y)[1];
+  ctx.fillStyle = '#f4f4f4';
+  ctx.fillRect(0, ground, w, h - ground);
+  line(ctx, [0, ground], [w, ground], '#000', 1);
+  for (const x of [(LANDER_W / (CHUNKS - 1)) * 4, (LANDER_W / (CHUNKS - 1)) * 6]) {
+    line(ctx, px(x, HELIPAD_Y), px(x, HELIPAD_Y + 50 / SCALE), '#000', 1);
+    polygon(ctx, [px(x, HELIPAD_Y + 50 / SCALE), px(x, HELIPAD_Y + 40 / SCALE), px(x + 25 / SCALE, HELIPAD_Y + 45 / SCALE)], '#cccc00');
+  }
+  /** A body's local points (in Box2D pixels) placed at (x, y) and turned by angle. */
+  const body = (x: number, y: number, angle: number, local: readonly (readonly [number, number])[]): Point[] =>
+    local.map(([lx, ly]) => {
+      const [ux, uy] = [lx / SCALE, ly / SCALE];
+      return px(x + ux * Math.cos(angle) - uy * Math.sin(angle), y + ux * Math.sin(angle) + uy * Math.cos(angle));
+    });
+  const leg: (readonly [number, number])[] = [[-LEG_W, -LEG_H], [LEG_W, -LEG_H], [LEG_W, LEG_H], [-LEG_W, LEG_H]];
+  for (const i of [6, 12]) polygon(ctx, body(s[i], s[i + 1], s[i + 2], leg), '#8066e6');
+  polygon(ctx, body(s[0], s[1], s[2], LANDER_POLY), '#8066e6');
+};
+
 const drawers = new Map<string, { stateDim: number; draw: Draw }>([
   ['CartPole-v1', { stateDim: 4, draw: drawCartPole }],
   ['Acrobot-v1', { stateDim: 4, draw: drawAcrobot }],
   ['MountainCar-v0', { stateDim: 2, draw: drawMountainCar(GOAL_POSITION) }],
   ['MountainCarContinuous-v0', { stateDim: 2, draw: drawMountainCar(GOAL_POSITION_CONTINUOUS) }],
   ['Pendulum-v1', { stateDim: 2, draw: drawPendulum }],
+  ['LunarLander-v3', { stateDim: LUNAR_LANDER_STATE_DIM, draw: drawLunarLander }],
+  ['LunarLanderContinuous-v3', { stateDim: LUNAR_LANDER_STATE_DIM, draw: drawLunarLander }],
 ]);
 
 /** Env IDs `renderEnv` can draw. */
