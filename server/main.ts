@@ -15,6 +15,7 @@ import { Coordinator } from './coordinator.ts';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
 import { Fleet } from '../e2e/fleet.ts';
+import { M } from '../shared/metrics.ts';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -147,13 +148,8 @@ async function main(): Promise<number> {
     hideCursor: true,
   }, cliProgress.Presets.shades_classic);
   bar.start(config.totalTimesteps, 0, { ...statusLine(coordinator.status(), 0), sps: '0' });
-  let lastSteps = 0;
-  let lastAt = performance.now();
   coordinator.on('tick', (s) => {
-    const now = performance.now();
-    const sps = ((s.envSteps - lastSteps) / ((now - lastAt) / 1000)).toFixed(0);
-    lastSteps = s.envSteps;
-    lastAt = now;
+    const sps = (coordinator.tracker.history.at(-1)?.metrics[M.sps] ?? 0).toFixed(0);
     const connected = coordinator.workerList().filter((w) => w.connected).length;
     bar.update(Math.min(s.envSteps, config.totalTimesteps), { ...statusLine(s, connected), sps });
   });
