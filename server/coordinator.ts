@@ -24,6 +24,7 @@ import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
 import { decodeF64, encodeF64 } from '../shared/codec.ts';
 import { ParameterServer } from './parameterServer.ts';
+import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { RunTracker } from './runTracker.ts';
 import { describeIssue, joinSchema, pushSchema, rolloutSchema } from './schemas.ts';
 
@@ -42,6 +43,17 @@ export interface CoordinatorOptions {
   tickMs?: number;
   /** Starting normalization statistics (a checkpoint's), RunningMeanStd arrays. */
   initialNorm?: NormStats;
+}
+
+export interface CoordinatorPerf {
+  version: number;
+  accepted: number;
+  pushMs: LatencySummary;
+  rssBytes: number;
+  heapUsedBytes: number;
+  cpuUserS: number;
+  cpuSystemS: number;
+  connectedWorkers: number;
 }
 
 interface WorkerRecord extends WorkerInfo {
@@ -66,6 +78,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   private stalenessSum = 0;
   private stalenessN = 0;
   private paramsCache: { version: number; bytes: Buffer } | null = null;
+  /** Milliseconds from a push's arrival to its decision (decode, checks, optimizer step), last pushes. */
+  readonly pushLatency = new LatencyWindow(10_000);
   /** Observation and return statistics merged from every worker's rollouts; null when off. */
   readonly obsRms: RunningMeanStd | null;
   readonly retRms: RunningMeanStd | null;
@@ -92,6 +106,11 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       };
       if (req.url === '/api/config') return json(this.config);
       if (req.url === '/api/status') return json({ status: this.status(), workers: this.workerList() });
+      if (req.url === '/api/perf' || req.url === '/api/perf?reset=1') {
+        const body = this.perf();
+        if (req.url.endsWith('reset=1')) this.pushLatency.reset();
+        return json(body);
+      }
       if (req.url === '/worker' || req.url?.startsWith('/worker?')) {
         res.writeHead(302, { location: req.url.replace('/worker', '/worker.html') });
         res.end();
@@ -159,6 +178,22 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     };
   }
 
+  /** The coordinator's own cost: push decision latency percentiles and process memory (GET /api/perf). */
+  perf(): CoordinatorPerf {
+    const m = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return {
+      version: this.ps.version,
+      accepted: this.ps.counts.accepted,
+      pushMs: this.pushLatency.summary(),
+      rssBytes: m.rss,
+      heapUsedBytes: m.heapUsed,
+      cpuUserS: cpu.user / 1e6,
+      cpuSystemS: cpu.system / 1e6,
+      connectedWorkers: this.workerNs.sockets.size,
+    };
+  }
+
   workerList(): WorkerInfo[] {
     return [...this.workers.values()].map(({ tokens: _t, refilledAt: _r, ...info }) => info);
   }
@@ -197,7 +232,10 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
 
     socket.on('push', (req, ack) => {
       if (typeof ack !== 'function') return;
-      ack(this.onPush(socket.data.worker, req));
+      const t0 = performance.now();
+      const reply = this.onPush(socket.data.worker, req);
+      this.pushLatency.add(performance.now() - t0);
+      ack(reply);
     });
 
     socket.on('rollout', (report, ack) => {
