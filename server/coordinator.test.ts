@@ -6,6 +6,7 @@ import { defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type PushReply, type ServerToClientEvents } from '../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
+import { ParameterServer } from './parameterServer.ts';
 
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -41,6 +42,17 @@ beforeEach(async () => {
   coordinator = new Coordinator({ config, port: 0, tickMs: 50 });
   url = `http://127.0.0.1:${await coordinator.start()}`;
 });
+
+/** Replaces this test's coordinator with one running `overrides` on top of the test config. */
+async function restart(overrides: Partial<TrainConfig>): Promise<void> {
+  await coordinator.stop();
+  coordinator = new Coordinator({ config: { ...config, ...overrides }, port: 0, tickMs: 50 });
+  url = `http://127.0.0.1:${await coordinator.start()}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A rollout report of `steps` steps per env with nothing else in it. */
+const rolloutOf = (steps: number) => ({ rolloutVersion: 0, envSteps: config.numEnvs * steps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 1, norm: {} });
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.disconnect();
@@ -126,9 +138,9 @@ describe('Coordinator over Socket.IO', () => {
     const { s } = await joined();
     const done = new Promise((resolve) => s.once('done', resolve));
     const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000, norm: {} };
-    expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual({ ok: true, norm: {} });
+    expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual({ ok: true, norm: {}, numSteps: config.numSteps });
     expect(coordinator.tracker.state).toBe('training');
-    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual({ ok: true, norm: {} });
+    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual({ ok: true, norm: {}, numSteps: config.numSteps });
     await done;
     const st = coordinator.status();
     const steps = 2 * config.numEnvs * config.numSteps;
@@ -211,5 +223,175 @@ describe('Coordinator normalization statistics', () => {
     }
     expect(norm.obsRms!.toArray()).toEqual(before);
     expect(norm.tracker.envSteps).toBe(config.numEnvs * config.numSteps);
+  });
+});
+
+describe('Sync mode (the baseline)', () => {
+  it('holds each reply until every connected worker has pushed, then steps once with the mean', async () => {
+    await restart({ updateMode: 'sync', syncTimeoutMs: 60_000 });
+    const a = await joined();
+    const b = await joined();
+    const ref = new ParameterServer(coordinator.ps.params.slice(), coordinator.config);
+    const ga = new Float32Array(n()).fill(1e-3);
+    const gb = new Float32Array(n()).fill(3e-3);
+    let aReplied = false;
+    const pa = push(a.s, { version: 0, rolloutVersion: 0, grad: encodeF32(ga) }).then((r) => { aReplied = true; return r; });
+    await sleep(200);
+    expect(aReplied).toBe(false);
+    expect(coordinator.ps.version).toBe(0);
+    const rb = await push(b.s, { version: 0, rolloutVersion: 0, grad: encodeF32(gb) });
+    const ra = await pa;
+    for (const r of [ra, rb]) expect(r).toMatchObject({ ok: true, accepted: true, version: 1 });
+    const mean = new Float32Array(n()).fill(2e-3);
+    ref.step(mean, Math.sqrt(n()) * 2e-3, coordinator.learningRate(), 0, 2);
+    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(ref.params));
+    expect(coordinator.ps.counts.accepted).toBe(2);
+    expect(coordinator.status().stalenessHistogram).toEqual([2]);
+  });
+
+  it('a straggler cannot stall the round: it closes at the cutoff, and the late gradient is stale', async () => {
+    await restart({ updateMode: 'sync', syncTimeoutMs: 150 });
+    const fast = await joined();
+    const slow = await joined();
+    const t0 = performance.now();
+    const r = await push(fast.s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(r).toMatchObject({ accepted: true, version: 1 });
+    const late = await push(slow.s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
+    expect(late).toMatchObject({ ok: true, accepted: false, reason: 'stale', version: 1 });
+    expect((late as { params?: unknown }).params).toBeDefined(); // so the straggler catches up
+    expect(coordinator.ps.counts.rejected.stale).toBe(1);
+  });
+
+  it('a worker that leaves before its round closes is not counted, and the round closes without it', async () => {
+    await restart({ updateMode: 'sync', syncTimeoutMs: 60_000 });
+    const a = await joined();
+    const b = await joined();
+    const c = await joined();
+    const before = coordinator.ps.params.slice();
+    void push(b.s, { version: 0, rolloutVersion: 0, grad: smallGrad(0.5) }).catch(() => {});
+    await sleep(100);
+    b.s.disconnect();
+    await sleep(100);
+    expect(coordinator.ps.counts.rejected.dropped).toBe(1);
+    const pa = push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad(1e-3) });
+    const rc = await push(c.s, { version: 0, rolloutVersion: 0, grad: smallGrad(1e-3) });
+    expect(rc).toMatchObject({ accepted: true, version: 1 });
+    expect(await pa).toMatchObject({ accepted: true, version: 1 });
+    const ref = new ParameterServer(before, coordinator.config);
+    ref.step(new Float32Array(n()).fill(1e-3), Math.sqrt(n()) * 1e-3, coordinator.learningRate(), 0, 2);
+    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(ref.params)); // b's 0.5 is nowhere in the step
+    expect(coordinator.ps.counts.accepted).toBe(2);
+  });
+
+  it('refuses a second gradient from a worker in the same round', async () => {
+    await restart({ updateMode: 'sync', syncTimeoutMs: 60_000 });
+    const a = await joined();
+    await joined();
+    void push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() }).catch(() => {});
+    await sleep(50);
+    expect(await push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'malformed' });
+    expect(coordinator.ps.version).toBe(0);
+  });
+});
+
+describe('Worker lifecycle', () => {
+  it('a late joiner starts at the current version with the current params', async () => {
+    const a = await joined();
+    for (let v = 0; v < 5; v++) await push(a.s, { version: v, rolloutVersion: v, grad: smallGrad() });
+    const late = await joined();
+    expect(late.reply.version).toBe(5);
+    expect(Array.from(decodeF32(late.reply.params, n()))).toEqual(Array.from(coordinator.ps.params));
+    expect(await push(late.s, { version: 5, rolloutVersion: 5, grad: smallGrad() })).toMatchObject({ accepted: true, version: 6 });
+  });
+
+  it('drops a worker that goes silent; its late message is not counted; it resumes with fresh params', async () => {
+    await restart({ workerTimeoutMs: 300 });
+    const a = await joined();
+    const other = await joined();
+    const dropped = new Promise<string>((resolve) => a.s.once('disconnect', resolve));
+    // other keeps working while a is silent.
+    for (let v = 0; v < 3; v++) await push(other.s, { version: v, rolloutVersion: v, grad: smallGrad() });
+    const keepAlive = setInterval(() => void other.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps)).catch(() => {}), 100);
+    try {
+      expect(await dropped).toBe('io server disconnect');
+    } finally {
+      clearInterval(keepAlive);
+    }
+    const info = () => coordinator.workerList().find((w) => w.workerId === a.reply.workerId)!;
+    expect(info().connected).toBe(false);
+    expect(coordinator.workerList().find((w) => w.workerId === other.reply.workerId)!.connected).toBe(true);
+
+    // The gradient it was computing when it was dropped arrives on a new connection: not counted.
+    const accepted = coordinator.ps.counts.accepted;
+    const s2 = await connect();
+    expect(await push(s2, { version: 3, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ ok: false, reason: 'notJoined' });
+    // Resuming with the token gives the current version and params, under the same identity.
+    const resumed = await s2.timeout(5000).emitWithAck('join', { ...join, resume: { workerId: a.reply.workerId, resumeToken: a.reply.resumeToken } });
+    if (!resumed.ok) throw new Error(resumed.error);
+    expect(resumed).toMatchObject({ workerId: a.reply.workerId, workerIndex: a.reply.workerIndex, version: 3 });
+    expect(Array.from(decodeF32(resumed.params, n()))).toEqual(Array.from(coordinator.ps.params));
+    expect(info().connected).toBe(true);
+    // Work from before the drop still does not count; work at the fresh params does.
+    expect(await push(s2, { version: 2, rolloutVersion: 2, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'dropped' });
+    expect(coordinator.ps.counts.accepted).toBe(accepted);
+    expect(await push(s2, { version: 3, rolloutVersion: 3, grad: smallGrad() })).toMatchObject({ accepted: true, version: 4 });
+  });
+
+  it('refuses a resume with a wrong token, and a second live connection for one worker loses to the resumed one', async () => {
+    const a = await joined();
+    const s2 = await connect();
+    const bad = await s2.timeout(5000).emitWithAck('join', { ...join, resume: { workerId: a.reply.workerId, resumeToken: 'guess' } });
+    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/cannot resume/) });
+    const kicked = new Promise<string>((resolve) => a.s.once('disconnect', resolve));
+    const ok = await s2.timeout(5000).emitWithAck('join', { ...join, resume: { workerId: a.reply.workerId, resumeToken: a.reply.resumeToken } });
+    expect(ok.ok).toBe(true);
+    expect(await kicked).toBe('io server disconnect');
+    expect(coordinator.workerList()).toHaveLength(1);
+    expect(coordinator.workerList()[0].connected).toBe(true);
+  });
+});
+
+describe('Work sizing', () => {
+  it('shortens the rollouts of a worker whose updates arrive stale, and holds it to that size', async () => {
+    await restart({ maxStaleness: 4 }); // target: updates at most 2 versions old on average
+    const fast = await joined();
+    const slow = await joined();
+    for (let i = 0; i < 12; i++) {
+      const v = coordinator.ps.version;
+      for (let k = 0; k < 4; k++) await push(fast.s, { version: v + k, rolloutVersion: v, grad: smallGrad() });
+      expect(await push(slow.s, { version: v, rolloutVersion: v, grad: smallGrad() })).toMatchObject({ accepted: true }); // 4 versions old
+    }
+    const slowAck = await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
+    const fastAck = await fast.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
+    if (!slowAck.ok || !fastAck.ok) throw new Error('rollout refused');
+    expect(fastAck.numSteps).toBe(config.numSteps);
+    expect(slowAck.numSteps).toBeLessThan(config.numSteps);
+    expect(slowAck.numSteps).toBeGreaterThanOrEqual(Math.ceil(config.numSteps / 8));
+    const slowInfo = coordinator.workerList().find((w) => w.workerId === slow.reply.workerId)!;
+    expect(slowInfo.meanStaleness).toBeGreaterThan(2);
+    expect(slowInfo.numSteps).toBe(slowAck.numSteps);
+    // Its next rollout must have the new size.
+    expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps))).toMatchObject({ ok: false, error: expect.stringMatching(/env steps/) });
+    expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(slowAck.numSteps))).toMatchObject({ ok: true });
+  });
+});
+
+describe('Per-update metrics', () => {
+  it('history points carry rejections by reason, staleness and per-worker throughput', async () => {
+    const a = await joined();
+    await push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
+    await push(a.s, { version: 1, rolloutVersion: 0, grad: smallGrad() });
+    await push(a.s, { version: 0, rolloutVersion: 0, grad: new Uint8Array(3) });
+    await a.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
+    await sleep(120);
+    const h = coordinator.tracker.history;
+    const last = h.at(-1)!.metrics;
+    expect(last['coordinator/rejected/wrongSize']).toBe(1);
+    expect(last['coordinator/rejected']).toBe(1);
+    expect(h.some((p) => p.metrics['coordinator/meanStaleness'] === 0 && p.metrics['coordinator/maxStaleness'] === 0)).toBe(true);
+    expect(h.some((p) => (p.metrics[`workers/${a.reply.workerIndex}/updatesPerS`] ?? 0) > 0)).toBe(true);
+    expect(h.some((p) => (p.metrics[`workers/${a.reply.workerIndex}/envStepsPerS`] ?? 0) > 0)).toBe(true);
+    expect(coordinator.status().stalenessHistogram).toEqual([2]);
   });
 });

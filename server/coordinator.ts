@@ -10,21 +10,22 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import type { TrainConfig } from '../shared/config.ts';
+import { minNumSteps, type TrainConfig } from '../shared/config.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type ClientToServerEvents, type DashboardClientToServer,
   type DashboardServerToClient, type NormStatsWire, type PushReply, type RejectReason, type RolloutAck, type RunStatus,
   type ServerToClientEvents, type WorkerInfo,
 } from '../shared/protocol.ts';
-import { M } from '../shared/metrics.ts';
+import { M, rejectedMetric, workerMetric } from '../shared/metrics.ts';
 import { envSpec } from '../shared/envs/registry.ts';
 import { policyHead } from '../shared/ppo/policyHead.ts';
 import { actorCriticLayout, initParams, paramCount } from '../shared/ppo/model.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
-import { decodeF64, encodeF64 } from '../shared/codec.ts';
+import { decodeF64, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './parameterServer.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
+import { SyncRound } from './syncRound.ts';
 import { RunTracker } from './runTracker.ts';
 import { describeIssue, joinSchema, pushSchema, rolloutSchema } from './schemas.ts';
 
@@ -56,11 +57,36 @@ export interface CoordinatorPerf {
   connectedWorkers: number;
 }
 
+/** What the coordinator keeps per worker beyond what the dashboard sees. */
 interface WorkerRecord extends WorkerInfo {
   /** Token bucket for the push rate limit. */
   tokens: number;
   refilledAt: number;
+  /** Proves a resuming worker is this one. */
+  resumeToken: string;
+  /** The socket it works through now; null while dropped. */
+  socket: WorkerSocket | null;
+  /** performance.now() of its last join, push or rollout report. */
+  lastSeenAt: number;
+  /** Updates computed before this version predate its last resume and are rejected as 'dropped'. */
+  minVersion: number;
+  /** accepted and envSteps at the last metrics tick, for per-worker throughput. */
+  atTick: { accepted: number; envSteps: number };
 }
+
+/** A sync-mode push waiting for its round to close. */
+interface PendingSyncPush {
+  worker: WorkerRecord;
+  ack: (reply: PushReply) => void;
+}
+
+const WORKER_INFO_KEYS = [
+  'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
+  'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS',
+] as const satisfies readonly (keyof WorkerInfo)[];
+
+/** Weight of the newest update in a worker's moving average of staleness. */
+const STALENESS_EWMA = 0.1;
 
 type WorkerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { worker?: WorkerRecord }>;
 
@@ -77,6 +103,12 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   private timer: NodeJS.Timeout | null = null;
   private stalenessSum = 0;
   private stalenessN = 0;
+  private stalenessMax = 0;
+  private lastTickAt = performance.now();
+  /** Sync mode: the open round, its straggler-cutoff timer, and where its mean is written. */
+  private readonly round: SyncRound<PendingSyncPush>;
+  private roundTimer: NodeJS.Timeout | null = null;
+  private readonly syncMean: Float32Array;
   private paramsCache: { version: number; bytes: Buffer } | null = null;
   /** Milliseconds from a push's arrival to its decision (decode, checks, optimizer step), last pushes. */
   readonly pushLatency = new LatencyWindow(10_000);
@@ -93,6 +125,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const expected = paramCount(layout);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);
     this.ps = new ParameterServer(params, this.config);
+    this.round = new SyncRound(params.length);
+    this.syncMean = new Float32Array(params.length);
     const stats = (on: boolean, dim: number, saved?: Float64Array) => (!on ? null : saved ? RunningMeanStd.fromArray(dim, saved) : new RunningMeanStd(dim));
     this.obsRms = stats(this.config.normObs, spec.obsDim, opts.initialNorm?.obs);
     this.retRms = stats(this.config.normReward, 1, opts.initialNorm?.ret);
@@ -122,8 +156,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     });
     this.io = new Server(this.http, {
       maxHttpBufferSize: params.byteLength * 2 + (1 << 20),
-      pingInterval: 5000,
-      pingTimeout: 10000,
+      pingInterval: this.config.heartbeatMs,
+      pingTimeout: this.config.heartbeatTimeoutMs,
       serveClient: false,
     });
     this.workerNs = this.io.of(WORKER_NAMESPACE);
@@ -148,6 +182,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   async stop(): Promise<void> {
+    if (this.roundTimer) clearTimeout(this.roundTimer);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.tracker.stop();
@@ -172,6 +207,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       meanReturn: t.meanReturn(),
       accepted: this.ps.counts.accepted,
       rejected: { ...this.ps.counts.rejected },
+      stalenessHistogram: [...this.ps.stalenessHistogram],
+      updateMode: this.config.updateMode,
       trainingWallS: t.wallS(),
       solvedAtEnvSteps: t.solvedAtEnvSteps,
       solvedAtWallS: t.solvedAtWallS,
@@ -195,7 +232,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   workerList(): WorkerInfo[] {
-    return [...this.workers.values()].map(({ tokens: _t, refilledAt: _r, ...info }) => info);
+    return [...this.workers.values()].map((w) => Object.fromEntries(WORKER_INFO_KEYS.map((k) => [k, w[k]])) as unknown as WorkerInfo);
   }
 
   private onWorker(socket: WorkerSocket): void {
@@ -207,35 +244,59 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       if (this.tracker.finished) return ack({ ok: false, error: `the run is over (${this.tracker.state})` });
       if (socket.data.worker) return ack({ ok: false, error: 'already joined' });
       const j = parsed.data;
-      const w: WorkerRecord = {
-        workerId: randomUUID().slice(0, 8),
-        workerIndex: this.nextWorkerIndex++,
-        backend: j.backend,
-        adapter: j.adapter,
-        timings: j.timings,
-        joinedAt: Date.now(),
-        connected: true,
-        accepted: 0,
-        rejected: 0,
-        envSteps: 0,
-        rolloutSps: 0,
-        tokens: this.config.maxPushesPerSecond,
-        refilledAt: performance.now(),
-      };
+      const now = performance.now();
+      let w: WorkerRecord;
+      if (j.resume) {
+        const known = this.workers.get(j.resume.workerId);
+        if (!known || known.resumeToken !== j.resume.resumeToken) return ack({ ok: false, error: 'cannot resume: unknown worker or wrong resume token' });
+        w = known;
+        // The token proves it is the same worker: a connection it left behind is closed, not counted.
+        if (w.socket) this.drop(w);
+        w.minVersion = this.ps.version;
+      } else {
+        w = {
+          workerId: randomUUID().slice(0, 8),
+          workerIndex: this.nextWorkerIndex++,
+          backend: j.backend,
+          adapter: j.adapter,
+          timings: j.timings,
+          joinedAt: Date.now(),
+          connected: true,
+          accepted: 0,
+          rejected: 0,
+          envSteps: 0,
+          rolloutSps: 0,
+          numSteps: this.config.numSteps,
+          meanStaleness: 0,
+          updatesPerS: 0,
+          envStepsPerS: 0,
+          tokens: this.config.maxPushesPerSecond,
+          refilledAt: now,
+          resumeToken: randomUUID(),
+          socket: null,
+          lastSeenAt: now,
+          minVersion: 0,
+          atTick: { accepted: 0, envSteps: 0 },
+        };
+        this.workers.set(w.workerId, w);
+      }
+      w.connected = true;
+      w.socket = socket;
+      w.lastSeenAt = now;
       socket.data.worker = w;
-      this.workers.set(w.workerId, w);
       this.tracker.start();
       ack({
-        ok: true, workerId: w.workerId, workerIndex: w.workerIndex, config: this.config, version: this.ps.version, params: this.paramsBytes(), norm: this.normWire(),
+        ok: true, workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, config: this.config, version: this.ps.version,
+        params: this.paramsBytes(), norm: this.normWire(), numSteps: w.numSteps,
       });
     });
 
     socket.on('push', (req, ack) => {
       if (typeof ack !== 'function') return;
       const t0 = performance.now();
-      const reply = this.onPush(socket.data.worker, req);
+      const reply = this.onPush(socket.data.worker, req, ack);
       this.pushLatency.add(performance.now() - t0);
-      ack(reply);
+      if (reply) ack(reply);
     });
 
     socket.on('rollout', (report, ack) => {
@@ -246,8 +307,9 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       if (!parsed.success) return reply({ ok: false, error: `bad rollout report: ${describeIssue(parsed.error)}` });
       if (this.tracker.finished) return reply({ ok: false, error: `the run is over (${this.tracker.state})` });
       const r = parsed.data;
-      const expected = this.config.numEnvs * this.config.numSteps;
-      if (r.envSteps !== expected) return reply({ ok: false, error: `a rollout is ${expected} env steps, got ${r.envSteps}` });
+      w.lastSeenAt = performance.now();
+      const expected = this.config.numEnvs * w.numSteps;
+      if (r.envSteps !== expected) return reply({ ok: false, error: `your rollouts are ${this.config.numEnvs} envs x ${w.numSteps} steps = ${expected} env steps, got ${r.envSteps}` });
       const maxLen = envSpec(this.config.envId).maxEpisodeSteps;
       if (r.episodeLengths.some((l) => l > maxLen)) return reply({ ok: false, error: `episodes last at most ${maxLen} steps` });
       let deltas: { obs: RunningMeanStd | null; ret: RunningMeanStd | null };
@@ -261,17 +323,58 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       w.envSteps += r.envSteps;
       w.rolloutSps = r.rolloutSps;
       if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
-      reply({ ok: true, norm: this.normWire() });
+      this.sizeWork(w);
+      reply({ ok: true, norm: this.normWire(), numSteps: w.numSteps });
     });
 
     socket.on('disconnect', () => {
       const w = socket.data.worker;
-      if (w) w.connected = false;
-      socket.data.worker = undefined;
+      if (w?.socket === socket) this.drop(w);
     });
   }
 
-  private onPush(w: WorkerRecord | undefined, req: unknown): PushReply {
+  /** Drops a worker now (an operator's choice; a silent worker is dropped by the tick). It may resume. */
+  dropWorker(workerId: string): boolean {
+    const w = this.workers.get(workerId);
+    if (!w?.connected) return false;
+    this.drop(w);
+    return true;
+  }
+
+  /**
+   * Drops a worker: its socket is closed, and a gradient it has waiting in a sync round is taken
+   * out (counted as 'dropped'). Nothing it sent on that socket counts any more; it may resume.
+   */
+  private drop(w: WorkerRecord): void {
+    const socket = w.socket;
+    w.connected = false;
+    w.socket = null;
+    if (socket) {
+      socket.data.worker = undefined;
+      socket.disconnect(true);
+    }
+    if (this.round.remove(w.workerId)) {
+      this.ps.reject('dropped', `worker ${w.workerId} left before its sync round closed`);
+      w.rejected++;
+    }
+    if (this.config.updateMode === 'sync' && this.round.count > 0 && this.round.count >= this.syncTarget()) this.closeRound();
+  }
+
+  /**
+   * Work sizing (async): a worker whose updates arrive more than max(1, maxStaleness / 2) versions
+   * old on average gets proportionally shorter rollouts, so smaller minibatches and faster
+   * gradients; one whose updates arrive at under half that grows back by a quarter, up to numSteps.
+   */
+  private sizeWork(w: WorkerRecord): void {
+    const c = this.config;
+    if (!c.workSizing || c.updateMode !== 'async') return;
+    const target = Math.max(1, c.maxStaleness / 2);
+    if (w.meanStaleness > target) w.numSteps = Math.max(minNumSteps(c), Math.floor((w.numSteps * target) / w.meanStaleness));
+    else if (w.meanStaleness < target / 2) w.numSteps = Math.min(c.numSteps, Math.ceil(w.numSteps * 1.25));
+  }
+
+  /** Decides one push; null when the reply is deferred until the sync round closes. */
+  private onPush(w: WorkerRecord | undefined, req: unknown, ack: (reply: PushReply) => void): PushReply | null {
     const done = this.tracker.finished;
     const reject = (reason: RejectReason, error: string): PushReply => {
       this.ps.reject(reason, error);
@@ -282,8 +385,12 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const parsed = pushSchema.safeParse(req);
     if (!parsed.success) return reject('malformed', `bad push: ${describeIssue(parsed.error)}`);
     if (done) return reject('finished', `the run is over (${this.tracker.state})`);
+    w.lastSeenAt = performance.now();
     if (!this.takeToken(w)) return reject('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`);
     const { version, rolloutVersion, grad } = parsed.data;
+    if (version < w.minVersion) return reject('dropped', `update computed at version ${version}, before this worker resumed at version ${w.minVersion}`);
+    if (version <= this.ps.version) w.meanStaleness += STALENESS_EWMA * (this.ps.version - version - w.meanStaleness);
+    if (this.config.updateMode === 'sync') return this.syncPush(w, version, rolloutVersion, grad, ack);
     const res = this.ps.apply(grad, version, this.learningRate(), rolloutVersion);
     const params = this.ps.version !== version ? this.paramsBytes() : undefined;
     if (!res.accepted) {
@@ -293,7 +400,49 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     w.accepted++;
     this.stalenessSum += res.staleness;
     this.stalenessN++;
+    this.stalenessMax = Math.max(this.stalenessMax, res.staleness);
     return { ok: true, accepted: true, version: this.ps.version, params, done };
+  }
+
+  /** Sync mode: a gradient at the current version joins the round; the reply waits for the round's step. */
+  private syncPush(w: WorkerRecord, version: number, rolloutVersion: number, grad: unknown, ack: (reply: PushReply) => void): PushReply | null {
+    const c = this.ps.check(grad, version, rolloutVersion, 0);
+    const refused = (reason: RejectReason, error: string): PushReply => {
+      w.rejected++;
+      return {
+        ok: true, accepted: false, reason, error, version: this.ps.version, params: version !== this.ps.version ? this.paramsBytes() : undefined, done: false,
+      };
+    };
+    if (!c.accepted) return refused(c.reason, c.error);
+    if (!this.round.add(w.workerId, c.grad, { worker: w, ack })) {
+      return refused('malformed', this.ps.reject('malformed', 'one gradient per worker per sync round: wait for the reply').error);
+    }
+    if (this.round.count >= this.syncTarget()) this.closeRound();
+    else if (this.round.count === 1) this.roundTimer = setTimeout(() => this.closeRound(), this.config.syncTimeoutMs);
+    return null;
+  }
+
+  /** Gradients a sync round waits for: syncGradients, or one per connected worker, whichever is fewer. */
+  private syncTarget(): number {
+    let connected = 0;
+    for (const w of this.workers.values()) if (w.connected) connected++;
+    return Math.max(1, Math.min(this.config.syncGradients ?? Infinity, connected));
+  }
+
+  /** Steps with the mean of the round's gradients and answers every worker in it. */
+  private closeRound(): void {
+    if (this.roundTimer) clearTimeout(this.roundTimer);
+    this.roundTimer = null;
+    const n = this.round.count;
+    if (n === 0) return;
+    const pending = this.round.close(this.syncMean);
+    this.ps.step(this.syncMean, l2Norm(this.syncMean), this.learningRate(), 0, n);
+    this.stalenessN += n;
+    const reply: PushReply = { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished };
+    for (const p of pending) {
+      p.worker.accepted++;
+      p.ack(reply);
+    }
   }
 
   /** A worker's statistics delta, checked; required exactly when the run keeps those stats. */
@@ -345,6 +494,14 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   private finish(): void {
+    if (this.roundTimer) clearTimeout(this.roundTimer);
+    this.roundTimer = null;
+    for (const p of this.round.clear()) {
+      const error = `the run is over (${this.tracker.state})`;
+      this.ps.reject('finished', error);
+      p.worker.rejected++;
+      p.ack({ ok: false, accepted: false, reason: 'finished', error, done: true });
+    }
     const status = this.status();
     this.workerNs.emit('done', status);
     this.tick();
@@ -352,17 +509,36 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   private tick(): void {
-    const connected = this.workerList().filter((w) => w.connected).length;
+    const now = performance.now();
+    const dt = Math.max(1e-3, (now - this.lastTickAt) / 1000);
+    this.lastTickAt = now;
+    const perWorker: Partial<Record<string, number>> = {};
+    let connected = 0;
+    for (const w of this.workers.values()) {
+      if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
+      w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
+      w.envStepsPerS = (w.envSteps - w.atTick.envSteps) / dt;
+      w.atTick = { accepted: w.accepted, envSteps: w.envSteps };
+      if (!w.connected) continue;
+      connected++;
+      perWorker[workerMetric(w.workerIndex, 'updatesPerS')] = w.updatesPerS;
+      perWorker[workerMetric(w.workerIndex, 'envStepsPerS')] = w.envStepsPerS;
+    }
+    const rejectedBy: Partial<Record<string, number>> = {};
+    for (const [reason, n] of Object.entries(this.ps.counts.rejected)) if (n > 0) rejectedBy[rejectedMetric(reason)] = n;
     const point = this.tracker.point(this.ps.version, {
       [M.version]: this.ps.version,
       [M.accepted]: this.ps.counts.accepted,
       [M.rejected]: Object.values(this.ps.counts.rejected).reduce((a, b) => a + b, 0),
+      ...rejectedBy,
       [M.learningRate]: this.learningRate(),
       [M.workers]: connected,
-      ...(this.stalenessN > 0 ? { [M.staleness]: this.stalenessSum / this.stalenessN } : {}),
-    });
+      ...(this.stalenessN > 0 ? { [M.staleness]: this.stalenessSum / this.stalenessN, [M.maxStaleness]: this.stalenessMax } : {}),
+      ...perWorker,
+    }, now);
     this.stalenessSum = 0;
     this.stalenessN = 0;
+    this.stalenessMax = 0;
     const status = this.status();
     this.dashNs.emit('tick', { status, workers: this.workerList(), points: [point] });
     this.emit('tick', status);

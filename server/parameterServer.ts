@@ -19,6 +19,10 @@ export type ParameterServerConfig = Pick<
   'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm' | 'maxPolicyLag' | 'stalenessScaling'
 >;
 
+export type CheckResult =
+  | { accepted: true; grad: Float32Array; gradNorm: number; staleness: number }
+  | { accepted: false; reason: RejectReason; error: string };
+
 export type ApplyResult =
   | { accepted: true; staleness: number; gradNorm: number; version: number }
   | { accepted: false; reason: RejectReason; error: string };
@@ -40,7 +44,7 @@ export class ParameterServer {
     const rejected = {} as Record<RejectReason, number>;
     for (const r of REJECT_REASONS) rejected[r] = 0;
     this.counts = { accepted: 0, rejected };
-    this.stalenessHistogram = new Array<number>(Math.min(cfg.maxStaleness, 1024) + 1).fill(0);
+    this.stalenessHistogram = [0];
   }
 
   /**
@@ -49,6 +53,17 @@ export class ParameterServer {
    * stalenessScaling is on) if accepted.
    */
   apply(gradBin: unknown, gradVersion: number, lr: number, rolloutVersion = gradVersion): ApplyResult {
+    const c = this.check(gradBin, gradVersion, rolloutVersion);
+    if (!c.accepted) return c;
+    this.step(c.grad, c.gradNorm, this.cfg.stalenessScaling ? lr / (1 + c.staleness) : lr, c.staleness);
+    return { accepted: true, staleness: c.staleness, gradNorm: c.gradNorm, version: this.version };
+  }
+
+  /**
+   * Rules 1-4 without the step: the decoded gradient (a view of `gradBin` where aligned) or a
+   * counted rejection. `maxStaleness` is the config's unless given (sync rounds pass 0).
+   */
+  check(gradBin: unknown, gradVersion: number, rolloutVersion = gradVersion, maxStaleness = this.cfg.maxStaleness): CheckResult {
     let grad: Float32Array;
     try {
       grad = decodeF32(gradBin, this.params.length);
@@ -57,10 +72,10 @@ export class ParameterServer {
       return this.reject(e.code === 'notBinary' ? 'malformed' : 'wrongSize', e.message);
     }
 
-    const gate = stalenessDecision(this.version, gradVersion, this.cfg.maxStaleness, rolloutVersion, this.cfg.maxPolicyLag);
+    const gate = stalenessDecision(this.version, gradVersion, maxStaleness, rolloutVersion, this.cfg.maxPolicyLag);
     if (!gate.accept) {
       if (gate.reason === 'stale') {
-        return this.reject('stale', `update computed at version ${gradVersion} is ${gate.staleness} versions old (current ${this.version}, maxStaleness ${this.cfg.maxStaleness})`);
+        return this.reject('stale', `update computed at version ${gradVersion} is ${gate.staleness} versions old (current ${this.version}, maxStaleness ${maxStaleness})`);
       }
       if (gate.reason === 'policyLag') {
         return this.reject('policyLag', `rollout collected at version ${rolloutVersion} is ${this.version - rolloutVersion} versions old (maxPolicyLag ${this.cfg.maxPolicyLag}): collect a new one`);
@@ -75,15 +90,20 @@ export class ParameterServer {
     if (gradNorm > this.cfg.maxUpdateNorm) {
       return this.reject('normTooLarge', `gradient L2 norm ${gradNorm} exceeds maxUpdateNorm ${this.cfg.maxUpdateNorm}`);
     }
+    return { accepted: true, grad, gradNorm, staleness: gate.staleness };
+  }
 
+  /**
+   * One optimizer step with a checked gradient: clip to maxGradNorm, Adam at `lr`, version += 1.
+   * Counts `updates` accepted updates of the given staleness (a sync round's average counts each of its gradients).
+   */
+  step(grad: Float32Array, gradNorm: number, lr: number, staleness: number, updates = 1): void {
     const clipScale = Math.min(1, this.cfg.maxGradNorm / (gradNorm + 1e-6));
-    const stepLr = this.cfg.stalenessScaling ? lr / (1 + gate.staleness) : lr;
-    this.adam.step(this.params, grad, stepLr, clipScale);
+    this.adam.step(this.params, grad, lr, clipScale);
     this.version += 1;
-    this.counts.accepted += 1;
-    while (this.stalenessHistogram.length <= gate.staleness) this.stalenessHistogram.push(0);
-    this.stalenessHistogram[gate.staleness] += 1;
-    return { accepted: true, staleness: gate.staleness, gradNorm, version: this.version };
+    this.counts.accepted += updates;
+    while (this.stalenessHistogram.length <= staleness) this.stalenessHistogram.push(0);
+    this.stalenessHistogram[staleness] += updates;
   }
 
   /** Counts one rejection; public so the coordinator can count the ones it decides itself (rateLimited, notJoined, finished). */

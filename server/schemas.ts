@@ -21,6 +21,7 @@ export const joinSchema = z.object({
     error: z.string().max(1000).optional(),
   })).max(BACKENDS.length),
   userAgent: z.string().max(512),
+  resume: z.object({ workerId: z.string().max(64), resumeToken: z.string().max(64) }).optional(),
 });
 
 const binary = (what: string) => z.custom<ArrayBuffer | Uint8Array>(isBinary, { message: `${what} must be binary (ArrayBuffer)` });

@@ -75,6 +75,26 @@ export interface TrainConfig {
   maxPolicyLag: number | null;
   /** Staleness-aware step: scale an accepted update's learning rate by 1 / (1 + staleness). */
   stalenessScaling: boolean;
+  /**
+   * 'async': every accepted gradient is one optimizer step. 'sync' (the baseline): the coordinator
+   * averages the gradients computed at the current version, one per worker, and steps once per round.
+   */
+  updateMode: 'async' | 'sync';
+  /** Sync mode: gradients averaged per step; null = one from every connected worker. */
+  syncGradients: number | null;
+  /** Sync mode straggler cutoff: a round steps this long after its first gradient with what has arrived. */
+  syncTimeoutMs: number;
+  /**
+   * Async mode: shrink a worker's rollout length (so its minibatches and gradient time) while its
+   * updates arrive more than max(1, maxStaleness / 2) versions old on average; grow it back up to
+   * numSteps when they arrive fresh. Rollouts never go below numSteps / 8.
+   */
+  workSizing: boolean;
+  /** Socket.IO heartbeat: the coordinator pings every heartbeatMs and drops a socket that misses heartbeatTimeoutMs. */
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  /** A joined worker that sends no push or rollout report for this long is dropped (it may resume). */
+  workerTimeoutMs: number;
   /** Updates whose L2 norm exceeds this are rejected as `normTooLarge` (not clipped: they are garbage). */
   maxUpdateNorm: number;
   /** Most pushes a worker may make per second; beyond it updates are rejected as `rateLimited`. */
@@ -118,6 +138,13 @@ export const baseConfig: TrainConfig = {
   maxStaleness: 4,
   maxPolicyLag: null,
   stalenessScaling: false,
+  updateMode: 'async',
+  syncGradients: null,
+  syncTimeoutMs: 2000,
+  workSizing: true,
+  heartbeatMs: 5000,
+  heartbeatTimeoutMs: 10_000,
+  workerTimeoutMs: 60_000,
   maxUpdateNorm: 1e6,
   maxPushesPerSecond: 1000,
   backend: 'auto',
@@ -144,15 +171,22 @@ export interface Derived {
   minibatchSize: number;
 }
 
-export function derive(c: TrainConfig): Derived {
-  const batchSize = c.numEnvs * c.numSteps;
+/** Batch sizes for a rollout of `numSteps` steps (a worker's assigned length; the config's by default). */
+export function derive(c: TrainConfig, numSteps = c.numSteps): Derived {
+  const batchSize = c.numEnvs * numSteps;
   return { batchSize, minibatchSize: Math.floor(batchSize / c.numMinibatches) };
+}
+
+/** The shortest rollout work sizing may assign. */
+export function minNumSteps(c: TrainConfig): number {
+  return c.workSizing ? Math.max(1, Math.ceil(c.numSteps / 8)) : c.numSteps;
 }
 
 /** Checks a config and throws a ConfigError naming the first bad field. */
 export function validateConfig(c: TrainConfig): TrainConfig {
   const positiveInts: (keyof TrainConfig)[] = [
     'totalTimesteps', 'solveWindow', 'numEnvs', 'numSteps', 'numMinibatches', 'updateEpochs', 'maxPushesPerSecond',
+    'syncTimeoutMs', 'heartbeatMs', 'heartbeatTimeoutMs', 'workerTimeoutMs',
   ];
   for (const k of positiveInts) {
     const v = c[k];
@@ -177,7 +211,11 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (c.maxPolicyLag !== null && !(Number.isInteger(c.maxPolicyLag) && c.maxPolicyLag >= 0)) {
     throw new ConfigError(`maxPolicyLag must be null or an integer >= 0, got ${String(c.maxPolicyLag)}`);
   }
-  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling'] as const) {
+  if (c.updateMode !== 'async' && c.updateMode !== 'sync') throw new ConfigError(`updateMode must be 'async' or 'sync', got ${String(c.updateMode)}`);
+  if (c.syncGradients !== null && !(Number.isInteger(c.syncGradients) && c.syncGradients > 0)) {
+    throw new ConfigError(`syncGradients must be null or a positive integer, got ${String(c.syncGradients)}`);
+  }
+  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling', 'workSizing'] as const) {
     if (typeof c[k] !== 'boolean') throw new ConfigError(`${k} must be true or false, got ${String(c[k])}`);
   }
   if (!Number.isInteger(c.maxStaleness) || c.maxStaleness < 0) throw new ConfigError(`maxStaleness must be an integer >= 0, got ${c.maxStaleness}`);
@@ -185,7 +223,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!Array.isArray(c.hiddenSizes) || c.hiddenSizes.length === 0 || c.hiddenSizes.some((h) => !Number.isInteger(h) || h <= 0)) {
     throw new ConfigError(`hiddenSizes must be a non-empty list of positive integers, got ${JSON.stringify(c.hiddenSizes)}`);
   }
-  if (c.numEnvs * c.numSteps < c.numMinibatches) throw new ConfigError('numMinibatches exceeds numEnvs * numSteps');
+  if (c.numEnvs * minNumSteps(c) < c.numMinibatches) throw new ConfigError('numMinibatches exceeds numEnvs * the shortest rollout (numSteps / 8 with workSizing)');
   return c;
 }
 

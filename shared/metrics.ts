@@ -17,6 +17,12 @@ export const M = {
   staleness: 'coordinator/meanStaleness',
   version: 'coordinator/version',
   workers: 'coordinator/workers',
+  maxStaleness: 'coordinator/maxStaleness',
 } as const;
+
+/** Cumulative rejections for one reason, e.g. `coordinator/rejected/stale`. */
+export const rejectedMetric = (reason: string) => `${M.rejected}/${reason}`;
+/** One worker's throughput in a history point, e.g. `workers/3/envStepsPerS`. */
+export const workerMetric = (workerIndex: number, what: 'envStepsPerS' | 'updatesPerS') => `workers/${workerIndex}/${what}`;
 
 export type MetricName = (typeof M)[keyof typeof M];

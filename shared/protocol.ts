@@ -18,9 +18,10 @@ export type RejectReason =
   | 'normTooLarge' // L2 norm above maxUpdateNorm
   | 'rateLimited' // more pushes per second than maxPushesPerSecond
   | 'notJoined' // push before a successful join
+  | 'dropped' // computed before this worker was dropped and resumed
   | 'finished'; // the run is over
 export const REJECT_REASONS: readonly RejectReason[] = [
-  'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'finished',
+  'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'dropped', 'finished',
 ];
 
 export type Binary = ArrayBuffer | Uint8Array;
@@ -46,10 +47,17 @@ export interface JoinRequest {
   /** The measurements the backend was chosen from. */
   timings: BackendTiming[];
   userAgent: string;
+  /** Resume a worker the coordinator dropped (or whose connection broke), with the token its join gave. */
+  resume?: { workerId: string; resumeToken: string };
 }
 
 export type JoinReply =
-  | { ok: true; workerId: string; workerIndex: number; config: TrainConfig; version: number; params: Binary; norm: NormStatsWire }
+  | {
+    ok: true; workerId: string; workerIndex: number; resumeToken: string; config: TrainConfig; version: number; params: Binary;
+    norm: NormStatsWire;
+    /** Steps per env of this worker's next rollout (work sizing; config.numSteps at first). */
+    numSteps: number;
+  }
   | { ok: false; error: string };
 
 export interface PushRequest {
@@ -90,7 +98,7 @@ export interface RolloutReport {
 }
 
 /** The reply to a rollout report carries the merged statistics to normalize the next rollout with. */
-export type RolloutAck = { ok: true; norm: NormStatsWire } | { ok: false; error: string };
+export type RolloutAck = { ok: true; norm: NormStatsWire; numSteps: number } | { ok: false; error: string };
 
 export interface ClientToServerEvents {
   join: (req: JoinRequest, ack: (reply: JoinReply) => void) => void;
@@ -116,6 +124,13 @@ export interface WorkerInfo {
   rejected: number;
   envSteps: number;
   rolloutSps: number;
+  /** Rollout length the coordinator assigns this worker (work sizing). */
+  numSteps: number;
+  /** Moving average of how many versions old this worker's updates arrive. */
+  meanStaleness: number;
+  /** Accepted updates and env steps per second over the last metrics tick. */
+  updatesPerS: number;
+  envStepsPerS: number;
 }
 
 /** A point of the live history: one per metrics tick. */
@@ -135,6 +150,9 @@ export interface RunStatus {
   meanReturn: number | null;
   accepted: number;
   rejected: Record<RejectReason, number>;
+  /** stalenessHistogram[s] = accepted updates that were s versions old. */
+  stalenessHistogram: number[];
+  updateMode: 'async' | 'sync';
   /** Seconds since the first worker joined; null before. */
   trainingWallS: number | null;
   solvedAtEnvSteps: number | null;

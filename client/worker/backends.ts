@@ -4,11 +4,7 @@
  * cheapest rollout-and-update cycle. `?backend=` forces one.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import '../tfBackends.ts';
 import type { Backend, BackendTiming } from '../../shared/protocol.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
@@ -18,12 +14,6 @@ import { actorCriticLayout, initParams } from '../../shared/ppo/model.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { syntheticMinibatch } from '../../shared/ppo/synthetic.ts';
-
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
 
 /** Reliable, cheap backends first, so slow ones can be cut short against them. */
 const MEASURE_ORDER: readonly Backend[] = ['wasm', 'cpu', 'webgl', 'webgpu'];

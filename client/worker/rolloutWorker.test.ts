@@ -107,3 +107,45 @@ describe('RolloutWorker options', () => {
     expect(Math.abs(coordinator.obsRms!.mean[2])).toBeLessThan(0.2); // CartPole's pole angle stays near 0
   });
 });
+
+describe('RolloutWorker lifecycle', () => {
+  const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, hiddenSizes: [8] };
+
+  it('a slow worker beside a fast one gets shorter rollouts and still lands updates within the bound', async () => {
+    const coordinator = new Coordinator({ config: { ...cfg, maxStaleness: 2, totalTimesteps: 4 * 16 * 40 }, port: 0, tickMs: 50 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    const fast = new RolloutWorker(workerOpts(url));
+    const slow = new RolloutWorker({ ...workerOpts(url), delayMs: 24 });
+    const slowSizes: number[] = [];
+    const watch = setInterval(() => { if (slow.status.numSteps > 0) slowSizes.push(slow.status.numSteps); }, 20);
+    const [sf, ss] = await Promise.all([fast.run(), slow.run()]);
+    clearInterval(watch);
+    await coordinator.stop();
+    expect(sf.state).toBe('done');
+    expect(ss.state).toBe('done');
+    expect(sf.accepted).toBeGreaterThan(ss.accepted);
+    expect(ss.accepted).toBeGreaterThan(0);
+    expect(Math.min(...slowSizes)).toBeLessThan(16);
+    expect(coordinator.ps.stalenessHistogram.length).toBeLessThanOrEqual(3); // nothing older than maxStaleness was applied
+  });
+
+  it('resumes after the coordinator drops it, with fresh params, and finishes the run', async () => {
+    const coordinator = new Coordinator({ config: { ...cfg, totalTimesteps: 4 * 16 * 8 }, port: 0, tickMs: 50 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    let dropped = false;
+    const worker = new RolloutWorker({
+      ...workerOpts(url),
+      onStatus: (s) => {
+        if (!dropped && s.rollouts === 2 && s.workerId) dropped = coordinator.dropWorker(s.workerId);
+      },
+    });
+    const s = await worker.run();
+    await coordinator.stop();
+    expect(dropped).toBe(true);
+    expect(s.state).toBe('done');
+    expect(s.resumes).toBe(1);
+    expect(coordinator.workerList()).toHaveLength(1); // the same worker, not a new one
+    expect(coordinator.status().state).toBe('budgetExhausted');
+    expect(coordinator.ps.counts.accepted).toBe(s.accepted);
+  });
+});

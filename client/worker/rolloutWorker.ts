@@ -2,7 +2,9 @@
  * RolloutWorker: one tab's training loop. Joins the coordinator, then repeats: roll out the
  * tab's envs with the params it holds (version v), compute GAE, and for each epoch and minibatch
  * push the PPO gradient at the params it currently holds (v'), adopting fresh params from each
- * reply. No DOM here, so the same loop runs in Node tests with the tfjs cpu backend.
+ * reply. If the connection drops it reconnects, resumes with its token and starts a fresh rollout
+ * at the params it is given; what it was computing when it dropped is thrown away.
+ * No DOM here, so the same loop runs in Node tests with the tfjs cpu backend.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { TrainConfig } from '../../shared/config.ts';
@@ -30,6 +32,13 @@ export interface RolloutWorkerOptions {
   token?: string;
   /** Milliseconds to wait for any reply before treating the coordinator as gone. */
   ackTimeoutMs?: number;
+  /** How long to keep trying to reconnect and resume after the connection drops (ms). */
+  resumeWithinMs?: number;
+  /**
+   * Simulated slow device (benchmarks, tests): extra milliseconds per gradient on a full-size
+   * minibatch, scaled by the size of the minibatch actually computed.
+   */
+  delayMs?: number;
   onStatus?: (s: WorkerStatus) => void;
 }
 
@@ -43,11 +52,24 @@ export interface WorkerStatus {
   accepted: number;
   rejected: number;
   rolloutSps: number;
+  /** Steps per env of the current rollout, as the coordinator sized it. */
+  numSteps: number;
+  /** Times this worker resumed after its connection dropped. */
+  resumes: number;
   /** Cumulative wall seconds by stage: rollouts (inference + envs), gradients, push round trips, param uploads. */
   seconds: { collect: number; gradient: number; push: number; setParams: number };
 }
 
 type WorkerClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Joined = Extract<JoinReply, { ok: true }>;
+
+/** The connection to the coordinator dropped; the worker resumes. */
+class Disconnected extends Error {
+  override name = 'Disconnected';
+  constructor() {
+    super('disconnected from the coordinator');
+  }
+}
 
 /** The metric name of each entry of ppoStatNames, in that order. */
 const STAT_METRICS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfrac] as const;
@@ -55,11 +77,12 @@ const STAT_METRICS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfr
 export class RolloutWorker {
   readonly status: WorkerStatus = {
     state: 'connecting', message: '', workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
-    seconds: { collect: 0, gradient: 0, push: 0, setParams: 0 },
+    numSteps: 0, resumes: 0, seconds: { collect: 0, gradient: 0, push: 0, setParams: 0 },
   };
   private socket: WorkerClientSocket | null = null;
   private stopped = false;
   private learner: Learner | null = null;
+  private resumeToken = '';
   /** The tab's envs and rollout buffers, once training has started (the page draws env 0). */
   collector: RolloutCollector | null = null;
 
@@ -67,7 +90,9 @@ export class RolloutWorker {
 
   /** Connects, joins and trains until the run is done or stop() is called. */
   async run(): Promise<WorkerStatus> {
-    const socket: WorkerClientSocket = io(this.opts.url + WORKER_NAMESPACE, { transports: ['websocket'], reconnection: false });
+    const socket: WorkerClientSocket = io(this.opts.url + WORKER_NAMESPACE, {
+      transports: ['websocket'], reconnectionDelay: 250, reconnectionDelayMax: 2000,
+    });
     this.socket = socket;
     socket.on('done', (s) => this.finish(`run over: ${s.state}`));
     try {
@@ -75,12 +100,8 @@ export class RolloutWorker {
         socket.once('connect', () => resolve());
         socket.once('connect_error', (e) => reject(new Error(`cannot reach ${this.opts.url}: ${e.message}`)));
       });
-      const join = await this.ack<JoinReply>('join', {
-        token: this.opts.token, backend: this.opts.backend, adapter: this.opts.adapter, timings: this.opts.timings, userAgent: this.opts.userAgent,
-      });
-      if (!join.ok) throw new Error(`join refused: ${join.error}`);
-      this.status.workerId = join.workerId;
-      await this.train(join.config, join.workerIndex, join.version, join.params, join.norm);
+      const join = await this.join();
+      await this.train(join);
       if (this.status.state !== 'done') this.finish('stopped');
     } catch (e) {
       if (this.status.state !== 'done') this.update({ state: 'error', message: e instanceof Error ? e.message : String(e) });
@@ -96,30 +117,67 @@ export class RolloutWorker {
     this.stopped = true;
   }
 
-  private async train(config: TrainConfig, workerIndex: number, version0: number, params0: Binary, norm0: NormStatsWire): Promise<void> {
+  /** Joins, or resumes as the worker it was when it has a workerId (a fresh join if the coordinator no longer knows it). */
+  private async join(): Promise<Joined> {
+    const base = { token: this.opts.token, backend: this.opts.backend, adapter: this.opts.adapter, timings: this.opts.timings, userAgent: this.opts.userAgent };
+    const id = this.status.workerId;
+    let reply = id ? await this.ack<JoinReply>('join', { ...base, resume: { workerId: id, resumeToken: this.resumeToken } }) : null;
+    if (!reply?.ok) reply = await this.ack<JoinReply>('join', base);
+    if (!reply.ok) throw new Error(`join refused: ${reply.error}`);
+    this.status.workerId = reply.workerId;
+    this.resumeToken = reply.resumeToken;
+    return reply;
+  }
+
+  /** After the connection dropped: reconnect within resumeWithinMs and join again. */
+  private async resume(): Promise<Joined> {
+    const socket = this.socket!;
+    this.update({ message: 'connection lost: reconnecting' });
+    if (!socket.connected) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`could not reconnect to ${this.opts.url} within ${this.resumeWithinMs / 1000} s`)), this.resumeWithinMs);
+        socket.once('connect', () => { clearTimeout(timer); resolve(); });
+        // Dropped by the coordinator: Socket.IO does not retry that on its own.
+        if (!socket.active) socket.connect();
+      });
+    }
+    const join = await this.join();
+    this.update({ resumes: this.status.resumes + 1, message: 'training' });
+    return join;
+  }
+
+  private get resumeWithinMs(): number {
+    return this.opts.resumeWithinMs ?? 60_000;
+  }
+
+  private async train(join0: Joined): Promise<void> {
+    const { config } = join0;
     const spec = envSpec(config.envId);
     const head = policyHead(spec);
     const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
     const numParams = paramCount(layout);
-    const learner = new Learner(layout, decodeF32(params0, numParams), spec.obsDim, head);
+    const learner = new Learner(layout, decodeF32(join0.params, numParams), spec.obsDim, head);
     this.learner = learner;
-    let version = version0;
-    const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + workerIndex * 1000, config);
+    let version = join0.version;
+    let numSteps = join0.numSteps;
+    const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + join0.workerIndex * 1000, config);
     this.collector = collector;
     const adoptNorm = (n: NormStatsWire) => collector.normalizer.setGlobal({
       obs: n.obs === undefined ? undefined : decodeF64(n.obs, 1 + 2 * spec.obsDim),
       ret: n.ret === undefined ? undefined : decodeF64(n.ret, 3),
     });
-    adoptNorm(norm0);
-    const { minibatchSize } = derive(config);
-    const mb = collector.allocMinibatch(minibatchSize);
+    adoptNorm(join0.norm);
     const coefs = lossCoefs(config);
+    const fullMinibatch = derive(config).minibatchSize;
+    let mb = collector.allocMinibatch(derive(config, numSteps).minibatchSize);
     let lastLosses: Record<string, number> = {};
-    this.update({ state: 'training', message: 'training', version });
+    this.update({ state: 'training', message: 'training', version, numSteps });
 
-    while (!this.stopped && this.status.state === 'training') {
+    /** One rollout and its update epochs; throws Disconnected if the connection drops. */
+    const rollout = async (): Promise<void> => {
       const rolloutVersion = version;
-      const r = await collector.collect(learner, config.gamma, config.gaeLambda);
+      if (mb.size !== derive(config, numSteps).minibatchSize) mb = collector.allocMinibatch(derive(config, numSteps).minibatchSize);
+      const r = await collector.collect(learner, config.gamma, config.gaeLambda, numSteps);
       this.status.seconds.collect += r.seconds;
       const rolloutSps = r.envSteps / Math.max(r.seconds, 1e-6);
       const deltas = collector.normalizer.takeDeltas();
@@ -166,39 +224,66 @@ export class RolloutWorker {
         return reply.accepted || reply.reason !== 'policyLag';
       };
       const klIndex = ppoStatNames.indexOf('approxKl');
-      update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
-        const idx = collector.shuffledIndices();
-        const epochKl = { sum: 0, n: 0 };
-        for (let start = 0; start + minibatchSize <= idx.length; start += minibatchSize) {
-          if (this.stopped || this.status.state !== 'training') break update;
-          const t0 = performance.now();
-          const gradVersion = version;
-          const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
-          t.gradient += (performance.now() - t0) / 1000;
-          for (let k = 0; k < sums.length; k++) sums[k] += stats[k];
-          n++;
-          epochKl.sum += stats[klIndex];
-          epochKl.n++;
-          // With pipelining the previous push's round trip overlapped this gradient.
-          if (!(await settle())) break update;
-          pending = this.ack<PushReply>('push', { version: gradVersion, rolloutVersion, grad: encodeF32(grad) });
-          if (!config.pipelinePushes && !(await settle())) break update;
+      try {
+        update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
+          const idx = collector.shuffledIndices();
+          const epochKl = { sum: 0, n: 0 };
+          for (let start = 0; start + mb.size <= idx.length; start += mb.size) {
+            if (this.stopped || this.status.state !== 'training') break update;
+            const t0 = performance.now();
+            const gradVersion = version;
+            const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
+            if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
+            t.gradient += (performance.now() - t0) / 1000;
+            for (let k = 0; k < sums.length; k++) sums[k] += stats[k];
+            n++;
+            epochKl.sum += stats[klIndex];
+            epochKl.n++;
+            // With pipelining the previous push's round trip overlapped this gradient.
+            if (!(await settle())) break update;
+            pending = this.ack<PushReply>('push', { version: gradVersion, rolloutVersion, grad: encodeF32(grad) });
+            if (!config.pipelinePushes && !(await settle())) break update;
+          }
+          // Target-KL early stop (CleanRL): the policy moved far enough from the rollout's.
+          if (config.targetKl !== null && epochKl.sum / epochKl.n > config.targetKl) break;
         }
-        // Target-KL early stop (CleanRL): the policy moved far enough from the rollout's.
-        if (config.targetKl !== null && epochKl.sum / epochKl.n > config.targetKl) break;
+        await settle();
+      } finally {
+        // A push abandoned by an error must not surface later as an unhandled rejection.
+        (pending as Promise<PushReply> | null)?.catch(() => {});
       }
-      await settle();
       lastLosses = Object.fromEntries(STAT_METRICS.map((name, k) => [name, sums[k] / Math.max(n, 1)]));
-      this.update({ version });
+      numSteps = report.numSteps;
+      this.update({ version, numSteps });
+    };
+
+    while (!this.stopped && this.status.state === 'training') {
+      try {
+        await rollout();
+      } catch (e) {
+        if (!(e instanceof Disconnected) || this.stopped || this.status.state !== 'training') throw e;
+        const join = await this.resume();
+        learner.setParams(decodeF32(join.params, numParams));
+        adoptNorm(join.norm);
+        version = join.version;
+        numSteps = join.numSteps;
+        this.update({ version, numSteps });
+      }
     }
   }
 
   private async ack<T>(event: 'join' | 'push' | 'rollout', payload: unknown): Promise<T> {
     const socket = this.socket!;
-    if (!socket.connected) throw new Error('disconnected from the coordinator');
+    if (!socket.connected) throw new Disconnected();
     // One untyped call site keeps the timeout handling in one place; payload types are checked by the callers' literals.
     const timed = socket.timeout(this.opts.ackTimeoutMs ?? 30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<T> };
-    return timed.emitWithAck(event, payload);
+    try {
+      return await timed.emitWithAck(event, payload);
+    } catch (e) {
+      // Socket.IO fails the acks of a connection that closed; a timeout on a live one is a real error.
+      if (!socket.connected) throw new Disconnected();
+      throw e;
+    }
   }
 
   private finish(message: string): void {

@@ -33,7 +33,10 @@ export interface RolloutResult {
 
 export class RolloutCollector {
   readonly env: VecEnv;
+  /** Capacity: the longest rollout the buffers hold. */
   readonly numSteps: number;
+  /** Length of the last rollout collected (<= numSteps); the samples are its steps x numEnvs. */
+  steps = 0;
   readonly numEnvs: number;
   readonly obsDim: number;
   readonly head: PolicyHead;
@@ -77,8 +80,9 @@ export class RolloutCollector {
     this.normalizer.observe(this.nextObsRaw, numEnvs);
   }
 
-  /** Steps every env numSteps times with `policy`, then computes advantages and returns. */
-  async collect(policy: Policy, gamma: number, gaeLambda: number): Promise<RolloutResult> {
+  /** Steps every env `steps` times (numSteps by default) with `policy`, then computes advantages and returns. */
+  async collect(policy: Policy, gamma: number, gaeLambda: number, steps = this.numSteps): Promise<RolloutResult> {
+    if (!Number.isInteger(steps) || steps < 1 || steps > this.numSteps) throw new RangeError(`collect: steps must be an integer in [1, ${this.numSteps}], got ${steps}`);
     const t0 = performance.now();
     const { numEnvs: e, obsDim: d, actionWidth: w, head } = this;
     const episodes: Episode[] = [];
@@ -87,7 +91,7 @@ export class RolloutCollector {
     const stepLogp = new Float32Array(e);
     const u = () => this.rng.next();
     const normal = () => this.rng.normal();
-    for (let t = 0; t < this.numSteps; t++) {
+    for (let t = 0; t < steps; t++) {
       const row = t * e;
       const obs = this.normalizer.normalizeObs(this.nextObsRaw, e, this.obs.subarray(row * d, (row + e) * d));
       const { actorOut, values, logStd } = await policy.act(obs, e);
@@ -110,14 +114,17 @@ export class RolloutCollector {
       this.nextObsRaw = step.obs.slice();
     }
     const { values: lastValues } = await policy.act(this.normalizer.normalizeObs(this.nextObsRaw, e, new Float32Array(e * d)), e);
-    const gae = computeGae(this.rewards, this.values, this.dones, lastValues, this.numSteps, e, gamma, gaeLambda);
+    const n = steps * e;
+    const values = this.values.subarray(0, n);
+    const gae = computeGae(this.rewards.subarray(0, n), values, this.dones.subarray(0, n), lastValues, steps, e, gamma, gaeLambda);
     this.advantages = gae.advantages;
     this.returns = gae.returns;
+    this.steps = steps;
     return {
-      envSteps: this.numSteps * e,
+      envSteps: n,
       episodes,
       seconds: (performance.now() - t0) / 1000,
-      explainedVariance: explainedVariance(this.values, this.returns),
+      explainedVariance: explainedVariance(values, this.returns),
     };
   }
 
@@ -137,9 +144,9 @@ export class RolloutCollector {
     idx.forEach((i, k) => { this.rewards[row + i] += gamma * values[k]; });
   }
 
-  /** A fresh random permutation of the rollout's sample indices. */
+  /** A fresh random permutation of the last rollout's sample indices. */
   shuffledIndices(): Int32Array {
-    const n = this.numSteps * this.numEnvs;
+    const n = this.steps * this.numEnvs;
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     for (let i = n - 1; i > 0; i--) {

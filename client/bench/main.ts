@@ -1,0 +1,220 @@
+/**
+ * The backend benchmark page (bench.html): `window.tabswarmBench(req)` switches tfjs to one
+ * backend and times the two things a worker tab does, as the worker does them:
+ *  - rollouts: RolloutCollector.collect on CartPole-v1 (one batched inference with readback per
+ *    step, env stepping, truncation bootstraps, GAE) with a fresh 64x64 Learner, per numEnvs;
+ *  - gradients: Learner.gradient (upload, forward, backward, one readback) on a synthetic
+ *    minibatch, per batch size and MLP size.
+ * Driven by e2e/bench/backends.ts, one fresh page per backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import '../tfBackends.ts';
+import type { Backend } from '../../shared/protocol.ts';
+import { configFor } from '../../shared/config.ts';
+import { envSpec } from '../../shared/envs/registry.ts';
+import { policyHead } from '../../shared/ppo/policyHead.ts';
+import { actorCriticLayout, initParams, paramCount } from '../../shared/ppo/model.ts';
+import { Learner } from '../../shared/ppo/learner.ts';
+import { lossCoefs } from '../../shared/ppo/loss.ts';
+import { RolloutCollector } from '../../shared/ppo/rollout.ts';
+import { syntheticMinibatch } from '../../shared/ppo/synthetic.ts';
+import type { BenchRequest, BenchResult, GradientSeries, Measurement, TabswarmBench, TabswarmBenchReport } from './protocol.ts';
+
+declare global {
+  interface Window {
+    tabswarmBench: TabswarmBench;
+    tabswarmBenchReport?: TabswarmBenchReport;
+  }
+}
+
+const ENV_ID = 'CartPole-v1';
+const ROLLOUT_HIDDEN = [64, 64];
+/** Steps per env of the probe collect that sizes numSteps (it also warms up this batch size). */
+const PROBE_STEPS = 4;
+
+const logEl = document.getElementById('log');
+
+function report(line: string): void {
+  if (logEl) logEl.textContent += line + '\n';
+  void window.tabswarmBenchReport?.(line);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : typeof e === 'object' && e && 'message' in e ? String(e.message) : String(e));
+
+/**
+ * Runs `call` `warmup` times untimed, then up to `repeats` times timed (ms). Once `budgetMs`
+ * has passed, stops after the next timed call (so there is always at least one).
+ */
+async function timeCalls(call: () => Promise<void>, warmup: number, repeats: number, budgetMs: number, t0 = performance.now()): Promise<number[]> {
+  for (let i = 0; i < warmup && performance.now() - t0 <= budgetMs; i++) await call();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    await call();
+    times.push(performance.now() - t);
+    if (performance.now() - t0 > budgetMs) break;
+  }
+  return times;
+}
+
+/**
+ * Measures each size in ascending order; once one measurement took longer than `slowMs`, the
+ * remaining (larger) sizes are recorded as skipped.
+ */
+async function series(sizes: number[], slowMs: number, label: string, measure: (size: number) => Promise<Measurement>): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  let tooSlow = false;
+  for (const size of [...sizes].sort((a, b) => a - b)) {
+    let m: Measurement;
+    if (tooSlow) {
+      m = { size, status: 'skipped (too slow)' };
+    } else {
+      const t0 = performance.now();
+      try {
+        m = await measure(size);
+      } catch (e) {
+        m = { size, status: 'error', error: message(e) };
+      }
+      m.elapsedS = (performance.now() - t0) / 1000;
+      if (m.elapsedS * 1000 > slowMs) tooSlow = true;
+    }
+    out.push(m);
+    report(`${label} ${size}: ${m.status === 'ok'
+      ? `${Math.round(m.perS!)}/s, median ${(m.medianS! * 1000).toFixed(2)} ms over ${m.repeats}${m.numSteps ? `, numSteps ${m.numSteps}` : ''}, took ${m.elapsedS!.toFixed(1)} s`
+      : m.status + (m.error ? `: ${m.error}` : '')}`);
+  }
+  return out;
+}
+
+async function rolloutAt(numEnvs: number, req: BenchRequest): Promise<Measurement> {
+  const t0 = performance.now();
+  const config = configFor(ENV_ID);
+  const spec = envSpec(ENV_ID);
+  const head = policyHead(spec);
+  const layout = actorCriticLayout(spec.obsDim, head, ROLLOUT_HIDDEN);
+  const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
+  try {
+    // Size numSteps so one collect lasts at least rolloutMinSeconds.
+    const probe = new RolloutCollector(ENV_ID, numEnvs, PROBE_STEPS, 1);
+    const tp = performance.now();
+    await probe.collect(learner, config.gamma, config.gaeLambda);
+    const perStepMs = (performance.now() - tp) / (PROBE_STEPS + 1);
+    const numSteps = Math.max(PROBE_STEPS, Math.min(req.rolloutMaxSteps, Math.ceil((req.rolloutMinSeconds * 1000) / perStepMs)));
+    const collector = new RolloutCollector(ENV_ID, numEnvs, numSteps, 1);
+    const times = await timeCalls(async () => { await collector.collect(learner, config.gamma, config.gaeLambda); }, req.rolloutWarmup, req.rolloutRepeats, req.slowMs, t0);
+    const medianS = median(times) / 1000;
+    return { size: numEnvs, status: 'ok', medianS, perS: (numSteps * numEnvs) / medianS, repeats: times.length, numSteps };
+  } finally {
+    learner.dispose();
+  }
+}
+
+async function gradientAt(batch: number, hidden: number[], req: BenchRequest): Promise<Measurement> {
+  const spec = envSpec(ENV_ID);
+  const head = policyHead(spec);
+  const layout = actorCriticLayout(spec.obsDim, head, hidden);
+  const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
+  const coefs = lossCoefs(configFor(ENV_ID));
+  const mb = syntheticMinibatch(batch, spec.obsDim, head, 0);
+  try {
+    const times = await timeCalls(async () => { await learner.gradient(mb, coefs); }, req.gradWarmup, req.gradRepeats, req.slowMs);
+    const medianS = median(times) / 1000;
+    return { size: batch, status: 'ok', medianS, perS: batch / medianS, repeats: times.length };
+  } finally {
+    learner.dispose();
+  }
+}
+
+/** What hardware the backend runs on, as the browser describes it. */
+async function adapterOf(backend: Backend): Promise<string> {
+  try {
+    if (backend === 'webgpu') {
+      type Info = { vendor?: string; architecture?: string; device?: string; description?: string };
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Info; isFallbackAdapter?: boolean } | null> } }).gpu;
+      if (!gpu) return 'navigator.gpu missing';
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) return 'no adapter';
+      const i = adapter.info ?? {};
+      return `vendor=${i.vendor || '-'} architecture=${i.architecture || '-'} device=${i.device || '-'} description=${i.description || '-'}${adapter.isFallbackAdapter ? ' (fallback adapter)' : ''}`;
+    }
+    if (backend === 'webgl') {
+      const canvas = document.createElement('canvas');
+      const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
+      if (!gl) return 'no WebGL context';
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      const version = String(gl.getParameter(gl.VERSION));
+      return `${ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER))} (${version})`;
+    }
+    if (backend === 'wasm') return 'WebAssembly (see the wasm columns)';
+    return 'JavaScript';
+  } catch (e) {
+    return `unknown (${message(e)})`;
+  }
+}
+
+async function wasmInfo(): Promise<BenchResult['wasm']> {
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  const multithread = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+  let threads: number | null = null;
+  try { threads = getThreadsCount(); } catch { /* not initialized */ }
+  // tfjs-backend-wasm's own choice (backend_wasm.ts getPathToWasmBinary).
+  const binary = simd && multithread ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  return { simd, multithread, threads, binary };
+}
+
+async function tabswarmBench(req: BenchRequest): Promise<BenchResult> {
+  const t0 = performance.now();
+  const result: BenchResult = {
+    backend: req.backend,
+    activeBackend: null,
+    adapter: '',
+    crossOriginIsolated: self.crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    userAgent: navigator.userAgent,
+    tensorsBefore: null,
+    tensorsAfter: null,
+    rollout: [],
+    gradient: [],
+    totalS: 0,
+  };
+  try {
+    const ok = await tf.setBackend(req.backend);
+    await tf.ready();
+    result.activeBackend = tf.getBackend() ?? null;
+    if (!ok || result.activeBackend !== req.backend) throw new Error(`setBackend('${req.backend}') failed (active: ${result.activeBackend})`);
+  } catch (e) {
+    result.error = `backend init: ${message(e)}`;
+    result.adapter = await adapterOf(req.backend);
+    if (req.backend === 'wasm') result.wasm = await wasmInfo().catch(() => undefined);
+    result.totalS = (performance.now() - t0) / 1000;
+    report(`error: ${result.error}`);
+    return result;
+  }
+  result.adapter = await adapterOf(req.backend);
+  if (req.backend === 'wasm') result.wasm = await wasmInfo();
+  report(`backend ${result.activeBackend}: ${result.adapter}; crossOriginIsolated=${result.crossOriginIsolated}${result.wasm ? `; wasm ${JSON.stringify(result.wasm)}` : ''}`);
+  result.tensorsBefore = tf.memory().numTensors;
+
+  result.rollout = await series(req.numEnvs, req.slowMs, 'rollout env steps/s, numEnvs', (e) => rolloutAt(e, req));
+  for (const hidden of req.hiddens) {
+    const spec = envSpec(ENV_ID);
+    const numParams = paramCount(actorCriticLayout(spec.obsDim, policyHead(spec), hidden));
+    const s: GradientSeries = { hidden, numParams, results: [] };
+    s.results = await series(req.batches, req.slowMs, `gradient samples/s, MLP ${hidden.join('x')}, batch`, (b) => gradientAt(b, hidden, req));
+    result.gradient.push(s);
+  }
+
+  result.tensorsAfter = tf.memory().numTensors;
+  result.totalS = (performance.now() - t0) / 1000;
+  report(`tensors before ${result.tensorsBefore}, after ${result.tensorsAfter}; ${result.totalS.toFixed(1)} s in all`);
+  return result;
+}
+
+window.tabswarmBench = tabswarmBench;
+report(`bench page ready; crossOriginIsolated=${self.crossOriginIsolated}, hardwareConcurrency=${navigator.hardwareConcurrency}`);
