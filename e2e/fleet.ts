@@ -41,6 +41,8 @@ export interface FleetOptions {
   workers: number;
   /** Forces every tab's backend; per-tab choice when undefined (or a list, one per tab). */
   backend?: Backend | (Backend | undefined)[];
+  /** Simulated slow devices: extra ms per full-size gradient, one entry per tab (missing = 0). */
+  delays?: number[];
   headless?: boolean;
   /** Called with each page's console errors and crashes. */
   onLog?: (worker: number, line: string) => void;
@@ -62,7 +64,11 @@ export class Fleet {
   async open(backend?: Backend): Promise<Page> {
     const i = this.pages.length;
     const b = backend ?? (Array.isArray(this.opts.backend) ? this.opts.backend[i] : this.opts.backend);
-    const page = await this.page(`/worker.html${b ? `?backend=${b}` : ''}`, (line) => this.opts.onLog?.(i, line));
+    const query = new URLSearchParams();
+    if (b) query.set('backend', b);
+    const delay = this.opts.delays?.[i] ?? 0;
+    if (delay > 0) query.set('delay', String(delay));
+    const page = await this.page(`/worker.html${query.size ? `?${query}` : ''}`, (line) => this.opts.onLog?.(i, line));
     this.pages.push(page);
     return page;
   }

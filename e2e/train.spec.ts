@@ -22,6 +22,7 @@ test('two tabs solve CartPole-v1, both contribute accepted updates, the dashboar
   await expect(dashboard.getByTestId('run-state')).toHaveText(/solved/i);
   await expect(dashboard.getByTestId('env-steps')).toHaveText(final.envSteps.toLocaleString('en-US'));
   await expect(dashboard.locator('.recharts-line-curve').first()).toBeVisible();
+  await expect(dashboard.getByTestId('staleness-histogram')).toHaveAttribute('data-total', String(final.accepted));
 });
 
 test('the dashboard\'s Contribute action makes that tab a worker, and closing it leaves', async ({ swarm }) => {

@@ -11,6 +11,7 @@ import cliProgress from 'cli-progress';
 import { configFor, defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
 import { BACKENDS, type Backend, type RunStatus } from '../shared/protocol.ts';
 import { envIds } from '../shared/envs/registry.ts';
+import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from './coordinator.ts';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
@@ -36,6 +37,11 @@ const program = new Command()
   .option('--total-timesteps <n>', 'env step budget', int('--total-timesteps'))
   .option('--seed <n>', 'seed', int('--seed'))
   .option('--max-staleness <n>', 'staleness bound S: apply an update iff current - v\' <= S', int('--max-staleness'))
+  .option('--update-mode <mode>', 'async, or sync (average one gradient per worker per step)')
+  .option('--staleness-scaling', 'scale each accepted update\'s step by 1 / (1 + staleness)')
+  .option('--codec <codec>', `how gradients cross the wire (${UPDATE_CODECS.join(', ')})`)
+  .option('--slow-tabs <n>', 'make the last n launched tabs simulated slow devices', int('--slow-tabs'), 0)
+  .option('--slow-delay-ms <ms>', 'extra ms per full-size gradient on a slow tab', int('--slow-delay-ms'), 100)
   .option('--backend <name>', `force a tfjs backend on every tab (${BACKENDS.join(', ')}, auto)`)
   .option('--token <token>', 'require this token from workers (?token= on the worker page)')
   .option('--resume <checkpoint>', 'start from a checkpoint\'s parameters')
@@ -47,7 +53,8 @@ const program = new Command()
 interface Options {
   envModule: string[];
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
-  seed?: number; maxStaleness?: number; backend?: string; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean;
+  seed?: number; maxStaleness?: number; backend?: string; updateMode?: string; stalenessScaling?: boolean; codec?: string;
+  slowTabs: number; slowDelayMs: number; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean;
 }
 
 async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
@@ -70,6 +77,15 @@ async function buildConfig(o: Options): Promise<TrainConfig> {
   if (o.totalTimesteps !== undefined) flags.totalTimesteps = o.totalTimesteps;
   if (o.seed !== undefined) flags.seed = o.seed;
   if (o.maxStaleness !== undefined) flags.maxStaleness = o.maxStaleness;
+  if (o.updateMode !== undefined) {
+    if (o.updateMode !== 'async' && o.updateMode !== 'sync') throw new ConfigError(`--update-mode must be async or sync, got ${o.updateMode}`);
+    flags.updateMode = o.updateMode;
+  }
+  if (o.stalenessScaling) flags.stalenessScaling = true;
+  if (o.codec !== undefined) {
+    if (!(UPDATE_CODECS as readonly string[]).includes(o.codec)) throw new ConfigError(`--codec must be one of ${UPDATE_CODECS.join(', ')}, got ${o.codec}`);
+    flags.updateCodec = o.codec as UpdateCodec;
+  }
   if (o.backend !== undefined) {
     if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, auto`);
     flags.backend = o.backend as Backend | 'auto';
@@ -137,6 +153,7 @@ async function main(): Promise<number> {
     workers: o.workers,
     headless: !o.headed,
     backend: config.backend === 'auto' ? undefined : config.backend,
+    delays: Array.from({ length: o.workers }, (_, i) => (i >= o.workers - o.slowTabs ? o.slowDelayMs : 0)),
     onLog: (i, line) => console.error(`[worker tab ${i}] ${line}`),
   });
   if (o.workers > 0) await fleet.start();
@@ -177,9 +194,10 @@ async function main(): Promise<number> {
     meanReturn: final.meanReturn,
     episodes: final.episodes,
     version: final.version,
-    updates: { accepted: final.accepted, rejected: final.rejected },
+    updates: { accepted: final.accepted, rejected: final.rejected, stalenessHistogram: final.stalenessHistogram },
     workers: coordinator.workerList().map((w) => ({
-      workerId: w.workerId, backend: w.backend, adapter: w.adapter, accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps, timings: w.timings,
+      workerId: w.workerId, backend: w.backend, adapter: w.adapter, accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps,
+      meanStaleness: w.meanStaleness, numSteps: w.numSteps, timings: w.timings,
     })),
     config,
     checkpoint: ckptPath,

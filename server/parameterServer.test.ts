@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { encodeF32 } from '../shared/codec.ts';
+import { encodeUpdate, updateBytes } from '../shared/updateCodec.ts';
 import { REJECT_REASONS, type RejectReason } from '../shared/protocol.ts';
 import { Adam } from './adam.ts';
 import { ParameterServer, type ParameterServerConfig } from './parameterServer.ts';
 
 const cfg: ParameterServerConfig = {
   adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-5, maxGradNorm: 0.5, maxStaleness: 2, maxUpdateNorm: 100,
-  maxPolicyLag: null, stalenessScaling: false,
+  maxPolicyLag: null, stalenessScaling: false, updateCodec: 'fp32',
 };
 const P0 = [0.1, -0.2, 0.3, 0.4];
 const lr = 1e-2;
@@ -157,5 +158,18 @@ describe('ParameterServer', () => {
     const view = ps.paramsBinary();
     expect(view.byteLength).toBe(16);
     expect(view.buffer).toBe(ps.params.buffer);
+  });
+
+  it.each(['fp16', 'int8'] as const)('decodes %s updates, and rejects a wrong size or a NaN in them', (codec) => {
+    const ps = new ParameterServer(new Float32Array(P0), { ...cfg, updateCodec: codec });
+    const ref = new ParameterServer(new Float32Array(P0), cfg);
+    const g = new Float32Array([0.25, -0.5, 0.125, 0]); // exact in both codecs
+    expect(ps.apply(encodeUpdate(codec, g), 0, lr)).toMatchObject({ accepted: true, version: 1 });
+    ref.apply(encodeF32(g), 0, lr);
+    expect(Array.from(ps.params)).toEqual(Array.from(ref.params));
+    expect(ps.apply(new Uint8Array(updateBytes(codec, 5)), 1, lr)).toMatchObject({ accepted: false, reason: 'wrongSize' });
+    expect(ps.apply(encodeF32(g), 1, lr)).toMatchObject({ accepted: false, reason: 'wrongSize' }); // fp32 bytes are another size
+    expect(ps.apply(encodeUpdate(codec, new Float32Array([0.1, NaN, 0, 0])), 1, lr)).toMatchObject({ accepted: false, reason: 'nonFinite' });
+    expect(ps.version).toBe(1);
   });
 });

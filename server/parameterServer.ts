@@ -1,14 +1,15 @@
 /**
  * The ParameterServer owns the live parameters and the Adam state, and decides every pushed
  * gradient with one rule, in this order:
- *   1. decode          not binary -> 'malformed'; wrong byte or element count -> 'wrongSize'
+ *   1. decode          by the run's updateCodec; not binary -> 'malformed'; wrong byte or element count -> 'wrongSize'
  *   2. version gate    see `stalenessDecision` -> 'malformed' | 'stale'
  *   3. finiteness      any NaN/Infinity -> 'nonFinite'
  *   4. norm            L2 norm > maxUpdateNorm -> 'normTooLarge'
  *   then clip to maxGradNorm (as torch.nn.utils.clip_grad_norm_), one Adam step, version += 1.
  * Every decision is counted exactly once; a rejected update changes nothing.
  */
-import { CodecError, decodeF32, firstNonFinite, l2Norm } from '../shared/codec.ts';
+import { CodecError, firstNonFinite, l2Norm } from '../shared/codec.ts';
+import { decodeUpdateInto } from '../shared/updateCodec.ts';
 import type { TrainConfig } from '../shared/config.ts';
 import { REJECT_REASONS, type RejectReason } from '../shared/protocol.ts';
 import { Adam } from './adam.ts';
@@ -16,7 +17,7 @@ import { stalenessDecision } from './gate.ts';
 
 export type ParameterServerConfig = Pick<
   TrainConfig,
-  'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm' | 'maxPolicyLag' | 'stalenessScaling'
+  'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm' | 'maxPolicyLag' | 'stalenessScaling' | 'updateCodec'
 >;
 
 export type CheckResult =
@@ -34,6 +35,8 @@ export class ParameterServer {
   readonly counts: { accepted: number; rejected: Record<RejectReason, number> };
   /** stalenessHistogram[s] = accepted updates that were s versions old. */
   readonly stalenessHistogram: number[];
+  /** Where each pushed gradient is decoded: the one copy between the socket's bytes and the optimizer. */
+  private readonly decoded: Float32Array;
 
   constructor(
     /** The live parameters, updated in place. */
@@ -45,6 +48,7 @@ export class ParameterServer {
     for (const r of REJECT_REASONS) rejected[r] = 0;
     this.counts = { accepted: 0, rejected };
     this.stalenessHistogram = [0];
+    this.decoded = new Float32Array(params.length);
   }
 
   /**
@@ -60,13 +64,13 @@ export class ParameterServer {
   }
 
   /**
-   * Rules 1-4 without the step: the decoded gradient (a view of `gradBin` where aligned) or a
-   * counted rejection. `maxStaleness` is the config's unless given (sync rounds pass 0).
+   * Rules 1-4 without the step: the decoded gradient (valid until the next check) or a counted
+   * rejection. `maxStaleness` is the config's unless given (sync rounds pass 0).
    */
   check(gradBin: unknown, gradVersion: number, rolloutVersion = gradVersion, maxStaleness = this.cfg.maxStaleness): CheckResult {
     let grad: Float32Array;
     try {
-      grad = decodeF32(gradBin, this.params.length);
+      grad = decodeUpdateInto(this.cfg.updateCodec, gradBin, this.decoded);
     } catch (e) {
       if (!(e instanceof CodecError)) throw e;
       return this.reject(e.code === 'notBinary' ? 'malformed' : 'wrongSize', e.message);

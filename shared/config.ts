@@ -4,6 +4,7 @@
  * Derived values (batch sizes) are computed in one place: `derive`.
  */
 import type { Backend } from './protocol.ts';
+import { UPDATE_CODECS, type UpdateCodec } from './updateCodec.ts';
 import { envDefaults } from './envDefaults.ts';
 import { envIds, envSpec } from './envs/registry.ts';
 
@@ -99,6 +100,8 @@ export interface TrainConfig {
   maxUpdateNorm: number;
   /** Most pushes a worker may make per second; beyond it updates are rejected as `rateLimited`. */
   maxPushesPerSecond: number;
+  /** How gradients cross the wire: fp32, fp16, or int8 with error feedback (see updateCodec.ts). */
+  updateCodec: UpdateCodec;
   /** Backend the workers must use; 'auto' lets each tab measure and pick the fastest. */
   backend: Backend | 'auto';
 }
@@ -147,6 +150,7 @@ export const baseConfig: TrainConfig = {
   workerTimeoutMs: 60_000,
   maxUpdateNorm: 1e6,
   maxPushesPerSecond: 1000,
+  updateCodec: 'fp32',
   backend: 'auto',
 };
 
@@ -211,6 +215,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (c.maxPolicyLag !== null && !(Number.isInteger(c.maxPolicyLag) && c.maxPolicyLag >= 0)) {
     throw new ConfigError(`maxPolicyLag must be null or an integer >= 0, got ${String(c.maxPolicyLag)}`);
   }
+  if (!UPDATE_CODECS.includes(c.updateCodec)) throw new ConfigError(`updateCodec must be one of ${UPDATE_CODECS.join(', ')}, got ${String(c.updateCodec)}`);
   if (c.updateMode !== 'async' && c.updateMode !== 'sync') throw new ConfigError(`updateMode must be 'async' or 'sync', got ${String(c.updateMode)}`);
   if (c.syncGradients !== null && !(Number.isInteger(c.syncGradients) && c.syncGradients > 0)) {
     throw new ConfigError(`syncGradients must be null or a positive integer, got ${String(c.syncGradients)}`);

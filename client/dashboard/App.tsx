@@ -2,6 +2,7 @@ import { M } from '../../shared/metrics.ts';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
 import { MetricChart } from './MetricChart.tsx';
 import { StatusBar } from './StatusBar.tsx';
+import { StalenessChart } from './StalenessChart.tsx';
 import { useDashboard } from './useDashboard.ts';
 import { WorkerTable } from './WorkerTable.tsx';
 
@@ -29,6 +30,8 @@ export function App() {
             {hasSps && (
               <MetricChart title="Throughput (env steps/s)" history={data.history} metric={M.sps} unit="steps/s" color="#059669" height={180} digits={0} />
             )}
+            <StalenessChart histogram={data.status.stalenessHistogram} />
+            <MetricChart title="Mean staleness per tick" history={data.history} metric={M.staleness} unit="versions" color="#7c3aed" height={180} digits={2} />
           </div>
           <WorkerTable workers={data.workers} />
         </main>

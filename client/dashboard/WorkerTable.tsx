@@ -33,7 +33,10 @@ export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
                 <th className="num">accepted</th>
                 <th className="num">rejected</th>
                 <th className="num">env steps</th>
-                <th className="num">steps/s</th>
+                <th className="num" title="env steps per second over the last tick">steps/s</th>
+                <th className="num" title="accepted updates per second over the last tick">updates/s</th>
+                <th className="num" title="moving average of how many versions old its updates arrive">staleness</th>
+                <th className="num" title="steps per env of its rollouts, as work sizing set them">rollout</th>
                 <th>connected</th>
               </tr>
             </thead>
@@ -56,7 +59,10 @@ export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
                   <td className="num">{formatInt(w.accepted)}</td>
                   <td className="num">{formatInt(w.rejected)}</td>
                   <td className="num">{formatInt(w.envSteps)}</td>
-                  <td className="num">{formatNumber(w.rolloutSps, 0)}</td>
+                  <td className="num">{formatNumber(w.envStepsPerS, 0)}</td>
+                  <td className="num">{formatNumber(w.updatesPerS, 1)}</td>
+                  <td className="num">{formatNumber(w.meanStaleness, 2)}</td>
+                  <td className="num" data-testid="worker-rollout-steps">{formatInt(w.numSteps)}</td>
                   <td>{w.connected ? 'yes' : 'left'}</td>
                 </tr>
               ))}

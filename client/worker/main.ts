@@ -29,6 +29,14 @@ function parseBackend(value: string | null): Backend | null {
   return value as Backend;
 }
 
+/** `?delay=ms` makes this tab a simulated slow device (see RolloutWorkerOptions.delayMs). */
+function parseDelay(value: string | null): number {
+  if (value === null || value === '') return 0;
+  const ms = Number(value);
+  if (!(ms >= 0 && Number.isFinite(ms))) throw new Error(`delay must be a number of milliseconds >= 0, got "${value}"`);
+  return ms;
+}
+
 /** Draws env 0 of this tab ten times a second while it trains. */
 function drawAgent(worker: RolloutWorker, envId: string): void {
   const canvas = document.getElementById('agent') as HTMLCanvasElement;
@@ -70,6 +78,7 @@ async function main(): Promise<void> {
     timings: choice.timings,
     userAgent: navigator.userAgent,
     token: query.get('token') ?? undefined,
+    delayMs: parseDelay(query.get('delay')),
     onStatus: show,
   });
   Object.assign(window, {

@@ -108,6 +108,21 @@ describe('RolloutWorker options', () => {
   });
 });
 
+describe('RolloutWorker update codecs', () => {
+  it.each(['fp16', 'int8'] as const)('trains with %s updates: every push decodes and is accepted', async (updateCodec) => {
+    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 2, numMinibatches: 2, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], updateCodec };
+    const coordinator = new Coordinator({ config: cfg, port: 0 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    const s = await new RolloutWorker(workerOpts(url)).run();
+    await coordinator.stop();
+    expect(s.state).toBe('done');
+    // 2 epochs x 2 minibatches after each of the first 2 rollouts; the third report spends the budget.
+    expect(s.accepted).toBe(2 * 2 * 2);
+    expect(coordinator.ps.counts.accepted).toBe(8);
+    expect(Object.values(coordinator.ps.counts.rejected).reduce((a, b) => a + b, 0)).toBe(coordinator.ps.counts.rejected.finished);
+  });
+});
+
 describe('RolloutWorker lifecycle', () => {
   const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, hiddenSizes: [8] };
 

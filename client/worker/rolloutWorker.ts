@@ -13,7 +13,8 @@ import {
   WORKER_NAMESPACE, type Backend, type BackendTiming, type Binary, type ClientToServerEvents, type JoinReply,
   type NormStatsWire, type PushReply, type RolloutAck, type ServerToClientEvents,
 } from '../../shared/protocol.ts';
-import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../../shared/codec.ts';
+import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';
+import { ErrorFeedback } from '../../shared/updateCodec.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { actorCriticLayout, paramCount } from '../../shared/ppo/model.ts';
@@ -168,6 +169,8 @@ export class RolloutWorker {
     });
     adoptNorm(join0.norm);
     const coefs = lossCoefs(config);
+    // The quantization error of lossy codecs is carried into the next update, not lost.
+    const codec = new ErrorFeedback(config.updateCodec, numParams);
     const fullMinibatch = derive(config).minibatchSize;
     let mb = collector.allocMinibatch(derive(config, numSteps).minibatchSize);
     let lastLosses: Record<string, number> = {};
@@ -241,7 +244,7 @@ export class RolloutWorker {
             epochKl.n++;
             // With pipelining the previous push's round trip overlapped this gradient.
             if (!(await settle())) break update;
-            pending = this.ack<PushReply>('push', { version: gradVersion, rolloutVersion, grad: encodeF32(grad) });
+            pending = this.ack<PushReply>('push', { version: gradVersion, rolloutVersion, grad: codec.encode(grad) });
             if (!config.pipelinePushes && !(await settle())) break update;
           }
           // Target-KL early stop (CleanRL): the policy moved far enough from the rollout's.
@@ -267,6 +270,7 @@ export class RolloutWorker {
         adoptNorm(join.norm);
         version = join.version;
         numSteps = join.numSteps;
+        codec.reset();
         this.update({ version, numSteps });
       }
     }
