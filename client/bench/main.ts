@@ -8,7 +8,7 @@
  * Driven by e2e/bench/backends.ts, one fresh page per backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '../tfBackends.ts';
 import type { Backend } from '../../shared/protocol.ts';
 import { configFor } from '../../shared/config.ts';
@@ -30,8 +30,10 @@ declare global {
 
 const ENV_ID = 'CartPole-v1';
 const ROLLOUT_HIDDEN = [64, 64];
-/** Steps per env of the probe collect that sizes numSteps (it also warms up this batch size). */
+/** Steps per env of the first collect that sizes numSteps. */
 const PROBE_STEPS = 4;
+/** Most rescaling rounds when sizing numSteps. */
+const SIZING_ROUNDS = 4;
 
 const logEl = document.getElementById('log');
 
@@ -100,14 +102,22 @@ async function rolloutAt(numEnvs: number, req: BenchRequest): Promise<Measuremen
   const layout = actorCriticLayout(spec.obsDim, head, ROLLOUT_HIDDEN);
   const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
   try {
-    // Size numSteps so one collect lasts at least rolloutMinSeconds.
-    const probe = new RolloutCollector(ENV_ID, numEnvs, PROBE_STEPS, 1);
-    const tp = performance.now();
-    await probe.collect(learner, config.gamma, config.gaeLambda);
-    const perStepMs = (performance.now() - tp) / (PROBE_STEPS + 1);
-    const numSteps = Math.max(PROBE_STEPS, Math.min(req.rolloutMaxSteps, Math.ceil((req.rolloutMinSeconds * 1000) / perStepMs)));
-    const collector = new RolloutCollector(ENV_ID, numEnvs, numSteps, 1);
-    const times = await timeCalls(async () => { await collector.collect(learner, config.gamma, config.gaeLambda); }, req.rolloutWarmup, req.rolloutRepeats, req.slowMs, t0);
+    // Size numSteps so one collect lasts at least rolloutMinSeconds: collect, rescale, repeat.
+    // The first collects also compile this batch size's kernels; the last one, at the final
+    // numSteps, is the first warm-up.
+    const minMs = req.rolloutMinSeconds * 1000;
+    let numSteps = PROBE_STEPS;
+    let collector = new RolloutCollector(ENV_ID, numEnvs, numSteps, 1);
+    for (let round = 0; ; round++) {
+      const t = performance.now();
+      await collector.collect(learner, config.gamma, config.gaeLambda);
+      const ms = performance.now() - t;
+      if (round === 0) continue; // the first collect compiles kernels: time a second one before rescaling
+      if (ms >= minMs || numSteps >= req.rolloutMaxSteps || round >= SIZING_ROUNDS || performance.now() - t0 > req.slowMs) break;
+      numSteps = Math.min(req.rolloutMaxSteps, Math.max(numSteps + 1, Math.ceil((numSteps * minMs * 1.15) / ms)));
+      collector = new RolloutCollector(ENV_ID, numEnvs, numSteps, 1);
+    }
+    const times = await timeCalls(async () => { await collector.collect(learner, config.gamma, config.gaeLambda); }, req.rolloutWarmup - 1, req.rolloutRepeats, req.slowMs, t0);
     const medianS = median(times) / 1000;
     return { size: numEnvs, status: 'ok', medianS, perS: (numSteps * numEnvs) / medianS, repeats: times.length, numSteps };
   } finally {
@@ -184,8 +194,14 @@ async function tabswarmBench(req: BenchRequest): Promise<BenchResult> {
     totalS: 0,
   };
   try {
-    const ok = await tf.setBackend(req.backend);
-    await tf.ready();
+    // A backend whose init never settles (the threaded wasm binary waits forever for pthread
+    // workers that crashed) must not hang the run.
+    if (req.backend === 'wasm' && req.wasmThreads) setThreadsCount(req.wasmThreads);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ok = await Promise.race([
+      tf.setBackend(req.backend).then(async (r) => { await tf.ready(); return r; }),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`not ready after ${req.initTimeoutMs / 1000} s`)), req.initTimeoutMs); }),
+    ]).finally(() => clearTimeout(timer));
     result.activeBackend = tf.getBackend() ?? null;
     if (!ok || result.activeBackend !== req.backend) throw new Error(`setBackend('${req.backend}') failed (active: ${result.activeBackend})`);
   } catch (e) {

@@ -6,12 +6,17 @@ import type { Backend } from '../../shared/protocol.ts';
 
 export interface BenchRequest {
   backend: Backend;
+  /** wasm only: setThreadsCount before init (tfjs's default is min(4, max(1, cores / 2))). */
+  wasmThreads?: number;
+  /** Give up on a backend whose setBackend/ready has not settled after this long. */
+  initTimeoutMs: number;
   /** Rollout sizes: envs stepped together, one batched inference per step (CartPole-v1, 64x64 MLP). */
   numEnvs: number[];
   /** numSteps is chosen so one timed collect lasts at least this long. */
   rolloutMinSeconds: number;
   /** Upper bound on the chosen numSteps. */
   rolloutMaxSteps: number;
+  /** Warm-up collects at the final numSteps (at least 1: the last sizing collect is one). */
   rolloutWarmup: number;
   rolloutRepeats: number;
   /** Gradient minibatch sizes. */

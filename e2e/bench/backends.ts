@@ -24,36 +24,37 @@ import { CHROMIUM_ARGS, findChromium } from '../fleet.ts';
 import { list } from './runs.ts';
 import type { BenchRequest, BenchResult, Measurement, TabswarmBench } from '../../client/bench/protocol.ts';
 
-const STATIC_DIR = 'dist/client';
-
 const opts = new Command()
   .description('Per-backend rollout and gradient throughput in headless Chromium (run `vite build` first, as the npm script does).')
   .option('--backends <list>', 'backends, in order', 'wasm,cpu,webgl,webgpu')
   .option('--out <file>', 'markdown report', 'docs/perf/backends.md')
   .option('--quick', 'tiny sizes and short timings, for development', false)
   .option('--no-isolation', 'serve without COOP/COEP: no crossOriginIsolated, so no SharedArrayBuffer and no wasm threads')
+  .option('--dir <path>', 'built client to serve', 'dist/client')
+  .option('--init-timeout-s <s>', 'give up on a backend whose setBackend has not settled after this long', '60')
   .option('--slow-ms <ms>', 'time budget of one measurement; larger sizes of a series are skipped once one takes longer', '10000')
   .option('--backend-timeout-s <s>', 'give up on a backend whose whole run takes longer', '420')
   .parse()
-  .opts<{ backends: string; out: string; quick: boolean; isolation: boolean; slowMs: string; backendTimeoutS: string }>();
+  .opts<{ backends: string; out: string; quick: boolean; isolation: boolean; dir: string; initTimeoutS: string; slowMs: string; backendTimeoutS: string }>();
 
 function request(backend: Backend): BenchRequest {
   const slowMs = Number(opts.slowMs);
+  const initTimeoutMs = Number(opts.initTimeoutS) * 1000;
   return opts.quick
     ? {
-      backend, numEnvs: [1, 16], rolloutMinSeconds: 0.1, rolloutMaxSteps: 1024, rolloutWarmup: 1, rolloutRepeats: 3,
+      backend, initTimeoutMs, numEnvs: [1, 16], rolloutMinSeconds: 0.1, rolloutMaxSteps: 1024, rolloutWarmup: 1, rolloutRepeats: 3,
       batches: [64, 256], hiddens: [[64, 64]], gradWarmup: 1, gradRepeats: 3, slowMs,
     }
     : {
-      backend, numEnvs: [1, 16, 64, 256], rolloutMinSeconds: 0.3, rolloutMaxSteps: 4096, rolloutWarmup: 1, rolloutRepeats: 3,
+      backend, initTimeoutMs, numEnvs: [1, 16, 64, 256], rolloutMinSeconds: 0.3, rolloutMaxSteps: 4096, rolloutWarmup: 1, rolloutRepeats: 3,
       batches: [64, 256, 1024, 4096], hiddens: [[64, 64], [256, 256]], gradWarmup: 2, gradRepeats: 5, slowMs,
     };
 }
 
-/** dist/client over http://127.0.0.1 (a secure context, as WebGPU needs), optionally cross-origin isolated. */
-async function serve(isolated: boolean): Promise<{ server: Server; url: string }> {
-  if (!existsSync(`${STATIC_DIR}/bench.html`)) throw new Error(`${STATIC_DIR}/bench.html missing: run \`npx vite build\` (npm run bench:backends does)`);
-  const files = sirv(STATIC_DIR, { dev: false, etag: true });
+/** The built client over http://127.0.0.1 (a secure context, as WebGPU needs), optionally cross-origin isolated. */
+async function serve(dir: string, isolated: boolean): Promise<{ server: Server; url: string }> {
+  if (!existsSync(`${dir}/bench.html`)) throw new Error(`${dir}/bench.html missing: run \`npx vite build\` (npm run bench:backends does)`);
+  const files = sirv(dir, { dev: false, etag: true });
   const server = createServer((req, res) => {
     if (isolated) {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -147,7 +148,7 @@ function markdown(runs: BackendRun[], chromiumVersion: string, command: string, 
     `Load average at start: ${startLoad.map((x) => x.toFixed(2)).join(', ')} (other jobs may share the cores).`,
     `Command: \`${command}\``,
     '',
-    `Pages ${isolation}; one fresh browser context (its own renderer process) per backend. Each`,
+    `Pages from \`${opts.dir}\` ${isolation}; one fresh browser context (its own renderer process) per backend. Each`,
     'number is the median of timed calls after warm-up, on the tab\'s main thread, as a worker tab runs them.',
     '',
     '## Rollout: env steps/s',
@@ -210,10 +211,10 @@ async function main(): Promise<void> {
   for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b}: use ${BACKENDS.join(', ')}`);
   const command = `npm run bench:backends -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
   const startLoad = loadavg();
-  const { server, url } = await serve(opts.isolation);
+  const { server, url } = await serve(opts.dir, opts.isolation);
   const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
   const version = browser.version();
-  console.log(`serving ${STATIC_DIR} at ${url} (${opts.isolation ? 'COOP/COEP on' : 'no isolation headers'}); Chromium ${version}; ${opts.quick ? 'quick sizes' : 'full sizes'}`);
+  console.log(`serving ${opts.dir} at ${url} (${opts.isolation ? 'COOP/COEP on' : 'no isolation headers'}); Chromium ${version}; ${opts.quick ? 'quick sizes' : 'full sizes'}`);
   const runs: BackendRun[] = [];
   try {
     for (const b of backends) {

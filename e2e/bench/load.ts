@@ -12,7 +12,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { envSpec } from '../../shared/envs/registry.ts';
@@ -235,8 +235,11 @@ interface CellResult {
   paramsFraction: number | null;
   refused: number;
   refusedReasons: Record<string, number>;
+  /** Ack timeouts and lost connections from the start of the load (warmup included). */
   timeouts: number;
   disconnects: number;
+  /** Connections the coordinator still had at the window's end. */
+  connectedEnd: number;
   /** Failed pushes and disconnects by message over the whole run (warmup included). */
   errors: Record<string, number>;
   /** CPU % of all load processes together in the window (100% = one core). */
@@ -394,6 +397,7 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
       refusedReasons,
       timeouts: sum((r) => r.timeouts),
       disconnects: sum((r) => r.disconnects),
+      connectedEnd: p1.connectedWorkers,
       errors,
       loadCpuPct: (sum((r) => r.cpuS) / windowS) * 100,
       clientPeakRssMB: Math.max(...results.map((r) => r.peakRssBytes)) / 2 ** 20,
@@ -433,7 +437,7 @@ function medianCell(rs: CellResult[]): CellResult {
     decisionN: m((r) => r.decisionN)!, rttP50: m((r) => r.rttP50), rttP99: m((r) => r.rttP99), clientPushesPerS: m((r) => r.clientPushesPerS)!,
     rssEndMB: m((r) => r.rssEndMB)!, rssPeakMB: m((r) => r.rssPeakMB)!, cpuPct: m((r) => r.cpuPct)!, replyMBps: m((r) => r.replyMBps)!,
     paramsFraction: m((r) => r.paramsFraction), refused: m((r) => r.refused)!, refusedReasons: reasons, timeouts: m((r) => r.timeouts)!,
-    disconnects: m((r) => r.disconnects)!, errors, loadCpuPct: m((r) => r.loadCpuPct)!, clientPeakRssMB: m((r) => r.clientPeakRssMB)!, connectS: m((r) => r.connectS)!,
+    disconnects: m((r) => r.disconnects)!, connectedEnd: m((r) => r.connectedEnd)!, errors, loadCpuPct: m((r) => r.loadCpuPct)!, clientPeakRssMB: m((r) => r.clientPeakRssMB)!, connectS: m((r) => r.connectS)!,
   };
 }
 
@@ -450,6 +454,7 @@ async function main(): Promise<void> {
   const models = list(opts.params).map((s) => modelFor(s, parseSize(s)));
   const workerCounts = list(opts.workers).map((s) => posInt('--workers')(s));
   const started = performance.now();
+  const load0 = loadavg()[0];
   console.log(`machine: ${machineDescription()}`);
   console.log(pinned ? `pinning: coordinator on core ${COORD_CORES}, load processes on cores ${LOAD_CORES}` : 'pinning: off');
   for (const m of models) console.log(`model ${m.label}: hiddenSizes [${m.hiddenSizes.join(', ')}] -> ${m.params.toLocaleString('en-US')} params (${(m.params * 4 / 2 ** 20).toFixed(2)} MB float32)`);
@@ -481,7 +486,8 @@ async function main(): Promise<void> {
   const lines = [
     '# Coordinator load test',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}; 1-minute load average ${fmt(load0, 2)} before the runs and ${fmt(loadavg()[0], 2)} after`,
+    '(the runs\' own processes count, but a high value before means other work shared the cores).',
     `Command: \`${commandLine()}\` (${(totalS / 60).toFixed(1)} min in all).`,
     '',
     `Each row is a fresh coordinator (\`node --import tsx server/main.ts --serve --workers 0\`, i.e. \`npx tsx server/main.ts\` without the wrapper process) on ${ENV_ID}`,
@@ -505,7 +511,12 @@ async function main(): Promise<void> {
     '  carries the fresh params (binary float32, 4 bytes per parameter); that is the real protocol and it is not changed here ("params in replies").',
     '- **RSS**: the coordinator\'s resident memory at the window\'s end and the highest of once-a-second samples during it.',
     '- **CPU %**: coordinator CPU seconds (user + system, all its threads) used in the window / window seconds (100% = one core).',
-    '- **client RSS**: the largest peak RSS among the load processes (they drop every reply after reading its version).',
+    '- **load CPU %**: CPU of all load processes together in the window (100% = one core); near the load cores\' capacity, the generator, not the',
+    '  coordinator, limits the rate.',
+    '- **refused / ack timeouts / lost connections**: refusals in the window; ack timeouts (no ack within the load processes\' --ack-timeout-ms) and',
+    '  disconnects counted from the start of the load (warmup included); the notes under a table give the reasons.',
+    '- **client RSS**: the largest peak RSS among the load processes. They drop every reply after reading its version; what they hold is the',
+    '  gradient in flight per connection (the WebSocket client masks a copy of each outgoing frame).',
     '',
   ];
 
@@ -513,16 +524,25 @@ async function main(): Promise<void> {
     lines.push(
       `## ${m.label}: hiddenSizes [${m.hiddenSizes.join(', ')}], ${m.params.toLocaleString('en-US')} params (${(m.params * 4 / 2 ** 20).toFixed(2)} MB per gradient and per reply)`,
       '',
-      '| workers | applied updates/s | decision p50 ms | decision p99 ms (n) | round trip p50 ms | round trip p99 ms | RSS MB end / peak | CPU % | params in replies MB/s | refused / timeouts | client RSS MB | connect s |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| workers | applied updates/s | decision p50 ms | decision p99 ms (n) | round trip p50 ms | round trip p99 ms | coordinator RSS MB end / peak | coordinator CPU % | load CPU % | params in replies MB/s | refused / ack timeouts / lost connections | client RSS MB | connect s |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
+    const notes: string[] = [];
     for (const w of workerCounts) {
       const c = cells.get(`${m.label}/${w}`)!;
-      const refused = c.refused > 0 ? `${c.refused} (${Object.entries(c.refusedReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : '0';
       lines.push(`| ${w} | ${fmt(c.updatesPerS, 0)} | ${fmt(c.decisionP50, 3)} | ${fmt(c.decisionP99, 3)} (${c.decisionN}) | ${fmt(c.rttP50, 2)} | ${fmt(c.rttP99, 2)} | `
-        + `${fmt(c.rssEndMB, 0)} / ${fmt(c.rssPeakMB, 0)} | ${fmt(c.cpuPct, 0)} | ${fmt(c.replyMBps, 1)} | ${refused} / ${c.timeouts} | ${fmt(c.clientPeakRssMB, 0)} | ${fmt(c.connectS, 1)} |`);
+        + `${fmt(c.rssEndMB, 0)} / ${fmt(c.rssPeakMB, 0)} | ${fmt(c.cpuPct, 0)} | ${fmt(c.loadCpuPct, 0)} | ${fmt(c.replyMBps, 1)} | ${c.refused} / ${c.timeouts} / ${c.disconnects} | `
+        + `${fmt(c.clientPeakRssMB, 0)} | ${fmt(c.connectS, 1)} |`);
+      const issues = [
+        ...Object.entries(c.refusedReasons).map(([k, v]) => `refused ${k} x${v}`),
+        ...Object.entries(c.errors).map(([k, v]) => `${k} x${v}`),
+        ...(c.connectedEnd < w ? [`the coordinator had ${c.connectedEnd} of ${w} connections at the window's end`] : []),
+        ...(c.paramsFraction !== null && c.paramsFraction < 0.995 ? [`${fmt(c.paramsFraction * 100, 1)}% of replies carried params`] : []),
+        ...(c.rttP50 === null ? ['no push was answered in the window'] : []),
+      ];
+      if (issues.length) notes.push(`- ${w} workers: ${issues.join('; ')}.`);
     }
-    lines.push('');
+    lines.push('', ...(notes.length ? [...notes, ''] : []));
   }
 
   lines.push(

@@ -36,7 +36,7 @@ export interface LoadResult {
   /** Replies that carried fresh params, and their bytes. */
   repliesWithParams: number;
   paramBytes: number;
-  /** Acks that did not come within --ack-timeout-ms, and connections lost, in the window. */
+  /** Acks that did not come within --ack-timeout-ms, and connections lost, from 'go' to the window's end (warmup included). */
   timeouts: number;
   disconnects: number;
   /** Failed pushes and disconnects by message (e.g. 'disconnect: ping timeout'), over the whole run. */
@@ -161,7 +161,7 @@ async function pushLoop(c: Conn, grad: ArrayBuffer): Promise<void> {
   c.socket.on('disconnect', (reason) => {
     if (!running) return;
     countError(`disconnect: ${reason}`);
-    if (recording) stats.disconnects++;
+    stats.disconnects++;
   });
   while (running) {
     if (opts.computeMs > 0) await sleep(opts.computeMs);
@@ -176,7 +176,7 @@ async function pushLoop(c: Conn, grad: ArrayBuffer): Promise<void> {
       if (!running) break;
       const message = e instanceof Error ? e.message : String(e);
       countError(`push: ${message}`);
-      if (recording && message === 'operation has timed out') stats.timeouts++;
+      if (message === 'operation has timed out') stats.timeouts++;
       continue;
     }
     const ms = performance.now() - t0;

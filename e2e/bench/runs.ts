@@ -13,7 +13,7 @@ export interface RunOutput {
     envId: string; solved: boolean; state: string; envSteps: number; trainingWallS: number | null;
     solvedAtEnvSteps: number | null; solvedAtWallS: number | null; meanReturn: number | null;
     workers: { backend: string; adapter: string }[];
-    updates: { accepted: number; rejected: Record<string, number> };
+    updates: { accepted: number; rejected: Record<string, number>; stalenessHistogram: number[] };
     config: Record<string, unknown>;
   };
   history: HistoryPoint[];
