@@ -1,7 +1,8 @@
 /**
  * An example custom environment, registered from outside tabswarm's code: start with
  * `npm start -- --env-module e2e/envs/lineWalk.ts --env LineWalk-v0`. The e2e tests use it.
- * Walk a line from a random start; reaching +3 ends the episode with reward 1.
+ * Walk a line from a random start; reaching +3 ends the episode with reward 1. The env counts no
+ * steps: `makeEnv` truncates every episode at the registered `maxEpisodeSteps` (20).
  */
 import { registerEnv } from '../../shared/envs/registry.ts';
 import type { Env, EnvSpec, StepResult } from '../../shared/envs/types.ts';
@@ -14,7 +15,6 @@ export const LINE_WALK_V0: EnvSpec = {
 class LineWalk implements Env {
   readonly spec = LINE_WALK_V0;
   private pos = 0;
-  private steps = 0;
   private rng: Rng;
 
   constructor(seed: number) {
@@ -24,26 +24,23 @@ class LineWalk implements Env {
   reset(seed?: number): Float32Array {
     if (seed !== undefined) this.rng = new Rng(seed);
     this.pos = this.rng.int(5) - 2;
-    this.steps = 0;
     return Float32Array.of(this.pos / 3);
   }
 
   step(action: number | ArrayLike<number>): StepResult {
     if (action !== 0 && action !== 1) throw new Error(`LineWalk-v0: invalid action ${String(action)}`);
     this.pos = Math.max(-3, this.pos + (action === 1 ? 1 : -1));
-    this.steps++;
     const terminated = this.pos >= 3;
-    return { obs: Float32Array.of(this.pos / 3), reward: terminated ? 1 : 0, terminated, truncated: this.steps >= this.spec.maxEpisodeSteps };
+    return { obs: Float32Array.of(this.pos / 3), reward: terminated ? 1 : 0, terminated, truncated: false };
   }
 
   getState(): Float64Array {
-    return Float64Array.of(this.pos, this.steps);
+    return Float64Array.of(this.pos);
   }
 
   setState(state: ArrayLike<number>): void {
-    if (state.length !== 2 || !Number.isInteger(state[0]) || !Number.isInteger(state[1])) throw new Error('LineWalk-v0: state is [pos, steps], integers');
+    if (state.length !== 1 || !Number.isInteger(state[0])) throw new Error('LineWalk-v0: state is [pos], an integer');
     this.pos = state[0];
-    this.steps = state[1];
   }
 }
 

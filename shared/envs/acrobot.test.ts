@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { ACROBOT_V1, Acrobot, MAX_VEL_1, MAX_VEL_2, bound, wrap } from './acrobot.ts';
+import { makeEnv } from './registry.ts';
+import type { Env } from './types.ts';
 
 /**
  * Independent reference from Sutton & Barto's book equations for the acrobot (m = l = 1,
@@ -185,9 +187,11 @@ describe('Acrobot-v1 termination and reward', () => {
   });
 });
 
-describe('Acrobot-v1 time limit', () => {
-  function at499(): Acrobot {
-    const env = envAt([0, 0, 0, 0]);
+describe('Acrobot-v1 time limit (makeEnv)', () => {
+  function at499(): Env {
+    const env = makeEnv('Acrobot-v1', 0);
+    env.reset();
+    env.setState([0, 0, 0, 0]);
     for (let t = 1; t <= 499; t++) {
       const r = env.step(1);
       if (r.terminated || r.truncated) throw new Error(`episode ended early at step ${t}`);

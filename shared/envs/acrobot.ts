@@ -1,10 +1,10 @@
 /**
  * Acrobot-v1, matching Gymnasium's `gymnasium/envs/classic_control/acrobot.py`: the book dynamics
  * (`book_or_nips = "book"`), one classic RK4 step over [0, dt] with the torque carried as a fifth
- * state component, angles wrapped to [-pi, pi] then velocities clipped, no torque noise, plus the
- * `TimeLimit` wrapper of `gymnasium.make` (500 steps). Arithmetic follows Gymnasium's operation
- * order. As in Gymnasium the reset state is drawn in float64 and stored rounded to float32; every
- * later state is float64. Reset draws come from `Rng`, not numpy's PCG64.
+ * state component, angles wrapped to [-pi, pi] then velocities clipped, no torque noise; the
+ * 500-step `TimeLimit` of `gymnasium.make` is applied by `makeEnv`. Arithmetic follows Gymnasium's
+ * operation order. As in Gymnasium the reset state is drawn in float64 and stored rounded to
+ * float32; every later state is float64. Reset draws come from `Rng`, not numpy's PCG64.
  */
 
 import { Rng } from '../rng.ts';
@@ -94,8 +94,6 @@ export class Acrobot implements Env {
   private readonly state = new Float64Array(4);
   private rng: Rng;
   private hasState = false;
-  /** `TimeLimit._elapsed_steps`. */
-  private elapsedSteps = 0;
 
   constructor(seed = 0) {
     this.rng = new Rng(seed);
@@ -106,7 +104,6 @@ export class Acrobot implements Env {
     if (seed !== undefined) this.rng = new Rng(seed);
     for (let i = 0; i < 4; i++) this.state[i] = Math.fround(this.rng.uniform(-0.1, 0.1));
     this.hasState = true;
-    this.elapsedSteps = 0;
     return this.obs();
   }
 
@@ -123,9 +120,7 @@ export class Acrobot implements Env {
     this.state[3] = bound(ns[3], -MAX_VEL_2, MAX_VEL_2);
     const s = this.state;
     const terminated = -Math.cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;
-    this.elapsedSteps += 1;
-    const truncated = this.elapsedSteps >= this.spec.maxEpisodeSteps;
-    return { obs: this.obs(), reward: terminated ? 0.0 : -1.0, terminated, truncated };
+    return { obs: this.obs(), reward: terminated ? 0.0 : -1.0, terminated, truncated: false };
   }
 
   /** [cos theta1, sin theta1, cos theta2, sin theta2, dtheta1, dtheta2] as float32. */
@@ -139,7 +134,7 @@ export class Acrobot implements Env {
     return Float64Array.from(this.state);
   }
 
-  /** Replaces the physical state (4 finite numbers); the step count is left alone. */
+  /** Replaces the physical state (4 finite numbers); `TimeLimit`'s step count is left alone. */
   setState(state: ArrayLike<number>): void {
     if (state.length !== 4) throw new Error(`Acrobot-v1: state must have length 4, got ${state.length}`);
     for (let i = 0; i < 4; i++) {

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { CARTPOLE_V1, CartPole } from './cartpole.ts';
+import { makeEnv } from './registry.ts';
+import type { Env } from './types.ts';
 
 /**
  * Independent plain computation of one CartPole step from the published equations
@@ -144,10 +146,10 @@ describe('CartPole-v1 termination', () => {
   });
 });
 
-describe('CartPole-v1 time limit', () => {
+describe('CartPole-v1 time limit (makeEnv)', () => {
   /** Resets, then runs 499 steps each from the upright rest state (never terminates). */
-  function at499(): CartPole {
-    const env = new CartPole(3);
+  function at499(): Env {
+    const env = makeEnv('CartPole-v1', 3);
     env.reset();
     for (let t = 1; t <= 499; t++) {
       env.setState([0, 0, 0, 0]);

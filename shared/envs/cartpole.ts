@@ -1,11 +1,12 @@
 /**
  * CartPole-v1, matching Gymnasium's `gymnasium/envs/classic_control/cartpole.py` (default
- * `sutton_barto_reward=False`, explicit Euler integrator) plus the `TimeLimit` wrapper that
- * `gymnasium.make` adds (`max_episode_steps=500`). State is float64; observations are the state
- * rounded to float32. The arithmetic follows Gymnasium's operation order, so a step agrees with
- * numpy to the bit whenever `Math.sin`/`Math.cos` agree with the C library's (V8 differs from glibc
- * by one ulp for about 1% of angles). Only the reset RNG differs: Gymnasium uses numpy's PCG64,
- * we use `Rng`, so seeded start states are reproducible but not numpy's.
+ * `sutton_barto_reward=False`, explicit Euler integrator); the `TimeLimit` wrapper that
+ * `gymnasium.make` adds (`max_episode_steps=500`) is applied by `makeEnv`. State is float64;
+ * observations are the state rounded to float32. The arithmetic follows Gymnasium's operation
+ * order, so a step agrees with numpy to the bit whenever `Math.sin`/`Math.cos` agree with the C
+ * library's (V8 differs from glibc by one ulp for about 1% of angles). Only the reset RNG differs:
+ * Gymnasium uses numpy's PCG64, we use `Rng`, so seeded start states are reproducible but not
+ * numpy's.
  */
 
 import { Rng } from '../rng.ts';
@@ -40,8 +41,6 @@ export class CartPole implements Env {
   private hasState = false;
   /** Gymnasium's `steps_beyond_terminated`: null until the pole falls. */
   private stepsBeyondTerminated: number | null = null;
-  /** `TimeLimit._elapsed_steps`. */
-  private elapsedSteps = 0;
 
   constructor(seed = 0) {
     this.rng = new Rng(seed);
@@ -53,7 +52,6 @@ export class CartPole implements Env {
     for (let i = 0; i < 4; i++) this.state[i] = this.rng.uniform(-0.05, 0.05);
     this.hasState = true;
     this.stepsBeyondTerminated = null;
-    this.elapsedSteps = 0;
     return Float32Array.from(this.state);
   }
 
@@ -106,9 +104,7 @@ export class CartPole implements Env {
       reward = 0.0;
     }
 
-    this.elapsedSteps += 1;
-    const truncated = this.elapsedSteps >= this.spec.maxEpisodeSteps;
-    return { obs: Float32Array.from(this.state), reward, terminated, truncated };
+    return { obs: Float32Array.from(this.state), reward, terminated, truncated: false };
   }
 
   /** A copy of [x, xDot, theta, thetaDot]. */
@@ -117,8 +113,9 @@ export class CartPole implements Env {
   }
 
   /**
-   * Replaces the physical state (4 finite numbers). The episode counters (elapsed steps,
-   * steps beyond termination) are left alone, as assigning `env.unwrapped.state` does in Gymnasium.
+   * Replaces the physical state (4 finite numbers). The episode counters (steps beyond termination
+   * here, elapsed steps in `TimeLimit`) are left alone, as assigning `env.unwrapped.state` does in
+   * Gymnasium.
    */
   setState(state: ArrayLike<number>): void {
     if (state.length !== 4) {

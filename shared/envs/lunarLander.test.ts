@@ -4,6 +4,7 @@ import { Rng } from '../rng.ts';
 import {
   LUNAR_LANDER_CONTINUOUS_V3, LUNAR_LANDER_STATE_DIM, LUNAR_LANDER_V3, LunarLander, enginePowers,
 } from './lunarLander.ts';
+import { makeEnv } from './registry.ts';
 
 const DT = 1 / 50;
 /** Helipad height H / 4 and the obs y origin above it (LEG_DOWN / SCALE), in metres. */
@@ -316,7 +317,7 @@ describe('LunarLander termination and time limit', () => {
   });
 
   it('truncates on exactly step 1000 (hovering via setState), and reset restarts the count', () => {
-    const env = new LunarLander(0);
+    const env = makeEnv('LunarLander-v3', 0);
     env.reset(4);
     const hover = env.getState();
     for (let t = 1; t < 1000; t++) {

@@ -1,11 +1,12 @@
 /**
  * LunarLander-v3 and LunarLanderContinuous-v3, following Gymnasium's
- * `gymnasium/envs/box2d/lunar_lander.py` (default gravity -10, no wind) plus the `TimeLimit` wrapper
- * (`max_episode_steps=1000`). Physics runs in planck, the TypeScript port of Box2D 2.3 that pybox2d
- * wraps, with the same world, bodies, joints, step (1/50 s, 180 velocity and 60 position
- * iterations), sleep rules and contact events; Gymnasium's operation order is kept in the engine,
- * observation and reward code. Trajectories still drift from Gymnasium's: Box2D computes in float32
- * and planck in float64, and our `Rng` is not numpy's PCG64, so seeds give other terrains.
+ * `gymnasium/envs/box2d/lunar_lander.py` (default gravity -10, no wind); the `TimeLimit` wrapper
+ * (`max_episode_steps=1000`) is applied by `makeEnv`. Physics runs in planck, the TypeScript port
+ * of Box2D 2.3 that pybox2d wraps, with the same world, bodies, joints, step (1/50 s, 180
+ * velocity and 60 position iterations), sleep rules and contact events; Gymnasium's operation order
+ * is kept in the engine, observation and reward code. Trajectories still drift from Gymnasium's:
+ * Box2D computes in float32 and planck in float64, and our `Rng` is not numpy's PCG64, so seeds
+ * give other terrains.
  */
 
 import type { Body } from 'planck';
@@ -112,8 +113,6 @@ export class LunarLander implements Env {
   private readonly contacts: ContactState = { gameOver: false, legContact: [false, false] };
   /** Gymnasium's `prev_shaping`: null until the first simulated step of an episode. */
   private prevShaping: number | null = null;
-  /** `TimeLimit._elapsed_steps`. */
-  private elapsedSteps = 0;
 
   constructor(seed = 0, options: LunarLanderOptions = {}) {
     this.continuous = options.continuous ?? false;
@@ -136,18 +135,13 @@ export class LunarLander implements Env {
     const fy = this.rng.uniform(-INITIAL_RANDOM, INITIAL_RANDOM);
     this.sim.lander.applyForceToCenter({ x: fx, y: fy }, true);
     this.prevShaping = null;
-    const first = this.simulate(this.continuous ? [0, 0] : 0);
-    this.elapsedSteps = 0;
-    return first.obs;
+    return this.simulate(this.continuous ? [0, 0] : 0).obs;
   }
 
   step(action: number | ArrayLike<number>): StepResult {
     const checked = this.checkAction(action);
     if (!this.sim) throw new Error(`${this.spec.id}: call reset() before step()`);
-    const result = this.simulate(checked);
-    this.elapsedSteps += 1;
-    result.truncated = this.elapsedSteps >= this.spec.maxEpisodeSteps;
-    return result;
+    return this.simulate(checked);
   }
 
   /** The Box2D bodies (for tests and drawing); throws before the first reset. */
@@ -178,8 +172,8 @@ export class LunarLander implements Env {
 
   /**
    * Moves the bodies of the current world (terrain, joints, contact caches and leg-contact flags
-   * are kept; the flags follow contact events from the next step on) and wakes them. The step
-   * counter is left alone, as assigning Gymnasium's internals would.
+   * are kept; the flags follow contact events from the next step on) and wakes them.
+   * `TimeLimit`'s step count is left alone, as assigning Gymnasium's internals would.
    */
   setState(state: ArrayLike<number>): void {
     const { lander, legs } = this.bodies;

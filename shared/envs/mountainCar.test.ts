@@ -5,6 +5,8 @@ import {
   MountainCar,
   MountainCarContinuous,
 } from './mountainCar.ts';
+import { makeEnv } from './registry.ts';
+import type { Env } from './types.ts';
 
 const f32 = Math.fround;
 
@@ -284,9 +286,16 @@ describe('MountainCarContinuous-v0 dynamics', () => {
   });
 });
 
-describe('MountainCar time limits', () => {
+describe('MountainCar time limits (makeEnv)', () => {
+  function madeAt(id: string, state: number[]): Env {
+    const env = makeEnv(id, 0);
+    env.reset();
+    env.setState(state);
+    return env;
+  }
+
   it('MountainCar-v0 truncates on exactly step 200, and can be both truncated and terminated', () => {
-    const env = carAt([-0.5, 0]);
+    const env = madeAt('MountainCar-v0', [-0.5, 0]);
     for (let t = 1; t < 200; t++) {
       env.setState([-0.5, 0]);
       expect(env.step(1)).toMatchObject({ terminated: false, truncated: false });
@@ -298,7 +307,7 @@ describe('MountainCar time limits', () => {
   });
 
   it('MountainCarContinuous-v0 truncates on exactly step 999', () => {
-    const env = contAt([-0.5, 0]);
+    const env = madeAt('MountainCarContinuous-v0', [-0.5, 0]);
     for (let t = 1; t < 999; t++) {
       env.setState([-0.5, 0]);
       expect(env.step([0]).truncated).toBe(false);

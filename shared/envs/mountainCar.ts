@@ -1,7 +1,8 @@
 /**
  * MountainCar-v0 and MountainCarContinuous-v0, matching Gymnasium's
- * `gymnasium/envs/classic_control/mountain_car.py` and `continuous_mountain_car.py` plus the
- * `TimeLimit` wrapper of `gymnasium.make` (200 and 999 steps). Reset draws come from `Rng`.
+ * `gymnasium/envs/classic_control/mountain_car.py` and `continuous_mountain_car.py`; the
+ * `TimeLimit` of `gymnasium.make` (200 and 999 steps) is applied by `makeEnv`. Reset draws come
+ * from `Rng`.
  *
  * MountainCar-v0 is float64 throughout. MountainCarContinuous-v0 stores its state as a float32
  * array after every step (Gymnasium does), so the next step mixes float32 numpy scalars with Python
@@ -41,14 +42,13 @@ const gravity = 0.0025;
 const power = 0.0015;
 const f32 = Math.fround;
 
-/** State, RNG, reset, TimeLimit and state access shared by both cars. */
+/** State, RNG, reset and state access shared by both cars. */
 abstract class MountainCarBase implements Env {
   abstract readonly spec: EnvSpec;
   /** [position, velocity] */
   protected readonly state = new Float64Array(2);
   private rng: Rng;
   private hasState = false;
-  private elapsedSteps = 0;
 
   constructor(seed: number) {
     this.rng = new Rng(seed);
@@ -60,7 +60,6 @@ abstract class MountainCarBase implements Env {
     this.state[0] = this.rng.uniform(-0.6, -0.4);
     this.state[1] = 0;
     this.hasState = true;
-    this.elapsedSteps = 0;
     this.onStateSet(false);
     return Float32Array.from(this.state);
   }
@@ -69,9 +68,7 @@ abstract class MountainCarBase implements Env {
     const a = this.checkAction(action);
     if (!this.hasState) throw new Error(`${this.spec.id}: call reset() (or setState) before step()`);
     const { reward, terminated } = this.advance(a);
-    this.elapsedSteps += 1;
-    const truncated = this.elapsedSteps >= this.spec.maxEpisodeSteps;
-    return { obs: Float32Array.from(this.state), reward, terminated, truncated };
+    return { obs: Float32Array.from(this.state), reward, terminated, truncated: false };
   }
 
   protected abstract checkAction(action: number | ArrayLike<number>): number;
@@ -84,7 +81,7 @@ abstract class MountainCarBase implements Env {
     return Float64Array.from(this.state);
   }
 
-  /** Replaces [position, velocity] (2 finite numbers); the step count is left alone. */
+  /** Replaces [position, velocity] (2 finite numbers); `TimeLimit`'s step count is left alone. */
   setState(state: ArrayLike<number>): void {
     const id = this.spec.id;
     if (state.length !== 2) throw new Error(`${id}: state must have length 2, got ${state.length}`);

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { PENDULUM_V1, Pendulum, angleNormalize } from './pendulum.ts';
+import { makeEnv } from './registry.ts';
 
 const f32 = Math.fround;
 
@@ -122,9 +123,9 @@ describe('Pendulum-v1 dynamics and reward', () => {
   });
 });
 
-describe('Pendulum-v1 time limit', () => {
+describe('Pendulum-v1 time limit (makeEnv)', () => {
   it('never terminates and truncates on exactly step 200', () => {
-    const env = new Pendulum(1);
+    const env = makeEnv('Pendulum-v1', 1);
     env.reset();
     for (let t = 1; t < 200; t++) expect(env.step([t % 5 - 2])).toMatchObject({ terminated: false, truncated: false });
     expect(env.step([0])).toMatchObject({ terminated: false, truncated: true });

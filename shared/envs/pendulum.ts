@@ -1,6 +1,7 @@
 /**
- * Pendulum-v1, matching Gymnasium's `gymnasium/envs/classic_control/pendulum.py` (default g = 10)
- * plus the `TimeLimit` wrapper of `gymnasium.make` (200 steps; no reward threshold is registered).
+ * Pendulum-v1, matching Gymnasium's `gymnasium/envs/classic_control/pendulum.py` (default g = 10);
+ * the `TimeLimit` of `gymnasium.make` (200 steps) is applied by `makeEnv`. No reward threshold is
+ * registered.
  * State is float64 and follows Gymnasium's operation order (semi-implicit Euler: the new angle
  * uses the new, clipped speed). The torque is a float32 as the Box dtype says; under NumPy >= 2
  * (NEP 50) the two products with it, `3.0 * u` and `0.001 * u**2`, are float32 and we round them
@@ -41,7 +42,6 @@ export class Pendulum implements Env {
   private readonly state = new Float64Array(2);
   private rng: Rng;
   private hasState = false;
-  private elapsedSteps = 0;
 
   constructor(seed = 0) {
     this.rng = new Rng(seed);
@@ -53,7 +53,6 @@ export class Pendulum implements Env {
     this.state[0] = this.rng.uniform(-Math.PI, Math.PI);
     this.state[1] = this.rng.uniform(-1.0, 1.0);
     this.hasState = true;
-    this.elapsedSteps = 0;
     return this.obs();
   }
 
@@ -78,10 +77,7 @@ export class Pendulum implements Env {
     const newTh = th + newThDot * DT;
     this.state[0] = newTh;
     this.state[1] = newThDot;
-
-    this.elapsedSteps += 1;
-    const truncated = this.elapsedSteps >= this.spec.maxEpisodeSteps;
-    return { obs: this.obs(), reward: -costs, terminated: false, truncated };
+    return { obs: this.obs(), reward: -costs, terminated: false, truncated: false };
   }
 
   /** [cos theta, sin theta, thetaDot] as float32. */
@@ -94,7 +90,7 @@ export class Pendulum implements Env {
     return Float64Array.from(this.state);
   }
 
-  /** Replaces [theta, thetaDot] (2 finite numbers); the step count is left alone. */
+  /** Replaces [theta, thetaDot] (2 finite numbers); `TimeLimit`'s step count is left alone. */
   setState(state: ArrayLike<number>): void {
     if (state.length !== 2) throw new Error(`Pendulum-v1: state must have length 2, got ${state.length}`);
     for (let i = 0; i < 2; i++) {

@@ -1,7 +1,8 @@
 /**
- * Env registry by Gymnasium ID, the `gymnasium.make` of tabswarm. CartPole-v1, Acrobot-v1,
- * MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, LunarLander-v3 and
- * LunarLanderContinuous-v3 are built in.
+ * Env registry by Gymnasium ID, the `gymnasium.make` of tabswarm: `makeEnv` wraps every env,
+ * built-in or registered by the user, in `TimeLimit` (the registered `spec.maxEpisodeSteps`), so
+ * an env only has to implement its dynamics. CartPole-v1, Acrobot-v1, MountainCar-v0,
+ * MountainCarContinuous-v0, Pendulum-v1, LunarLander-v3 and LunarLanderContinuous-v3 are built in.
  */
 
 import { ACROBOT_V1, Acrobot } from './acrobot.ts';
@@ -9,6 +10,7 @@ import { CARTPOLE_V1, CartPole } from './cartpole.ts';
 import { MOUNTAIN_CAR_CONTINUOUS_V0, MOUNTAIN_CAR_V0, MountainCar, MountainCarContinuous } from './mountainCar.ts';
 import { PENDULUM_V1, Pendulum } from './pendulum.ts';
 import { LUNAR_LANDER_CONTINUOUS_V3, LUNAR_LANDER_V3, LunarLander } from './lunarLander.ts';
+import { TimeLimit } from './timeLimit.ts';
 import type { Env, EnvSpec } from './types.ts';
 
 interface Entry {
@@ -18,7 +20,10 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-/** Registers an env; registering an ID twice throws. */
+/**
+ * Registers an env; registering an ID twice throws. `make` returns the bare env (its `spec` the
+ * registered one); `makeEnv` adds the time limit.
+ */
 export function registerEnv(spec: EnvSpec, make: (seed: number) => Env): void {
   if (entries.has(spec.id)) throw new Error(`env ${spec.id} is already registered`);
   entries.set(spec.id, { spec, make });
@@ -35,9 +40,20 @@ export function envSpec(id: string): EnvSpec {
   return entry(id).spec;
 }
 
-/** A new env instance whose RNG starts from `seed`. */
+/**
+ * A new env instance whose RNG starts from `seed`, wrapped in `TimeLimit` as `gymnasium.make`
+ * wraps it: `truncated` is set on step `spec.maxEpisodeSteps` of every episode.
+ */
 export function makeEnv(id: string, seed: number): Env {
-  return entry(id).make(seed);
+  const { spec, make } = entry(id);
+  const env = make(seed);
+  if (env.spec.id !== spec.id || env.spec.maxEpisodeSteps !== spec.maxEpisodeSteps) {
+    throw new Error(
+      `env ${id}: make returned an env whose spec (${env.spec.id}, maxEpisodeSteps ${env.spec.maxEpisodeSteps}) ` +
+        `is not the registered one (maxEpisodeSteps ${spec.maxEpisodeSteps})`,
+    );
+  }
+  return new TimeLimit(env);
 }
 
 /** Registered IDs, in registration order. */

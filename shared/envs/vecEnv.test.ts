@@ -11,7 +11,10 @@ function row(obs: Float32Array, i: number, dim = OBS_DIM): number[] {
   return Array.from(obs.subarray(i * dim, (i + 1) * dim));
 }
 
-/** Test env: obs [t], reward = action + 0.5, truncated when t reaches 3; never terminates. */
+/**
+ * Test env: obs [t], reward = action + 0.5; never terminates and never truncates itself: makeEnv's
+ * TimeLimit truncates it at the registered maxEpisodeSteps, 3.
+ */
 const COUNTER_SPEC: EnvSpec = { id: 'TestCounter-v0', obsDim: 1, actionSpace: { type: 'discrete', n: 3 }, maxEpisodeSteps: 3, rewardThreshold: 0 };
 class Counter implements Env {
   readonly spec = COUNTER_SPEC;
@@ -22,7 +25,7 @@ class Counter implements Env {
   }
   step(action: number): StepResult {
     this.t += 1;
-    return { obs: Float32Array.of(this.t), reward: action + 0.5, terminated: false, truncated: this.t >= 3 };
+    return { obs: Float32Array.of(this.t), reward: action + 0.5, terminated: false, truncated: false };
   }
   getState(): Float64Array {
     return Float64Array.of(this.t);
@@ -70,8 +73,8 @@ describe('VecEnv on CartPole-v1', () => {
     const seed = 20;
     const vec = new VecEnv('CartPole-v1', numEnvs, seed);
     vec.reset();
-    // reference: one CartPole per env, seeded with seed + i, always pushed right
-    const refs = Array.from({ length: numEnvs }, () => new CartPole(0));
+    // reference: one CartPole-v1 (with its time limit) per env, seeded with seed + i, always pushed right
+    const refs = Array.from({ length: numEnvs }, () => makeEnv('CartPole-v1', 0));
     refs.forEach((r, i) => r.reset(seed + i));
     const refReturn = new Array<number>(numEnvs).fill(0);
     const refLength = new Array<number>(numEnvs).fill(0);
