@@ -1,9 +1,13 @@
 /**
  * Registers every tfjs backend the client pages may use: webgl and cpu come with
  * @tensorflow/tfjs, webgpu and wasm are added here. The wasm binaries are emitted by Vite
- * (`?url`) under hashed names, so setWasmPaths maps each expected name to its URL. The threaded
- * binary is used only when the page is cross-origin isolated (SharedArrayBuffer available);
- * tfjs-backend-wasm inlines its pthread worker script as a Blob, so no extra file is needed.
+ * (`?url`) under hashed names, so setWasmPaths maps each expected name to its URL.
+ *
+ * tfjs picks the threaded binary only on a cross-origin isolated page (COOP/COEP headers, so
+ * SharedArrayBuffer exists); the coordinator sends no such headers, so tabs get the SIMD binary.
+ * Under COOP/COEP the threaded binary hangs in the minified build: its pthread workers evaluate
+ * the Emscripten factory's source text, which minification made refer to a bundle-scope variable
+ * (see docs/perf/backends.md, `npm run bench:backends`).
  */
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';

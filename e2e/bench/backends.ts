@@ -1,23 +1,27 @@
 /**
  * `npm run bench:backends`: per-backend throughput of a worker tab's two jobs in real headless
- * Chromium, and docs/perf/backends.md. Serves dist/client (with COOP/COEP, so the page is
- * cross-origin isolated and tfjs-backend-wasm may use its threaded binary), opens a fresh
- * /bench.html per backend and calls `window.tabswarmBench` there (client/bench/main.ts):
+ * Chromium, written to docs/perf/backends.md. Serves the built client on 127.0.0.1 (with COOP/COEP
+ * unless --no-isolation, so the page is cross-origin isolated and tfjs-backend-wasm may pick its
+ * threaded binary), opens a fresh /bench.html per backend and calls `window.tabswarmBench` there
+ * (client/bench/main.ts):
  *  - rollout env steps/s: RolloutCollector.collect on CartPole-v1, 64x64 MLP, per numEnvs;
  *  - gradient samples/s: Learner.gradient on a synthetic minibatch, per batch and MLP size.
  *
- *   npm run bench:backends -- --backends wasm,cpu,webgl,webgpu --out docs/perf/backends.md
- *   npm run bench:backends -- --quick --out /tmp/backends.md
- *   npm run bench:backends -- --no-isolation --backends wasm --out docs/perf/backends-no-isolation.md
+ *   npm run bench:backends                                   # all four backends, full sizes
+ *   npm run bench:backends -- --quick --out /tmp/backends.md  # tiny sizes, for development
+ *   npm run bench:backends -- --compare-isolation            # plus a wasm row without COOP/COEP
+ *   npm run bench:backends -- --no-isolation --backends wasm  # everything without COOP/COEP
+ *   npm run bench:backends -- --wasm-unminified              # plus a wasm row from an unminified build
  */
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
-import { dirname } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import sirv from 'sirv';
+import { build } from 'vite';
 import { chromium, type Browser } from 'playwright';
 import { BACKENDS, type Backend } from '../../shared/protocol.ts';
 import { CHROMIUM_ARGS, findChromium } from '../fleet.ts';
@@ -25,33 +29,60 @@ import { list } from './runs.ts';
 import type { BenchRequest, BenchResult, Measurement, TabswarmBench } from '../../client/bench/protocol.ts';
 
 const opts = new Command()
-  .description('Per-backend rollout and gradient throughput in headless Chromium (run `vite build` first, as the npm script does).')
+  .description('Per-backend rollout and gradient throughput in headless Chromium (build the client first, as the npm script does).')
   .option('--backends <list>', 'backends, in order', 'wasm,cpu,webgl,webgpu')
   .option('--out <file>', 'markdown report', 'docs/perf/backends.md')
   .option('--quick', 'tiny sizes and short timings, for development', false)
-  .option('--no-isolation', 'serve without COOP/COEP: no crossOriginIsolated, so no SharedArrayBuffer and no wasm threads')
+  .option('--no-isolation', 'serve without COOP/COEP: not crossOriginIsolated, so no SharedArrayBuffer and no wasm threads')
+  .option('--compare-isolation', 'also measure wasm served the other way (without COOP/COEP, or with it under --no-isolation)', false)
+  .option('--wasm-unminified', 'also measure wasm from an unminified build of the client (vite.config.ts with build.minify false, in a temp dir)', false)
+  .option('--wasm-threads <n>', 'wasm: setThreadsCount(n) before init (tfjs caps it at navigator.hardwareConcurrency / 2)')
   .option('--dir <path>', 'built client to serve', 'dist/client')
-  .option('--init-timeout-s <s>', 'give up on a backend whose setBackend has not settled after this long', '60')
+  .option('--init-timeout-s <s>', 'give up on a backend whose setBackend has not settled after this long', '30')
   .option('--slow-ms <ms>', 'time budget of one measurement; larger sizes of a series are skipped once one takes longer', '10000')
   .option('--backend-timeout-s <s>', 'give up on a backend whose whole run takes longer', '420')
   .parse()
-  .opts<{ backends: string; out: string; quick: boolean; isolation: boolean; dir: string; initTimeoutS: string; slowMs: string; backendTimeoutS: string }>();
+  .opts<{
+    backends: string; out: string; quick: boolean; isolation: boolean; compareIsolation: boolean; wasmUnminified: boolean; wasmThreads?: string;
+    dir: string; initTimeoutS: string; slowMs: string; backendTimeoutS: string;
+  }>();
+
+/** One row of the report: a backend on a page served one way. */
+interface Target {
+  label: string;
+  backend: Backend;
+  dir: string;
+  isolated: boolean;
+}
+
+/** Label and directory of the --wasm-unminified build. */
+const UNMINIFIED = 'unminified build';
+
+function targets(unminifiedDir: string | null): Target[] {
+  const backends = list(opts.backends) as Backend[];
+  for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b}: use ${BACKENDS.join(', ')}`);
+  const out: Target[] = backends.map((b) => ({ label: b, backend: b, dir: opts.dir, isolated: opts.isolation }));
+  if (opts.compareIsolation) out.push({ label: `wasm, ${opts.isolation ? 'no COOP/COEP' : 'COOP/COEP'}`, backend: 'wasm', dir: opts.dir, isolated: !opts.isolation });
+  if (unminifiedDir) out.push({ label: `wasm, ${UNMINIFIED}${opts.isolation ? '' : ', no COOP/COEP'}`, backend: 'wasm', dir: unminifiedDir, isolated: opts.isolation });
+  return out;
+}
 
 function request(backend: Backend): BenchRequest {
   const slowMs = Number(opts.slowMs);
   const initTimeoutMs = Number(opts.initTimeoutS) * 1000;
+  const wasmThreads = opts.wasmThreads ? Number(opts.wasmThreads) : undefined;
   return opts.quick
     ? {
-      backend, initTimeoutMs, numEnvs: [1, 16], rolloutMinSeconds: 0.1, rolloutMaxSteps: 1024, rolloutWarmup: 1, rolloutRepeats: 3,
+      backend, wasmThreads, initTimeoutMs, numEnvs: [1, 16], rolloutMinSeconds: 0.1, rolloutMaxSteps: 1024, rolloutWarmup: 1, rolloutRepeats: 3,
       batches: [64, 256], hiddens: [[64, 64]], gradWarmup: 1, gradRepeats: 3, slowMs,
     }
     : {
-      backend, initTimeoutMs, numEnvs: [1, 16, 64, 256], rolloutMinSeconds: 0.3, rolloutMaxSteps: 4096, rolloutWarmup: 1, rolloutRepeats: 3,
+      backend, wasmThreads, initTimeoutMs, numEnvs: [1, 16, 64, 256], rolloutMinSeconds: 0.3, rolloutMaxSteps: 4096, rolloutWarmup: 1, rolloutRepeats: 3,
       batches: [64, 256, 1024, 4096], hiddens: [[64, 64], [256, 256]], gradWarmup: 2, gradRepeats: 5, slowMs,
     };
 }
 
-/** The built client over http://127.0.0.1 (a secure context, as WebGPU needs), optionally cross-origin isolated. */
+/** A built client over http://127.0.0.1 (a secure context, as WebGPU needs), optionally cross-origin isolated. */
 async function serve(dir: string, isolated: boolean): Promise<{ server: Server; url: string }> {
   if (!existsSync(`${dir}/bench.html`)) throw new Error(`${dir}/bench.html missing: run \`npx vite build\` (npm run bench:backends does)`);
   const files = sirv(dir, { dev: false, etag: true });
@@ -66,42 +97,41 @@ async function serve(dir: string, isolated: boolean): Promise<{ server: Server; 
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-interface BackendRun {
-  backend: Backend;
+interface TargetRun {
+  target: Target;
   result: BenchResult | null;
   /** Why there is no result, or what went wrong around it. */
   error?: string;
-  /** Console errors, warnings about wasm/threads, page errors and crashes. */
+  /** Console errors, console warnings about wasm/threads/GPU, page errors and crashes. */
   log: string[];
   wallS: number;
 }
 
-async function runBackend(browser: Browser, url: string, backend: Backend): Promise<BackendRun> {
+async function runTarget(browser: Browser, url: string, target: Target): Promise<TargetRun> {
   const t0 = performance.now();
   const log: string[] = [];
   const context = await browser.newContext();
   const page = await context.newPage();
-  const note = (line: string) => { log.push(line); console.error(`[${backend}] ${line}`); };
+  const note = (line: string) => { log.push(line); console.error(`[${target.label}] ${line}`); };
   page.on('console', (m) => {
     const text = m.text();
-    if (m.type() === 'error' || (m.type() === 'warning' && /wasm|thread|pthread|SharedArrayBuffer|webgpu|webgl/i.test(text))) note(`console ${m.type()}: ${text}`);
+    if (m.type() === 'error' || (m.type() === 'warning' && /wasm|thread|SharedArrayBuffer|gpu|webgl/i.test(text))) note(`console ${m.type()}: ${text}`);
   });
   page.on('pageerror', (e) => note(`page error: ${e.message}`));
   page.on('crash', () => note('page crashed'));
-  await page.exposeFunction('tabswarmBenchReport', (line: string) => console.log(`[${backend}] ${line}`));
+  await page.exposeFunction('tabswarmBenchReport', (line: string) => console.log(`[${target.label}] ${line}`));
   let timer: NodeJS.Timeout | undefined;
   try {
     await page.goto(`${url}/bench.html`);
     await page.waitForFunction(() => 'tabswarmBench' in window, null, { timeout: 60_000 });
-    const req = request(backend);
     const timeoutS = Number(opts.backendTimeoutS);
     const result = await Promise.race([
-      page.evaluate((r) => (window as unknown as { tabswarmBench: TabswarmBench }).tabswarmBench(r), req),
+      page.evaluate((r) => (window as unknown as { tabswarmBench: TabswarmBench }).tabswarmBench(r), request(target.backend)),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no result within ${timeoutS} s (--backend-timeout-s)`)), timeoutS * 1000); }),
     ]);
-    return { backend, result, error: result.error, log, wallS: (performance.now() - t0) / 1000 };
+    return { target, result, error: result.error, log, wallS: (performance.now() - t0) / 1000 };
   } catch (e) {
-    return { backend, result: null, error: e instanceof Error ? e.message.split('\n')[0] : String(e), log, wallS: (performance.now() - t0) / 1000 };
+    return { target, result: null, error: e instanceof Error ? e.message.split('\n')[0] : String(e), log, wallS: (performance.now() - t0) / 1000 };
   } finally {
     clearTimeout(timer);
     await context.close().catch(() => undefined);
@@ -114,120 +144,170 @@ function rate(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
 }
 
-/** One table cell: the throughput, † when the budget cut the repeats short. */
-function cell(m: Measurement | undefined, repeatsAsked: number): string {
-  if (!m) return '-';
+const clean = (s: string, n = 100) => s.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, n);
+
+/** One table cell: the throughput (with † when the budget cut the repeats short), or why none. */
+function cell(run: TargetRun, m: Measurement | undefined, repeatsAsked: number): string {
+  if (!m) return run.error ? 'failed (see below)' : '-';
   if (m.status === 'ok') return `${rate(m.perS!)}${m.repeats! < repeatsAsked ? ' †' : ''}`;
-  if (m.status === 'error') return `error: ${(m.error ?? '').replace(/\|/g, '/').slice(0, 80)}`;
+  if (m.status === 'error') return `error: ${clean(m.error ?? '', 80)}`;
   return m.status;
 }
 
-function table(header: string, sizes: number[], rows: { name: string; ms: (Measurement | undefined)[] }[], repeatsAsked: number): string[] {
+function table(header: string, sizes: number[], runs: TargetRun[], pick: (r: TargetRun, size: number) => Measurement | undefined, repeatsAsked: number): string[] {
   return [
     `| ${header} | ${sizes.join(' | ')} |`,
     `|---|${sizes.map(() => '---:').join('|')}|`,
-    ...rows.map((r) => `| ${r.name} | ${r.ms.map((m) => cell(m, repeatsAsked)).join(' | ')} |`),
+    ...runs.map((r) => `| ${r.target.label} | ${sizes.map((s) => cell(r, pick(r, s), repeatsAsked)).join(' | ')} |`),
   ];
 }
 
 const yesNo = (b: boolean | undefined) => (b === undefined ? '-' : b ? 'yes' : 'no');
 
-function markdown(runs: BackendRun[], chromiumVersion: string, command: string, startLoad: number[]): string {
+/**
+ * The threaded wasm binary failing in its pthread workers: tfjs-backend-wasm hands each worker
+ * `factory.toString()`, which a minifier may have made depend on the bundle's scope.
+ */
+function threadFailure(runs: TargetRun[]): TargetRun[] {
+  return runs.filter((r) => r.target.backend === 'wasm' && r.target.isolated && r.error && r.log.some((l) => /is not defined/.test(l)));
+}
+
+function markdown(runs: TargetRun[], chromiumVersion: string, command: string, startLoad: number[], wallS: number): string {
   const req = request('cpu');
-  const ok = runs.filter((r) => r.result && !r.result.error);
-  const name = (r: BackendRun) => r.backend;
-  const webgpu = runs.find((r) => r.backend === 'webgpu')?.result?.adapter ?? '';
+  const webgpu = runs.find((r) => r.target.backend === 'webgpu')?.result?.adapter ?? '';
+  const webgl = runs.find((r) => r.target.backend === 'webgl')?.result?.adapter ?? '';
   const gpuNote = /swiftshader/i.test(webgpu) || webgpu === ''
-    ? 'no GPU: webgpu is SwiftShader (Vulkan on the CPU), and so is webgl'
+    ? `no GPU: webgpu is SwiftShader${/swiftshader/i.test(webgl) ? ', and so is webgl (through ANGLE on Vulkan)' : ''}`
     : `webgpu adapter: ${webgpu}`;
-  const isolation = opts.isolation ? 'served with `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`' : 'served **without** COOP/COEP (`--no-isolation`)';
+  const served = (t: Target) => `${t.dir === opts.dir ? `\`${t.dir}\`` : `an ${UNMINIFIED} (vite.config.ts with \`build.minify: false\`)`} ${t.isolated ? 'with' : '**without**'} COOP/COEP`;
+  const ways = [...new Set(runs.map((r) => served(r.target)))];
   const lines = [
     '# Backend throughput in headless Chromium',
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Chromium ${chromiumVersion} headless, ${gpuNote}.`,
-    `Load average at start: ${startLoad.map((x) => x.toFixed(2)).join(', ')} (other jobs may share the cores).`,
+    `Load average at start ${startLoad.map((x) => x.toFixed(2)).join(', ')}, at the end ${loadavg().map((x) => x.toFixed(2)).join(', ')} (other jobs may share the cores); ${Math.round(wallS)} s in all.`,
+    '',
     `Command: \`${command}\``,
     '',
-    `Pages from \`${opts.dir}\` ${isolation}; one fresh browser context (its own renderer process) per backend. Each`,
-    'number is the median of timed calls after warm-up, on the tab\'s main thread, as a worker tab runs them.',
+    `Pages served from ${ways.join('; ')} (\`Cross-Origin-Opener-Policy: same-origin\`, \`Cross-Origin-Embedder-Policy: require-corp\`),`,
+    'one fresh browser context (its own renderer process) per row. Everything runs on the page\'s main thread,',
+    'as in a worker tab; each number is a median of timed calls after warm-up.',
     '',
     '## Rollout: env steps/s',
     '',
-    `\`RolloutCollector.collect\` on CartPole-v1 with a fresh 64x64 \`Learner\`: one batched inference (with readback) per step,`,
+    '`RolloutCollector.collect` on CartPole-v1 with a fresh 64x64 `Learner`: one batched inference (with readback) per step,',
     'env stepping, truncation bootstraps and GAE, as in a real rollout. numSteps is chosen per cell so one collect',
     `lasts at least ${req.rolloutMinSeconds} s (at most ${req.rolloutMaxSteps} steps); warm-up ${req.rolloutWarmup}, median of ${req.rolloutRepeats}. Columns: numEnvs.`,
     '',
-    ...table('backend \\ numEnvs', req.numEnvs, runs.map((r) => ({ name: name(r), ms: req.numEnvs.map((e) => r.result?.rollout.find((m) => m.size === e)) })), req.rolloutRepeats),
+    ...table('backend \\ numEnvs', req.numEnvs, runs, (r, e) => r.result?.rollout.find((m) => m.size === e), req.rolloutRepeats),
     '',
   ];
   for (const hidden of req.hiddens) {
-    const numParams = ok[0]?.result?.gradient.find((g) => g.hidden.join() === hidden.join())?.numParams;
+    const series = (r: TargetRun) => r.result?.gradient.find((g) => g.hidden.join() === hidden.join());
+    const numParams = runs.map(series).find((g) => g)?.numParams;
     lines.push(
       `## Gradient: samples/s, MLP ${hidden.join('x')}${numParams ? ` (${numParams.toLocaleString('en-US')} params)` : ''}`,
       '',
       `\`Learner.gradient\` on \`syntheticMinibatch\` (upload, forward, backward, one readback of the flat gradient); warm-up ${req.gradWarmup}, median of ${req.gradRepeats}. Columns: minibatch size.`,
       '',
-      ...table('backend \\ batch', req.batches, runs.map((r) => ({ name: name(r), ms: req.batches.map((b) => r.result?.gradient.find((g) => g.hidden.join() === hidden.join())?.results.find((m) => m.size === b)) })), req.gradRepeats),
+      ...table('backend \\ batch', req.batches, runs, (r, b) => series(r)?.results.find((m) => m.size === b), req.gradRepeats),
       '',
     );
   }
+  const slowS = Number(opts.slowMs) / 1000;
   lines.push(
-    `† fewer timed repeats than asked: the measurement's ${Number(opts.slowMs) / 1000} s budget ran out. "skipped (too slow)": an`,
-    `earlier, smaller size of the same series took over ${Number(opts.slowMs) / 1000} s (\`--slow-ms\`).`,
+    `† fewer timed repeats than asked: the measurement's ${slowS} s budget ran out. "skipped (too slow)": an earlier,`,
+    `smaller size of the same series took over ${slowS} s (\`--slow-ms\`).`,
     '',
     '## Backends',
     '',
-    '| backend | adapter | crossOriginIsolated | wasm SIMD | wasm threads supported | wasm thread count | wasm binary | tensors before | tensors after | run s |',
+    'Tensors: `tf.memory().numTensors` once the backend is ready and after every measurement (equal: nothing leaked).',
+    '"wasm threads used" is tfjs\'s `getThreadsCount()`, the size of the XNNPACK thread pool: tfjs-backend-wasm caps it at',
+    '`navigator.hardwareConcurrency / 2` (backend.cc: "many x86-64 processors have 2 threads per core"), so with 2 logical',
+    'cores it is 1 even when the threaded binary loads, whatever `--wasm-threads` asks for.',
+    '',
+    '| row | adapter | crossOriginIsolated | wasm SIMD | wasm threads supported | wasm threads used | wasm binary | tensors before | tensors after | wall s |',
     '|---|---|---|---|---|---:|---|---:|---:|---:|',
   );
   for (const r of runs) {
     const x = r.result;
     const w = x?.wasm;
-    lines.push(`| ${r.backend} | ${x?.adapter ?? '-'} | ${yesNo(x?.crossOriginIsolated)} | ${yesNo(w?.simd)} | ${yesNo(w?.multithread)} | ${w ? (w.threads ?? '-') : '-'} | ${w?.binary ?? '-'} | ${x?.tensorsBefore ?? '-'} | ${x?.tensorsAfter ?? '-'} | ${r.wallS.toFixed(0)} |`);
+    lines.push(`| ${r.target.label} | ${clean(x?.adapter ?? '-', 160)} | ${yesNo(x?.crossOriginIsolated)} | ${yesNo(w?.simd)} | ${yesNo(w?.multithread)} | ${w ? (w.threads ?? 'none (init failed)') : '-'} | ${w?.binary ?? '-'} | ${x?.tensorsBefore ?? '-'} | ${x?.tensorsAfter ?? '-'} | ${r.wallS.toFixed(0)} |`);
+  }
+  const failed = threadFailure(runs);
+  if (failed.length > 0) {
+    lines.push(
+      '',
+      '## wasm threads under COOP/COEP',
+      '',
+      `The page is cross-origin isolated, so tfjs-backend-wasm picks \`tfjs-backend-wasm-threaded-simd.wasm\` and starts its`,
+      'Emscripten pthread workers. Each worker runs a Blob script built from `wasmFactoryThreadedSimd.toString()`. In the',
+      'minified bundle that function refers to its enclosing scope: the Emscripten guard `typeof _scriptDir !== "undefined" && _scriptDir`',
+      'became `e!==void 0&&e` (the minifier renamed `_scriptDir`, a local of the closure, and dropped the now-"redundant" `typeof`).',
+      'In a worker, where that closure does not exist, the factory throws `ReferenceError: e is not defined`; every pthread worker',
+      `dies, and \`tf.setBackend('wasm')\` never settles (cut here after ${opts.initTimeoutS} s). Without COOP/COEP, tfjs uses the`,
+      'non-threaded SIMD binary, which works. An unminified build (`vite build --minify false`) keeps the `typeof` guard and the',
+      'threaded binary then loads (`--wasm-unminified`). Rows affected: ' + failed.map((r) => r.target.label).join(', ') + '.',
+    );
   }
   const errors = runs.filter((r) => r.error || r.log.length > 0);
   if (errors.length > 0) {
-    lines.push('', '## Errors and console messages', '');
+    lines.push('', '## Errors and console messages', '', 'Repeated lines are shown once, with their count.', '');
     for (const r of errors) {
-      if (r.error) lines.push(`- ${r.backend}: ${r.error}`);
-      for (const l of [...new Set(r.log)].slice(0, 10)) lines.push(`- ${r.backend}: \`${l.replace(/`/g, "'").slice(0, 300)}\``);
+      if (r.error) lines.push(`- ${r.target.label}: **${clean(r.error, 300)}**`);
+      const counts = new Map<string, number>();
+      for (const l of r.log) counts.set(l, (counts.get(l) ?? 0) + 1);
+      for (const [l, n] of [...counts].slice(0, 10)) lines.push(`- ${r.target.label}: \`${clean(l, 300).replace(/`/g, "'")}\`${n > 1 ? ` (x${n})` : ''}`);
     }
   }
-  lines.push('', '## Every measurement', '', '| backend | series | size | status | per s | median ms | repeats | numSteps | measurement s |', '|---|---|---:|---|---:|---:|---:|---:|---:|');
+  lines.push('', '## Every measurement', '', '| row | series | size | status | per s | median ms | repeats | numSteps | measurement s |', '|---|---|---:|---|---:|---:|---:|---:|---:|');
   for (const r of runs) {
     const rows: [string, Measurement][] = [
-      ...(r.result?.rollout ?? []).map((m) => ['rollout 64x64, numEnvs', m] as [string, Measurement]),
-      ...(r.result?.gradient ?? []).flatMap((g) => g.results.map((m) => [`gradient ${g.hidden.join('x')}, batch`, m] as [string, Measurement])),
+      ...(r.result?.rollout ?? []).map((m): [string, Measurement] => ['rollout 64x64, numEnvs', m]),
+      ...(r.result?.gradient ?? []).flatMap((g) => g.results.map((m): [string, Measurement] => [`gradient ${g.hidden.join('x')}, batch`, m])),
     ];
     for (const [series, m] of rows) {
-      lines.push(`| ${r.backend} | ${series} | ${m.size} | ${m.status}${m.error ? `: ${m.error.replace(/\|/g, '/').slice(0, 80)}` : ''} | ${m.perS !== undefined ? rate(m.perS) : '-'} | ${m.medianS !== undefined ? (m.medianS * 1000).toFixed(2) : '-'} | ${m.repeats ?? '-'} | ${m.numSteps ?? '-'} | ${m.elapsedS !== undefined ? m.elapsedS.toFixed(1) : '-'} |`);
+      lines.push(`| ${r.target.label} | ${series} | ${m.size} | ${m.status}${m.error ? `: ${clean(m.error, 80)}` : ''} | ${m.perS !== undefined ? rate(m.perS) : '-'} | ${m.medianS !== undefined ? (m.medianS * 1000).toFixed(2) : '-'} | ${m.repeats ?? '-'} | ${m.numSteps ?? '-'} | ${m.elapsedS !== undefined ? m.elapsedS.toFixed(1) : '-'} |`);
     }
   }
   return lines.join('\n') + '\n';
 }
 
 async function main(): Promise<void> {
-  const backends = list(opts.backends) as Backend[];
-  for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b}: use ${BACKENDS.join(', ')}`);
-  const command = `npm run bench:backends -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
+  let unminifiedDir: string | null = null;
+  if (opts.wasmUnminified) {
+    unminifiedDir = await mkdtemp(join(tmpdir(), 'tabswarm-unminified-'));
+    console.log(`building an unminified client into ${unminifiedDir}`);
+    await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { minify: false, outDir: unminifiedDir, emptyOutDir: true } });
+  }
+  const todo = targets(unminifiedDir);
+  const args = process.argv.slice(2);
+  const command = `npm run bench:backends${args.length ? ` -- ${args.join(' ')}` : ''}`;
   const startLoad = loadavg();
-  const { server, url } = await serve(opts.dir, opts.isolation);
+  const t0 = performance.now();
+  const servers = new Map<string, { server: Server; url: string }>();
   const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
   const version = browser.version();
-  console.log(`serving ${opts.dir} at ${url} (${opts.isolation ? 'COOP/COEP on' : 'no isolation headers'}); Chromium ${version}; ${opts.quick ? 'quick sizes' : 'full sizes'}`);
-  const runs: BackendRun[] = [];
+  console.log(`Chromium ${version}; ${opts.quick ? 'quick' : 'full'} sizes; rows: ${todo.map((t) => t.label).join(', ')}`);
+  const runs: TargetRun[] = [];
   try {
-    for (const b of backends) {
-      const r = await runBackend(browser, url, b);
-      console.log(`[${b}] done in ${r.wallS.toFixed(1)} s${r.error ? `: ${r.error}` : ''}`);
+    for (const t of todo) {
+      const key = `${t.dir}|${t.isolated}`;
+      if (!servers.has(key)) {
+        servers.set(key, await serve(t.dir, t.isolated));
+        console.log(`serving ${t.dir} at ${servers.get(key)!.url} (${t.isolated ? 'COOP/COEP' : 'no isolation headers'})`);
+      }
+      const r = await runTarget(browser, servers.get(key)!.url, t);
+      console.log(`[${t.label}] done in ${r.wallS.toFixed(1)} s${r.error ? `: ${r.error}` : ''}`);
       runs.push(r);
     }
   } finally {
     await browser.close();
-    server.close();
+    for (const s of servers.values()) s.server.close();
+    if (unminifiedDir) await rm(unminifiedDir, { recursive: true, force: true });
   }
   await mkdir(dirname(opts.out), { recursive: true });
-  await writeFile(opts.out, markdown(runs, version, command, startLoad));
+  await writeFile(opts.out, markdown(runs, version, command, startLoad, (performance.now() - t0) / 1000));
   console.log(`wrote ${opts.out}`);
 }
 
