@@ -1,16 +1,16 @@
 /**
  * `npm run bench:backends`: per-backend throughput of a worker tab's two jobs in real headless
- * Chromium, written to docs/perf/backends.md. Serves the built client on 127.0.0.1 (with COOP/COEP
- * unless --no-isolation, so the page is cross-origin isolated and tfjs-backend-wasm may pick its
- * threaded binary), opens a fresh /bench.html per backend and calls `window.tabswarmBench` there
+ * Chromium, written to docs/perf/backends.md. Serves the built client on 127.0.0.1 as the
+ * coordinator does (without COOP/COEP; --isolation adds them, so the page is cross-origin isolated
+ * and tfjs-backend-wasm picks its threaded binary), opens a fresh /bench.html per backend and calls `window.tabswarmBench` there
  * (client/bench/main.ts):
  *  - rollout env steps/s: RolloutCollector.collect on CartPole-v1, 64x64 MLP, per numEnvs;
  *  - gradient samples/s: Learner.gradient on a synthetic minibatch, per batch and MLP size.
  *
  *   npm run bench:backends                                   # all four backends, full sizes
  *   npm run bench:backends -- --quick --out /tmp/backends.md  # tiny sizes, for development
- *   npm run bench:backends -- --compare-isolation            # plus a wasm row without COOP/COEP
- *   npm run bench:backends -- --no-isolation --backends wasm  # everything without COOP/COEP
+ *   npm run bench:backends -- --compare-isolation            # plus a wasm row with COOP/COEP
+ *   npm run bench:backends -- --isolation --backends wasm     # everything with COOP/COEP
  *   npm run bench:backends -- --wasm-unminified              # plus a wasm row from an unminified build
  */
 import { createServer, type Server } from 'node:http';
@@ -33,8 +33,8 @@ const opts = new Command()
   .option('--backends <list>', 'backends, in order', 'wasm,cpu,webgl,webgpu')
   .option('--out <file>', 'markdown report', 'docs/perf/backends.md')
   .option('--quick', 'tiny sizes and short timings, for development', false)
-  .option('--no-isolation', 'serve without COOP/COEP: not crossOriginIsolated, so no SharedArrayBuffer and no wasm threads')
-  .option('--compare-isolation', 'also measure wasm served the other way (without COOP/COEP, or with it under --no-isolation)', false)
+  .option('--isolation', 'serve with COOP/COEP: crossOriginIsolated, so SharedArrayBuffer and wasm threads', false)
+  .option('--compare-isolation', 'also measure wasm served the other way (with COOP/COEP, or without it under --isolation)', false)
   .option('--wasm-unminified', 'also measure wasm from an unminified build of the client (vite.config.ts with build.minify false, in a temp dir)', false)
   .option('--wasm-threads <n>', 'wasm: setThreadsCount(n) before init (tfjs caps it at navigator.hardwareConcurrency / 2)')
   .option('--dir <path>', 'built client to serve', 'dist/client')
