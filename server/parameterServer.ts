@@ -87,10 +87,12 @@ export class ParameterServer {
       return this.reject('malformed', `versions must be integers with 0 <= rolloutVersion <= version <= ${this.version}, got ${String(rolloutVersion)} and ${String(gradVersion)}`);
     }
 
-    const bad = firstNonFinite(grad);
-    if (bad >= 0) return this.reject('nonFinite', `gradient has a non-finite value (${grad[bad]}) at index ${bad}`);
-
+    // One pass for the norm; a NaN or Infinity anywhere makes it non-finite, and only then is it looked for.
     const gradNorm = l2Norm(grad);
+    if (!Number.isFinite(gradNorm)) {
+      const bad = firstNonFinite(grad);
+      if (bad >= 0) return this.reject('nonFinite', `gradient has a non-finite value (${grad[bad]}) at index ${bad}`);
+    }
     if (gradNorm > this.cfg.maxUpdateNorm) {
       return this.reject('normTooLarge', `gradient L2 norm ${gradNorm} exceeds maxUpdateNorm ${this.cfg.maxUpdateNorm}`);
     }

@@ -10,7 +10,9 @@
  *   npm run bench:load -- --params 10k,100k,1M --workers 1,10,100,1000 --seconds 10
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,8 +65,12 @@ const opts = program.opts<{
 // Processes: every child is tracked and killed on any exit path (error, Ctrl-C, normal end).
 
 const live = new Set<ChildProcess>();
+/** Temporary folders (coordinator configs) to remove on any exit path. */
+const tmpDirs = new Set<string>();
 
 function killAll(): void {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+  tmpDirs.clear();
   for (const p of live) {
     if (p.exitCode === null && p.signalCode === null) {
       try { p.kill('SIGKILL'); } catch { /* already gone */ }
@@ -117,15 +123,30 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** GET /api/perf on a fresh connection (no keep-alive pool to race the server's idle timeout); retried twice on network errors. */
 async function getPerf(port: number, reset = false): Promise<CoordinatorPerf> {
-  const url = `http://127.0.0.1:${port}/api/perf${reset ? '?reset=1' : ''}`;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return (await res.json()) as CoordinatorPerf;
-  } catch (e) {
-    const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
-    throw new Error(`GET ${url}: ${e instanceof Error ? e.message : String(e)}${cause}`);
+  const path = `/api/perf${reset ? '?reset=1' : ''}`;
+  const once = () => new Promise<CoordinatorPerf>((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path, agent: false, timeout: 60_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try { resolve(JSON.parse(body) as CoordinatorPerf); } catch (e) { reject(e); }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
+    req.on('error', reject);
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once();
+    } catch (e) {
+      if (attempt >= 3) throw new Error(`GET http://127.0.0.1:${port}${path}: ${e instanceof Error ? e.message : String(e)}`);
+      await sleep(100);
+    }
   }
 }
 
@@ -303,6 +324,7 @@ class LoadProcs {
 
 async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
   const dir = await mkdtemp(join(tmpdir(), 'tabswarm-load-'));
+  tmpDirs.add(dir);
   const cfgPath = join(dir, 'config.json');
   await writeFile(cfgPath, JSON.stringify({
     envId: ENV_ID, hiddenSizes: model.hiddenSizes, totalTimesteps: Number.MAX_SAFE_INTEGER, maxStaleness: MAX_STALENESS,
@@ -408,6 +430,7 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
     for (const p of [coord, ...loads.procs]) live.delete(p);
     await stopAll([coord, ...loads.procs]);
     await rm(dir, { recursive: true, force: true });
+    tmpDirs.delete(dir);
   }
 }
 

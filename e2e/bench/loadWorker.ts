@@ -36,7 +36,7 @@ export interface LoadResult {
   /** Replies that carried fresh params, and their bytes. */
   repliesWithParams: number;
   paramBytes: number;
-  /** Acks that did not come within --ack-timeout-ms, and connections lost, from 'go' to the window's end (warmup included). */
+  /** Acks that did not come within --ack-timeout-ms, and connections lost after joining, up to the window's end (warmup included). */
   timeouts: number;
   disconnects: number;
   /** Failed pushes and disconnects by message (e.g. 'disconnect: ping timeout'), over the whole run. */
@@ -146,6 +146,11 @@ async function openConnection(index: number): Promise<{ conn: Conn; params: numb
     }
     if (!reply.ok) throw new Error(`${what}: join refused: ${reply.error}`);
     const params = byteLength(reply.params) / 4; // the params themselves are dropped here
+    socket.on('disconnect', (reason) => {
+      if (!running) return;
+      countError(`disconnect: ${reason}`);
+      stats.disconnects++;
+    });
     return { conn: { index, socket, version: reply.version }, params };
   } catch (e) {
     socket.disconnect();
@@ -158,11 +163,6 @@ async function openConnection(index: number): Promise<{ conn: Conn; params: numb
  * modified), so client memory does not grow with connections x model size.
  */
 async function pushLoop(c: Conn, grad: ArrayBuffer): Promise<void> {
-  c.socket.on('disconnect', (reason) => {
-    if (!running) return;
-    countError(`disconnect: ${reason}`);
-    stats.disconnects++;
-  });
   while (running) {
     if (opts.computeMs > 0) await sleep(opts.computeMs);
     if (!running) break;
