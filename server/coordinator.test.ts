@@ -353,14 +353,14 @@ describe('Worker lifecycle', () => {
 });
 
 describe('Work sizing', () => {
-  it('shortens the rollouts of a worker whose updates arrive stale, and holds it to that size', async () => {
-    await restart({ maxStaleness: 4 }); // target: updates at most 2 versions old on average
+  it('shortens the rollouts of a worker whose updates arrive stale, holds it to that size, and scales its steps to match', async () => {
+    await restart({ maxStaleness: 4 });
     const fast = await joined();
     const slow = await joined();
     for (let i = 0; i < 12; i++) {
       const v = coordinator.ps.version;
-      for (let k = 0; k < 4; k++) await push(fast.s, { version: v + k, rolloutVersion: v, grad: smallGrad() });
-      expect(await push(slow.s, { version: v, rolloutVersion: v, grad: smallGrad() })).toMatchObject({ accepted: true }); // 4 versions old
+      for (let k = 0; k < 8; k++) await push(fast.s, { version: v + k, rolloutVersion: v, grad: smallGrad() });
+      expect(await push(slow.s, { version: v, rolloutVersion: v, grad: smallGrad() })).toMatchObject({ reason: 'stale' }); // 8 versions old
     }
     const slowAck = await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
     const fastAck = await fast.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
@@ -369,11 +369,19 @@ describe('Work sizing', () => {
     expect(slowAck.numSteps).toBeLessThan(config.numSteps);
     expect(slowAck.numSteps).toBeGreaterThanOrEqual(Math.ceil(config.numSteps / 8));
     const slowInfo = coordinator.workerList().find((w) => w.workerId === slow.reply.workerId)!;
-    expect(slowInfo.meanStaleness).toBeGreaterThan(2);
+    expect(slowInfo.meanStaleness).toBeGreaterThan(4);
     expect(slowInfo.numSteps).toBe(slowAck.numSteps);
     // Its next rollout must have the new size.
     expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps))).toMatchObject({ ok: false, error: expect.stringMatching(/env steps/) });
     expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(slowAck.numSteps))).toMatchObject({ ok: true });
+    // An update from that shorter rollout steps with the learning rate scaled by the same fraction.
+    const ref = new ParameterServer(coordinator.ps.params.slice(), coordinator.config);
+    ref.adam.loadState(coordinator.ps.adam.state());
+    ref.version = coordinator.ps.version;
+    const v = coordinator.ps.version;
+    expect(await push(slow.s, { version: v, rolloutVersion: v, grad: smallGrad() })).toMatchObject({ accepted: true });
+    ref.apply(smallGrad(), v, (coordinator.learningRate() * slowAck.numSteps) / config.numSteps);
+    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(ref.params));
   });
 });
 

@@ -70,6 +70,8 @@ interface WorkerRecord extends WorkerInfo {
   lastSeenAt: number;
   /** Updates computed before this version predate its last resume and are rejected as 'dropped'. */
   minVersion: number;
+  /** Steps per env of the rollout its current pushes come from (numSteps is the next one's). */
+  updateSteps: number;
   /** accepted and envSteps at the last metrics tick, for per-worker throughput. */
   atTick: { accepted: number; envSteps: number };
 }
@@ -267,6 +269,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
           envSteps: 0,
           rolloutSps: 0,
           numSteps: this.config.numSteps,
+          updateSteps: this.config.numSteps,
           meanStaleness: 0,
           updatesPerS: 0,
           envStepsPerS: 0,
@@ -323,6 +326,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       w.envSteps += r.envSteps;
       w.rolloutSps = r.rolloutSps;
       if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
+      w.updateSteps = w.numSteps;
       this.sizeWork(w);
       reply({ ok: true, norm: this.normWire(), numSteps: w.numSteps });
     });
@@ -361,14 +365,15 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   /**
-   * Work sizing (async): a worker whose updates arrive more than max(1, maxStaleness / 2) versions
-   * old on average gets proportionally shorter rollouts, so smaller minibatches and faster
-   * gradients; one whose updates arrive at under half that grows back by a quarter, up to numSteps.
+   * Work sizing (async, maxStaleness >= 1): a worker whose updates arrive more than maxStaleness
+   * versions old on average, so that most are rejected, gets proportionally shorter rollouts, so
+   * smaller minibatches and quicker gradients; one whose updates arrive at under half that grows
+   * back by a quarter, up to numSteps. (At S = 0 no size makes a gradient fresher than the others'.)
    */
   private sizeWork(w: WorkerRecord): void {
     const c = this.config;
-    if (!c.workSizing || c.updateMode !== 'async') return;
-    const target = Math.max(1, c.maxStaleness / 2);
+    if (!c.workSizing || c.updateMode !== 'async' || c.maxStaleness < 1) return;
+    const target = c.maxStaleness;
     if (w.meanStaleness > target) w.numSteps = Math.max(minNumSteps(c), Math.floor((w.numSteps * target) / w.meanStaleness));
     else if (w.meanStaleness < target / 2) w.numSteps = Math.min(c.numSteps, Math.ceil(w.numSteps * 1.25));
   }
@@ -391,7 +396,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (version < w.minVersion) return reject('dropped', `update computed at version ${version}, before this worker resumed at version ${w.minVersion}`);
     if (version <= this.ps.version) w.meanStaleness += STALENESS_EWMA * (this.ps.version - version - w.meanStaleness);
     if (this.config.updateMode === 'sync') return this.syncPush(w, version, rolloutVersion, grad, ack);
-    const res = this.ps.apply(grad, version, this.learningRate(), rolloutVersion);
+    // A minibatch from a shortened rollout holds fewer samples: its step is scaled to match.
+    const res = this.ps.apply(grad, version, (this.learningRate() * w.updateSteps) / this.config.numSteps, rolloutVersion);
     const params = this.ps.version !== version ? this.paramsBytes() : undefined;
     if (!res.accepted) {
       w.rejected++;

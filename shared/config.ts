@@ -86,9 +86,11 @@ export interface TrainConfig {
   /** Sync mode straggler cutoff: a round steps this long after its first gradient with what has arrived. */
   syncTimeoutMs: number;
   /**
-   * Async mode: shrink a worker's rollout length (so its minibatches and gradient time) while its
-   * updates arrive more than max(1, maxStaleness / 2) versions old on average; grow it back up to
-   * numSteps when they arrive fresh. Rollouts never go below numSteps / 8.
+   * Async mode with maxStaleness >= 1: shrink a worker's rollout length (so its minibatches and
+   * gradient time) while its updates arrive more than maxStaleness versions old on average; grow
+   * it back up to numSteps when they arrive at under half that. Rollouts never go below
+   * numSteps / 8. An update from a shortened rollout steps with the learning rate scaled by the
+   * same fraction, so each sample weighs the same whatever the tab's size.
    */
   workSizing: boolean;
   /** Socket.IO heartbeat: the coordinator pings every heartbeatMs and drops a socket that misses heartbeatTimeoutMs. */

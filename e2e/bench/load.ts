@@ -425,6 +425,10 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
       clientPeakRssMB: Math.max(...results.map((r) => r.peakRssBytes)) / 2 ** 20,
       connectS,
     };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (coord.exitCode !== null || coord.signalCode !== null) throw new Error(`the coordinator exited (${exitText(coord)}) during the run: ${message}`);
+    throw e;
   } finally {
     loads.send({ type: 'stop' });
     for (const p of [coord, ...loads.procs]) live.delete(p);
@@ -488,12 +492,22 @@ async function main(): Promise<void> {
   for (const o of optim) console.log(`Adam.step ${o.params} params: ${o.stepMs.toFixed(3)} ms, ${o.gbps.toFixed(2)} GB/s (copy ${copyGbps.toFixed(2)} GB/s)`);
 
   const cells = new Map<string, CellResult>();
+  /** Runs that failed (the coordinator died, a join timed out, ...), by cell: the grid goes on without them. */
+  const failures = new Map<string, string[]>();
   for (const m of models) {
     for (const w of workerCounts) {
       const reps: CellResult[] = [];
       for (let r = 0; r < opts.repeats; r++) {
         const t = performance.now();
-        const res = await runCell(m, w);
+        let res: CellResult;
+        try {
+          res = await runCell(m, w);
+        } catch (e) {
+          const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+          console.error(`${m.label} x ${w} workers${opts.repeats > 1 ? ` (repeat ${r + 1})` : ''}: FAILED: ${message}`);
+          failures.set(`${m.label}/${w}`, [...(failures.get(`${m.label}/${w}`) ?? []), message]);
+          continue;
+        }
         reps.push(res);
         console.log(`${m.label} x ${w} workers${opts.repeats > 1 ? ` (repeat ${r + 1})` : ''}: ${fmt(res.updatesPerS, 0)} updates/s, decision p50 ${fmt(res.decisionP50, 3)} p99 ${fmt(res.decisionP99, 3)} ms, `
           + `round trip p50 ${fmt(res.rttP50, 2)} p99 ${fmt(res.rttP99, 2)} ms, RSS ${fmt(res.rssEndMB, 0)} MB (peak ${fmt(res.rssPeakMB, 0)}), CPU ${fmt(res.cpuPct, 0)}%, `
@@ -501,7 +515,7 @@ async function main(): Promise<void> {
           + `timeouts ${res.timeouts}, disconnects ${res.disconnects}${Object.keys(res.errors).length ? ` [${Object.entries(res.errors).map(([k, v]) => `${k} x${v}`).join('; ')}]` : ''} `
           + `(connect ${fmt(res.connectS, 1)} s, run ${fmt((performance.now() - t) / 1000, 1)} s)`);
       }
-      cells.set(`${m.label}/${w}`, medianCell(reps));
+      if (reps.length > 0) cells.set(`${m.label}/${w}`, medianCell(reps));
     }
   }
   const totalS = (performance.now() - started) / 1000;
@@ -552,7 +566,13 @@ async function main(): Promise<void> {
     );
     const notes: string[] = [];
     for (const w of workerCounts) {
-      const c = cells.get(`${m.label}/${w}`)!;
+      const c = cells.get(`${m.label}/${w}`);
+      const failed = failures.get(`${m.label}/${w}`);
+      if (failed) notes.push(`- ${w} workers: ${failed.length} of ${opts.repeats} run(s) failed: ${failed.join('; ')}.`);
+      if (!c) {
+        lines.push(`| ${w} | failed |${' |'.repeat(11)}`);
+        continue;
+      }
       lines.push(`| ${w} | ${fmt(c.updatesPerS, 0)} | ${fmt(c.decisionP50, 3)} | ${fmt(c.decisionP99, 3)} (${c.decisionN}) | ${fmt(c.rttP50, 2)} | ${fmt(c.rttP99, 2)} | `
         + `${fmt(c.rssEndMB, 0)} / ${fmt(c.rssPeakMB, 0)} | ${fmt(c.cpuPct, 0)} | ${fmt(c.loadCpuPct, 0)} | ${fmt(c.replyMBps, 1)} | ${c.refused} / ${c.timeouts} / ${c.disconnects} | `
         + `${fmt(c.clientPeakRssMB, 0)} | ${fmt(c.connectS, 1)} |`);
@@ -590,6 +610,7 @@ async function main(): Promise<void> {
   await mkdir(dirname(opts.out), { recursive: true });
   await writeFile(opts.out, lines.join('\n'));
   console.log(`wrote ${opts.out} (${(totalS / 60).toFixed(1)} min)`);
+  if (failures.size > 0) throw new Error(`${[...failures.values()].flat().length} run(s) failed; see the notes in ${opts.out}`);
 }
 
 main().then(
