@@ -141,6 +141,34 @@ async function gradientAt(batch: number, hidden: number[], req: BenchRequest): P
   }
 }
 
+/** A worker's steady state, many times over: the tensor count must not move. */
+async function leakCheck(iterations: number): Promise<NonNullable<BenchResult['leakCheck']>> {
+  const t0 = performance.now();
+  const spec = envSpec(ENV_ID);
+  const head = policyHead(spec);
+  const layout = actorCriticLayout(spec.obsDim, head, [64, 64]);
+  const params = initParams(layout, 0);
+  const learner = new Learner(layout, params, spec.obsDim, head);
+  const coefs = lossCoefs(configFor(ENV_ID));
+  const mb = syntheticMinibatch(64, spec.obsDim, head, 0);
+  const obs = mb.obs.subarray(0, 16 * spec.obsDim);
+  const counts: number[] = [];
+  try {
+    for (let i = 1; i <= iterations; i++) {
+      await learner.act(obs, 16);
+      await learner.gradient(mb, coefs);
+      learner.setParams(params);
+      if (i % 1000 === 0) {
+        counts.push(tf.memory().numTensors);
+        report(`leak check: ${i} iterations, ${counts.at(-1)} tensors`);
+      }
+    }
+  } finally {
+    learner.dispose();
+  }
+  return { iterations, counts, seconds: (performance.now() - t0) / 1000 };
+}
+
 /** What hardware the backend runs on, as the browser describes it. */
 async function adapterOf(backend: Backend): Promise<string> {
   try {
@@ -226,6 +254,7 @@ async function tabswarmBench(req: BenchRequest): Promise<BenchResult> {
     result.gradient.push(s);
   }
 
+  if (req.leakIterations > 0) result.leakCheck = await leakCheck(req.leakIterations);
   result.tensorsAfter = tf.memory().numTensors;
   result.totalS = (performance.now() - t0) / 1000;
   report(`tensors before ${result.tensorsBefore}, after ${result.tensorsAfter}; ${result.totalS.toFixed(1)} s in all`);

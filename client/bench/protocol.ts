@@ -31,6 +31,8 @@ export interface BenchRequest {
    * series are skipped as too slow.
    */
   slowMs: number;
+  /** Iterations of one inference plus one gradient (64x64, 16 envs, batch 64) while sampling the tensor count; 0 = none. */
+  leakIterations: number;
 }
 
 /** One measurement: a number, or why there is none. */
@@ -71,6 +73,8 @@ export interface BenchResult {
   tensorsAfter: number | null;
   rollout: Measurement[];
   gradient: GradientSeries[];
+  /** tf.memory().numTensors after every 1,000 iterations of the leak check. */
+  leakCheck?: { iterations: number; counts: number[]; seconds: number };
   totalS: number;
 }
 

@@ -31,6 +31,7 @@ import type { BenchRequest, BenchResult, Measurement, TabswarmBench } from '../.
 const opts = new Command()
   .description('Per-backend rollout and gradient throughput in headless Chromium (build the client first, as the npm script does).')
   .option('--backends <list>', 'backends, in order', 'wasm,cpu,webgl,webgpu')
+  .option('--leak-iterations <n>', 'wasm: inference + gradient + params upload iterations while sampling the tensor count', '10000')
   .option('--out <file>', 'markdown report', 'docs/perf/backends.md')
   .option('--quick', 'tiny sizes and short timings, for development', false)
   .option('--isolation', 'serve with COOP/COEP: crossOriginIsolated, so SharedArrayBuffer and wasm threads', false)
@@ -44,7 +45,7 @@ const opts = new Command()
   .parse()
   .opts<{
     backends: string; out: string; quick: boolean; isolation: boolean; compareIsolation: boolean; wasmUnminified: boolean; wasmThreads?: string;
-    dir: string; initTimeoutS: string; slowMs: string; backendTimeoutS: string;
+    dir: string; initTimeoutS: string; slowMs: string; backendTimeoutS: string; leakIterations: string;
   }>();
 
 /** One row of the report: a backend on a page served one way. */
@@ -74,11 +75,12 @@ function request(backend: Backend): BenchRequest {
   return opts.quick
     ? {
       backend, wasmThreads, initTimeoutMs, numEnvs: [1, 16], rolloutMinSeconds: 0.1, rolloutMaxSteps: 1024, rolloutWarmup: 1, rolloutRepeats: 3,
-      batches: [64, 256], hiddens: [[64, 64]], gradWarmup: 1, gradRepeats: 3, slowMs,
+      batches: [64, 256], hiddens: [[64, 64]], gradWarmup: 1, gradRepeats: 3, slowMs, leakIterations: backend === 'wasm' ? 1000 : 0,
     }
     : {
       backend, wasmThreads, initTimeoutMs, numEnvs: [1, 16, 64, 256], rolloutMinSeconds: 0.3, rolloutMaxSteps: 4096, rolloutWarmup: 1, rolloutRepeats: 3,
       batches: [64, 256, 1024, 4096], hiddens: [[64, 64], [256, 256]], gradWarmup: 2, gradRepeats: 5, slowMs,
+      leakIterations: backend === 'wasm' ? Number(opts.leakIterations) : 0,
     };
 }
 
@@ -233,6 +235,23 @@ function markdown(runs: TargetRun[], chromiumVersion: string, command: string, s
     const x = r.result;
     const w = x?.wasm;
     lines.push(`| ${r.target.label} | ${clean(x?.adapter ?? '-', 160)} | ${yesNo(x?.crossOriginIsolated)} | ${yesNo(w?.simd)} | ${yesNo(w?.multithread)} | ${w ? (w.threads ?? 'none (init failed)') : '-'} | ${w?.binary ?? '-'} | ${x?.tensorsBefore ?? '-'} | ${x?.tensorsAfter ?? '-'} | ${r.wallS.toFixed(0)} |`);
+  }
+  const leaks = runs.filter((r) => r.result?.leakCheck);
+  if (leaks.length > 0) {
+    lines.push(
+      '',
+      '## Tensor count over a long run',
+      '',
+      'One batched inference (16 envs), one gradient (batch 64) and one params upload per iteration, 64x64 MLP;',
+      '`tf.memory().numTensors` every 1,000 iterations.',
+      '',
+      '| row | iterations | tensor counts | flat | wall s |',
+      '|---|---:|---|---|---:|',
+      ...leaks.map((r) => {
+        const l = r.result!.leakCheck!;
+        return `| ${r.target.label} | ${l.iterations.toLocaleString('en-US')} | ${l.counts.join(', ')} | ${new Set(l.counts).size === 1 ? 'yes' : 'NO'} | ${l.seconds.toFixed(0)} |`;
+      }),
+    );
   }
   const failed = threadFailure(runs);
   if (failed.length > 0) {
