@@ -53,13 +53,21 @@ const program = new Command()
   .option('--batch <n>', 'connections joining at once, over all load processes', posInt('--batch'), 50)
   .option('--join-timeout-ms <ms>', 'connect + join limit per connection', posInt('--join-timeout-ms'), 60_000)
   .option('--ack-timeout-ms <ms>', 'push ack limit', posInt('--ack-timeout-ms'), 120_000)
+  .option('--coordinator-config <json>', 'TrainConfig overrides for the coordinator, as JSON (e.g. \'{"heartbeatTimeoutMs":60000}\')', '{}')
   .option('--no-pin', 'do not pin the coordinator and the load processes to cores with taskset')
   .option('--out <file>', 'report', 'docs/perf/coordinator.md');
 program.parse();
 const opts = program.opts<{
   params: string; workers: string; procs: number; seconds: number; warmup: number; computeMs: number; repeats: number; batch: number;
-  joinTimeoutMs: number; ackTimeoutMs: number; pin: boolean; out: string;
+  joinTimeoutMs: number; ackTimeoutMs: number; coordinatorConfig: string; pin: boolean; out: string;
 }>();
+let configOverrides: Record<string, unknown>;
+try {
+  configOverrides = JSON.parse(opts.coordinatorConfig) as Record<string, unknown>;
+  if (typeof configOverrides !== 'object' || configOverrides === null || Array.isArray(configOverrides)) throw new Error('not a JSON object');
+} catch (e) {
+  program.error(`--coordinator-config must be a JSON object: ${e instanceof Error ? e.message : String(e)}`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Processes: every child is tracked and killed on any exit path (error, Ctrl-C, normal end).
@@ -326,9 +334,10 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
   const dir = await mkdtemp(join(tmpdir(), 'tabswarm-load-'));
   tmpDirs.add(dir);
   const cfgPath = join(dir, 'config.json');
+  // The load processes speak async mode with fp32 gradients; --coordinator-config comes last.
   await writeFile(cfgPath, JSON.stringify({
     envId: ENV_ID, hiddenSizes: model.hiddenSizes, totalTimesteps: Number.MAX_SAFE_INTEGER, maxStaleness: MAX_STALENESS,
-    maxPushesPerSecond: MAX_PUSHES_PER_SECOND,
+    maxPushesPerSecond: MAX_PUSHES_PER_SECOND, updateMode: 'async', updateCodec: 'fp32', ...configOverrides,
   }));
   const port = await freePort();
   const [cmd, args] = nodeCommand(COORD_CORES, 'server/main.ts', [
@@ -525,6 +534,10 @@ async function main(): Promise<void> {
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}; 1-minute load average ${fmt(load0, 2)} before the runs and ${fmt(loadavg()[0], 2)} after`,
     '(the runs\' own processes count, but a high value before means other work shared the cores).',
+    ...(load0 > ncores / 2
+      ? ['', `**The machine was busy before the runs (load average ${fmt(load0, 2)} on ${ncores} cores): other processes shared the cores with the`,
+        'coordinator and the load processes, so these figures are lower bounds of what this machine does when quiet.**']
+      : []),
     `Command: \`${commandLine()}\` (${(totalS / 60).toFixed(1)} min in all).`,
     '',
     `Each row is a fresh coordinator (\`node --import tsx server/main.ts --serve --workers 0\`, i.e. \`npx tsx server/main.ts\` without the wrapper process) on ${ENV_ID}`,
@@ -534,7 +547,8 @@ async function main(): Promise<void> {
     '(uniform ±1e-3) at the version it holds, await the ack, adopt the reply\'s version. All connections of a process push the same gradient buffer.',
     `Simulated compute: ${opts.computeMs} ms per push. Warmup ${opts.warmup} s, then a ${opts.seconds} s window${opts.repeats > 1 ? `; every figure is the median of ${opts.repeats} runs` : ''}.`,
     `The config sets maxStaleness ${MAX_STALENESS.toLocaleString('en-US')} so the staleness gate accepts every update (this measures the coordinator's cost, not the gate's`,
-    `refusals) and maxPushesPerSecond ${MAX_PUSHES_PER_SECOND.toLocaleString('en-US')} so the rate limit never refuses either.`,
+    `refusals) and maxPushesPerSecond ${MAX_PUSHES_PER_SECOND.toLocaleString('en-US')} so the rate limit never refuses either. Also updateMode async, updateCodec fp32`,
+    `${Object.keys(configOverrides).length ? `and the overrides \`${JSON.stringify(configOverrides)}\`` : '(what the load processes speak)'}; everything else is the ${ENV_ID} default.`,
     '',
     '## What this measures',
     '',
@@ -551,7 +565,11 @@ async function main(): Promise<void> {
     '- **load CPU %**: CPU of all load processes together in the window (100% = one core); near the load cores\' capacity, the generator, not the',
     '  coordinator, limits the rate.',
     '- **refused / ack timeouts / lost connections**: refusals in the window; ack timeouts (no ack within the load processes\' --ack-timeout-ms) and',
-    '  disconnects counted from the start of the load (warmup included); the notes under a table give the reasons.',
+    '  disconnects the clients noticed, counted from the start of the load (warmup included). The coordinator can drop a connection before',
+    '  its client notices (the Engine.IO heartbeat, config heartbeatMs + heartbeatTimeoutMs, when a pong waits behind queued pushes), so the notes',
+    '  under a table also give how many connections the coordinator still had at the window\'s end, and the reasons.',
+    '- When neither the coordinator\'s CPU nor the load CPU is near 100%, the rate is limited by round-trip latency (few connections) or by',
+    '  other work on the machine (see the load average above).',
     '- **client RSS**: the largest peak RSS among the load processes. They drop every reply after reading its version; what they hold is the',
     '  gradient in flight per connection (the WebSocket client masks a copy of each outgoing frame).',
     '',

@@ -24,6 +24,8 @@ interface Variant {
   /** null: unbounded (async) or not applicable (sync). */
   maxStaleness: number | null;
   scaling: boolean;
+  /** Work sizing on (the default); recorded runs from before the field existed had it on. */
+  workSizing?: boolean;
 }
 
 interface RunRecord extends Variant {
@@ -52,6 +54,7 @@ const opts = new Command()
   .option('--staleness <list>', 'staleness bounds S (inf = unbounded)', '0,1,2,4,8,16,inf')
   .option('--scaling <list>', 'async step scaling: off, on or both', 'off,on')
   .option('--no-sync', 'skip the sync baseline')
+  .option('--no-work-sizing', 'turn work sizing off in every run')
   .option('--slow-tabs <n>', 'of each run with 2 or more tabs, this many are simulated slow devices', '1')
   .option('--slow-delay-ms <ms>', 'extra ms per full-size gradient on a slow tab', '20')
   .option('--max-wall <s>', 'wall-clock cap per run (s)', '150')
@@ -61,23 +64,32 @@ const opts = new Command()
   .option('--dir <dir>', 'runs.jsonl and the plots, beside the report', 'docs/staleness')
   .parse()
   .opts<{
-    envs: string; tabs: string; seeds: string; staleness: string; scaling: string; sync: boolean; slowTabs: string; slowDelayMs: string;
+    envs: string; tabs: string; seeds: string; staleness: string; scaling: string; sync: boolean; workSizing: boolean; slowTabs: string; slowDelayMs: string;
     maxWall: string; backend: string; reportOnly?: boolean; out: string; dir: string;
   }>();
 
 function variants(tabs: number): Variant[] {
   // One tab never has a stale update (it waits for each reply), so every variant is the same run.
-  if (tabs === 1) return [{ mode: 'async', maxStaleness: 4, scaling: false }];
+  const workSizing = opts.workSizing;
+  if (tabs === 1) return [{ mode: 'async', maxStaleness: 4, scaling: false, workSizing }];
   const out: Variant[] = [];
   for (const s of list(opts.staleness)) {
-    for (const sc of list(opts.scaling)) out.push({ mode: 'async', maxStaleness: s === 'inf' ? null : Number(s), scaling: sc === 'on' });
+    for (const sc of list(opts.scaling)) out.push({ mode: 'async', maxStaleness: s === 'inf' ? null : Number(s), scaling: sc === 'on', workSizing });
   }
-  if (opts.sync) out.push({ mode: 'sync', maxStaleness: null, scaling: false });
+  if (opts.sync) out.push({ mode: 'sync', maxStaleness: null, scaling: false, workSizing });
   return out;
 }
 
-const variantName = (v: Variant) => (v.mode === 'sync' ? 'sync' : `S=${v.maxStaleness ?? '∞'}${v.scaling ? ' scaled' : ''}`);
+const variantName = (v: Variant) =>
+  `${v.mode === 'sync' ? 'sync' : `S=${v.maxStaleness ?? '∞'}${v.scaling ? ' scaled' : ''}`}${v.workSizing === false ? ', no sizing' : ''}`;
 const sLabel = (v: Variant) => (v.mode === 'sync' ? 'sync' : v.maxStaleness === null ? '∞' : String(v.maxStaleness));
+
+/** A config file that turns work sizing off (no flag of its own). */
+async function noSizingConfig(): Promise<string> {
+  const file = join(opts.dir, 'no-sizing.json');
+  await writeFile(file, JSON.stringify({ workSizing: false }));
+  return file;
+}
 
 async function runOnce(envId: string, tabs: number, seed: number, v: Variant): Promise<RunRecord> {
   const slowTabs = tabs > 1 ? Math.min(Number(opts.slowTabs), tabs - 1) : 0;
@@ -86,6 +98,7 @@ async function runOnce(envId: string, tabs: number, seed: number, v: Variant): P
     '--update-mode', v.mode, '--max-staleness', String(v.maxStaleness ?? UNBOUNDED),
     '--slow-tabs', String(slowTabs), '--slow-delay-ms', opts.slowDelayMs,
     ...(v.scaling ? ['--staleness-scaling'] : []),
+    ...(v.workSizing === false ? ['--config', await noSizingConfig()] : []),
   ];
   const { summary: s, history } = await runTabswarm(args);
   const hist = s.updates.stalenessHistogram ?? [];
@@ -130,7 +143,7 @@ async function plot(rs: Row[], field: 'steps' | 'wall'): Promise<string> {
     const ok = r.runs.filter((x) => x.solved);
     const y = median(ok.map((x) => (field === 'steps' ? x.solvedAtEnvSteps! : x.solvedAtWallS!)));
     if (y === null) return [];
-    const series = `${r.tabs} tab${r.tabs > 1 ? 's' : ''}${r.variant.mode === 'sync' ? '' : r.variant.scaling ? ', scaled' : ''}`;
+    const series = `${r.tabs} tab${r.tabs > 1 ? 's' : ''}${r.variant.mode === 'sync' ? '' : r.variant.scaling ? ', scaled' : ''}${r.variant.workSizing === false ? ', no sizing' : ''}`;
     return [{ env: r.envId, S: sLabel(r.variant), series, y }];
   });
   const spec: vl.TopLevelSpec = {
@@ -171,6 +184,7 @@ async function report(runs: RunRecord[]): Promise<void> {
     'step of an update s versions old by 1/(1+s). "sync" averages one gradient per connected tab per step, with a',
     '2 s straggler cutoff. In runs with 2 or more tabs, one tab is a simulated slow device (extra delay per gradient,',
     'column "slow"). Rejected counts every refused update except those refused because the run had ended.',
+    'Work sizing (README: How it works) is on unless the variant says "no sizing".',
     '',
     `![median env steps to solve](${rel}/steps.svg)`,
     '',
