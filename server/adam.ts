@@ -40,15 +40,19 @@ export class Adam {
     const { beta1, beta2, eps } = this.opts;
     const { m, v } = this;
     this.t += 1;
-    const bc1 = 1 - beta1 ** this.t;
-    const bc2 = 1 - beta2 ** this.t;
-    for (let i = 0; i < params.length; i++) {
+    // PyTorch's form: p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), constants hoisted out of the loop.
+    const stepSize = lr / (1 - beta1 ** this.t);
+    const invSqrtBc2 = 1 / Math.sqrt(1 - beta2 ** this.t);
+    const a1 = 1 - beta1;
+    const a2 = 1 - beta2;
+    const n = params.length;
+    for (let i = 0; i < n; i++) {
       const g = grad[i] * gradScale;
-      const mi = beta1 * m[i] + (1 - beta1) * g;
-      const vi = beta2 * v[i] + (1 - beta2) * g * g;
+      const mi = beta1 * m[i] + a1 * g;
+      const vi = beta2 * v[i] + a2 * g * g;
       m[i] = mi;
       v[i] = vi;
-      params[i] -= (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+      params[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
     }
   }
 
