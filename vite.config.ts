@@ -26,6 +26,10 @@ export default defineConfig({
     outDir: resolve(import.meta.dirname, 'dist/client'),
     emptyOutDir: true,
     chunkSizeWarningLimit: 4000,
+    // esbuild's minifier keeps tfjs-backend-wasm's threaded loader working: that loader re-runs one
+    // of its functions from source text in each pthread worker, and the default minifier drops a
+    // `typeof` guard that function needs there (every worker then throws, and wasm never loads).
+    minify: 'esbuild',
     rollupOptions: {
       input: {
         dashboard: resolve(import.meta.dirname, 'client/index.html'),

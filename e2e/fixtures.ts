@@ -4,7 +4,7 @@
  */
 import { test as base } from '@playwright/test';
 import { resolve } from 'node:path';
-import { Coordinator } from '../server/coordinator.ts';
+import { Coordinator, type CoordinatorOptions } from '../server/coordinator.ts';
 import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { Fleet, type FleetOptions } from './fleet.ts';
 
@@ -17,15 +17,17 @@ export interface Swarm {
 
 interface Fixtures {
   /** Starts a coordinator with `config` overrides and `workers` tabs. */
-  swarm: (config: Partial<TrainConfig>, fleet: Omit<FleetOptions, 'url'>) => Promise<Swarm>;
+  swarm: (config: Partial<TrainConfig>, fleet: Omit<FleetOptions, 'url'>, coordinator?: Pick<CoordinatorOptions, 'crossOriginIsolation'>) => Promise<Swarm>;
 }
 
 export const test = base.extend<Fixtures>({
   swarm: async ({}, use, testInfo) => {
     const started: Swarm[] = [];
-    await use(async (overrides, fleetOpts) => {
+    await use(async (overrides, fleetOpts, coordinatorOpts = {}) => {
       const logs: string[] = [];
-      const coordinator = new Coordinator({ config: configFor(overrides.envId ?? defaultConfig.envId, overrides), port: 0, staticDir: resolve('dist/client') });
+      const coordinator = new Coordinator({
+        ...coordinatorOpts, config: configFor(overrides.envId ?? defaultConfig.envId, overrides), port: 0, staticDir: resolve('dist/client'),
+      });
       const port = await coordinator.start();
       const url = `http://127.0.0.1:${port}`;
       coordinator.on('tick', (s) => logs.push(`[coordinator] ${JSON.stringify(s)}`));

@@ -44,6 +44,11 @@ export interface CoordinatorOptions {
   tickMs?: number;
   /** Starting normalization statistics (a checkpoint's), RunningMeanStd arrays. */
   initialNorm?: NormStats;
+  /**
+   * Send COOP/COEP headers so pages are cross-origin isolated and tabs may run wasm with threads
+   * (tfjs uses half the logical cores: on a 2-core machine that is 1, and the threaded build is slower).
+   */
+  crossOriginIsolation?: boolean;
 }
 
 export interface CoordinatorPerf {
@@ -136,6 +141,10 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
 
     const serveStatic = opts.staticDir && existsSync(opts.staticDir) ? sirv(opts.staticDir, { dev: false, etag: true }) : null;
     this.http = createServer((req, res) => {
+      if (opts.crossOriginIsolation) {
+        res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+        res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      }
       const json = (body: unknown) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));

@@ -48,13 +48,14 @@ const program = new Command()
   .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
   .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
   .option('--headed', 'show the worker browser windows', false)
+  .option('--isolate', 'send COOP/COEP so tabs can use wasm threads (helps with more than 2 cores)', false)
   .exitOverride();
 
 interface Options {
   envModule: string[];
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
   seed?: number; maxStaleness?: number; backend?: string; updateMode?: string; stalenessScaling?: boolean; codec?: string;
-  slowTabs: number; slowDelayMs: number; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean;
+  slowTabs: number; slowDelayMs: number; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
 }
 
 async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
@@ -140,7 +141,7 @@ async function main(): Promise<number> {
 
   const coordinator = new Coordinator({
     config, port: o.port, host: o.host, token: o.token, staticDir: customClient ?? resolve('dist/client'), initialParams: resumed?.params,
-    initialNorm: resumed ? normFromCheckpoint(resumed.extra) : undefined,
+    initialNorm: resumed ? normFromCheckpoint(resumed.extra) : undefined, crossOriginIsolation: o.isolate,
   });
   const port = await coordinator.start();
   const origin = `http://localhost:${port}`;
