@@ -14,7 +14,7 @@ import { list, machineLine } from './runs.ts';
 
 /** Each part: its script, its arguments, and the report it writes. */
 const PARTS = {
-  backends: { script: 'e2e/bench/backends.ts', args: [] as string[], report: 'docs/perf/backends.md', title: 'Backends in headless Chromium' },
+  backends: { script: 'e2e/bench/backends.ts', args: ['--compare-isolation'], report: 'docs/perf/backends.md', title: 'Backends in headless Chromium' },
   load: { script: 'e2e/bench/load.ts', args: [], report: 'docs/perf/coordinator.md', title: 'Coordinator under load' },
   codecs: { script: 'e2e/bench/codecs.ts', args: [], report: 'docs/perf/codecs.md', title: 'Update codecs' },
   solve: { script: 'e2e/bench/solve.ts', args: ['--tabs', '1,2,4', '--out', 'docs/perf/solve.md'], report: 'docs/perf/solve.md', title: 'Time to solve CartPole-v1' },
