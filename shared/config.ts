@@ -67,7 +67,11 @@ export interface TrainConfig {
   /** Hidden layer widths of the actor and of the critic (separate tanh MLPs). */
   hiddenSizes: number[];
 
-  /** Staleness gate: an update computed at version v' is applied iff current - v' <= maxStaleness. */
+  /**
+   * Staleness gate: an update computed at version v' is applied iff current - v' <= maxStaleness.
+   * 16 from docs/STALENESS.md: bounds of 8 and more solved CartPole-v1 with 2 and 4 tabs, smaller
+   * ones threw away work (and at 2 and below let work sizing shrink every tab).
+   */
   maxStaleness: number;
   /**
    * Policy-lag bound: an update from a rollout collected at version r is applied only while
@@ -140,7 +144,7 @@ export const baseConfig: TrainConfig = {
   adamEps: 1e-5,
   pipelinePushes: false,
   hiddenSizes: [64, 64],
-  maxStaleness: 4,
+  maxStaleness: 16,
   maxPolicyLag: null,
   stalenessScaling: false,
   updateMode: 'async',
