@@ -354,7 +354,7 @@ describe('Worker lifecycle', () => {
 
 describe('Work sizing', () => {
   it('shortens the rollouts of a worker whose updates arrive stale, holds it to that size, and scales its steps to match', async () => {
-    await restart({ maxStaleness: 4 });
+    await restart({ maxStaleness: 4, workSizing: true });
     const fast = await joined();
     const slow = await joined();
     for (let i = 0; i < 12; i++) {

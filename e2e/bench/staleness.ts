@@ -11,6 +11,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
 import { Command } from 'commander';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
@@ -24,7 +25,7 @@ interface Variant {
   /** null: unbounded (async) or not applicable (sync). */
   maxStaleness: number | null;
   scaling: boolean;
-  /** Work sizing on (the default); recorded runs from before the field existed had it on. */
+  /** Work sizing; runs recorded before this field existed had it on (then the default). */
   workSizing?: boolean;
 }
 
@@ -54,7 +55,7 @@ const opts = new Command()
   .option('--staleness <list>', 'staleness bounds S (inf = unbounded)', '0,1,2,4,8,16,inf')
   .option('--scaling <list>', 'async step scaling: off, on or both', 'off,on')
   .option('--no-sync', 'skip the sync baseline')
-  .option('--no-work-sizing', 'turn work sizing off in every run')
+  .option('--work-sizing', 'turn work sizing on in every run (off by default, as in TrainConfig)', false)
   .option('--slow-tabs <n>', 'of each run with 2 or more tabs, this many are simulated slow devices', '1')
   .option('--slow-delay-ms <ms>', 'extra ms per full-size gradient on a slow tab', '20')
   .option('--max-wall <s>', 'wall-clock cap per run (s)', '150')
@@ -81,13 +82,13 @@ function variants(tabs: number): Variant[] {
 }
 
 const variantName = (v: Variant) =>
-  `${v.mode === 'sync' ? 'sync' : `S=${v.maxStaleness ?? '∞'}${v.scaling ? ' scaled' : ''}`}${v.workSizing === false ? ', no sizing' : ''}`;
+  `${v.mode === 'sync' ? 'sync' : `S=${v.maxStaleness ?? '∞'}${v.scaling ? ' scaled' : ''}`}${v.workSizing === false ? '' : ', sizing'}`;
 const sLabel = (v: Variant) => (v.mode === 'sync' ? 'sync' : v.maxStaleness === null ? '∞' : String(v.maxStaleness));
 
-/** A config file that turns work sizing off (no flag of its own). */
-async function noSizingConfig(): Promise<string> {
-  const file = join(opts.dir, 'no-sizing.json');
-  await writeFile(file, JSON.stringify({ workSizing: false }));
+/** A config file setting work sizing (it has no flag of its own). */
+async function sizingConfig(on: boolean): Promise<string> {
+  const file = join(tmpdir(), `tabswarm-sizing-${on}.json`);
+  await writeFile(file, JSON.stringify({ workSizing: on }));
   return file;
 }
 
@@ -98,7 +99,7 @@ async function runOnce(envId: string, tabs: number, seed: number, v: Variant): P
     '--update-mode', v.mode, '--max-staleness', String(v.maxStaleness ?? UNBOUNDED),
     '--slow-tabs', String(slowTabs), '--slow-delay-ms', opts.slowDelayMs,
     ...(v.scaling ? ['--staleness-scaling'] : []),
-    ...(v.workSizing === false ? ['--config', await noSizingConfig()] : []),
+    '--config', await sizingConfig(v.workSizing !== false),
   ];
   const { summary: s, history } = await runTabswarm(args);
   const hist = s.updates.stalenessHistogram ?? [];
@@ -143,7 +144,7 @@ async function plot(rs: Row[], field: 'steps' | 'wall'): Promise<string> {
     const ok = r.runs.filter((x) => x.solved);
     const y = median(ok.map((x) => (field === 'steps' ? x.solvedAtEnvSteps! : x.solvedAtWallS!)));
     if (y === null) return [];
-    const series = `${r.tabs} tab${r.tabs > 1 ? 's' : ''}${r.variant.mode === 'sync' ? '' : r.variant.scaling ? ', scaled' : ''}${r.variant.workSizing === false ? ', no sizing' : ''}`;
+    const series = `${r.tabs} tab${r.tabs > 1 ? 's' : ''}${r.variant.mode === 'sync' ? '' : r.variant.scaling ? ', scaled' : ''}${r.variant.workSizing === false ? '' : ', sizing'}`;
     return [{ env: r.envId, S: sLabel(r.variant), series, y }];
   });
   const spec: vl.TopLevelSpec = {
@@ -184,14 +185,15 @@ async function report(runs: RunRecord[]): Promise<void> {
     'step of an update s versions old by 1/(1+s). "sync" averages one gradient per connected tab per step, with a',
     '2 s straggler cutoff. In runs with 2 or more tabs, one tab is a simulated slow device (extra delay per gradient,',
     'column "slow"). Rejected counts every refused update except those refused because the run had ended.',
-    'Work sizing (README: How it works) is on unless the variant says "no sizing".',
+    'Work sizing (README: How it works) is on where the variant says "sizing". Every run is capped at',
+    `${[...new Set(runs.map((r) => r.maxWallS))].join(' or ')} s of wall clock (\`--max-wall\`): "solved 0/1" means not within it, and "env steps run" says how far it got.`,
     '',
     `![median env steps to solve](${rel}/steps.svg)`,
     '',
     `![median wall seconds to solve](${rel}/wall.svg)`,
     '',
-    '| env | tabs | slow | variant | solved | median env steps to solve | median wall s to solve | rejected (median) | mean staleness (median) | best mean return (median) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| env | tabs | slow | variant | solved | median env steps to solve | median wall s to solve | env steps run (median) | rejected (median) | mean staleness (median) | best mean return (median) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rs) {
     const ok = r.runs.filter((x) => x.solved);
@@ -199,6 +201,7 @@ async function report(runs: RunRecord[]): Promise<void> {
     lines.push([
       r.envId, r.tabs, r.runs[0].slowTabs ? `${r.runs[0].slowTabs} (+${r.runs[0].slowDelayMs} ms)` : '-', variantName(r.variant),
       `${ok.length}/${r.runs.length}`, fmt(median(ok.map((x) => x.solvedAtEnvSteps!)), 0), fmt(median(ok.map((x) => x.solvedAtWallS!))),
+      fmt(median(r.runs.map((x) => x.envSteps)), 0),
       rej === null ? '-' : `${(100 * rej).toFixed(1)}%`, fmt(median(r.runs.flatMap((x) => (x.meanStaleness === null ? [] : [x.meanStaleness]))), 2),
       fmt(median(r.runs.flatMap((x) => (x.bestMeanReturn === null ? [] : [x.bestMeanReturn])))),
     ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'));
