@@ -15,7 +15,6 @@ import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from './coordinator.ts';
 import { saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
-import { Fleet } from '../e2e/fleet.ts';
 import { M } from '../shared/metrics.ts';
 
 const int = (name: string) => (v: string) => {
@@ -149,7 +148,8 @@ async function main(): Promise<number> {
   console.log(`dashboard: ${origin}/   contribute a tab: ${origin}/worker.html${o.token ? `?token=${o.token}` : ''}`);
   console.log(`run folder: ${runDir}`);
 
-  const fleet = new Fleet({
+  // Playwright is loaded only when there are tabs to launch: a serving coordinator stays lighter.
+  const fleet = o.workers === 0 ? null : new (await import('../e2e/fleet.ts')).Fleet({
     url: `http://127.0.0.1:${port}`,
     workers: o.workers,
     headless: !o.headed,
@@ -157,7 +157,7 @@ async function main(): Promise<number> {
     delays: Array.from({ length: o.workers }, (_, i) => (i >= o.workers - o.slowTabs ? o.slowDelayMs : 0)),
     onLog: (i, line) => console.error(`[worker tab ${i}] ${line}`),
   });
-  if (o.workers > 0) await fleet.start();
+  await fleet?.start();
 
   const bar = new cliProgress.SingleBar({
     format: '{bar} {value}/{total} steps | {state} | {sps} steps/s | return {ret} | workers {workers} | updates {acc} ok, {rej} rejected | {wall}s',
@@ -176,7 +176,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => coordinator.endRun());
   await new Promise<RunStatus>((resolveDone) => coordinator.once('done', resolveDone));
   bar.stop();
-  await fleet.stop();
+  await fleet?.stop();
   const final = coordinator.status(); // after the tabs are gone, so late decisions are counted too
 
   const ckptPath = join(runDir, 'checkpoint.ckpt');
