@@ -22,23 +22,15 @@ import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { actorCriticLayout, paramCount } from '../../shared/ppo/model.ts';
 import { Adam } from '../../server/adam.ts';
 import type { CoordinatorPerf } from '../../server/coordinator.ts';
-import { fmt, list, median } from './runs.ts';
+import { fmt, list, median, numberArg } from './runs.ts';
 import type { ChildMessage, LoadResult, ParentMessage } from './loadWorker.ts';
 
 const ENV_ID = 'CartPole-v1';
 const MAX_STALENESS = 1_000_000;
 const MAX_PUSHES_PER_SECOND = 1_000_000_000;
 
-const posInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
-const nonNeg = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
-  return n;
-};
+const posInt = (name: string) => numberArg(name, { integer: true, min: 1 });
+const nonNeg = (name: string) => numberArg(name);
 
 const program = new Command()
   .name('bench:load')

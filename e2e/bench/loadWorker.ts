@@ -11,7 +11,8 @@
  *
  *   node --import tsx e2e/bench/loadWorker.ts --port 3000 --count 250 --first-index 0 --warmup-s 3 --measure-s 10
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { numberArg } from './runs.ts';
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -56,16 +57,8 @@ export type ChildMessage =
   | { type: 'result'; result: LoadResult }
   | { type: 'error'; proc: number; message: string };
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
-  return n;
-};
+const int = (name: string) => numberArg(name, { integer: true });
+const num = (name: string) => numberArg(name);
 
 const opts = new Command()
   .requiredOption('--port <n>', 'coordinator port', int('--port'))

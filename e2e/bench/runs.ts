@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import type { HistoryPoint } from '../../shared/protocol.ts';
 
 export interface RunOutput {
@@ -46,3 +47,12 @@ export const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Bool
 export function machineLine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), headless Chromium, no GPU`;
 }
+
+/** A commander parser for a numeric option: finite, >= min, and an integer when asked. */
+export const numberArg = (name: string, { integer = false, min = 0 } = {}) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}`);
+  }
+  return n;
+};
