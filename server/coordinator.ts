@@ -407,30 +407,27 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (this.config.updateMode === 'sync') return this.syncPush(w, version, rolloutVersion, grad, ack);
     // A minibatch from a shortened rollout holds fewer samples: its step is scaled to match.
     const res = this.ps.apply(grad, version, (this.learningRate() * w.updateSteps) / this.config.numSteps, rolloutVersion);
-    const params = this.ps.version !== version ? this.paramsBytes() : undefined;
-    if (!res.accepted) {
-      w.rejected++;
-      return { ok: true, accepted: false, reason: res.reason, error: res.error, version: this.ps.version, params, done };
-    }
+    if (!res.accepted) return this.refusal(w, res.reason, res.error, version);
     w.accepted++;
     this.stalenessSum += res.staleness;
     this.stalenessN++;
     this.stalenessMax = Math.max(this.stalenessMax, res.staleness);
-    return { ok: true, accepted: true, version: this.ps.version, params, done };
+    return { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done };
+  }
+
+  /** The reply to a well-formed update the ParameterServer refused: the reason, and fresh params if the worker's are behind. */
+  private refusal(w: WorkerRecord, reason: RejectReason, error: string, version: number): PushReply {
+    w.rejected++;
+    const params = version !== this.ps.version ? this.paramsBytes() : undefined;
+    return { ok: true, accepted: false, reason, error, version: this.ps.version, params, done: this.tracker.finished };
   }
 
   /** Sync mode: a gradient at the current version joins the round; the reply waits for the round's step. */
   private syncPush(w: WorkerRecord, version: number, rolloutVersion: number, grad: unknown, ack: (reply: PushReply) => void): PushReply | null {
     const c = this.ps.check(grad, version, rolloutVersion, 0);
-    const refused = (reason: RejectReason, error: string): PushReply => {
-      w.rejected++;
-      return {
-        ok: true, accepted: false, reason, error, version: this.ps.version, params: version !== this.ps.version ? this.paramsBytes() : undefined, done: false,
-      };
-    };
-    if (!c.accepted) return refused(c.reason, c.error);
+    if (!c.accepted) return this.refusal(w, c.reason, c.error, version);
     if (!this.round.add(w.workerId, c.grad, { worker: w, ack })) {
-      return refused('malformed', this.ps.reject('malformed', 'one gradient per worker per sync round: wait for the reply').error);
+      return this.refusal(w, 'malformed', this.ps.reject('malformed', 'one gradient per worker per sync round: wait for the reply').error, version);
     }
     if (this.round.count >= this.syncTarget()) this.closeRound();
     else if (this.round.count === 1) this.roundTimer = setTimeout(() => this.closeRound(), this.config.syncTimeoutMs);

@@ -179,7 +179,8 @@ export class RolloutWorker {
     /** One rollout and its update epochs; throws Disconnected if the connection drops. */
     const rollout = async (): Promise<void> => {
       const rolloutVersion = version;
-      if (mb.size !== derive(config, numSteps).minibatchSize) mb = collector.allocMinibatch(derive(config, numSteps).minibatchSize);
+      const { minibatchSize } = derive(config, numSteps);
+      if (mb.size !== minibatchSize) mb = collector.allocMinibatch(minibatchSize);
       const r = await collector.collect(learner, config.gamma, config.gaeLambda, numSteps);
       this.status.seconds.collect += r.seconds;
       const rolloutSps = r.envSteps / Math.max(r.seconds, 1e-6);
