@@ -19,7 +19,7 @@ import {
 import { M, rejectedMetric, workerMetric } from '../shared/metrics.ts';
 import { envSpec } from '../shared/envs/registry.ts';
 import { policyHead } from '../shared/ppo/policyHead.ts';
-import { actorCriticLayout, initParams, paramCount } from '../shared/ppo/model.ts';
+import { actorCriticLayout, initParams, paramCount } from '../shared/ppo/params.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
 import { decodeF64, encodeF64, l2Norm } from '../shared/codec.ts';

@@ -14,7 +14,7 @@ import type { Backend } from '../../shared/protocol.ts';
 import { configFor } from '../../shared/config.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, initParams, paramCount } from '../../shared/ppo/model.ts';
+import { actorCriticLayout, initParams, paramCount } from '../../shared/ppo/params.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';

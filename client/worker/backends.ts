@@ -10,7 +10,7 @@ import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, initParams } from '../../shared/ppo/model.ts';
+import { actorCriticLayout, initParams } from '../../shared/ppo/params.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { syntheticMinibatch } from '../../shared/ppo/synthetic.ts';

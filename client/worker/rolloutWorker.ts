@@ -17,7 +17,7 @@ import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';
 import { ErrorFeedback } from '../../shared/updateCodec.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, paramCount } from '../../shared/ppo/model.ts';
+import { actorCriticLayout, paramCount } from '../../shared/ppo/params.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs, ppoStatNames } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, paramCount } from '../../shared/ppo/model.ts';
+import { actorCriticLayout, paramCount } from '../../shared/ppo/params.ts';
 import { defaultConfig } from '../../shared/config.ts';
 import { Rng } from '../../shared/rng.ts';
 import { ErrorFeedback, UPDATE_CODECS, decodeUpdateInto, encodeUpdate, updateBytes, type UpdateCodec } from '../../shared/updateCodec.ts';

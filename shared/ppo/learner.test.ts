@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
 import { Learner } from './learner.ts';
-import { actorCriticLayout, forwardPlain, logStdPlain, paramCount } from './model.ts';
+import { actorCriticLayout, forwardPlain, logStdPlain, paramCount } from './params.ts';
 import type { PolicyHead } from './policyHead.ts';
 import { syntheticMinibatch } from './synthetic.ts';
 

@@ -4,7 +4,8 @@
  * the device once, asynchronously (`await data()`), never with dataSync.
  */
 import * as tf from '@tensorflow/tfjs';
-import { forward, logStdParam, paramCount, type ParamSpec } from './model.ts';
+import { paramCount, type ParamSpec } from './params.ts';
+import { forward, logStdParam } from './model.ts';
 import { ppoGradient, type LossCoefs } from './loss.ts';
 import { actionWidth, actorWidth, type PolicyHead } from './policyHead.ts';
 

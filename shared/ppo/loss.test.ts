@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
 import { logSoftmaxRow } from './categorical.ts';
 import { gaussianEntropy, gaussianLogProb } from './gaussian.ts';
-import { actorCriticLayout, forwardPlain, logStdPlain, paramCount, splitParams, type ParamSpec } from './model.ts';
+import { actorCriticLayout, forwardPlain, logStdPlain, paramCount, type ParamSpec } from './params.ts';
+import { splitParams } from './model.ts';
 import type { PolicyHead } from './policyHead.ts';
 import { ppoGradient, ppoLoss, ppoStatNames, type LossCoefs, type PpoMinibatch } from './loss.ts';
 

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.ts';
-import { forward, logStdParam, type ParamSpec } from './model.ts';
+import { type ParamSpec } from './params.ts';
+import { forward, logStdParam } from './model.ts';
 import { HALF_LOG_2PI } from './gaussian.ts';
 
 export interface PpoMinibatch {

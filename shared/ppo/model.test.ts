@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
-import { actorCriticLayout, forward, forwardPlain, initParams, logStdParam, logStdPlain, orthogonal, paramCount, splitParams, type ParamSpec } from './model.ts';
+import { actorCriticLayout, forwardPlain, initParams, logStdPlain, orthogonal, paramCount, type ParamSpec } from './params.ts';
+import { forward, logStdParam, splitParams } from './model.ts';
 import type { PolicyHead } from './policyHead.ts';
 
 const cat = (numActions: number): PolicyHead => ({ type: 'categorical', numActions });

@@ -1,130 +1,14 @@
 /**
- * Actor-critic MLP over one flat Float32 parameter vector (the coordinator holds params flat).
- * Two separate tanh MLPs, as in CleanRL / SB3: the actor maps obs to `actorOut` (action logits for
- * a categorical head, the action mean for a Gaussian one), the critic maps obs to a scalar value.
- * A Gaussian head adds a state-independent `actor.logStd` [actionDim] (CleanRL
- * ppo_continuous_action). Weights are [in, out], so a layer is `h @ w + b`.
+ * The actor-critic in TensorFlow.js: per-tensor views of the flat parameter vector and the
+ * batched forward pass. The layout and init are in params.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng.ts';
-import { actorWidth, type PolicyHead } from './policyHead.ts';
-
-/** Where one tensor of the model lives inside the flat parameter vector. */
-export interface ParamSpec {
-  name: string;
-  shape: number[];
-  offset: number;
-  size: number;
-}
-
-/** Name of the Gaussian head's log-std parameter, last in the layout when present. */
-export const LOG_STD = 'actor.logStd';
-
-/**
- * Layout in order actor.0.w, actor.0.b, ..., actor.L.b, critic.0.w, ..., critic.L.b, then
- * actor.logStd [actionDim] for a Gaussian head, where L = hiddenSizes.length is the (linear)
- * output layer.
- */
-export function actorCriticLayout(obsDim: number, head: PolicyHead, hiddenSizes: number[]): ParamSpec[] {
-  const layout: ParamSpec[] = [];
-  let offset = 0;
-  const push = (name: string, shape: number[]): void => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    layout.push({ name, shape, offset, size });
-    offset += size;
-  };
-  for (const [net, outDim] of [['actor', actorWidth(head)], ['critic', 1]] as const) {
-    const dims = [obsDim, ...hiddenSizes, outDim];
-    for (let i = 0; i + 1 < dims.length; i++) {
-      push(`${net}.${i}.w`, [dims[i], dims[i + 1]]);
-      push(`${net}.${i}.b`, [dims[i + 1]]);
-    }
-  }
-  if (head.type === 'gaussian') push(LOG_STD, [head.actionDim]);
-  return layout;
-}
-
-export function paramCount(layout: ParamSpec[]): number {
-  const last = layout[layout.length - 1];
-  return last ? last.offset + last.size : 0;
-}
-
-/** Number of linear layers per network (hidden layers + output layer). */
-function layersPerHead(layout: ParamSpec[]): number {
-  return Math.floor(layout.length / 4); // 4 tensors per layer pair; a trailing logStd adds 1
-}
-
-/** Index of actor.logStd in the layout, or -1 for a categorical head. */
-export function logStdIndex(layout: ParamSpec[]): number {
-  const i = layout.length - 1;
-  return i >= 0 && layout[i].name === LOG_STD ? i : -1;
-}
+import { layersPerHead, logStdIndex, type ParamSpec } from './params.ts';
 
 /** The log-std tensor [actionDim] among per-ParamSpec tensors; null for a categorical head. */
 export function logStdParam(params: tf.Tensor[], layout: ParamSpec[]): tf.Tensor1D | null {
   const i = logStdIndex(layout);
   return i < 0 ? null : (params[i] as tf.Tensor1D);
-}
-
-/** The log-std values [actionDim] inside the flat vector; null for a categorical head. */
-export function logStdPlain(flat: Float32Array, layout: ParamSpec[]): Float32Array | null {
-  const i = logStdIndex(layout);
-  return i < 0 ? null : flat.subarray(layout[i].offset, layout[i].offset + layout[i].size);
-}
-
-/**
- * Orthogonal init: gain sqrt(2) for hidden layers, 0.01 for the actor output, 1 for the critic
- * output; biases and logStd 0. Deterministic in `seed` (normals drawn in layout order).
- */
-export function initParams(layout: ParamSpec[], seed: number, logStdInit = 0): Float32Array<ArrayBuffer> {
-  const rng = new Rng(seed);
-  const flat = new Float32Array(paramCount(layout));
-  const ls = logStdIndex(layout);
-  if (ls >= 0) flat.fill(logStdInit, layout[ls].offset, layout[ls].offset + layout[ls].size);
-  const lastLayer = layersPerHead(layout) - 1;
-  for (const spec of layout) {
-    if (spec.shape.length !== 2) continue; // biases stay 0, logStd at logStdInit
-    const [head, index] = spec.name.split('.');
-    const isOutput = Number(index) === lastLayer;
-    const gain = !isOutput ? Math.SQRT2 : head === 'actor' ? 0.01 : 1.0;
-    const w = orthogonal(spec.shape[0], spec.shape[1], () => rng.normal());
-    for (let i = 0; i < spec.size; i++) flat[spec.offset + i] = gain * w[i];
-  }
-  return flat;
-}
-
-/**
- * Row-major [rows, cols] matrix with orthonormal columns (rows >= cols) or orthonormal rows
- * (rows < cols): Gram–Schmidt (two passes) on a Gaussian matrix. Gram–Schmidt is QR with a
- * positive diagonal of R, i.e. the sign-corrected Q, so the result is Haar-distributed.
- */
-export function orthogonal(rows: number, cols: number, normal: () => number): Float64Array {
-  const n = Math.max(rows, cols); // vector length
-  const k = Math.min(rows, cols); // number of orthonormal vectors
-  const q: Float64Array[] = [];
-  for (let j = 0; j < k; j++) {
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) v[i] = normal();
-    for (let pass = 0; pass < 2; pass++) {
-      for (const u of q) {
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += u[i] * v[i];
-        for (let i = 0; i < n; i++) v[i] -= dot * u[i];
-      }
-    }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += v[i] * v[i];
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < n; i++) v[i] /= norm;
-    q.push(v);
-  }
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      out[r * cols + c] = rows >= cols ? q[c][r] : q[r][c];
-    }
-  }
-  return out;
 }
 
 /** Views of the flat vector as per-ParamSpec tensors, in layout order. */
@@ -156,35 +40,4 @@ export function forward(
     actorOut: mlp(0), // [B, actorWidth]
     value: mlp(2 * nLayers).reshape([-1]) as tf.Tensor1D, // [B]
   }));
-}
-
-/** Plain-JS forward pass (float64 accumulation), for tests and cheap CPU inference; as `forward`. */
-export function forwardPlain(
-  flat: Float32Array,
-  layout: ParamSpec[],
-  obs: Float32Array, // [B, obsDim]
-  batch: number,
-): { actorOut: Float32Array<ArrayBuffer>; value: Float32Array<ArrayBuffer> } {
-  const nLayers = layersPerHead(layout);
-  const mlp = (first: number): Float32Array<ArrayBuffer> => {
-    let h: ArrayLike<number> = obs;
-    let inDim = layout[first].shape[0];
-    for (let i = 0; i < nLayers; i++) {
-      const w = layout[first + 2 * i];
-      const b = layout[first + 2 * i + 1];
-      const outDim = w.shape[1];
-      const z = new Float64Array(batch * outDim);
-      for (let r = 0; r < batch; r++) {
-        for (let o = 0; o < outDim; o++) {
-          let acc = flat[b.offset + o];
-          for (let k = 0; k < inDim; k++) acc += h[r * inDim + k] * flat[w.offset + k * outDim + o];
-          z[r * outDim + o] = i + 1 < nLayers ? Math.tanh(acc) : acc;
-        }
-      }
-      h = z;
-      inDim = outDim;
-    }
-    return Float32Array.from(h);
-  };
-  return { actorOut: mlp(0), value: mlp(2 * nLayers) };
 }

@@ -2,7 +2,7 @@
 import { Rng } from '../rng.ts';
 import type { TrainConfig } from '../config.ts';
 import { envSpec } from '../envs/registry.ts';
-import { actorCriticLayout } from './model.ts';
+import { actorCriticLayout } from './params.ts';
 import { Learner, type MinibatchArrays } from './learner.ts';
 import { lossCoefs } from './loss.ts';
 import { HALF_LOG_2PI } from './gaussian.ts';
