@@ -2,8 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
 import { actorCriticLayout, forwardPlain, initParams, logStdPlain, orthogonal, paramCount, type ParamSpec } from './params.ts';
-import { forward, logStdParam, splitParams } from './model.ts';
-import type { PolicyHead } from './policyHead.ts';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { forward, logStdParam, matMulUntransposed, splitParams, tanhViaSigmoid } from './model.ts';
+import { configFor } from '../config.ts';
+import { syntheticGradient } from './synthetic.ts';
+import { policyHead, type PolicyHead } from './policyHead.ts';
+import { envSpec } from '../envs/registry.ts';
 
 const cat = (numActions: number): PolicyHead => ({ type: 'categorical', numActions });
 const gauss = (actionDim: number): PolicyHead => ({ type: 'gaussian', actionDim, low: new Array(actionDim).fill(-1), high: new Array(actionDim).fill(1) });
@@ -192,6 +198,55 @@ describe('forward', () => {
       }
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([flatT, obsT, ...params]);
+    }
+  });
+});
+
+describe('the wasm forward pass (XNNPACK-friendly ops)', () => {
+  const rng = new Rng(3);
+  const randn = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
+  const close = (a: tf.Tensor, b: tf.Tensor, tol: number) => {
+    const [x, y] = [a.dataSync(), b.dataSync()];
+    expect(x.length).toBe(y.length);
+    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThan(tol * (1 + Math.abs(y[i])));
+  };
+
+  it('matMulUntransposed has the value and both gradients of tf.matMul', () => {
+    const x = randn([5, 3]) as tf.Tensor2D;
+    const w = randn([3, 4]) as tf.Tensor2D;
+    const dy = randn([5, 4]);
+    const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => matMulUntransposed(a as tf.Tensor2D, b as tf.Tensor2D));
+    const theirs = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D));
+    close(matMulUntransposed(x, w), tf.matMul(x, w), 1e-6);
+    const [g1, g2] = [ours([x, w], dy), theirs([x, w], dy)];
+    close(g1[0], g2[0], 1e-6);
+    close(g1[1], g2[1], 1e-6);
+  });
+
+  it('tanhViaSigmoid is tanh within 3e-7, with the gradient 1 - tanh^2', () => {
+    const x = tf.concat([randn([50]).mul(3), tf.tensor1d([0, 1e-4, -1e-4, 20, -20])]);
+    close(tanhViaSigmoid(x), tf.tanh(x), 3e-7);
+    close(tf.grad((a: tf.Tensor) => tanhViaSigmoid(a))(x), tf.grad((a: tf.Tensor) => tf.tanh(a))(x), 1e-6);
+  });
+
+  it('the PPO gradient on the wasm backend (which uses them) equals the cpu backend\'s', async () => {
+    const require = createRequire(import.meta.url);
+    setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
+    for (const envId of ['CartPole-v1', 'Pendulum-v1']) {
+      const config = { ...configFor(envId), hiddenSizes: [16, 16] };
+      const env = envSpec(envId);
+      const params = initParams(actorCriticLayout(env.obsDim, policyHead(env), config.hiddenSizes), 5);
+      const onCpu = await syntheticGradient(config, params, 9, 128);
+      try {
+        await tf.setBackend('wasm');
+        const onWasm = await syntheticGradient(config, params, 9, 128);
+        let norm = 0;
+        for (const g of onCpu) norm = Math.max(norm, Math.abs(g));
+        expect(norm).toBeGreaterThan(1e-3);
+        for (let i = 0; i < onCpu.length; i++) expect(Math.abs(onWasm[i] - onCpu[i])).toBeLessThan(1e-4 * norm);
+      } finally {
+        await tf.setBackend('cpu');
+      }
     }
   });
 });

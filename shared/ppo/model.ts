@@ -17,6 +17,29 @@ export function splitParams(flat: tf.Tensor1D, layout: ParamSpec[]): tf.Tensor[]
 }
 
 /**
+ * `x @ w` whose backward pass multiplies only untransposed matrices: dx = dy @ transpose(w),
+ * dw = transpose(x) @ dy. tfjs's own gradient asks for transposed products, which the wasm backend
+ * computes with a plain loop; untransposed ones go to XNNPACK (2-5x faster gradients; docs/PERFORMANCE.md).
+ */
+export const matMulUntransposed = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]) => [tf.matMul(dy, ws.transpose()), tf.matMul(xs.transpose(), dy)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * tanh(x) = 2 sigmoid(2x) - 1, with the gradient dy (1 - y^2). The wasm backend's tanh is a scalar
+ * loop, its sigmoid an XNNPACK kernel: this is about 7x faster there (and within 3e-7 of tanh).
+ */
+export const tanhViaSigmoid = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const y = tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
+  save([y]);
+  return { value: y, gradFunc: (dy: tf.Tensor, [ys]: tf.Tensor[]) => tf.mul(dy, tf.sub(1, tf.square(ys))) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
+
+/**
  * Batched forward pass. `params` are the per-ParamSpec tensors in layout order. `actorOut` is
  * [B, numActions] logits or the [B, actionDim] Gaussian mean; the log-std is `logStdParam`.
  */
@@ -26,13 +49,18 @@ export function forward(
   obs: tf.Tensor2D, // [B, obsDim]
 ): { actorOut: tf.Tensor2D; value: tf.Tensor1D } {
   const nLayers = layersPerHead(layout);
+  // On wasm, the two ops above keep the forward and backward passes on XNNPACK; other backends
+  // do transposed products and tanh natively, so they keep tfjs's own ops.
+  const wasm = tf.getBackend() === 'wasm';
+  const matMul = wasm ? matMulUntransposed : (a: tf.Tensor2D, b: tf.Tensor2D) => tf.matMul(a, b);
+  const tanh = wasm ? tanhViaSigmoid : tf.tanh;
   const mlp = (first: number): tf.Tensor2D => {
     let h = obs;
     for (let i = 0; i < nLayers; i++) {
       const w = params[first + 2 * i] as tf.Tensor2D;
       const b = params[first + 2 * i + 1];
-      const z = tf.add(tf.matMul(h, w), b) as tf.Tensor2D;
-      h = i + 1 < nLayers ? tf.tanh(z) : z;
+      const z = tf.add(matMul(h, w), b) as tf.Tensor2D;
+      h = i + 1 < nLayers ? tanh(z) : z;
     }
     return h;
   };
