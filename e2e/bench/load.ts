@@ -95,7 +95,7 @@ const LOAD_CORES = ncores > 2 ? `1-${ncores - 1}` : '1';
 
 /** `node --import tsx <script>` (one process: the pid is the script's), under taskset when pinning. */
 function nodeCommand(cores: string, script: string, args: string[]): [string, string[]] {
-  const node = [process.execPath, ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', script, ...args];
+  const node = [process.execPath, '--import', 'tsx', script, ...args];
   return pinned ? ['taskset', ['-c', cores, ...node]] : [node[0], node.slice(1)];
 }
 
@@ -443,7 +443,6 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
 async function stopAll(ps: ChildProcess[]): Promise<void> {
   const gone = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
   const waits = ps.map((p) => (gone(p) ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r()))));
-  if (process.env.PROF) { ps[0]?.kill('SIGINT'); await sleep(300); ps[0]?.kill('SIGINT'); await sleep(1500); }
   ps[0]?.kill('SIGKILL');
   const deadline = performance.now() + 3000;
   while (ps.some((p) => !gone(p)) && performance.now() < deadline) await sleep(50);
