@@ -36,6 +36,12 @@ async function runOnce(tabs: number, seed: number): Promise<RunResult> {
   };
 }
 
+/** Median over all runs, an unsolved one (null) counting as slower than any solved one. */
+function medianSolved(xs: (number | null)[], digits = 1): string {
+  const m = median(xs.map((x) => x ?? Infinity));
+  return m === Infinity ? 'not solved' : fmt(m, digits);
+}
+
 async function main(): Promise<void> {
   const results: RunResult[] = [];
   for (const tabs of list(opts.tabs).map(Number)) {
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
     `Command: \`npm run bench:solve -- --tabs ${opts.tabs} --seeds ${opts.seeds}${opts.extra ? ` --extra "${opts.extra}"` : ''}\``,
     '',
     'Solved = mean return of the last 100 episodes >= 475. "training s" runs from the first tab\'s join to solved;',
+    'medians are over every seed, an unsolved run counting as slower than any solved one ("not solved" when the median falls on one);',
     '"launch to exit s" adds starting the coordinator and Chromium, each tab\'s backend measurement, and writing the outputs.',
     '',
     '| tabs | runs solved | median env steps | median training s | median launch to exit s | backends chosen |',
@@ -59,9 +66,10 @@ async function main(): Promise<void> {
   ];
   for (const tabs of list(opts.tabs).map(Number)) {
     const rs = results.filter((r) => r.tabs === tabs);
-    const ok = rs.filter((r) => r.solved);
+    const solved = rs.filter((r) => r.solved).length;
     const backends = [...new Set(rs.flatMap((r) => r.backends))].join(', ');
-    lines.push(`| ${tabs} | ${ok.length}/${rs.length} | ${fmt(median(ok.map((r) => r.solvedAtEnvSteps!)), 0)} | ${fmt(median(ok.map((r) => r.solvedAtWallS!)))} | ${fmt(median(rs.map((r) => r.launchToExitS)))} | ${backends} |`);
+    const steps = medianSolved(rs.map((r) => r.solvedAtEnvSteps), 0);
+    lines.push(`| ${tabs} | ${solved}/${rs.length} | ${steps} | ${medianSolved(rs.map((r) => r.solvedAtWallS))} | ${fmt(median(rs.map((r) => r.launchToExitS)))} | ${backends} |`);
   }
   lines.push('', '## Every run', '', '| tabs | seed | solved | env steps | training s | launch to exit s | backends |', '|---|---|---|---|---|---|---|');
   for (const r of results) {
