@@ -19,7 +19,7 @@ export function splitParams(flat: tf.Tensor1D, layout: ParamSpec[]): tf.Tensor[]
 /**
  * `x @ w` whose backward pass multiplies only untransposed matrices: dx = dy @ transpose(w),
  * dw = transpose(x) @ dy. tfjs's own gradient asks for transposed products, which the wasm backend
- * computes with a plain loop; untransposed ones go to XNNPACK (2-5x faster gradients; docs/PERFORMANCE.md).
+ * computes with a plain loop; untransposed ones go to XNNPACK (gradients 2-7x faster at batch >= 256; docs/PERFORMANCE.md).
  */
 export const matMulUntransposed = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
   save([x, w]);
