@@ -127,7 +127,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     super();
     this.config = opts.config;
     const spec = envSpec(this.config.envId);
-    const layout = actorCriticLayout(spec.obsDim, policyHead(spec), this.config.hiddenSizes);
+    const layout = actorCriticLayout(spec.obsDim, policyHead(spec), this.config.hiddenSizes, this.config.gsde);
     const params = opts.initialParams ?? initParams(layout, this.config.seed, this.config.logStdInit);
     const expected = paramCount(layout);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);

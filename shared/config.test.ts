@@ -9,7 +9,7 @@ describe('config', () => {
 
   it.each([
     ['numEnvs', 0], ['numSteps', 1.5], ['gamma', 1.2], ['gaeLambda', -0.1], ['learningRate', NaN],
-    ['maxStaleness', -1], ['hiddenSizes', []], ['seed', 0.5], ['clipCoef', Infinity],
+    ['maxStaleness', -1], ['hiddenSizes', []], ['seed', 0.5], ['clipCoef', Infinity], ['gsde', 'yes'], ['sdeSampleFreq', -1],
   ])('rejects %s = %s with a ConfigError naming the field', (field, value) => {
     const bad = { ...defaultConfig, [field]: value };
     expect(() => validateConfig(bad)).toThrow(ConfigError);
@@ -33,6 +33,11 @@ describe('configFor', () => {
 
   it('an unknown env is a ConfigError listing the known ones', () => {
     expect(() => configFor('Nope-v0')).toThrow(/unknown environment Nope-v0.*CartPole-v1/);
+  });
+
+  it('gsde is for continuous actions only', () => {
+    expect(() => validateConfig({ ...defaultConfig, gsde: true })).toThrow(/gsde needs continuous actions, and CartPole-v1's are discrete/);
+    expect(validateConfig(configFor('Pendulum-v1', { gsde: true, sdeSampleFreq: 4 })).gsde).toBe(true);
   });
 
   it('targetKl must be null or positive', () => {

@@ -51,6 +51,13 @@ export interface TrainConfig {
   clipReward: number;
   /** Initial log standard deviation of a Gaussian policy (continuous actions). */
   logStdInit: number;
+  /**
+   * Explore with gSDE (generalized state-dependent exploration; continuous actions only): the
+   * noise is the actor's last hidden layer times a random matrix per env, see shared/ppo/gaussian.ts.
+   */
+  gsde: boolean;
+  /** With gSDE, redraw the exploration matrices every this many env steps (0: once per rollout). */
+  sdeSampleFreq: number;
   /** Global gradient-norm clip applied by the coordinator before the Adam step. */
   maxGradNorm: number;
   learningRate: number;
@@ -137,6 +144,8 @@ export const baseConfig: TrainConfig = {
   clipObs: 10,
   clipReward: 10,
   logStdInit: 0,
+  gsde: false,
+  sdeSampleFreq: 0,
   maxGradNorm: 0.5,
   learningRate: 3e-4,
   annealLr: false,
@@ -219,6 +228,8 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     throw new ConfigError(`targetKl must be null or a finite number > 0, got ${String(c.targetKl)}`);
   }
   if (typeof c.logStdInit !== 'number' || !Number.isFinite(c.logStdInit)) throw new ConfigError(`logStdInit must be a finite number, got ${String(c.logStdInit)}`);
+  if (c.gsde && envIds().includes(c.envId) && envSpec(c.envId).actionSpace.type === 'discrete') throw new ConfigError(`gsde needs continuous actions, and ${c.envId}'s are discrete`);
+  if (!Number.isInteger(c.sdeSampleFreq) || c.sdeSampleFreq < 0) throw new ConfigError(`sdeSampleFreq must be an integer >= 0, got ${String(c.sdeSampleFreq)}`);
   if (c.maxPolicyLag !== null && !(Number.isInteger(c.maxPolicyLag) && c.maxPolicyLag >= 0)) {
     throw new ConfigError(`maxPolicyLag must be null or an integer >= 0, got ${String(c.maxPolicyLag)}`);
   }
@@ -227,7 +238,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (c.syncGradients !== null && !(Number.isInteger(c.syncGradients) && c.syncGradients > 0)) {
     throw new ConfigError(`syncGradients must be null or a positive integer, got ${String(c.syncGradients)}`);
   }
-  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling', 'workSizing'] as const) {
+  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling', 'workSizing', 'gsde'] as const) {
     if (typeof c[k] !== 'boolean') throw new ConfigError(`${k} must be true or false, got ${String(c[k])}`);
   }
   if (!Number.isInteger(c.maxStaleness) || c.maxStaleness < 0) throw new ConfigError(`maxStaleness must be an integer >= 0, got ${c.maxStaleness}`);

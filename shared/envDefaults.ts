@@ -1,9 +1,9 @@
 /**
  * Per-environment hyperparameters, from the RL Baselines3 Zoo's tuned PPO settings (ppo.yml),
  * translated to tabswarm's fields: n_envs and n_steps are per tab; numMinibatches =
- * n_envs * n_steps / batch_size; `normalize: true` turns on both normObs and normReward.
- * The zoo's gSDE exploration (Pendulum, MountainCarContinuous) is not implemented: those envs
- * use the plain diagonal Gaussian policy. Fields not named here come from `baseConfig`.
+ * n_envs * n_steps / batch_size; `normalize: true` turns on both normObs and normReward;
+ * use_sde and sde_sample_freq are gsde and sdeSampleFreq (SB3's -1, once per rollout, is 0).
+ * Fields not named here come from `baseConfig`.
  */
 import type { TrainConfig } from './config.ts';
 
@@ -25,11 +25,11 @@ export const envDefaults: Record<string, Partial<TrainConfig>> = {
   'MountainCarContinuous-v0': {
     numEnvs: 1, numSteps: 8, numMinibatches: 1, updateEpochs: 10, gamma: 0.9999, gaeLambda: 0.9,
     learningRate: 7.77e-5, entCoef: 0.00429, clipCoef: 0.1, maxGradNorm: 5, vfCoef: 0.19, logStdInit: -3.29,
-    normObs: true, normReward: true, totalTimesteps: 20_000,
+    gsde: true, sdeSampleFreq: 0, normObs: true, normReward: true, totalTimesteps: 20_000,
   },
   'Pendulum-v1': {
     numEnvs: 4, numSteps: 1024, numMinibatches: 64, updateEpochs: 10, gamma: 0.9, gaeLambda: 0.95,
-    learningRate: 1e-3, clipCoef: 0.2, entCoef: 0, totalTimesteps: 100_000, solveThreshold: -200,
+    learningRate: 1e-3, clipCoef: 0.2, entCoef: 0, gsde: true, sdeSampleFreq: 4, totalTimesteps: 100_000, solveThreshold: -200,
   },
   'LunarLander-v3': {
     numEnvs: 16, numSteps: 1024, numMinibatches: 256, updateEpochs: 4, gamma: 0.999, gaeLambda: 0.98,

@@ -40,7 +40,7 @@ async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number
   await tf.ready();
   const spec = envSpec(config.envId);
   const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
+  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
   const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
   const mb = syntheticMinibatch(derive(config).minibatchSize, spec.obsDim, head, 0);
   const coefs = lossCoefs(config);

@@ -155,7 +155,7 @@ export class RolloutWorker {
     const { config } = join0;
     const spec = envSpec(config.envId);
     const head = policyHead(spec);
-    const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
+    const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
     const numParams = paramCount(layout);
     const learner = new Learner(layout, decodeF32(join0.params, numParams), spec.obsDim, head);
     this.learner = learner;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
-import { gaussianEntropy, gaussianLogProb, sampleGaussian } from './gaussian.ts';
+import { GSDE_EPS, gaussianEntropy, gaussianLogProb, gsdeLogStd, sampleExplorationMatrices, sampleGaussian, sampleGsde } from './gaussian.ts';
 
 /** log of the univariate normal density, written out independently of gaussian.ts. */
 function logNormalPdf(x: number, mu: number, sigma: number): number {
@@ -20,6 +20,18 @@ describe('gaussianLogProb', () => {
       expect(out[b]).toBeCloseTo(expected, 5);
     }
     expect(out[0]).not.toBeCloseTo(out[1], 2); // rows use their own mean and action
+  });
+
+  it('takes a log-std per row when given [B, D]', () => {
+    const logStd = [-0.5, 0.3, 1, 0.1]; // [2, 2]
+    const mean = Float32Array.from([0.1, -1, 2, 0.7]);
+    const actions = Float32Array.from([0.4, -2.5, 2.2, -1]);
+    const out = new Float32Array(2);
+    gaussianLogProb(actions, mean, logStd, 2, 2, out);
+    for (let b = 0; b < 2; b++) {
+      const expected = logNormalPdf(actions[b * 2], mean[b * 2], Math.exp(logStd[b * 2])) + logNormalPdf(actions[b * 2 + 1], mean[b * 2 + 1], Math.exp(logStd[b * 2 + 1]));
+      expect(out[b]).toBeCloseTo(expected, 5);
+    }
   });
 });
 
@@ -69,5 +81,60 @@ describe('sampleGaussian', () => {
     sampleGaussian(Float32Array.from([1, 2, 3, 4]), [0, Math.log(3)], 2, 2, () => normals[i++], actions, logp);
     expect(Array.from(actions)).toEqual([1.5, 2 - 3, 3 + 2, 4 + 0.75]);
     expect(logp[0]).toBeCloseTo(logNormalPdf(1.5, 1, 1) + logNormalPdf(-1, 2, 3), 5);
+  });
+});
+
+describe('gSDE', () => {
+  const H = 3;
+  const D = 2;
+  const logStd = [0, -1, 0.5, 0.2, -0.3, 0]; // [H, D]
+  const z = [1, -2, 0.5]; // one row of features
+
+  it('gsdeLogStd is 0.5 log(sum_i z_i^2 sigma_ij^2 + eps), worked by hand', () => {
+    const out = new Float32Array(D);
+    gsdeLogStd(Float32Array.from(z), logStd, 1, H, D, out);
+    // dim 0: 1 * e^0 + 4 * e^1 + 0.25 * e^-0.6; dim 1: 1 * e^-2 + 4 * e^0.4 + 0.25 * e^0
+    expect(out[0]).toBeCloseTo(0.5 * Math.log(1 + 4 * Math.E + 0.25 * Math.exp(-0.6) + GSDE_EPS), 6);
+    expect(out[1]).toBeCloseTo(0.5 * Math.log(Math.exp(-2) + 4 * Math.exp(0.4) + 0.25 + GSDE_EPS), 6);
+    gsdeLogStd(new Float32Array(H), logStd, 1, H, D, out); // zero features: the floor alone
+    expect(out[0]).toBeCloseTo(0.5 * Math.log(GSDE_EPS), 5);
+  });
+
+  it('sampleGsde acts mean + z theta with the given matrices, row by row', () => {
+    const theta = Float32Array.from([1, 2, 3, 4, 5, 6, /* row 1: */ 0, 0, 0, 0, 0, 1]);
+    const features = Float32Array.from([...z, 0, 0, 2]);
+    const mean = Float32Array.from([0.5, 1, -1, 0]);
+    const rowLogStd = new Float32Array(4);
+    gsdeLogStd(features, logStd, 2, H, D, rowLogStd);
+    const actions = new Float32Array(4);
+    const logp = new Float32Array(2);
+    sampleGsde(mean, features, theta, rowLogStd, 2, H, D, actions, logp);
+    expect(Array.from(actions)).toEqual([0.5 + 1 - 6 + 2.5, 1 + 2 - 8 + 3, -1, 0 + 2]);
+    expect(logp[0]).toBeCloseTo(logNormalPdf(actions[0], 0.5, Math.exp(rowLogStd[0])) + logNormalPdf(actions[1], 1, Math.exp(rowLogStd[1])), 5);
+  });
+
+  it('over fresh matrices, actions for fixed features have the std gsdeLogStd says', () => {
+    const n = 20_000;
+    const rng = new Rng(5);
+    const theta = new Float32Array(H * D);
+    const rowLogStd = new Float32Array(D);
+    gsdeLogStd(Float32Array.from(z), logStd, 1, H, D, rowLogStd);
+    const sums = [0, 0];
+    const squares = [0, 0];
+    const a = new Float32Array(D);
+    for (let k = 0; k < n; k++) {
+      sampleExplorationMatrices(logStd, 1, () => rng.normal(), theta);
+      sampleGsde(new Float32Array(D), Float32Array.from(z), theta, rowLogStd, 1, H, D, a, new Float32Array(1));
+      for (let j = 0; j < D; j++) { sums[j] += a[j]; squares[j] += a[j] ** 2; }
+    }
+    for (let j = 0; j < D; j++) {
+      const sigma = Math.exp(rowLogStd[j]);
+      expect(Math.abs(sums[j] / n)).toBeLessThan((4 * sigma) / Math.sqrt(n));
+      expect(Math.abs(Math.sqrt(squares[j] / n) / sigma - 1)).toBeLessThan(4 / Math.sqrt(2 * n));
+    }
+  });
+
+  it('sampleExplorationMatrices refuses a buffer of the wrong size', () => {
+    expect(() => sampleExplorationMatrices(logStd, 2, () => 0, new Float32Array(6))).toThrow(/expected 12/);
   });
 });

@@ -10,18 +10,20 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const heads: [string, PolicyHead][] = [
-  ['categorical', { type: 'categorical', numActions: 3 }],
-  ['gaussian', { type: 'gaussian', actionDim: 2, low: [-1, -1], high: [1, 1] }],
+const gaussian: PolicyHead = { type: 'gaussian', actionDim: 2, low: [-1, -1], high: [1, 1] };
+const heads: [string, PolicyHead, boolean][] = [
+  ['categorical', { type: 'categorical', numActions: 3 }, false],
+  ['gaussian', gaussian, false],
+  ['gaussian with gSDE', gaussian, true],
 ];
 
-describe.each(heads)('Learner (%s head)', (_, head) => {
+describe.each(heads)('Learner (%s head)', (_, head, gsde) => {
   const obsDim = 4;
-  const layout = actorCriticLayout(obsDim, head, [8]);
+  const layout = actorCriticLayout(obsDim, head, [8], gsde);
   const rng = new Rng(2);
   const flat = Float32Array.from({ length: paramCount(layout) }, () => 0.5 * rng.normal());
 
-  it('act returns forwardPlain outputs and the log-std (empty for categorical)', async () => {
+  it('act returns forwardPlain outputs, the log-std (empty for categorical) and with gSDE the features', async () => {
     const learner = new Learner(layout, flat, obsDim, head);
     const batch = 5;
     const obs = Float32Array.from({ length: batch * obsDim }, () => rng.normal());
@@ -31,6 +33,8 @@ describe.each(heads)('Learner (%s head)', (_, head) => {
     for (let i = 0; i < ref.actorOut.length; i++) expect(out.actorOut[i]).toBeCloseTo(ref.actorOut[i], 4);
     for (let i = 0; i < batch; i++) expect(out.values[i]).toBeCloseTo(ref.value[i], 4);
     expect(Array.from(out.logStd)).toEqual(Array.from(logStdPlain(flat, layout) ?? []));
+    expect(out.actorHidden.length).toBe(gsde ? batch * 8 : 0);
+    for (let i = 0; i < out.actorHidden.length; i++) expect(out.actorHidden[i]).toBeCloseTo(ref.actorHidden[i], 4);
     learner.dispose();
   });
 

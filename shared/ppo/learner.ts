@@ -4,7 +4,7 @@
  * the device once, asynchronously (`await data()`), never with dataSync.
  */
 import * as tf from '@tensorflow/tfjs';
-import { paramCount, type ParamSpec } from './params.ts';
+import { isGsde, paramCount, type ParamSpec } from './params.ts';
 import { forward, logStdParam } from './model.ts';
 import { ppoGradient, type LossCoefs } from './loss.ts';
 import { actionWidth, actorWidth, type PolicyHead } from './policyHead.ts';
@@ -27,16 +27,21 @@ export interface MinibatchArrays {
 export interface PolicyOutput {
   actorOut: Float32Array; // [B, actorWidth]
   values: Float32Array; // [B]
-  logStd: Float32Array; // [actionDim]; empty for a categorical head
+  logStd: Float32Array; // [actionDim], with gSDE [lastHidden * actionDim]; empty for a categorical head
+  /** The actor's last hidden layer [B, lastHidden] with gSDE (its noise features); empty otherwise. */
+  actorHidden: Float32Array;
 }
 
 
 export class Learner {
   readonly vars: tf.Variable[];
   readonly numParams: number;
+  /** Width of `act`'s actorHidden: the actor's last hidden layer with gSDE, else 0. */
+  private readonly hiddenOut: number;
 
   constructor(readonly layout: ParamSpec[], params: Float32Array, readonly obsDim: number, readonly head: PolicyHead) {
     this.numParams = paramCount(layout);
+    this.hiddenOut = isGsde(layout) ? layout[layout.length - 1].shape[0] : 0;
     // tidy releases the initial-value tensors; variables survive it.
     this.vars = tf.tidy(() => layout.map((p) => tf.variable(tf.tensor(params.subarray(p.offset, p.offset + p.size), p.shape), true, undefined, 'float32')));
   }
@@ -50,26 +55,30 @@ export class Learner {
   }
 
   /**
-   * Actor outputs [B, actorWidth] (logits or Gaussian mean), values [B] and the log-std
-   * [actionDim] (empty for a categorical head) for a batch of observations [B, obsDim].
+   * Actor outputs [B, actorWidth] (logits or Gaussian mean), values [B], the log-std and, with
+   * gSDE, the actor's last hidden layer, for a batch of observations [B, obsDim] (`PolicyOutput`).
    */
   async act(obs: Float32Array, batch: number): Promise<PolicyOutput> {
+    const h = this.hiddenOut;
     const out = tf.tidy(() => {
-      const { actorOut, value } = forward(this.vars, this.layout, tf.tensor2d(obs, [batch, this.obsDim]));
-      const rows = tf.concat([actorOut, value.expandDims(1)], 1).reshape([-1]); // [B * (W + 1)]
+      const { actorOut, value, actorHidden } = forward(this.vars, this.layout, tf.tensor2d(obs, [batch, this.obsDim]));
+      const rows = tf.concat([actorOut, value.expandDims(1), ...(h ? [actorHidden] : [])], 1).reshape([-1]); // [B * (W + 1 + h)]
       const logStd = logStdParam(this.vars, this.layout);
-      return logStd ? tf.concat([rows, logStd]) : rows; // one readback for all
+      return logStd ? tf.concat([rows, logStd.reshape([-1])]) : rows; // one readback for all
     });
     const data = (await out.data()) as Float32Array;
     out.dispose();
     const w = actorWidth(this.head);
+    const stride = w + 1 + h;
     const actorOut = new Float32Array(batch * w);
     const values = new Float32Array(batch);
+    const actorHidden = new Float32Array(batch * h);
     for (let i = 0; i < batch; i++) {
-      actorOut.set(data.subarray(i * (w + 1), i * (w + 1) + w), i * w);
-      values[i] = data[i * (w + 1) + w];
+      actorOut.set(data.subarray(i * stride, i * stride + w), i * w);
+      values[i] = data[i * stride + w];
+      actorHidden.set(data.subarray(i * stride + w + 1, (i + 1) * stride), i * h);
     }
-    return { actorOut, values, logStd: data.slice(batch * (w + 1)) };
+    return { actorOut, values, logStd: data.slice(batch * stride), actorHidden };
   }
 
   /** Flat gradient of the PPO loss at the current params, and its statistics (ppoStatNames order). */

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
 import { logSoftmaxRow } from './categorical.ts';
-import { gaussianEntropy, gaussianLogProb } from './gaussian.ts';
+import { gaussianEntropy, gaussianLogProb, gsdeLogStd } from './gaussian.ts';
 import { actorCriticLayout, forwardPlain, logStdPlain, paramCount, type ParamSpec } from './params.ts';
 import { splitParams } from './model.ts';
 import type { PolicyHead } from './policyHead.ts';
-import { ppoGradient, ppoLoss, ppoStatNames, type LossCoefs, type PpoMinibatch } from './loss.ts';
+import { policyLogpEntropy, ppoGradient, ppoLoss, ppoStatNames, type LossCoefs, type PpoMinibatch } from './loss.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -32,13 +32,14 @@ const categorical: PolicyHead = { type: 'categorical', numActions: 3 };
 const gaussian: PolicyHead = { type: 'gaussian', actionDim: 2, low: [-1, -1], high: [1, 1] };
 
 /** Random minibatch whose ratios at `flat` are the given targets (chosen away from clip edges). */
-function randomProblem(seed: number, batch: number, head: PolicyHead) {
+function randomProblem(seed: number, batch: number, head: PolicyHead, gsde = false) {
   const obsDim = 4;
-  const layout = actorCriticLayout(obsDim, head, [8, 8]);
+  const layout = actorCriticLayout(obsDim, head, [8, 8], gsde);
   const rng = new Rng(seed);
   const flat = Float32Array.from({ length: paramCount(layout) }, () => 0.5 * rng.normal());
   const obs = Float32Array.from({ length: batch * obsDim }, () => rng.normal());
-  const { actorOut } = forwardPlain(flat, layout, obs, batch);
+  const { actorOut, actorHidden } = forwardPlain(flat, layout, obs, batch);
+  let entropy = 0; // the policy's mean entropy, for a Gaussian head
   // log-probs of the minibatch's actions under the params `flat`
   const logpNew = new Float32Array(batch);
   let actions: tf.Tensor1D | tf.Tensor2D;
@@ -52,9 +53,11 @@ function randomProblem(seed: number, batch: number, head: PolicyHead) {
     actions = tf.tensor1d(a, 'int32');
   } else {
     const d = head.actionDim;
-    const logStd = logStdPlain(flat, layout)!;
-    const a = Float32Array.from({ length: batch * d }, (_, k) => actorOut[k] + Math.exp(logStd[k % d]) * rng.normal());
+    let logStd: Float32Array = logStdPlain(flat, layout)!; // [D], or [B, D] with gSDE
+    if (gsde) gsdeLogStd(actorHidden, logStd, batch, 8, d, (logStd = new Float32Array(batch * d)));
+    const a = Float32Array.from({ length: batch * d }, (_, k) => actorOut[k] + Math.exp(logStd[gsde ? k : k % d]) * rng.normal());
     gaussianLogProb(a, actorOut, logStd, batch, d, logpNew);
+    entropy = gsde ? gaussianEntropy(logStd) / batch : gaussianEntropy(logStd);
     actions = tf.tensor2d(a, [batch, d]);
   }
   const ratios: number[] = [];
@@ -73,17 +76,18 @@ function randomProblem(seed: number, batch: number, head: PolicyHead) {
     advantages: tf.tensor1d(Float32Array.from({ length: batch }, () => 1 + rng.normal())),
     returns: tf.tensor1d(Float32Array.from({ length: batch }, () => rng.normal())),
   };
-  return { layout, flat, mb, ratios, rng };
+  return { layout, flat, mb, ratios, rng, entropy };
 }
 
 const coefs: LossCoefs = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdv: true };
 
 describe.each([
-  ['categorical', categorical],
-  ['gaussian', gaussian],
-] as const)('ppoGradient (%s head)', (_, head) => {
+  ['categorical', categorical, false],
+  ['gaussian', gaussian, false],
+  ['gaussian with gSDE', gaussian, true],
+] as const)('ppoGradient (%s head)', (_, head, gsde) => {
   it('matches a central finite difference of ppoLoss on every parameter tensor', () => {
-    const { layout, flat, mb, ratios, rng } = randomProblem(1, 48, head);
+    const { layout, flat, mb, ratios, rng, entropy } = randomProblem(1, 48, head, gsde);
     if (head.type === 'gaussian') expect(layout[layout.length - 1].name).toBe('actor.logStd'); // its gradient is checked below
     const vars = makeVars(flat, layout);
     const { grad, stats } = ppoGradient(vars, layout, mb, coefs);
@@ -96,15 +100,20 @@ describe.each([
     // approxKl from the target ratios: the loss's log-probs agree with the plain-JS ones
     const expectedKl = ratios.reduce((k, r) => k + (r - 1 - Math.log(r)), 0) / ratios.length;
     expect(s[ppoStatNames.indexOf('approxKl')]).toBeCloseTo(expectedKl, 4);
-    if (head.type === 'gaussian') expect(s[ppoStatNames.indexOf('entropy')]).toBeCloseTo(gaussianEntropy(logStdPlain(flat, layout)!), 5);
+    if (head.type === 'gaussian') expect(s[ppoStatNames.indexOf('entropy')]).toBeCloseTo(entropy, 4);
 
     const eps = 1e-3;
     let checked = 0;
     for (const spec of layout) {
+      // gSDE takes no gradient through the features (the actor's hidden layers), where a
+      // finite difference of the loss sees them; those tensors are checked to have a gradient only
+      const hidden = gsde && /^actor\.[0-9]+\./.test(spec.name) && !spec.name.startsWith('actor.2.');
       // a random coordinate of this tensor whose gradient is not lost in float32 round-off
       let maxAbs = 0;
       for (let i = 0; i < spec.size; i++) maxAbs = Math.max(maxAbs, Math.abs(g[spec.offset + i]));
       expect(maxAbs).toBeGreaterThan(1e-3);
+      checked++;
+      if (hidden) continue;
       const candidates: number[] = [];
       for (let i = 0; i < spec.size; i++) if (Math.abs(g[spec.offset + i]) >= 0.2 * maxAbs) candidates.push(spec.offset + i);
       const k = candidates[rng.int(candidates.length)];
@@ -114,7 +123,6 @@ describe.each([
       minus[k] -= eps;
       const fd = (lossAt(plus, layout, mb, coefs) - lossAt(minus, layout, mb, coefs)) / (plus[k] - minus[k]);
       expect(Math.abs(fd - g[k]), `${spec.name}[${k - spec.offset}]: fd ${fd} vs grad ${g[k]}`).toBeLessThanOrEqual(2e-2 * Math.abs(g[k]) + 1e-4);
-      checked++;
     }
     expect(checked).toBe(layout.length);
     tf.dispose([grad, stats, ...vars]);
@@ -122,7 +130,7 @@ describe.each([
   });
 
   it('keeps tf.memory().numTensors flat over 200 iterations', () => {
-    const { layout, flat, mb } = randomProblem(2, 16, head);
+    const { layout, flat, mb } = randomProblem(2, 16, head, gsde);
     const vars = makeVars(flat, layout);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 200; i++) {
@@ -133,6 +141,21 @@ describe.each([
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(vars);
     disposeMb(mb);
+  });
+});
+
+describe('policyLogpEntropy with gSDE', () => {
+  it('depends on the features in value but passes them no gradient', () => {
+    const layout = actorCriticLayout(4, gaussian, [3], true);
+    const params = splitParams(tf.tensor1d(Float32Array.from({ length: paramCount(layout) }, (_, i) => Math.sin(i))), layout);
+    const actorOut = tf.tensor2d([0.1, -0.2, 0.3, 0.4], [2, 2]);
+    const actions = tf.tensor2d([0.5, 0, -0.5, 1], [2, 2]);
+    const features = tf.tensor2d([0.2, -0.9, 0.5, 0.7, 0.1, -0.3], [2, 3]);
+    const logpSum = (h: tf.Tensor2D) => tf.sum(policyLogpEntropy(params, layout, actorOut, h, actions).logp);
+    expect(logpSum(features).dataSync()[0]).not.toBeCloseTo(logpSum(tf.mul(features, 2)).dataSync()[0], 2);
+    const g = tf.grad((h: tf.Tensor) => logpSum(h as tf.Tensor2D))(features);
+    expect(Array.from(g.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+    tf.dispose([...params, actorOut, actions, features, g]);
   });
 });
 

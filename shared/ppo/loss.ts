@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.ts';
 import { type ParamSpec } from './params.ts';
-import { forward, logStdParam } from './model.ts';
-import { HALF_LOG_2PI } from './gaussian.ts';
+import { forward, logStdParam, stopGradient } from './model.ts';
+import { GSDE_EPS, HALF_LOG_2PI } from './gaussian.ts';
 
 export interface PpoMinibatch {
   obs: tf.Tensor2D; // [B, obsDim]
@@ -49,21 +49,28 @@ export const ppoStatNames = ['pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipfrac
 /**
  * Log-probability [B] of `actions` and mean entropy of the policy, for either head (the layout
  * has actor.logStd exactly for a Gaussian head). Gaussian, summed over the D dims:
- *   logp    = sum(-0.5 ((a - mean) / std)^2 - logStd - 0.5 log 2pi),  std = exp(logStd)
- *   entropy = sum(0.5 + 0.5 log 2pi + logStd)   (state-independent)
+ *   logp    = sum(-0.5 ((a - mean) / std)^2 - log std - 0.5 log 2pi)
+ *   entropy = mean over rows of sum(0.5 + 0.5 log 2pi + log std)
+ * with std = exp(logStd) [D], or with gSDE std_bj = sqrt(sum_i z_bi^2 exp(2 logStd_ij) + GSDE_EPS)
+ * from the actor's last hidden layer z = `actorHidden`, taken without its gradient (gaussian.ts).
  */
 export function policyLogpEntropy(
   params: tf.Tensor[],
   layout: ParamSpec[],
   actorOut: tf.Tensor2D, // [B, actorWidth]
+  actorHidden: tf.Tensor2D, // [B, lastHidden]
   actions: tf.Tensor1D | tf.Tensor2D,
 ): { logp: tf.Tensor1D; entropy: tf.Scalar } {
   return tf.tidy(() => {
-    const logStd = logStdParam(params, layout); // [D] or null
-    if (logStd) {
+    const param = logStdParam(params, layout); // [D], [H, D] or null
+    if (param) {
+      const logStd = param.rank === 2 // [B, D] or [D]
+        ? tf.mul(0.5, tf.log(tf.add(tf.matMul(tf.square(stopGradient(actorHidden)), tf.exp(tf.mul(2, param)) as tf.Tensor2D), GSDE_EPS)))
+        : param;
       const z = tf.div(tf.sub(actions, actorOut), tf.exp(logStd)); // [B, D]
       const perDim = tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), logStd), HALF_LOG_2PI); // [B, D]
-      return { logp: tf.sum(perDim, 1) as tf.Tensor1D, entropy: tf.sum(tf.add(logStd, 0.5 + HALF_LOG_2PI)) as tf.Scalar };
+      const entropy = tf.div(tf.sum(tf.add(logStd, 0.5 + HALF_LOG_2PI)), logStd.rank === 2 ? logStd.shape[0] : 1) as tf.Scalar;
+      return { logp: tf.sum(perDim, 1) as tf.Tensor1D, entropy };
     }
     const logpAll = tf.logSoftmax(actorOut); // [B, A]
     const onehot = tf.oneHot(actions as tf.Tensor1D, actorOut.shape[1]); // [B, A]
@@ -85,8 +92,8 @@ export function policyLogpEntropy(
  */
 export function ppoLoss(params: tf.Tensor[], layout: ParamSpec[], mb: PpoMinibatch, coefs: LossCoefs): PpoLossOutput {
   return tf.tidy(() => {
-    const { actorOut, value } = forward(params, layout, mb.obs); // [B, actorWidth], [B]
-    const { logp, entropy } = policyLogpEntropy(params, layout, actorOut, mb.actions); // [B], []
+    const { actorOut, value, actorHidden } = forward(params, layout, mb.obs); // [B, actorWidth], [B], [B, H]
+    const { logp, entropy } = policyLogpEntropy(params, layout, actorOut, actorHidden, mb.actions); // [B], []
     const logratio = tf.sub(logp, mb.logpOld);
     const ratio = tf.exp(logratio);
 

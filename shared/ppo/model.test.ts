@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configFor } from '../config.ts';
 import { envSpec } from '../envs/registry.ts';
 import { Rng } from '../rng.ts';
-import { actorCriticLayout, forwardPlain, initParams, logStdPlain, orthogonal, paramCount, type ParamSpec } from './params.ts';
+import { actorCriticLayout, forwardPlain, initParams, isGsde, logStdPlain, orthogonal, paramCount, type ParamSpec } from './params.ts';
 import { forward, logStdParam, matMulUntransposed, splitParams, tanhViaSigmoid } from './model.ts';
 import { policyHead, type PolicyHead } from './policyHead.ts';
 import { syntheticGradient } from './synthetic.ts';
@@ -83,6 +83,16 @@ describe('actorCriticLayout', () => {
     const w = spec(layout, 'actor.1.w');
     expect(flat.subarray(w.offset, w.offset + w.size).some((v) => v !== 0)).toBe(true);
     expect(logStdPlain(flat, actorCriticLayout(3, cat(2), [7]))).toBeNull();
+    expect(isGsde(layout)).toBe(false);
+  });
+
+  it('with gSDE, actor.logStd is [lastHidden, actionDim], filled with logStdInit', () => {
+    const layout = actorCriticLayout(3, gauss(2), [7, 5], true);
+    expect(`${layout.at(-1)!.name}:${layout.at(-1)!.shape.join('x')}`).toBe('actor.logStd:5x2');
+    expect(isGsde(layout)).toBe(true);
+    expect(paramCount(layout)).toBe(paramCount(actorCriticLayout(3, gauss(2), [7, 5])) - 2 + 10);
+    expect(Array.from(logStdPlain(initParams(layout, 1, -2), layout)!)).toEqual(new Array(10).fill(-2));
+    expect(() => actorCriticLayout(3, cat(2), [7], true)).toThrow(/gSDE needs continuous actions/);
   });
 });
 
@@ -157,7 +167,10 @@ describe('forward', () => {
     for (let i = 0; i < ref.value.length; i++) expect(value[i]).toBeCloseTo(ref.value[i], 4);
     // the heads really differ (catches actor/critic offsets mixed up)
     expect(Math.abs(ref.value[0] - ref.actorOut[0])).toBeGreaterThan(1e-3);
-    tf.dispose([flatT, obsT, out.actorOut, out.value, ...params]);
+    expect(out.actorHidden.shape).toEqual([batch, 8]); // the actor's last hidden layer
+    const hidden = out.actorHidden.dataSync();
+    for (let i = 0; i < ref.actorHidden.length; i++) expect(hidden[i]).toBeCloseTo(ref.actorHidden[i], 4);
+    tf.dispose([flatT, obsT, out.actorOut, out.value, out.actorHidden, ...params]);
   });
 
   it('Gaussian head: tf forward equals forwardPlain and logStdParam is the logStd slice', () => {
@@ -182,7 +195,7 @@ describe('forward', () => {
     expect(Array.from(logStd.dataSync())).toEqual(Array.from(flat.subarray(s.offset, s.offset + 3)));
     expect(Array.from(logStdPlain(flat, layout)!)).toEqual(Array.from(flat.subarray(s.offset, s.offset + 3)));
     expect(logStdParam(params.slice(0, -1), actorCriticLayout(5, cat(3), [16, 8]))).toBeNull();
-    tf.dispose([flatT, obsT, out.actorOut, out.value, ...params]);
+    tf.dispose([flatT, obsT, out.actorOut, out.value, out.actorHidden, ...params]);
   });
 
   it('forward leaves no tensors behind (both heads)', () => {
@@ -194,7 +207,7 @@ describe('forward', () => {
       const before = tf.memory().numTensors;
       for (let i = 0; i < 10; i++) {
         const out = forward(params, layout, obsT);
-        tf.dispose([out.actorOut, out.value]);
+        tf.dispose([out.actorOut, out.value, out.actorHidden]);
       }
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([flatT, obsT, ...params]);

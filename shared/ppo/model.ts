@@ -5,10 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { layersPerHead, logStdIndex, type ParamSpec } from './params.ts';
 
-/** The log-std tensor [actionDim] among per-ParamSpec tensors; null for a categorical head. */
-export function logStdParam(params: tf.Tensor[], layout: ParamSpec[]): tf.Tensor1D | null {
+/** The log-std tensor ([actionDim], or [lastHidden, actionDim] with gSDE) among per-ParamSpec tensors; null for a categorical head. */
+export function logStdParam(params: tf.Tensor[], layout: ParamSpec[]): tf.Tensor | null {
   const i = logStdIndex(layout);
-  return i < 0 ? null : (params[i] as tf.Tensor1D);
+  return i < 0 ? null : params[i];
 }
 
 /** Views of the flat vector as per-ParamSpec tensors, in layout order. */
@@ -39,33 +39,36 @@ export const tanhViaSigmoid = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFun
   return { value: y, gradFunc: (dy: tf.Tensor, [ys]: tf.Tensor[]) => tf.mul(dy, tf.sub(1, tf.square(ys))) };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
 
+/** Identity whose gradient is zero (tfjs has no stop_gradient op). */
+export const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
+
 /**
  * Batched forward pass. `params` are the per-ParamSpec tensors in layout order. `actorOut` is
- * [B, numActions] logits or the [B, actionDim] Gaussian mean; the log-std is `logStdParam`.
+ * [B, numActions] logits or the [B, actionDim] Gaussian mean, `actorHidden` the actor's last
+ * hidden layer [B, lastHidden] (gSDE's features); the log-std is `logStdParam`.
  */
 export function forward(
   params: tf.Tensor[],
   layout: ParamSpec[],
   obs: tf.Tensor2D, // [B, obsDim]
-): { actorOut: tf.Tensor2D; value: tf.Tensor1D } {
+): { actorOut: tf.Tensor2D; value: tf.Tensor1D; actorHidden: tf.Tensor2D } {
   const nLayers = layersPerHead(layout);
   // On wasm, the two ops above keep the forward and backward passes on XNNPACK; other backends
   // do transposed products and tanh natively, so they keep tfjs's own ops.
   const wasm = tf.getBackend() === 'wasm';
   const matMul = wasm ? matMulUntransposed : (a: tf.Tensor2D, b: tf.Tensor2D) => tf.matMul(a, b);
   const tanh = wasm ? tanhViaSigmoid : tf.tanh;
-  const mlp = (first: number): tf.Tensor2D => {
+  const mlp = (first: number): [tf.Tensor2D, tf.Tensor2D] => {
     let h = obs;
-    for (let i = 0; i < nLayers; i++) {
-      const w = params[first + 2 * i] as tf.Tensor2D;
-      const b = params[first + 2 * i + 1];
-      const z = tf.add(matMul(h, w), b) as tf.Tensor2D;
-      h = i + 1 < nLayers ? tanh(z) : z;
-    }
-    return h;
+    for (let i = 0; i + 1 < nLayers; i++) h = tanh(tf.add(matMul(h, params[first + 2 * i] as tf.Tensor2D), params[first + 2 * i + 1]) as tf.Tensor2D);
+    const last = first + 2 * (nLayers - 1);
+    return [tf.add(matMul(h, params[last] as tf.Tensor2D), params[last + 1]) as tf.Tensor2D, h];
   };
-  return tf.tidy(() => ({
-    actorOut: mlp(0), // [B, actorWidth]
-    value: mlp(2 * nLayers).reshape([-1]) as tf.Tensor1D, // [B]
-  }));
+  return tf.tidy(() => {
+    const [actorOut, actorHidden] = mlp(0); // [B, actorWidth], [B, lastHidden]
+    return { actorOut, actorHidden, value: mlp(2 * nLayers)[0].reshape([-1]) as tf.Tensor1D }; // value [B]
+  });
 }

@@ -3,8 +3,9 @@
  * params flat and never loads tfjs): the layout of its tensors, orthogonal init, and a plain-JS
  * forward pass. Two separate tanh MLPs, as in CleanRL / SB3: the actor maps obs to `actorOut`
  * (action logits for a categorical head, the action mean for a Gaussian one), the critic maps obs
- * to a scalar value. A Gaussian head adds a state-independent `actor.logStd` [actionDim] (CleanRL
- * ppo_continuous_action). Weights are [in, out], so a layer is `h @ w + b`.
+ * to a scalar value. A Gaussian head adds `actor.logStd`: [actionDim], a state-independent log-std
+ * (CleanRL ppo_continuous_action), or with gSDE [lastHidden, actionDim], the log-std of the
+ * exploration matrices (see gaussian.ts). Weights are [in, out], so a layer is `h @ w + b`.
  */
 import { Rng } from '../rng.ts';
 import { actorWidth, type PolicyHead } from './policyHead.ts';
@@ -21,11 +22,12 @@ export interface ParamSpec {
 export const LOG_STD = 'actor.logStd';
 
 /**
- * Layout in order actor.0.w, actor.0.b, ..., actor.L.b, critic.0.w, ..., critic.L.b, then
- * actor.logStd [actionDim] for a Gaussian head, where L = hiddenSizes.length is the (linear)
- * output layer.
+ * Layout in order actor.0.w, actor.0.b, ..., actor.L.b, critic.0.w, ..., critic.L.b, then for a
+ * Gaussian head actor.logStd ([actionDim], or [hiddenSizes[L - 1], actionDim] with gSDE), where
+ * L = hiddenSizes.length is the (linear) output layer.
  */
-export function actorCriticLayout(obsDim: number, head: PolicyHead, hiddenSizes: number[]): ParamSpec[] {
+export function actorCriticLayout(obsDim: number, head: PolicyHead, hiddenSizes: number[], gsde = false): ParamSpec[] {
+  if (gsde && head.type !== 'gaussian') throw new Error('gSDE needs continuous actions (a Gaussian head)');
   const layout: ParamSpec[] = [];
   let offset = 0;
   const push = (name: string, shape: number[]): void => {
@@ -40,7 +42,7 @@ export function actorCriticLayout(obsDim: number, head: PolicyHead, hiddenSizes:
       push(`${net}.${i}.b`, [dims[i + 1]]);
     }
   }
-  if (head.type === 'gaussian') push(LOG_STD, [head.actionDim]);
+  if (head.type === 'gaussian') push(LOG_STD, gsde ? [hiddenSizes[hiddenSizes.length - 1], head.actionDim] : [head.actionDim]);
   return layout;
 }
 
@@ -60,7 +62,13 @@ export function logStdIndex(layout: ParamSpec[]): number {
   return i >= 0 && layout[i].name === LOG_STD ? i : -1;
 }
 
-/** The log-std values [actionDim] inside the flat vector; null for a categorical head. */
+/** Whether the layout's policy explores with gSDE (its log-std is a matrix). */
+export function isGsde(layout: ParamSpec[]): boolean {
+  const i = logStdIndex(layout);
+  return i >= 0 && layout[i].shape.length === 2;
+}
+
+/** The log-std values ([actionDim], or [lastHidden * actionDim] with gSDE) inside the flat vector; null for a categorical head. */
 export function logStdPlain(flat: Float32Array, layout: ParamSpec[]): Float32Array | null {
   const i = logStdIndex(layout);
   return i < 0 ? null : flat.subarray(layout[i].offset, layout[i].offset + layout[i].size);
@@ -77,7 +85,7 @@ export function initParams(layout: ParamSpec[], seed: number, logStdInit = 0): F
   if (ls >= 0) flat.fill(logStdInit, layout[ls].offset, layout[ls].offset + layout[ls].size);
   const lastLayer = layersPerHead(layout) - 1;
   for (const spec of layout) {
-    if (spec.shape.length !== 2) continue; // biases stay 0, logStd at logStdInit
+    if (spec.shape.length !== 2 || spec.name === LOG_STD) continue; // biases stay 0, logStd at logStdInit
     const [head, index] = spec.name.split('.');
     const isOutput = Number(index) === lastLayer;
     const gain = !isOutput ? Math.SQRT2 : head === 'actor' ? 0.01 : 1.0;
@@ -121,16 +129,20 @@ export function orthogonal(rows: number, cols: number, normal: () => number): Fl
   return out;
 }
 
-/** Plain-JS forward pass (float64 accumulation), for tests and cheap CPU inference; as `forward`. */
+/**
+ * Plain-JS forward pass (float64 accumulation), for tests and cheap CPU inference; as `forward`,
+ * with `actorHidden` the actor's last hidden layer [B, lastHidden].
+ */
 export function forwardPlain(
   flat: Float32Array,
   layout: ParamSpec[],
   obs: Float32Array, // [B, obsDim]
   batch: number,
-): { actorOut: Float32Array<ArrayBuffer>; value: Float32Array<ArrayBuffer> } {
+): { actorOut: Float32Array<ArrayBuffer>; value: Float32Array<ArrayBuffer>; actorHidden: Float32Array<ArrayBuffer> } {
   const nLayers = layersPerHead(layout);
-  const mlp = (first: number): Float32Array<ArrayBuffer> => {
+  const mlp = (first: number): [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>] => {
     let h: ArrayLike<number> = obs;
+    let hidden: ArrayLike<number> = obs;
     let inDim = layout[first].shape[0];
     for (let i = 0; i < nLayers; i++) {
       const w = layout[first + 2 * i];
@@ -144,10 +156,12 @@ export function forwardPlain(
           z[r * outDim + o] = i + 1 < nLayers ? Math.tanh(acc) : acc;
         }
       }
+      hidden = h;
       h = z;
       inDim = outDim;
     }
-    return Float32Array.from(h);
+    return [Float32Array.from(h), Float32Array.from(hidden)];
   };
-  return { actorOut: mlp(0), value: mlp(2 * nLayers) };
+  const [actorOut, actorHidden] = mlp(0);
+  return { actorOut, value: mlp(2 * nLayers)[0], actorHidden };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerEnv } from '../envs/registry.ts';
 import type { Env, EnvSpec, StepResult } from '../envs/types.ts';
-import { gaussianLogProb } from './gaussian.ts';
+import { gaussianLogProb, gsdeLogStd } from './gaussian.ts';
 import type { PolicyOutput } from './learner.ts';
 import { RolloutCollector, type Policy } from './rollout.ts';
 
@@ -40,6 +40,7 @@ const fixedGaussian: Policy = {
     actorOut: Float32Array.from({ length: batch * 2 }, (_, k) => MEAN[k % 2]),
     values: new Float32Array(batch),
     logStd: LOG_STD,
+    actorHidden: new Float32Array(0),
   }),
 };
 
@@ -84,6 +85,42 @@ describe('RolloutCollector with a Gaussian head', () => {
   });
 });
 
+describe('RolloutCollector with a gSDE policy', () => {
+  /** Features z = [1, -2, 0.5] and mean MEAN for every obs; logStd [3, 2]. */
+  const H = 3;
+  const Z = [1, -2, 0.5];
+  const GSDE_LOG_STD = Float32Array.from([0, -1, 0.5, 0.2, -0.3, 0]);
+  const gsdePolicy: Policy = {
+    act: async (_obs, batch): Promise<PolicyOutput> => ({
+      actorOut: Float32Array.from({ length: batch * 2 }, (_, k) => MEAN[k % 2]),
+      values: new Float32Array(batch),
+      logStd: GSDE_LOG_STD,
+      actorHidden: Float32Array.from({ length: batch * H }, (_, k) => Z[k % H]),
+    }),
+  };
+  const actionAt = (c: RolloutCollector, t: number, env: number, e: number) => Array.from(c.actions.subarray((t * e + env) * 2, (t * e + env) * 2 + 2));
+
+  it.each([[4, [0, 4, 8]], [0, [0]]])('with sdeSampleFreq %d the noise is redrawn at steps %j only, per env', async (freq, redraws) => {
+    const e = 2;
+    const t = 10;
+    const collector = new RolloutCollector(BOX_SPEC.id, e, t, 6, { normObs: false, normReward: false, clipObs: 10, clipReward: 10, gamma: 0.99, sdeSampleFreq: freq });
+    await collector.collect(gsdePolicy, 0.99, 0.95);
+    // features and mean are the same at every step, so an action changes exactly when its env's matrix is redrawn
+    for (let step = 1; step < t; step++) {
+      for (let env = 0; env < e; env++) {
+        if (redraws.includes(step)) expect(actionAt(collector, step, env, e)).not.toEqual(actionAt(collector, step - 1, env, e));
+        else expect(actionAt(collector, step, env, e)).toEqual(actionAt(collector, step - 1, env, e));
+      }
+    }
+    expect(actionAt(collector, 0, 0, e)).not.toEqual(actionAt(collector, 0, 1, e)); // each env has its own matrix
+    const rowLogStd = new Float32Array(t * e * 2);
+    gsdeLogStd(Float32Array.from({ length: t * e * H }, (_, k) => Z[k % H]), GSDE_LOG_STD, t * e, H, 2, rowLogStd);
+    const logp = new Float32Array(t * e);
+    gaussianLogProb(collector.actions, Float32Array.from({ length: t * e * 2 }, (_, k) => MEAN[k % 2]), rowLogStd, t * e, 2, logp);
+    for (let k = 0; k < t * e; k++) expect(collector.logp[k]).toBeCloseTo(logp[k], 5);
+  });
+});
+
 describe('RolloutCollector with a categorical head', () => {
   it('samples action indices from uniform logits and stores one per step with log(1/2)', async () => {
     const policy: Policy = {
@@ -91,6 +128,7 @@ describe('RolloutCollector with a categorical head', () => {
         actorOut: new Float32Array(batch * 2),
         values: new Float32Array(batch),
         logStd: new Float32Array(0),
+        actorHidden: new Float32Array(0),
       }),
     };
     const collector = new RolloutCollector('CartPole-v1', 2, 6, 1);

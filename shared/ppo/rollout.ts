@@ -7,13 +7,21 @@ import { Rng } from '../rng.ts';
 import { computeGae } from './gae.ts';
 import { Normalizer, type NormOptions } from './normalizer.ts';
 import { sampleCategorical } from './categorical.ts';
-import { sampleGaussian } from './gaussian.ts';
+import { gsdeLogStd, sampleExplorationMatrices, sampleGaussian, sampleGsde } from './gaussian.ts';
 import type { MinibatchArrays, PolicyOutput } from './learner.ts';
 import { actionWidth, policyHead, type PolicyHead } from './policyHead.ts';
 
 
-/** Neither normalization: observations and rewards pass through unchanged. */
-const NO_NORM: NormOptions = { normObs: false, normReward: false, clipObs: 10, clipReward: 10, gamma: 0.99 };
+/**
+ * Normalization, and how often a gSDE policy redraws its exploration matrices: every
+ * `sdeSampleFreq` steps, and at the start of every rollout (0: only there).
+ */
+export interface CollectorOptions extends NormOptions {
+  sdeSampleFreq: number;
+}
+
+/** Neither normalization (observations and rewards pass through unchanged); gSDE noise redrawn per rollout. */
+const DEFAULTS: CollectorOptions = { normObs: false, normReward: false, clipObs: 10, clipReward: 10, gamma: 0.99, sdeSampleFreq: 0 };
 
 /** What collection needs from the policy: one batched inference (see `Learner.act`). */
 export interface Policy {
@@ -59,8 +67,11 @@ export class RolloutCollector {
 
   /** Observation normalization and reward scaling (a pass-through when both are off). */
   readonly normalizer: Normalizer;
+  private readonly sdeSampleFreq: number;
+  /** gSDE: each env's exploration matrix [E, H, D] (see `sdeSampleFreq`). */
+  private theta = new Float32Array(0);
 
-  constructor(envId: string, numEnvs: number, numSteps: number, seed: number, norm: NormOptions = NO_NORM) {
+  constructor(envId: string, numEnvs: number, numSteps: number, seed: number, opts: CollectorOptions = DEFAULTS) {
     this.env = new VecEnv(envId, numEnvs, seed);
     this.numEnvs = numEnvs;
     this.numSteps = numSteps;
@@ -75,7 +86,8 @@ export class RolloutCollector {
     this.rewards = new Float32Array(n);
     this.dones = new Uint8Array(n);
     this.values = new Float32Array(n);
-    this.normalizer = new Normalizer(this.obsDim, numEnvs, norm);
+    this.normalizer = new Normalizer(this.obsDim, numEnvs, opts);
+    this.sdeSampleFreq = opts.sdeSampleFreq;
     this.nextObsRaw = this.env.reset();
     this.normalizer.observe(this.nextObsRaw, numEnvs);
   }
@@ -89,16 +101,27 @@ export class RolloutCollector {
     const stepActions = new Float32Array(e * w); // [E, actionWidth]
     const envActions = head.type === 'gaussian' ? new Float32Array(e * w) : stepActions; // clipped copy
     const stepLogp = new Float32Array(e);
+    const rowLogStd = new Float32Array(e * w); // gSDE's per-env log-std
     const u = () => this.rng.next();
     const normal = () => this.rng.normal();
     for (let t = 0; t < steps; t++) {
       const row = t * e;
       const obs = this.normalizer.normalizeObs(this.nextObsRaw, e, this.obs.subarray(row * d, (row + e) * d));
-      const { actorOut, values, logStd } = await policy.act(obs, e);
+      const { actorOut, values, logStd, actorHidden } = await policy.act(obs, e);
       if (head.type === 'categorical') {
         sampleCategorical(actorOut, e, head.numActions, u, stepActions, stepLogp);
       } else {
-        sampleGaussian(actorOut, logStd, e, w, normal, stepActions, stepLogp);
+        if (actorHidden.length > 0) {
+          const h = actorHidden.length / e;
+          if (t === 0 || (this.sdeSampleFreq > 0 && t % this.sdeSampleFreq === 0)) {
+            if (this.theta.length !== e * h * w) this.theta = new Float32Array(e * h * w);
+            sampleExplorationMatrices(logStd, e, normal, this.theta);
+          }
+          gsdeLogStd(actorHidden, logStd, e, h, w, rowLogStd);
+          sampleGsde(actorOut, actorHidden, this.theta, rowLogStd, e, h, w, stepActions, stepLogp);
+        } else {
+          sampleGaussian(actorOut, logStd, e, w, normal, stepActions, stepLogp);
+        }
         for (let k = 0; k < e * w; k++) envActions[k] = Math.min(Math.max(stepActions[k], head.low[k % w]), head.high[k % w]);
       }
       this.actions.set(stepActions, row * w);

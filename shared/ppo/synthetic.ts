@@ -33,7 +33,7 @@ export function syntheticMinibatch(size: number, obsDim: number, head: PolicyHea
 export async function syntheticGradient(config: TrainConfig, params: Float32Array, seed: number, size = 64): Promise<Float32Array> {
   const spec = envSpec(config.envId);
   const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes);
+  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
   const learner = new Learner(layout, params, spec.obsDim, head);
   try {
     const mb = syntheticMinibatch(size, spec.obsDim, head, seed);
