@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { ChartFrame } from './ChartFrame.tsx';
 import type { HistoryPoint } from '../../shared/protocol.ts';
 import type { MetricName } from '../../shared/metrics.ts';
 import { formatNumber, formatSteps } from './format.ts';
@@ -34,38 +35,29 @@ export function MetricChart({ title, history, metric, unit, yLabel, color = '#25
   }, [history, metric]);
 
   return (
-    <figure className="chart">
-      <figcaption className="chart__title">{title}</figcaption>
-      {data.length === 0 ? (
-        <div className="chart__empty" style={{ height }}>
-          no data yet
-        </div>
-      ) : (
-        <ResponsiveContainer width="100%" height={height}>
-          <LineChart data={data} margin={{ top: 8, right: 16, bottom: 20, left: 8 }}>
-            <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
-            <XAxis
-              dataKey="envSteps"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              tickFormatter={formatSteps}
-              label={{ value: 'env steps', position: 'insideBottom', offset: -12, fill: '#6b7280' }}
-              stroke="#9ca3af"
-            />
-            <YAxis
-              tickFormatter={formatSteps}
-              label={yLabel ? { value: yLabel, angle: -90, position: 'insideLeft', offset: 4, fill: '#6b7280' } : undefined}
-              stroke="#9ca3af"
-              width={yLabel ? 64 : 48}
-            />
-            <Tooltip
-              labelFormatter={(label) => `${Number(label).toLocaleString('en-US')} env steps`}
-              formatter={(value) => [formatNumber(Number(value), digits), unit]}
-            />
-            <Line type="monotone" dataKey="value" stroke={color} strokeWidth={2} dot={false} isAnimationActive={false} />
-          </LineChart>
-        </ResponsiveContainer>
-      )}
-    </figure>
+    <ChartFrame title={title} empty={data.length === 0 ? 'no data yet' : null} height={height}>
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 20, left: 8 }}>
+        <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
+        <XAxis
+          dataKey="envSteps"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          tickFormatter={formatSteps}
+          label={{ value: 'env steps', position: 'insideBottom', offset: -12, fill: '#6b7280' }}
+          stroke="#9ca3af"
+        />
+        <YAxis
+          tickFormatter={formatSteps}
+          label={yLabel ? { value: yLabel, angle: -90, position: 'insideLeft', offset: 4, fill: '#6b7280' } : undefined}
+          stroke="#9ca3af"
+          width={yLabel ? 64 : 48}
+        />
+        <Tooltip
+          labelFormatter={(label) => `${Number(label).toLocaleString('en-US')} env steps`}
+          formatter={(value) => [formatNumber(Number(value), digits), unit]}
+        />
+        <Line type="monotone" dataKey="value" stroke={color} strokeWidth={2} dot={false} isAnimationActive={false} />
+      </LineChart>
+    </ChartFrame>
   );
 }
