@@ -128,7 +128,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.config = opts.config;
     const spec = envSpec(this.config.envId);
     const layout = actorCriticLayout(spec.obsDim, policyHead(spec), this.config.hiddenSizes, this.config.gsde);
-    const params = opts.initialParams ?? initParams(layout, this.config.seed, this.config.logStdInit);
+    const params = opts.initialParams ?? initParams(layout, this.config.seed, this.config);
     const expected = paramCount(layout);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);
     this.ps = new ParameterServer(params, this.config);

@@ -73,6 +73,8 @@ export interface TrainConfig {
   pipelinePushes: boolean;
   /** Hidden layer widths of the actor and of the critic (separate tanh MLPs). */
   hiddenSizes: number[];
+  /** Orthogonal weight init (CleanRL, SB3's default); false: PyTorch's uniform default (shared/ppo/params.ts). */
+  orthoInit: boolean;
 
   /**
    * Staleness gate: an update computed at version v' is applied iff current - v' <= maxStaleness.
@@ -154,6 +156,7 @@ export const baseConfig: TrainConfig = {
   adamEps: 1e-5,
   pipelinePushes: false,
   hiddenSizes: [64, 64],
+  orthoInit: true,
   maxStaleness: 16,
   maxPolicyLag: null,
   stalenessScaling: false,
@@ -238,7 +241,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (c.syncGradients !== null && !(Number.isInteger(c.syncGradients) && c.syncGradients > 0)) {
     throw new ConfigError(`syncGradients must be null or a positive integer, got ${String(c.syncGradients)}`);
   }
-  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling', 'workSizing', 'gsde'] as const) {
+  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling', 'workSizing', 'gsde', 'orthoInit'] as const) {
     if (typeof c[k] !== 'boolean') throw new ConfigError(`${k} must be true or false, got ${String(c[k])}`);
   }
   if (!Number.isInteger(c.maxStaleness) || c.maxStaleness < 0) throw new ConfigError(`maxStaleness must be an integer >= 0, got ${c.maxStaleness}`);

@@ -2,7 +2,8 @@
  * Per-environment hyperparameters, from the RL Baselines3 Zoo's tuned PPO settings (ppo.yml),
  * translated to tabswarm's fields: n_envs and n_steps are per tab; numMinibatches =
  * n_envs * n_steps / batch_size; `normalize: true` turns on both normObs and normReward;
- * use_sde and sde_sample_freq are gsde and sdeSampleFreq (SB3's -1, once per rollout, is 0).
+ * use_sde and sde_sample_freq are gsde and sdeSampleFreq (SB3's -1, once per rollout, is 0),
+ * ortho_init is orthoInit.
  * Fields not named here come from `baseConfig`.
  */
 import type { TrainConfig } from './config.ts';
@@ -25,7 +26,7 @@ export const envDefaults: Record<string, Partial<TrainConfig>> = {
   'MountainCarContinuous-v0': {
     numEnvs: 1, numSteps: 8, numMinibatches: 1, updateEpochs: 10, gamma: 0.9999, gaeLambda: 0.9,
     learningRate: 7.77e-5, entCoef: 0.00429, clipCoef: 0.1, maxGradNorm: 5, vfCoef: 0.19, logStdInit: -3.29,
-    gsde: true, sdeSampleFreq: 0, normObs: true, normReward: true, totalTimesteps: 20_000,
+    gsde: true, sdeSampleFreq: 0, orthoInit: false, normObs: true, normReward: true, totalTimesteps: 20_000,
   },
   'Pendulum-v1': {
     numEnvs: 4, numSteps: 1024, numMinibatches: 64, updateEpochs: 10, gamma: 0.9, gaeLambda: 0.95,

@@ -91,7 +91,7 @@ describe('actorCriticLayout', () => {
     expect(`${layout.at(-1)!.name}:${layout.at(-1)!.shape.join('x')}`).toBe('actor.logStd:5x2');
     expect(isGsde(layout)).toBe(true);
     expect(paramCount(layout)).toBe(paramCount(actorCriticLayout(3, gauss(2), [7, 5])) - 2 + 10);
-    expect(Array.from(logStdPlain(initParams(layout, 1, -2), layout)!)).toEqual(new Array(10).fill(-2));
+    expect(Array.from(logStdPlain(initParams(layout, 1, { logStdInit: -2 }), layout)!)).toEqual(new Array(10).fill(-2));
     expect(() => actorCriticLayout(3, cat(2), [7], true)).toThrow(/gSDE needs continuous actions/);
   });
 });
@@ -114,6 +114,26 @@ describe('initParams', () => {
         const [rows, cols] = p.shape;
         const g = rows >= cols ? gram(values, rows, cols) : gram(transpose(values, rows, cols), cols, rows);
         expectScaledIdentity(g, gain * gain, 1e-5 * gain * gain);
+      }
+    }
+  });
+
+  it('without orthoInit, weights and biases are uniform in +-1/sqrt(fan_in) (PyTorch nn.Linear)', () => {
+    const layout = actorCriticLayout(4, gauss(1), [64, 64]);
+    const flat = initParams(layout, 7, { orthoInit: false, logStdInit: -3 });
+    for (const p of layout) {
+      const values = Array.from(flat.subarray(p.offset, p.offset + p.size));
+      if (p.name === 'actor.logStd') {
+        expect(values).toEqual([-3]);
+        continue;
+      }
+      const fanIn = p.name.startsWith('critic.0') || p.name.startsWith('actor.0') ? 4 : 64;
+      const bound = 1 / Math.sqrt(fanIn);
+      expect(Math.max(...values.map(Math.abs)), p.name).toBeLessThanOrEqual(bound);
+      if (p.size >= 64) {
+        expect(Math.max(...values), p.name).toBeGreaterThan(0.8 * bound); // spread over the whole range
+        expect(Math.min(...values), p.name).toBeLessThan(-0.8 * bound);
+        expect(Math.abs(values.reduce((a, b) => a + b, 0) / p.size), p.name).toBeLessThan(bound / 4);
       }
     }
   });
@@ -245,10 +265,10 @@ describe('the wasm forward pass (XNNPACK-friendly ops)', () => {
   it('the PPO gradient on the wasm backend (which uses them) equals the cpu backend\'s', async () => {
     const require = createRequire(import.meta.url);
     setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
-    for (const envId of ['CartPole-v1', 'Pendulum-v1']) {
+    for (const envId of ['CartPole-v1', 'Pendulum-v1']) { // categorical, and Gaussian with gSDE
       const config = { ...configFor(envId), hiddenSizes: [16, 16] };
       const env = envSpec(envId);
-      const params = initParams(actorCriticLayout(env.obsDim, policyHead(env), config.hiddenSizes), 5);
+      const params = initParams(actorCriticLayout(env.obsDim, policyHead(env), config.hiddenSizes, config.gsde), 5);
       const onCpu = await syntheticGradient(config, params, 9, 128);
       try {
         await tf.setBackend('wasm');

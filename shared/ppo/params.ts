@@ -75,18 +75,30 @@ export function logStdPlain(flat: Float32Array, layout: ParamSpec[]): Float32Arr
 }
 
 /**
- * Orthogonal init: gain sqrt(2) for hidden layers, 0.01 for the actor output, 1 for the critic
- * output; biases and logStd 0. Deterministic in `seed` (normals drawn in layout order).
+ * Orthogonal init (`orthoInit`, the default): gain sqrt(2) for hidden layers, 0.01 for the actor
+ * output, 1 for the critic output; biases 0. Otherwise PyTorch's nn.Linear default, as SB3 with
+ * ortho_init=False: weights and biases uniform in +-1/sqrt(fan_in). The log-std is logStdInit.
+ * Deterministic in `seed` (draws in layout order).
  */
-export function initParams(layout: ParamSpec[], seed: number, logStdInit = 0): Float32Array<ArrayBuffer> {
+export function initParams(
+  layout: ParamSpec[],
+  seed: number,
+  { logStdInit = 0, orthoInit = true }: { logStdInit?: number; orthoInit?: boolean } = {},
+): Float32Array<ArrayBuffer> {
   const rng = new Rng(seed);
   const flat = new Float32Array(paramCount(layout));
   const ls = logStdIndex(layout);
   if (ls >= 0) flat.fill(logStdInit, layout[ls].offset, layout[ls].offset + layout[ls].size);
   const lastLayer = layersPerHead(layout) - 1;
   for (const spec of layout) {
-    if (spec.shape.length !== 2 || spec.name === LOG_STD) continue; // biases stay 0, logStd at logStdInit
-    const [head, index] = spec.name.split('.');
+    if (spec.name === LOG_STD) continue;
+    const [head, index, kind] = spec.name.split('.');
+    if (!orthoInit) {
+      const bound = 1 / Math.sqrt(layout.find((p) => p.name === `${head}.${index}.w`)!.shape[0]);
+      for (let i = 0; i < spec.size; i++) flat[spec.offset + i] = bound * (2 * rng.next() - 1);
+      continue;
+    }
+    if (kind !== 'w') continue; // biases stay 0
     const isOutput = Number(index) === lastLayer;
     const gain = !isOutput ? Math.SQRT2 : head === 'actor' ? 0.01 : 1.0;
     const w = orthogonal(spec.shape[0], spec.shape[1], () => rng.normal());
