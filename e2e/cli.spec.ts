@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../server/checkpoint.ts';
 
-function tabswarm(args: string[]): Promise<{ code: number | null; out: string }> {
+function tabswarm(args: string[], script = 'server/main.ts'): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('npx', ['tsx', 'server/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('npx', ['tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
@@ -31,6 +31,11 @@ test('a run out of budget writes a loadable checkpoint and a summary, and exits 
   const ck = await loadCheckpoint(join(runDir, 'checkpoint.ckpt'));
   expect(ck.version).toBe(summary.version);
   expect(ck.envSteps).toBe(summary.envSteps);
+
+  // `npm run eval` plays the checkpoint's policy deterministically
+  const evaluated = await tabswarm([join(runDir, 'checkpoint.ckpt'), '--episodes', '3'], 'server/evaluate.ts');
+  expect(evaluated.out).toMatch(new RegExp(`CartPole-v1: mean return \\d+\\.\\d \\+- \\d+\\.\\d over 3 deterministic episodes \\(version ${ck.version}, `));
+  expect(evaluated.code).toBe(0);
 
   // The checkpoint resumes a run: its params are the starting point.
   const resumeDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
@@ -71,4 +76,10 @@ test('bad flags and bad files get a clear error and exit 2', async () => {
   const badModule = await tabswarm(['--env-module', join(dir, 'missing.ts'), '--workers', '0']);
   expect(badModule.code).toBe(2);
   expect(badModule.out).toMatch(/--env-module .*missing\.ts does not exist/);
+  const evalBadCkpt = await tabswarm([join(dir, 'bad.ckpt')], 'server/evaluate.ts');
+  expect(evalBadCkpt.code).toBe(2);
+  expect(evalBadCkpt.out).toMatch(/bad\.ckpt: .*not a tabswarm checkpoint/);
+  const evalBadFlag = await tabswarm([join(dir, 'bad.ckpt'), '--episodes', '0'], 'server/evaluate.ts');
+  expect(evalBadFlag.code).toBe(2);
+  expect(evalBadFlag.out).toMatch(/--episodes must be an integer >= 1/);
 });

@@ -151,6 +151,16 @@ describe('checkpoint', () => {
     await expectError(withHeader(b, (h) => JSON.stringify({ ...h, envId: 'Acrobot-v1' })), /differs from config.envId/);
   });
 
+  it('reads a checkpoint written before a config field existed, with that field at its default', async () => {
+    const path = join(dir, 'old.ckpt');
+    const { gsde: _gsde, orthoInit: _orthoInit, ...older } = sample().config;
+    await writeFile(path, withHeader(encodeCheckpoint(sample()), (h) => JSON.stringify({ ...h, config: older })));
+    const ck = await loadCheckpoint(path);
+    expect(ck.config.gsde).toBe(false);
+    expect(ck.config.orthoInit).toBe(true);
+    expect(ck.config.hiddenSizes).toEqual([8, 8]);
+  });
+
   it('rejects non-finite values even with a valid CRC', async () => {
     const ck = sample();
     const b = encodeCheckpoint(ck);

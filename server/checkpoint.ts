@@ -10,8 +10,9 @@
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConfigError, validateConfig, type TrainConfig } from '../shared/config.ts';
+import { baseConfig, ConfigError, validateConfig, type TrainConfig } from '../shared/config.ts';
 import { firstNonFinite } from '../shared/codec.ts';
+import type { NormStats } from '../shared/ppo/normalizer.ts';
 
 export interface Checkpoint {
   envId: string;
@@ -163,6 +164,8 @@ function checkHeader(x: unknown): Header {
     throw new CheckpointError('header.extra must be an object when present');
   }
   if (typeof h.config !== 'object' || h.config === null) throw new CheckpointError('header.config must be an object');
+  // A field added to TrainConfig after the checkpoint was written takes its default, which keeps the older behaviour.
+  h.config = { ...baseConfig, ...h.config };
   try {
     validateConfig(h.config as TrainConfig);
   } catch (e) {
@@ -195,6 +198,14 @@ export async function saveCheckpoint(path: string, ck: Checkpoint): Promise<void
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** The normalization statistics a run saved in its checkpoint's extra field (RunningMeanStd arrays). */
+export function checkpointNorm(ck: Checkpoint): NormStats | undefined {
+  const norm = ck.extra?.norm as { obs?: unknown; ret?: unknown } | undefined;
+  if (!norm) return undefined;
+  const arr = (x: unknown) => (Array.isArray(x) && x.every((v) => typeof v === 'number') ? Float64Array.from(x) : undefined);
+  return { obs: arr(norm.obs), ret: arr(norm.ret) };
 }
 
 /** Reads and validates a checkpoint; throws CheckpointError (an unreadable file's fs error is its `cause`). */

@@ -13,8 +13,7 @@ import { BACKENDS, type Backend, type RunStatus } from '../shared/protocol.ts';
 import { envIds } from '../shared/envs/registry.ts';
 import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from './coordinator.ts';
-import { saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
-import type { NormStats } from '../shared/ppo/normalizer.ts';
+import { checkpointNorm, saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
 import { M } from '../shared/metrics.ts';
 
 const int = (name: string) => (v: string) => {
@@ -93,14 +92,6 @@ async function buildConfig(o: Options): Promise<TrainConfig> {
   return validateConfig(configFor(o.env ?? file.envId ?? defaultConfig.envId, { ...file, ...flags }));
 }
 
-/** Normalization statistics saved in a checkpoint's extra field (RunningMeanStd arrays). */
-function normFromCheckpoint(extra: Record<string, unknown> | undefined): NormStats | undefined {
-  const norm = extra?.norm as { obs?: unknown; ret?: unknown } | undefined;
-  if (!norm) return undefined;
-  const arr = (x: unknown) => (Array.isArray(x) && x.every((v) => typeof v === 'number') ? Float64Array.from(x) : undefined);
-  return { obs: arr(norm.obs), ret: arr(norm.ret) };
-}
-
 function statusLine(s: RunStatus, workers: number): Record<string, string> {
   const rejected = Object.values(s.rejected).reduce((a, b) => a + b, 0);
   return {
@@ -140,7 +131,7 @@ async function main(): Promise<number> {
 
   const coordinator = new Coordinator({
     config, port: o.port, host: o.host, token: o.token, staticDir: customClient ?? resolve('dist/client'), initialParams: resumed?.params,
-    initialNorm: resumed ? normFromCheckpoint(resumed.extra) : undefined, crossOriginIsolation: o.isolate,
+    initialNorm: resumed ? checkpointNorm(resumed) : undefined, crossOriginIsolation: o.isolate,
   });
   const port = await coordinator.start();
   const origin = `http://localhost:${port}`;

@@ -6,7 +6,10 @@
  *   npm run bench:learn -- --envs CartPole-v1,Acrobot-v1 --seeds 1 --tabs 2 --max-wall 600
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { checkpointNorm, loadCheckpoint } from '../../server/checkpoint.ts';
+import { evaluatePolicy } from '../../shared/ppo/evaluate.ts';
 import { configFor } from '../../shared/config.ts';
 import { envIds } from '../../shared/envs/registry.ts';
 import { M } from '../../shared/metrics.ts';
@@ -34,13 +37,24 @@ const opts = new Command()
 interface Row {
   envId: string; seed: number; state: string; threshold: number; budget: number; envSteps: number; wallS: number | null;
   solvedAtEnvSteps: number | null; solvedAtWallS: number | null; best: number | null; bestAt: number | null; rejected: number; accepted: number;
+  /** Mean return of the final policy over EVAL_EPISODES deterministic episodes. */
+  evalReturn: number;
+}
+
+/** Deterministic episodes played with each run's final checkpoint (`npm run eval`). */
+const EVAL_EPISODES = 100;
+
+async function evaluate(checkpoint: string): Promise<number> {
+  const ck = await loadCheckpoint(checkpoint);
+  const returns = evaluatePolicy(ck.config, ck.params, checkpointNorm(ck)?.obs ?? null, EVAL_EPISODES, 1_000_000);
+  return returns.reduce((a, b) => a + b, 0) / returns.length;
 }
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const envId of list(opts.envs)) {
     for (const seed of list(opts.seeds).map(Number)) {
-      const { summary: s, history } = await runTabswarm(['--env', envId, '--seed', String(seed), '--workers', opts.tabs, '--max-wall', opts.maxWall]);
+      const { summary: s, history, runDir } = await runTabswarm(['--env', envId, '--seed', String(seed), '--workers', opts.tabs, '--max-wall', opts.maxWall]);
       let best: number | null = null;
       let bestAt: number | null = null;
       for (const p of history) {
@@ -51,6 +65,7 @@ async function main(): Promise<void> {
         envId, seed, state: s.state, threshold: Number(s.config.solveThreshold), budget: Number(s.config.totalTimesteps), envSteps: s.envSteps,
         wallS: s.trainingWallS, solvedAtEnvSteps: s.solvedAtEnvSteps, solvedAtWallS: s.solvedAtWallS, best, bestAt,
         accepted: s.updates.accepted, rejected: Object.values(s.updates.rejected).reduce((a, b) => a + b, 0),
+        evalReturn: await evaluate(join(runDir, 'checkpoint.ckpt')),
       };
       console.log(JSON.stringify(row));
       rows.push(row);
@@ -64,14 +79,16 @@ async function main(): Promise<void> {
     '',
     'Solved = mean return of the last 100 episodes >= the threshold. "best" is the best such mean seen (over fewer',
     'episodes while the first 100 fill). A run ends when solved, when its env step budget is spent, or at the wall limit',
-    '("stopped"). Hyperparameters: `shared/envDefaults.ts` (RL Baselines3 Zoo values), listed below.',
+    '("stopped"). These are training episodes, played with exploration noise. "final eval" plays the final policy',
+    `deterministically (the most likely action, \`npm run eval\`) for ${EVAL_EPISODES} episodes, as the zoo's anchor numbers are measured.`,
+    'Hyperparameters: `shared/envDefaults.ts` (RL Baselines3 Zoo values), listed below.',
     '',
-    '| env | seed | end | threshold | env steps to solve | s to solve | best mean return (at env steps) | env steps run | updates accepted / rejected | anchor (SB3 zoo) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| env | seed | end | threshold | env steps to solve | s to solve | best mean return (at env steps) | env steps run | final eval | updates accepted / rejected | anchor (SB3 zoo) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const a = ANCHORS[r.envId];
-    lines.push(`| ${r.envId} | ${r.seed} | ${r.state} | ${r.threshold} | ${r.solvedAtEnvSteps ?? '-'} | ${fmt(r.solvedAtWallS)} | ${fmt(r.best)} (${r.bestAt ?? '-'}) | ${r.envSteps} of ${r.budget} | ${r.accepted} / ${r.rejected} | ${a ? `${a.ret} at ${a.steps.toLocaleString('en-US')}` : '-'} |`);
+    lines.push(`| ${r.envId} | ${r.seed} | ${r.state} | ${r.threshold} | ${r.solvedAtEnvSteps ?? '-'} | ${fmt(r.solvedAtWallS)} | ${fmt(r.best)} (${r.bestAt ?? '-'}) | ${r.envSteps} of ${r.budget} | ${fmt(r.evalReturn)} | ${r.accepted} / ${r.rejected} | ${a ? `${a.ret} at ${a.steps.toLocaleString('en-US')}` : '-'} |`);
   }
   lines.push('', '## Hyperparameters', '', '```json');
   for (const envId of [...new Set(rows.map((r) => r.envId))]) lines.push(`"${envId}": ${JSON.stringify(configFor(envId))}`);

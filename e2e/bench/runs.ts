@@ -18,6 +18,8 @@ export interface RunOutput {
     config: Record<string, unknown>;
   };
   history: HistoryPoint[];
+  /** The run's folder (checkpoint.ckpt, summary.json, history.json). */
+  runDir: string;
 }
 
 /** Runs one training job to its end (stderr passes through, so progress stays visible). */
@@ -31,7 +33,7 @@ export async function runTabswarm(args: string[]): Promise<RunOutput> {
   const launchToExitS = (performance.now() - t0) / 1000;
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
   const history = JSON.parse(await readFile(join(runDir, 'history.json'), 'utf8'));
-  return { exitCode, launchToExitS, summary, history };
+  return { exitCode, launchToExitS, summary, history, runDir };
 }
 
 export function median(xs: number[]): number | null {

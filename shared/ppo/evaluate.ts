@@ -1,0 +1,42 @@
+/**
+ * Deterministic evaluation of trained parameters, as RL Baselines3 Zoo reports its results: each
+ * step takes the most likely action (categorical: the largest logit; Gaussian: the mean, clipped
+ * to the Box), on observations normalized with frozen statistics. Plain JS (forwardPlain), so it
+ * runs in Node without TensorFlow.js.
+ */
+import type { TrainConfig } from '../config.ts';
+import { envSpec, makeEnv } from '../envs/registry.ts';
+import { actorCriticLayout, forwardPlain, paramCount } from './params.ts';
+import { policyHead } from './policyHead.ts';
+import { RunningMeanStd } from './runningStats.ts';
+
+export type EvalConfig = Pick<TrainConfig, 'envId' | 'hiddenSizes' | 'gsde' | 'normObs' | 'clipObs'>;
+
+/** Returns of `episodes` whole episodes; episode k starts from reset(seed + k). */
+export function evaluatePolicy(config: EvalConfig, params: Float32Array, obsStats: Float64Array | null, episodes: number, seed: number): number[] {
+  const spec = envSpec(config.envId);
+  const head = policyHead(spec);
+  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
+  if (params.length !== paramCount(layout)) throw new Error(`evaluatePolicy: ${config.envId}'s model has ${paramCount(layout)} params, got ${params.length}`);
+  if (config.normObs && !obsStats) throw new Error('evaluatePolicy: the run normalized observations; its statistics are needed');
+  const rms = config.normObs ? RunningMeanStd.fromArray(spec.obsDim, obsStats!) : null;
+  const env = makeEnv(config.envId, seed);
+  const normalized = new Float32Array(spec.obsDim);
+  const returns: number[] = [];
+  for (let k = 0; k < episodes; k++) {
+    let obs = env.reset(seed + k);
+    let ret = 0;
+    for (let done = false; !done;) {
+      const { actorOut } = forwardPlain(params, layout, rms ? rms.normalize(obs, 1, config.clipObs, normalized) : obs, 1);
+      const action = head.type === 'categorical'
+        ? actorOut.indexOf(Math.max(...actorOut))
+        : Array.from(actorOut, (m, j) => Math.min(Math.max(m, head.low[j]), head.high[j]));
+      const step = env.step(action);
+      ret += step.reward;
+      obs = step.obs;
+      done = step.terminated || step.truncated;
+    }
+    returns.push(ret);
+  }
+  return returns;
+}
