@@ -5,7 +5,7 @@
  *
  *   npm run bench:learn -- --envs CartPole-v1,Acrobot-v1 --seeds 1 --tabs 2 --max-wall 600
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { checkpointNorm, loadCheckpoint } from '../../server/checkpoint.ts';
@@ -13,7 +13,7 @@ import { evaluatePolicy } from '../../shared/ppo/evaluate.ts';
 import { configFor } from '../../shared/config.ts';
 import { envIds } from '../../shared/envs/registry.ts';
 import { M } from '../../shared/metrics.ts';
-import { fmt, list, machineLine, runTabswarm } from './runs.ts';
+import { fmt, list, machineLine, runTabswarm, writeReport } from './runs.ts';
 
 /** SB3 zoo PPO results: mean return and the env steps it trained for. */
 const ANCHORS: Record<string, { ret: number; steps: number } | undefined> = {
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   for (const envId of [...new Set(rows.map((r) => r.envId))]) lines.push(`"${envId}": ${JSON.stringify(configFor(envId))}`);
   lines.push('```', '');
   await mkdir('docs', { recursive: true });
-  await writeFile(opts.out, lines.join('\n'));
+  await writeReport(opts.out, lines.join('\n'), '## Notes');
   console.log(`wrote ${opts.out}`);
 }
 

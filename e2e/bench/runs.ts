@@ -1,6 +1,7 @@
 /** Shared by the benchmark scripts: run `server/main.ts` as a user would and read its outputs. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -43,6 +44,16 @@ export function median(xs: number[]): number | null {
 }
 
 export const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '-' : x.toFixed(digits));
+
+/**
+ * Writes a generated report to `file`, keeping the hand-written part of the file it replaces:
+ * everything from the line `heading` on.
+ */
+export async function writeReport(file: string, generated: string, heading: string): Promise<void> {
+  const existing = existsSync(file) ? await readFile(file, 'utf8') : '';
+  const at = existing.indexOf(`\n${heading}\n`);
+  await writeFile(file, generated + (at >= 0 ? existing.slice(at) : ''));
+}
 
 export const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 

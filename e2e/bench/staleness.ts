@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { Command } from 'commander';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
-import { fmt, list, machineLine, median, runTabswarm } from './runs.ts';
+import { fmt, list, machineLine, median, runTabswarm, writeReport } from './runs.ts';
 
 /** What `--max-staleness` gets for "unbounded". */
 const UNBOUNDED = 1_000_000;
@@ -206,9 +206,7 @@ async function report(runs: RunRecord[]): Promise<void> {
       fmt(median(r.runs.flatMap((x) => (x.bestMeanReturn === null ? [] : [x.bestMeanReturn])))),
     ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'));
   }
-  const existing = existsSync(opts.out) ? await readFile(opts.out, 'utf8') : '';
-  const conclusions = existing.includes('\n## What the defaults are, and why') ? existing.slice(existing.indexOf('\n## What the defaults are, and why')) : '';
-  await writeFile(opts.out, lines.join('\n') + '\n' + conclusions);
+  await writeReport(opts.out, lines.join('\n') + '\n', '## What the defaults are, and why');
   console.log(`wrote ${opts.out} (${runs.length} runs)`);
 }
 
