@@ -24,6 +24,9 @@ export const envDefaults: Record<string, Partial<TrainConfig>> = {
     entCoef: 0, normObs: true, normReward: true, totalTimesteps: 1_000_000,
   },
   'MountainCarContinuous-v0': {
+    // Beyond the zoo: maxPolicyLag 10. With 8-step rollouts and 10 epochs, a second tab's updates
+    // otherwise drag the policy far from each rollout's, and 2 tabs unlearn the goal (docs/LEARNING.md).
+    maxPolicyLag: 10,
     numEnvs: 1, numSteps: 8, numMinibatches: 1, updateEpochs: 10, gamma: 0.9999, gaeLambda: 0.9,
     learningRate: 7.77e-5, entCoef: 0.00429, clipCoef: 0.1, maxGradNorm: 5, vfCoef: 0.19, logStdInit: -3.29,
     gsde: true, sdeSampleFreq: 0, orthoInit: false, normObs: true, normReward: true, totalTimesteps: 20_000,
