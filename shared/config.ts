@@ -78,8 +78,8 @@ export interface TrainConfig {
 
   /**
    * Staleness gate: an update computed at version v' is applied iff current - v' <= maxStaleness.
-   * 16 from docs/STALENESS.md: with 2 and 4 tabs updates arrive 1-3 versions old, bounds of 8 and
-   * more rejected none of them and solved CartPole-v1, smaller ones threw work away.
+   * 16 from docs/STALENESS.md: with 2 and 4 tabs updates arrive 1-3 versions old; from 16 up no
+   * update was rejected (16 was the fastest cell on 4 tabs), smaller bounds threw work away.
    */
   maxStaleness: number;
   /**
