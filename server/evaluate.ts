@@ -3,35 +3,24 @@
  * action each step, shared/ppo/evaluate.ts) and print the mean and std of its episode returns,
  * the figure RL Baselines3 Zoo reports. Exit code 2 for a bad flag or file.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
 import { checkpointNorm, loadCheckpoint } from './checkpoint.ts';
-
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+import { importEnvModules, numberArg } from './cli.ts';
 
 const program = new Command()
   .name('tabswarm-eval')
   .description('Evaluate a checkpoint\'s policy deterministically.')
   .argument('<checkpoint>', 'a checkpoint.ckpt written by a run')
-  .option('--episodes <n>', 'episodes to play', int('--episodes', 1), 100)
-  .option('--seed <n>', 'episode k starts from reset(seed + k)', int('--seed', 0), 0)
+  .option('--episodes <n>', 'episodes to play', numberArg('--episodes', { integer: true, min: 1 }), 100)
+  .option('--seed <n>', 'episode k starts from reset(seed + k)', numberArg('--seed', { integer: true }), 0)
   .option('--env-module <file>', 'a file that registers the run\'s custom environment (repeatable)', (f: string, all: string[]) => [...all, f], [] as string[])
   .exitOverride();
 
 async function main(): Promise<void> {
   program.parse();
   const o = program.opts<{ episodes: number; seed: number; envModule: string[] }>();
-  for (const f of o.envModule) {
-    if (!existsSync(resolve(f))) throw new Error(`--env-module ${f} does not exist`);
-    await import(pathToFileURL(resolve(f)).href);
-  }
+  await importEnvModules(o.envModule);
   const ck = await loadCheckpoint(program.args[0]);
   const returns = evaluatePolicy(ck.config, ck.params, checkpointNorm(ck)?.obs ?? null, o.episodes, o.seed);
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;

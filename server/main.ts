@@ -5,8 +5,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { configFor, defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
 import { BACKENDS, type Backend, type RunStatus } from '../shared/protocol.ts';
@@ -14,6 +12,7 @@ import { envIds } from '../shared/envs/registry.ts';
 import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from './coordinator.ts';
 import { checkpointNorm, saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
+import { importEnvModules } from './cli.ts';
 import { M } from '../shared/metrics.ts';
 
 const int = (name: string) => (v: string) => {
@@ -107,11 +106,7 @@ function statusLine(s: RunStatus, workers: number): Record<string, string> {
 /** Loads the user's env modules here and bundles them into a client build of this run's own. */
 async function loadEnvModules(files: string[], runDir: string): Promise<string | null> {
   if (files.length === 0) return null;
-  const paths = files.map((f) => resolve(f));
-  for (const p of paths) {
-    if (!existsSync(p)) throw new ConfigError(`--env-module ${p} does not exist`);
-    await import(pathToFileURL(p).href);
-  }
+  const paths = await importEnvModules(files);
   const outDir = join(runDir, 'client');
   process.env.TABSWARM_ENV_MODULES = paths.join(',');
   const { build } = await import('vite');

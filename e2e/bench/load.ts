@@ -22,7 +22,8 @@ import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { actorCriticLayout, paramCount } from '../../shared/ppo/params.ts';
 import { Adam } from '../../server/adam.ts';
 import type { CoordinatorPerf } from '../../server/coordinator.ts';
-import { fmt, list, median, numberArg } from './runs.ts';
+import { numberArg } from '../../server/cli.ts';
+import { fmt, list, median } from './runs.ts';
 import type { ChildMessage, LoadResult, ParentMessage } from './loadWorker.ts';
 
 const ENV_ID = 'CartPole-v1';

@@ -12,7 +12,7 @@
  *   node --import tsx e2e/bench/loadWorker.ts --port 3000 --count 250 --first-index 0 --warmup-s 3 --measure-s 10
  */
 import { Command } from 'commander';
-import { numberArg } from './runs.ts';
+import { numberArg } from '../../server/cli.ts';
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import {

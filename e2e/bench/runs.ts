@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import type { HistoryPoint } from '../../shared/protocol.ts';
 
 export interface RunOutput {
@@ -61,11 +60,3 @@ export function machineLine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), headless Chromium, no GPU`;
 }
 
-/** A commander parser for a numeric option: finite, >= min, and an integer when asked. */
-export const numberArg = (name: string, { integer = false, min = 0 } = {}) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}`);
-  }
-  return n;
-};
