@@ -35,20 +35,17 @@ export class ParameterServer {
   readonly counts: { accepted: number; rejected: Record<RejectReason, number> };
   /** stalenessHistogram[s] = accepted updates that were s versions old. */
   readonly stalenessHistogram: number[];
-  /** Where each pushed gradient is decoded: the one copy between the socket's bytes and the optimizer. */
-  private readonly decoded: Float32Array;
+  /** The live parameters, updated in place (the optimizer's own array). */
+  readonly params: Float32Array;
 
-  constructor(
-    /** The live parameters, updated in place. */
-    readonly params: Float32Array,
-    readonly cfg: ParameterServerConfig,
-  ) {
-    this.adam = new Adam(params.length, { beta1: cfg.adamBeta1, beta2: cfg.adamBeta2, eps: cfg.adamEps });
+  constructor(initialParams: Float32Array, readonly cfg: ParameterServerConfig) {
+    this.adam = new Adam(initialParams.length, { beta1: cfg.adamBeta1, beta2: cfg.adamBeta2, eps: cfg.adamEps });
+    this.params = this.adam.params;
+    this.params.set(initialParams);
     const rejected = {} as Record<RejectReason, number>;
     for (const r of REJECT_REASONS) rejected[r] = 0;
     this.counts = { accepted: 0, rejected };
     this.stalenessHistogram = [0];
-    this.decoded = new Float32Array(params.length);
   }
 
   /**
@@ -70,7 +67,8 @@ export class ParameterServer {
   check(gradBin: unknown, gradVersion: number, rolloutVersion = gradVersion, maxStaleness = this.cfg.maxStaleness): CheckResult {
     let grad: Float32Array;
     try {
-      grad = decodeUpdateInto(this.cfg.updateCodec, gradBin, this.decoded);
+      // The optimizer's gradient array: the one copy between the socket's bytes and the step.
+      grad = decodeUpdateInto(this.cfg.updateCodec, gradBin, this.adam.grad);
     } catch (e) {
       if (!(e instanceof CodecError)) throw e;
       return this.reject(e.code === 'notBinary' ? 'malformed' : 'wrongSize', e.message);
@@ -105,7 +103,7 @@ export class ParameterServer {
    */
   step(grad: Float32Array, gradNorm: number, lr: number, staleness: number, updates = 1): void {
     const clipScale = Math.min(1, this.cfg.maxGradNorm / (gradNorm + 1e-6));
-    this.adam.step(this.params, grad, lr, clipScale);
+    this.adam.step(grad, lr, clipScale);
     this.version += 1;
     this.counts.accepted += updates;
     while (this.stalenessHistogram.length <= staleness) this.stalenessHistogram.push(0);

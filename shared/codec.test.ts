@@ -92,4 +92,13 @@ describe('firstNonFinite and l2Norm', () => {
     // float32 accumulation would overflow to Infinity here
     expect(l2Norm(new Float32Array([3e30, 4e30]))).toBeCloseTo(5e30, -24);
   });
+
+  it('counts every element whatever the length modulo 4, and is NaN when one is NaN', () => {
+    for (let n = 1; n <= 9; n++) {
+      const x = Float32Array.from({ length: n }, (_, i) => i + 1);
+      expect(l2Norm(x)).toBeCloseTo(Math.sqrt((n * (n + 1) * (2 * n + 1)) / 6), 12);
+      x[n - 1] = NaN;
+      expect(l2Norm(x)).toBeNaN();
+    }
+  });
 });

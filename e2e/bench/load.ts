@@ -38,7 +38,8 @@ const program = new Command()
   .description('Load-test the coordinator with simulated workers and write a report.')
   .option('--params <list>', 'target model sizes (k and M suffixes allowed)', '10k,100k,1M')
   .option('--workers <list>', 'connection counts', '1,10,100,1000')
-  .option('--procs <n>', 'load-generator processes (fewer when there are fewer connections)', posInt('--procs'), 4)
+  // More processes than cores only adds context switches to the load side.
+  .option('--procs <n>', 'load-generator processes (default one per core besides the coordinator\'s; fewer when there are fewer connections)', posInt('--procs'), Math.max(1, cpus().length - 1))
   .option('--seconds <s>', 'measurement window per run', nonNeg('--seconds'), 10)
   .option('--warmup <s>', 'seconds of load before the window', nonNeg('--warmup'), 3)
   .option('--compute-ms <ms>', 'simulated gradient compute time before each push', nonNeg('--compute-ms'), 0)
@@ -199,22 +200,21 @@ interface OptimizerBench {
 const ADAM_BYTES_PER_PARAM = 7 * 4;
 
 function benchAdam(n: number): OptimizerBench {
-  const params = new Float32Array(n);
-  const grad = new Float32Array(n);
+  const adam = new Adam(n, { beta1: 0.9, beta2: 0.999, eps: 1e-5 });
+  const grad = adam.grad; // decoded in place, as the coordinator does
   for (let i = 0; i < n; i++) {
-    params[i] = Math.random() - 0.5;
+    adam.params[i] = Math.random() - 0.5;
     grad[i] = (Math.random() * 2 - 1) * 1e-3;
   }
-  const adam = new Adam(n, { beta1: 0.9, beta2: 0.999, eps: 1e-5 });
   const w0 = performance.now();
   let warm = 0;
-  while (warm < 5 || performance.now() - w0 < 200) { adam.step(params, grad, 1e-4, 1); warm++; }
+  while (warm < 5 || performance.now() - w0 < 200) { adam.step(grad, 1e-4, 1); warm++; }
   const perStep = (performance.now() - w0) / warm;
   const inner = Math.max(1, Math.ceil(20 / perStep)); // each sample at least ~20 ms
   const samples: number[] = [];
   for (let r = 0; r < 15; r++) {
     const t0 = performance.now();
-    for (let k = 0; k < inner; k++) adam.step(params, grad, 1e-4, 1);
+    for (let k = 0; k < inner; k++) adam.step(grad, 1e-4, 1);
     samples.push((performance.now() - t0) / inner);
   }
   const stepMs = median(samples)!;
