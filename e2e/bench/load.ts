@@ -318,8 +318,9 @@ class LoadProcs {
     }
   }
 
+  /** To every process still listening; one that is exiting (told to stop already) may miss it. */
   send(m: ParentMessage): void {
-    for (const p of this.procs) if (p.connected) p.send(m);
+    for (const p of this.procs) if (p.connected) p.send(m, () => {});
   }
 }
 
