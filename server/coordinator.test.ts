@@ -7,7 +7,6 @@ import { WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type PushR
 import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { ParameterServer } from './parameterServer.ts';
-import * as wireParser from '../shared/wireParser.ts';
 
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -19,7 +18,7 @@ let url: string;
 const sockets: WorkerSocket[] = [];
 
 async function connect(): Promise<WorkerSocket> {
-  const s: WorkerSocket = io(url + WORKER_NAMESPACE, { transports: ['websocket'], reconnection: false, parser: wireParser });
+  const s: WorkerSocket = io(url + WORKER_NAMESPACE, { transports: ['websocket'], reconnection: false });
   sockets.push(s);
   await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject); });
   return s;
@@ -188,7 +187,7 @@ describe('Coordinator normalization statistics', () => {
   afterEach(() => norm.stop());
 
   it('merges every worker\'s deltas, replies with the merged stats and refuses bad ones', async () => {
-    const s: WorkerSocket = io(normUrl + WORKER_NAMESPACE, { transports: ['websocket'], reconnection: false, parser: wireParser });
+    const s: WorkerSocket = io(normUrl + WORKER_NAMESPACE, { transports: ['websocket'], reconnection: false });
     sockets.push(s);
     const reply = await s.timeout(5000).emitWithAck('join', join);
     if (!reply.ok) throw new Error(reply.error);

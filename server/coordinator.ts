@@ -26,7 +26,6 @@ import { decodeF64, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './parameterServer.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { SyncRound } from './syncRound.ts';
-import * as wireParser from '../shared/wireParser.ts';
 import { RunTracker } from './runTracker.ts';
 import { describeIssue, joinSchema, pushSchema, rolloutSchema } from './schemas.ts';
 
@@ -117,6 +116,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   private readonly round: SyncRound<PendingSyncPush>;
   private roundTimer: NodeJS.Timeout | null = null;
   private readonly syncMean: Float32Array;
+  private paramsCache: { version: number; bytes: Buffer } | null = null;
   /** Milliseconds from a push's arrival to its decision (decode, checks, optimizer step), last pushes. */
   readonly pushLatency = new LatencyWindow(10_000);
   /** Observation and return statistics merged from every worker's rollouts; null when off. */
@@ -170,7 +170,6 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       pingInterval: this.config.heartbeatMs,
       pingTimeout: this.config.heartbeatTimeoutMs,
       serveClient: false,
-      parser: wireParser,
     });
     this.workerNs = this.io.of(WORKER_NAMESPACE);
     this.dashNs = this.io.of(DASHBOARD_NAMESPACE);
@@ -490,12 +489,13 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     return true;
   }
 
-  /**
-   * The live params' bytes, not a copy: every reply that carries them is acked at once, and the
-   * wire parser copies them into the reply's frame right then (shared/wireParser.ts).
-   */
-  private paramsBytes(): Uint8Array {
-    return this.ps.paramsBinary();
+  /** The current params as bytes, copied once per version (the live array keeps changing under socket writes). */
+  private paramsBytes(): Buffer {
+    if (this.paramsCache?.version !== this.ps.version) {
+      const p = this.ps.params;
+      this.paramsCache = { version: this.ps.version, bytes: Buffer.from(p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength)) };
+    }
+    return this.paramsCache.bytes;
   }
 
   /** Ends the run early (time limit, Ctrl-C): workers are told, and 'done' fires with state 'stopped'. */

@@ -7,7 +7,6 @@ import {
   type DashboardSnapshot,
 } from '../../shared/protocol.ts';
 import { appendHistory } from './history.ts';
-import * as wireParser from '../../shared/wireParser.ts';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -23,7 +22,7 @@ export function useDashboard(): DashboardState {
   const [data, setData] = useState<DashboardSnapshot | null>(null);
 
   useEffect(() => {
-    const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(DASHBOARD_NAMESPACE, { parser: wireParser });
+    const socket: Socket<DashboardServerToClient, DashboardClientToServer> = io(DASHBOARD_NAMESPACE);
     socket.on('connect', () => setConnection('connected'));
     socket.on('disconnect', () => setConnection('disconnected'));
     socket.on('connect_error', () => setConnection('disconnected'));

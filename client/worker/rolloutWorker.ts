@@ -22,7 +22,6 @@ import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs, ppoStatNames } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
 import { M } from '../../shared/metrics.ts';
-import * as wireParser from '../../shared/wireParser.ts';
 
 export interface RolloutWorkerOptions {
   /** Coordinator origin, e.g. http://localhost:3000. */
@@ -93,7 +92,7 @@ export class RolloutWorker {
   /** Connects, joins and trains until the run is done or stop() is called. */
   async run(): Promise<WorkerStatus> {
     const socket: WorkerClientSocket = io(this.opts.url + WORKER_NAMESPACE, {
-      transports: ['websocket'], reconnectionDelay: 250, reconnectionDelayMax: 2000, parser: wireParser,
+      transports: ['websocket'], reconnectionDelay: 250, reconnectionDelayMax: 2000,
     });
     this.socket = socket;
     socket.on('done', (s) => this.finish(`run over: ${s.state}`));

@@ -19,7 +19,6 @@ import {
   WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type JoinRequest, type PushReply, type PushRequest, type ServerToClientEvents,
 } from '../../shared/protocol.ts';
 import { encodeF32 } from '../../shared/codec.ts';
-import * as wireParser from '../../shared/wireParser.ts';
 
 /** Messages from the parent. */
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
@@ -122,7 +121,7 @@ const byteLength = (b: unknown): number => (b instanceof ArrayBuffer || ArrayBuf
 /** Connects and joins one connection like a real worker tab; rejects with a message naming the connection. */
 async function openConnection(index: number): Promise<{ conn: Conn; params: number }> {
   const what = `connection ${index} (load process ${opts.proc})`;
-  const socket: LoadSocket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: opts.joinTimeoutMs, parser: wireParser });
+  const socket: LoadSocket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: opts.joinTimeoutMs });
   const t0 = performance.now();
   try {
     await new Promise<void>((resolve, reject) => {
