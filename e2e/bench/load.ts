@@ -549,7 +549,7 @@ async function main(): Promise<void> {
     '- **applied updates/s**: accepted updates (`accepted` from GET /api/perf) over the window, divided by its length. The coordinator applies updates one',
     '  at a time on its one thread, so this is bounded by 1000 / decision ms and by how fast replies leave.',
     '- **decision ms** (coordinator side, GET /api/perf `pushMs`): from the push handler\'s entry to the reply built: schema check, decode, staleness gate,',
-    '  finiteness and norm checks, clipping and the Adam step (the new params are copied into the reply\'s frame as it is sent, after this). The coordinator keeps the last 10,000',
+    '  finiteness and norm checks, clipping and the Adam step, and the copy of the new params for the reply. The coordinator keeps the last 10,000',
     '  decisions, so when a window holds more (n in the table), the percentiles are those of its last 10,000.',
     '- **round trip ms** (client side): from `emitWithAck(\'push\')` to the ack, i.e. the decision plus Socket.IO/engine.io framing, the gradient upload,',
     '  queueing behind the other connections\' pushes, and the download of the reply. The version changes with every applied update, so every reply',
