@@ -3,8 +3,8 @@
  * backend and times the two things a worker tab does, as the worker does them:
  *  - rollouts: RolloutCollector.collect on CartPole-v1 (one batched inference with readback per
  *    step, env stepping, truncation bootstraps, GAE) with a fresh 64x64 Learner, per numEnvs;
- *  - gradients: Learner.gradient (upload, forward, backward, one readback) on a synthetic
- *    minibatch, per batch size and MLP size.
+ *  - gradients: Learner.gradient (upload, forward, readback, the loss in JS, backward, readback)
+ *    on a synthetic minibatch, per batch size and MLP size.
  * Driven by e2e/bench/backends.ts, one fresh page per backend.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -210,7 +210,7 @@ function markdown(runs: TargetRun[], chromiumVersion: string, command: string, s
     lines.push(
       `## Gradient: samples/s, MLP ${hidden.join('x')}${numParams ? ` (${numParams.toLocaleString('en-US')} params)` : ''}`,
       '',
-      `\`Learner.gradient\` on \`syntheticMinibatch\` (upload, forward, backward, one readback of the flat gradient); warm-up ${req.gradWarmup}, median of ${req.gradRepeats}. Columns: minibatch size.`,
+      `\`Learner.gradient\` on \`syntheticMinibatch\` (upload, forward, readback of the outputs, the loss in JS, backward, readback of the flat gradient); warm-up ${req.gradWarmup}, median of ${req.gradRepeats}. Columns: minibatch size.`,
       '',
       ...table('backend \\ batch', req.batches, runs, (r, b) => series(r)?.results.find((m) => m.size === b), req.gradRepeats),
       '',

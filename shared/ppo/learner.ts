@@ -1,12 +1,12 @@
 /**
  * The tfjs side of a worker: the policy and value parameters as tf.Variables in layout order,
- * batched inference for rollouts and one PPO gradient per minibatch. Each call reads back from
- * the device once, asynchronously (`await data()`), never with dataSync.
+ * batched inference for rollouts and one PPO gradient per minibatch. Reads from the device are
+ * asynchronous (`await data()`), never dataSync: one per inference, two per gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isGsde, paramCount, type ParamSpec } from './params.ts';
-import { forward, logStdParam } from './model.ts';
-import { ppoGradient, type LossCoefs } from './loss.ts';
+import { isGsde, layersPerHead, paramCount, type ParamSpec } from './params.ts';
+import { forward, logStdParam, mlpBackward, mlpTrace } from './model.ts';
+import { ppoLossGrads, type LossCoefs, type PpoLossGrads } from './loss.ts';
 import { actionWidth, actorWidth, type PolicyHead } from './policyHead.ts';
 
 /**
@@ -59,46 +59,71 @@ export class Learner {
    * gSDE, the actor's last hidden layer, for a batch of observations [B, obsDim] (`PolicyOutput`).
    */
   async act(obs: Float32Array, batch: number): Promise<PolicyOutput> {
-    const h = this.hiddenOut;
-    const out = tf.tidy(() => {
-      const { actorOut, value, actorHidden } = forward(this.vars, this.layout, tf.tensor2d(obs, [batch, this.obsDim]));
-      const rows = tf.concat([actorOut, value.expandDims(1), ...(h ? [actorHidden] : [])], 1).reshape([-1]); // [B * (W + 1 + h)]
-      const logStd = logStdParam(this.vars, this.layout);
-      return logStd ? tf.concat([rows, logStd.reshape([-1])]) : rows; // one readback for all
-    });
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    const w = actorWidth(this.head);
-    const stride = w + 1 + h;
-    const actorOut = new Float32Array(batch * w);
-    const values = new Float32Array(batch);
-    const actorHidden = new Float32Array(batch * h);
-    for (let i = 0; i < batch; i++) {
-      actorOut.set(data.subarray(i * stride, i * stride + w), i * w);
-      values[i] = data[i * stride + w];
-      actorHidden.set(data.subarray(i * stride + w + 1, (i + 1) * stride), i * h);
+    const out = tf.tidy(() => forward(this.vars, this.layout, tf.tensor2d(obs, [batch, this.obsDim])));
+    try {
+      return await this.read(out.actorOut, out.value, out.actorHidden, batch);
+    } finally {
+      tf.dispose([out.actorOut, out.value, out.actorHidden]);
     }
-    return { actorOut, values, logStd: data.slice(batch * stride), actorHidden };
   }
 
-  /** Flat gradient of the PPO loss at the current params, and its statistics (ppoStatNames order). */
+  /** Reads the network outputs back as a `PolicyOutput`, all in one readback. */
+  private async read(actorOut: tf.Tensor2D, value: tf.Tensor, actorHidden: tf.Tensor2D, batch: number): Promise<PolicyOutput> {
+    const h = this.hiddenOut;
+    const flat = tf.tidy(() => {
+      const rows = tf.concat([actorOut, value.reshape([-1, 1]), ...(h ? [actorHidden] : [])], 1).reshape([-1]); // [B * (W + 1 + h)]
+      const logStd = logStdParam(this.vars, this.layout);
+      return logStd ? tf.concat([rows, logStd.reshape([-1])]) : rows;
+    });
+    const data = (await flat.data()) as Float32Array;
+    flat.dispose();
+    const w = actorWidth(this.head);
+    const stride = w + 1 + h;
+    const out: PolicyOutput = {
+      actorOut: new Float32Array(batch * w),
+      values: new Float32Array(batch),
+      logStd: data.slice(batch * stride),
+      actorHidden: new Float32Array(batch * h),
+    };
+    for (let i = 0; i < batch; i++) {
+      out.actorOut.set(data.subarray(i * stride, i * stride + w), i * w);
+      out.values[i] = data[i * stride + w];
+      out.actorHidden.set(data.subarray(i * stride + w + 1, (i + 1) * stride), i * h);
+    }
+    return out;
+  }
+
+  /**
+   * Flat gradient of the PPO loss at the current params, in layout order, and its statistics
+   * (ppoStatNames order). The forward pass runs on the device and its outputs come back (one
+   * readback); the loss and its gradient with respect to those outputs are computed in JS
+   * (`ppoLossGrads`); backpropagation through both networks runs on the device (a second readback).
+   * The log-std's gradient needs no device work: it comes from the JS side whole.
+   */
   async gradient(mb: MinibatchArrays, coefs: LossCoefs): Promise<{ grad: Float32Array; stats: Float32Array }> {
-    const batch = tf.tidy(() => ({
-      obs: tf.tensor2d(mb.obs, [mb.size, this.obsDim]),
-      actions: this.head.type === 'categorical'
-        ? tf.tensor1d(mb.actions, 'int32') // [B]
-        : tf.tensor2d(mb.actions, [mb.size, actionWidth(this.head)]), // [B, actionDim]
-      logpOld: tf.tensor1d(mb.logpOld),
-      advantages: tf.tensor1d(mb.advantages),
-      returns: tf.tensor1d(mb.returns),
-      valuesOld: tf.tensor1d(mb.valuesOld),
-    }));
-    const { grad, stats } = ppoGradient(this.vars, this.layout, batch, coefs);
-    const out = tf.concat([grad, stats]); // one readback for both
-    tf.dispose([grad, stats, ...Object.values(batch)]);
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return { grad: data.subarray(0, this.numParams), stats: data.subarray(this.numParams) };
+    const n = mb.size;
+    const nLayers = layersPerHead(this.layout);
+    const { actor, critic } = tf.tidy(() => {
+      const obs = tf.tensor2d(mb.obs, [n, this.obsDim]);
+      return { actor: mlpTrace(this.vars, 0, nLayers, obs), critic: mlpTrace(this.vars, 2 * nLayers, nLayers, obs) };
+    });
+    let flat: tf.Tensor;
+    let lossGrads: PpoLossGrads;
+    try {
+      lossGrads = ppoLossGrads(this.head, await this.read(actor.out, critic.out, actor.inputs[nLayers - 1], n), mb, coefs);
+      flat = tf.tidy(() => {
+        const dActor = mlpBackward(this.vars, 0, actor.inputs, tf.tensor2d(lossGrads.dActorOut, [n, actorWidth(this.head)]));
+        const dCritic = mlpBackward(this.vars, 2 * nLayers, critic.inputs, tf.tensor2d(lossGrads.dValues, [n, 1]));
+        return tf.concat([...dActor, ...dCritic].map((g) => g.reshape([-1])));
+      });
+    } finally {
+      tf.dispose([actor, critic]);
+    }
+    const grad = new Float32Array(this.numParams);
+    grad.set((await flat.data()) as Float32Array);
+    flat.dispose();
+    grad.set(lossGrads.dLogStd, this.numParams - lossGrads.dLogStd.length); // the log-std is last in the layout
+    return { grad, stats: lossGrads.stats };
   }
 
   dispose(): void {

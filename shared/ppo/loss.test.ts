@@ -4,32 +4,25 @@ import { Rng } from '../rng.ts';
 import { logSoftmaxRow } from './categorical.ts';
 import { gaussianEntropy, gaussianLogProb, gsdeLogStd } from './gaussian.ts';
 import { actorCriticLayout, forwardPlain, logStdPlain, paramCount, type ParamSpec } from './params.ts';
-import { splitParams } from './model.ts';
+import { Learner, type MinibatchArrays, type PolicyOutput } from './learner.ts';
 import type { PolicyHead } from './policyHead.ts';
-import { policyLogpEntropy, ppoGradient, ppoLoss, ppoStatNames, type LossCoefs, type PpoMinibatch } from './loss.ts';
+import { ppoLossGrads, ppoStatNames, type LossCoefs } from './loss.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function makeVars(flat: Float32Array, layout: ParamSpec[]): tf.Variable[] {
-  const flatT = tf.tensor1d(flat);
-  const parts = splitParams(flatT, layout);
-  const vars = parts.map((p) => tf.variable(p));
-  tf.dispose([flatT, ...parts]);
-  return vars;
-}
-
-function lossAt(flat: Float32Array, layout: ParamSpec[], mb: PpoMinibatch, coefs: LossCoefs): number {
-  return tf.tidy(() => ppoLoss(splitParams(tf.tensor1d(flat), layout), layout, mb, coefs).loss.dataSync()[0]);
-}
-
-function disposeMb(mb: PpoMinibatch): void {
-  tf.dispose([mb.obs, mb.actions, mb.logpOld, mb.advantages, mb.returns]);
-}
-
 const categorical: PolicyHead = { type: 'categorical', numActions: 3 };
 const gaussian: PolicyHead = { type: 'gaussian', actionDim: 2, low: [-1, -1], high: [1, 1] };
+
+/**
+ * The network outputs at `flat` in plain JS (float64 forward pass). With `features` given they
+ * stand in for the actor's last hidden layer, as the loss takes them without their gradient.
+ */
+function outputsAt(flat: Float32Array, layout: ParamSpec[], mb: MinibatchArrays, gsde: boolean, features?: Float32Array): PolicyOutput {
+  const { actorOut, value, actorHidden } = forwardPlain(flat, layout, mb.obs, mb.size);
+  return { actorOut, values: value, logStd: logStdPlain(flat, layout) ?? new Float32Array(0), actorHidden: gsde ? (features ?? actorHidden) : new Float32Array(0) };
+}
 
 /** Random minibatch whose ratios at `flat` are the given targets (chosen away from clip edges). */
 function randomProblem(seed: number, batch: number, head: PolicyHead, gsde = false) {
@@ -42,23 +35,21 @@ function randomProblem(seed: number, batch: number, head: PolicyHead, gsde = fal
   let entropy = 0; // the policy's mean entropy, for a Gaussian head
   // log-probs of the minibatch's actions under the params `flat`
   const logpNew = new Float32Array(batch);
-  let actions: tf.Tensor1D | tf.Tensor2D;
+  let actions: Float32Array;
   if (head.type === 'categorical') {
-    const a = Int32Array.from({ length: batch }, () => rng.int(head.numActions));
+    actions = Float32Array.from({ length: batch }, () => rng.int(head.numActions));
     const lp = new Float64Array(head.numActions);
     for (let b = 0; b < batch; b++) {
       logSoftmaxRow(actorOut, b, head.numActions, lp);
-      logpNew[b] = lp[a[b]];
+      logpNew[b] = lp[actions[b]];
     }
-    actions = tf.tensor1d(a, 'int32');
   } else {
     const d = head.actionDim;
     let logStd: Float32Array = logStdPlain(flat, layout)!; // [D], or [B, D] with gSDE
     if (gsde) gsdeLogStd(actorHidden, logStd, batch, 8, d, (logStd = new Float32Array(batch * d)));
-    const a = Float32Array.from({ length: batch * d }, (_, k) => actorOut[k] + Math.exp(logStd[gsde ? k : k % d]) * rng.normal());
-    gaussianLogProb(a, actorOut, logStd, batch, d, logpNew);
+    actions = Float32Array.from({ length: batch * d }, (_, k) => actorOut[k] + Math.exp(logStd[gsde ? k : k % d]) * rng.normal());
+    gaussianLogProb(actions, actorOut, logStd, batch, d, logpNew);
     entropy = gsde ? gaussianEntropy(logStd) / batch : gaussianEntropy(logStd);
-    actions = tf.tensor2d(a, [batch, d]);
   }
   const ratios: number[] = [];
   const logpOld = new Float32Array(batch);
@@ -69,51 +60,51 @@ function randomProblem(seed: number, batch: number, head: PolicyHead, gsde = fal
     ratios.push(r);
     logpOld[b] = logpNew[b] - Math.log(r);
   }
-  const mb: PpoMinibatch = {
-    obs: tf.tensor2d(obs, [batch, obsDim]),
+  const mb: MinibatchArrays = {
+    size: batch,
+    obs,
     actions,
-    logpOld: tf.tensor1d(logpOld),
-    advantages: tf.tensor1d(Float32Array.from({ length: batch }, () => 1 + rng.normal())),
-    returns: tf.tensor1d(Float32Array.from({ length: batch }, () => rng.normal())),
+    logpOld,
+    advantages: Float32Array.from({ length: batch }, () => 1 + rng.normal()),
+    returns: Float32Array.from({ length: batch }, () => rng.normal()),
+    valuesOld: Float32Array.from({ length: batch }, () => rng.normal()),
   };
-  return { layout, flat, mb, ratios, rng, entropy };
+  return { layout, flat, mb, ratios, rng, entropy, features: actorHidden };
 }
 
 const coefs: LossCoefs = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdv: true };
 
 describe.each([
-  ['categorical', categorical, false],
-  ['gaussian', gaussian, false],
-  ['gaussian with gSDE', gaussian, true],
-] as const)('ppoGradient (%s head)', (_, head, gsde) => {
-  it('matches a central finite difference of ppoLoss on every parameter tensor', () => {
-    const { layout, flat, mb, ratios, rng, entropy } = randomProblem(1, 48, head, gsde);
+  ['categorical', categorical, false, false],
+  ['gaussian', gaussian, false, false],
+  ['gaussian with gSDE', gaussian, true, false],
+  ['categorical, clipVloss', categorical, false, true],
+] as const)('Learner.gradient (%s)', (_, head, gsde, clipVloss) => {
+  it('matches a central finite difference of the loss on every parameter tensor', async () => {
+    const { layout, flat, mb, ratios, rng, entropy, features } = randomProblem(1, 48, head, gsde);
     if (head.type === 'gaussian') expect(layout[layout.length - 1].name).toBe('actor.logStd'); // its gradient is checked below
-    const vars = makeVars(flat, layout);
-    const { grad, stats } = ppoGradient(vars, layout, mb, coefs);
-    expect(grad.shape).toEqual([paramCount(layout)]);
-    const g = grad.dataSync();
-    const s = stats.dataSync();
+    const c = { ...coefs, clipVloss };
+    const learner = new Learner(layout, flat, 4, head);
+    const { grad: g, stats: s } = await learner.gradient(mb, c);
+    learner.dispose();
+    expect(g.length).toBe(paramCount(layout));
     expect(s.length).toBe(ppoStatNames.length);
     const expectedClipfrac = ratios.filter((r) => Math.abs(r - 1) > coefs.clipCoef).length / ratios.length;
     expect(s[ppoStatNames.indexOf('clipfrac')]).toBeCloseTo(expectedClipfrac, 6);
-    // approxKl from the target ratios: the loss's log-probs agree with the plain-JS ones
+    // approxKl from the target ratios: the loss's log-probs agree with the rollout's
     const expectedKl = ratios.reduce((k, r) => k + (r - 1 - Math.log(r)), 0) / ratios.length;
     expect(s[ppoStatNames.indexOf('approxKl')]).toBeCloseTo(expectedKl, 4);
     if (head.type === 'gaussian') expect(s[ppoStatNames.indexOf('entropy')]).toBeCloseTo(entropy, 4);
 
+    // gSDE takes no gradient through its features (the actor's last hidden layer), so the
+    // reference loss holds them at their value at `flat`
+    const lossAt = (p: Float32Array) => ppoLossGrads(head, outputsAt(p, layout, mb, gsde, features), mb, c).loss;
     const eps = 1e-3;
-    let checked = 0;
     for (const spec of layout) {
-      // gSDE takes no gradient through the features (the actor's hidden layers), where a
-      // finite difference of the loss sees them; those tensors are checked to have a gradient only
-      const hidden = gsde && /^actor\.[0-9]+\./.test(spec.name) && !spec.name.startsWith('actor.2.');
       // a random coordinate of this tensor whose gradient is not lost in float32 round-off
       let maxAbs = 0;
       for (let i = 0; i < spec.size; i++) maxAbs = Math.max(maxAbs, Math.abs(g[spec.offset + i]));
-      expect(maxAbs).toBeGreaterThan(1e-3);
-      checked++;
-      if (hidden) continue;
+      expect(maxAbs, spec.name).toBeGreaterThan(1e-3);
       const candidates: number[] = [];
       for (let i = 0; i < spec.size; i++) if (Math.abs(g[spec.offset + i]) >= 0.2 * maxAbs) candidates.push(spec.offset + i);
       const k = candidates[rng.int(candidates.length)];
@@ -121,118 +112,93 @@ describe.each([
       const minus = flat.slice();
       plus[k] += eps;
       minus[k] -= eps;
-      const fd = (lossAt(plus, layout, mb, coefs) - lossAt(minus, layout, mb, coefs)) / (plus[k] - minus[k]);
+      const fd = (lossAt(plus) - lossAt(minus)) / (plus[k] - minus[k]);
       expect(Math.abs(fd - g[k]), `${spec.name}[${k - spec.offset}]: fd ${fd} vs grad ${g[k]}`).toBeLessThanOrEqual(2e-2 * Math.abs(g[k]) + 1e-4);
     }
-    expect(checked).toBe(layout.length);
-    tf.dispose([grad, stats, ...vars]);
-    disposeMb(mb);
   });
 
-  it('keeps tf.memory().numTensors flat over 200 iterations', () => {
+  it('keeps tf.memory().numTensors flat over 200 iterations', async () => {
     const { layout, flat, mb } = randomProblem(2, 16, head, gsde);
-    const vars = makeVars(flat, layout);
+    const learner = new Learner(layout, flat, 4, head);
+    await learner.gradient(mb, coefs);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 200; i++) {
-      const { grad, stats } = ppoGradient(vars, layout, mb, coefs);
-      grad.dispose();
-      stats.dispose();
-    }
+    for (let i = 0; i < 200; i++) await learner.gradient(mb, { ...coefs, clipVloss });
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose(vars);
-    disposeMb(mb);
+    learner.dispose();
   });
 });
 
-describe('policyLogpEntropy with gSDE', () => {
-  it('depends on the features in value but passes them no gradient', () => {
-    const layout = actorCriticLayout(4, gaussian, [3], true);
-    const params = splitParams(tf.tensor1d(Float32Array.from({ length: paramCount(layout) }, (_, i) => Math.sin(i))), layout);
-    const actorOut = tf.tensor2d([0.1, -0.2, 0.3, 0.4], [2, 2]);
-    const actions = tf.tensor2d([0.5, 0, -0.5, 1], [2, 2]);
-    const features = tf.tensor2d([0.2, -0.9, 0.5, 0.7, 0.1, -0.3], [2, 3]);
-    const logpSum = (h: tf.Tensor2D) => tf.sum(policyLogpEntropy(params, layout, actorOut, h, actions).logp);
-    expect(logpSum(features).dataSync()[0]).not.toBeCloseTo(logpSum(tf.mul(features, 2)).dataSync()[0], 2);
-    const g = tf.grad((h: tf.Tensor) => logpSum(h as tf.Tensor2D))(features);
-    expect(Array.from(g.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
-    tf.dispose([...params, actorOut, actions, features, g]);
-  });
-});
-
-describe('ppoLoss', () => {
-  // obs -> 1 hidden unit -> 2 logits; all weights 0, so logits = actor.1.b = [0, ln 3]
-  // (probs [0.25, 0.75]) and V = critic.1.b = 2 for every observation.
-  const layout = actorCriticLayout(1, { type: 'categorical', numActions: 2 }, [1]);
-  const flat = new Float32Array(paramCount(layout));
-  const at = (name: string): number => layout.find((p) => p.name === name)!.offset;
-  flat[at('actor.1.b') + 1] = Math.log(3);
-  flat[at('critic.1.b')] = 2;
-
+describe('ppoLossGrads', () => {
+  // Two samples, two actions; logits [0, ln 3] (probs [0.25, 0.75]) and V = 2 for both.
   // actions [1, 0]: logp = [ln 0.75, ln 0.25]; logpOld = ln 0.5 for both, so ratios [1.5, 0.5].
   // Both are clipped: A=+1 with r=1.5 -> max(-1.5, -1.2) = -1.2; A=-1 with r=0.5 -> max(0.5, 0.8) = 0.8.
-  const makeMb = (): PpoMinibatch => ({
-    obs: tf.tensor2d([0.3, -0.7], [2, 1]),
-    actions: tf.tensor1d([1, 0], 'int32'),
-    logpOld: tf.tensor1d([Math.log(0.5), Math.log(0.5)]),
-    advantages: tf.tensor1d([1, -1]),
-    returns: tf.tensor1d([3, 0]),
-  });
+  const head: PolicyHead = { type: 'categorical', numActions: 2 };
+  const out: PolicyOutput = {
+    actorOut: Float32Array.of(0, Math.log(3), 0, Math.log(3)),
+    values: Float32Array.of(2, 2),
+    logStd: new Float32Array(0),
+    actorHidden: new Float32Array(0),
+  };
+  const mb: MinibatchArrays = {
+    size: 2,
+    obs: Float32Array.of(0.3, -0.7),
+    actions: Float32Array.of(1, 0),
+    logpOld: Float32Array.of(Math.log(0.5), Math.log(0.5)),
+    advantages: Float32Array.of(1, -1),
+    returns: Float32Array.of(3, 0),
+    valuesOld: Float32Array.of(1.5, 2.5),
+  };
   const entropy = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
+  const stat = (s: Float32Array, name: (typeof ppoStatNames)[number]) => s[ppoStatNames.indexOf(name)];
 
   it('matches a hand-computed case with clipping active', () => {
-    const mb = makeMb();
-    const params = splitParams(tf.tensor1d(flat), layout);
     const c: LossCoefs = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdv: false };
-    const out = ppoLoss(params, layout, mb, c);
+    const { loss, stats } = ppoLossGrads(head, out, mb, c);
     const pgLoss = (-1.2 + 0.8) / 2;
     const vLoss = 0.5 * ((2 - 3) ** 2 + (2 - 0) ** 2) / 2; // 1.25
-    expect(out.pgLoss.dataSync()[0]).toBeCloseTo(pgLoss, 5);
-    expect(out.vLoss.dataSync()[0]).toBeCloseTo(vLoss, 5);
-    expect(out.entropy.dataSync()[0]).toBeCloseTo(entropy, 5);
-    expect(out.approxKl.dataSync()[0]).toBeCloseTo((0.5 - Math.log(1.5) + (-0.5 - Math.log(0.5))) / 2, 5);
-    expect(out.clipfrac.dataSync()[0]).toBe(1);
-    expect(out.loss.dataSync()[0]).toBeCloseTo(pgLoss - 0.01 * entropy + 0.5 * vLoss, 5);
+    expect(stat(stats, 'pgLoss')).toBeCloseTo(pgLoss, 6);
+    expect(stat(stats, 'vLoss')).toBeCloseTo(vLoss, 6);
+    expect(stat(stats, 'entropy')).toBeCloseTo(entropy, 6);
+    expect(stat(stats, 'approxKl')).toBeCloseTo((0.5 - Math.log(1.5) + (-0.5 - Math.log(0.5))) / 2, 6);
+    expect(stat(stats, 'clipfrac')).toBe(1);
+    expect(loss).toBeCloseTo(pgLoss - 0.01 * entropy + 0.5 * vLoss, 6);
 
     // normalized advantages [1, -1] -> [1, -1] / sqrt(2) (unbiased std, as torch.std)
-    const outNorm = ppoLoss(params, layout, mb, { ...c, normAdv: true });
-    expect(outNorm.pgLoss.dataSync()[0]).toBeCloseTo(pgLoss / Math.SQRT2, 5);
-    tf.dispose([...Object.values(out), ...Object.values(outNorm), ...params]);
-    disposeMb(mb);
+    expect(stat(ppoLossGrads(head, out, mb, { ...c, normAdv: true }).stats, 'pgLoss')).toBeCloseTo(pgLoss / Math.SQRT2, 6);
+  });
+
+  it('clipped samples give the policy no gradient; the critic gets vfCoef * (V - R) / B', () => {
+    const g = ppoLossGrads(head, out, mb, { clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, normAdv: false });
+    expect(g.dActorOut.every((x) => x === 0)).toBe(true);
+    expect(g.dValues[0]).toBeCloseTo((0.5 * (2 - 3)) / 2, 7);
+    expect(g.dValues[1]).toBeCloseTo((0.5 * (2 - 0)) / 2, 7);
+    // with a wider clip the same samples are unclipped: sample 0 (A = 1, r = 1.5, action 1) has
+    // dLoss/dlogit = -A r (onehot - p) / B = -0.75 * ([0, 1] - [0.25, 0.75])
+    const wide = ppoLossGrads(head, out, mb, { clipCoef: 0.6, entCoef: 0, vfCoef: 0.5, normAdv: false });
+    expect(wide.dActorOut[0]).toBeCloseTo(0.75 * 0.25, 6);
+    expect(wide.dActorOut[1]).toBeCloseTo(-0.75 * 0.25, 6);
   });
 
   it('clipVloss takes the larger of the unclipped and clipped value errors (CleanRL clip_vloss)', () => {
-    // V = 2 everywhere; valuesOld [1.5, 2.5] and clipCoef 0.2 give clipped values [1.7, 2.3]:
+    // valuesOld [1.5, 2.5] and clipCoef 0.2 give clipped values [1.7, 2.3]:
     // errors unclipped [(2-3)^2, (2-0)^2] = [1, 4], clipped [(1.7-3)^2, (2.3-0)^2] = [1.69, 5.29].
-    const mb = { ...makeMb(), valuesOld: tf.tensor1d([1.5, 2.5]) };
-    const c: LossCoefs = { clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, normAdv: false, clipVloss: true };
-    const params = splitParams(tf.tensor1d(flat), layout);
-    const out = ppoLoss(params, layout, mb, c);
-    expect(out.vLoss.dataSync()[0]).toBeCloseTo(0.5 * (1.69 + 5.29) / 2, 5);
+    const g = ppoLossGrads(head, out, mb, { clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, normAdv: false, clipVloss: true });
+    expect(stat(g.stats, 'vLoss')).toBeCloseTo(0.5 * (1.69 + 5.29) / 2, 6);
     // Both samples take the clipped branch, which is flat in V: the critic gets no gradient.
-    const vars = makeVars(flat, layout);
-    const { grad, stats } = ppoGradient(vars, layout, mb, c);
-    expect(grad.dataSync()[at('critic.1.b')]).toBe(0);
-    expect(() => ppoLoss(params, layout, makeMb(), c)).toThrow(/valuesOld/);
-    tf.dispose([...Object.values(out), ...params, grad, stats, ...vars, mb.valuesOld]);
-    disposeMb(mb);
+    expect(g.dValues.every((x) => x === 0)).toBe(true);
   });
 
-  it('gradient: clipped samples give the actor no policy gradient; critic gets vfCoef * mean(V - R)', () => {
-    const mb = makeMb();
-    const vars = makeVars(flat, layout);
-    const { grad, stats } = ppoGradient(vars, layout, mb, { clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, normAdv: false });
-    const g = grad.dataSync();
-    expect(g[at('actor.1.b')]).toBe(0);
-    expect(g[at('actor.1.b') + 1]).toBe(0);
-    expect(g[at('critic.1.b')]).toBeCloseTo(0.5 * ((2 - 3) + (2 - 0)) / 2, 6);
-    expect(Array.from(stats.dataSync()).slice(0, 2).map((x) => +x.toFixed(5))).toEqual([-0.2, 1.25]);
-    tf.dispose([grad, stats, ...vars]);
-
-    // with a wider clip the same samples are unclipped and the actor does get a gradient
-    const vars2 = makeVars(flat, layout);
-    const wide = ppoGradient(vars2, layout, mb, { clipCoef: 0.6, entCoef: 0, vfCoef: 0.5, normAdv: false });
-    expect(Math.abs(wide.grad.dataSync()[at('actor.1.b')])).toBeGreaterThan(0.1);
-    tf.dispose([wide.grad, wide.stats, ...vars2]);
-    disposeMb(mb);
+  it('a Gaussian head: logStd gets sum(z^2 - 1) times the policy weight, minus entCoef', () => {
+    // one sample, one dim: mean 0, logStd 0, action 0.5 (z = 0.5); ratio 1 (unclipped), A = 2
+    const g = ppoLossGrads(
+      { type: 'gaussian', actionDim: 1, low: [-1], high: [1] },
+      { actorOut: Float32Array.of(0), values: Float32Array.of(0), logStd: Float32Array.of(0), actorHidden: new Float32Array(0) },
+      { size: 1, obs: Float32Array.of(0), actions: Float32Array.of(0.5), logpOld: Float32Array.of(-0.125 - 0.5 * Math.log(2 * Math.PI)), advantages: Float32Array.of(2), returns: Float32Array.of(0), valuesOld: Float32Array.of(0) },
+      { clipCoef: 0.2, entCoef: 0.1, vfCoef: 0.5, normAdv: false },
+    );
+    expect(stat(g.stats, 'approxKl')).toBeCloseTo(0, 6);
+    // dLoss/dlogp = -A r = -2; dlogp/dmean = z / std = 0.5; dlogp/dlogStd = z^2 - 1 = -0.75
+    expect(g.dActorOut[0]).toBeCloseTo(-1, 6);
+    expect(g.dLogStd[0]).toBeCloseTo(-2 * -0.75 - 0.1, 6);
   });
 });

@@ -1,23 +1,13 @@
 /**
- * PPO clipped-surrogate loss for one minibatch, CleanRL's formulation (no value clipping),
- * and its gradient as one flat tensor in layout order (one async readback for the caller).
+ * PPO clipped-surrogate loss for one minibatch (CleanRL's formulation, optional value clipping),
+ * in plain JS on the networks' outputs: its value, its statistics, and its gradient with respect to
+ * those outputs, which the learner backpropagates through the networks on the device.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.ts';
-import { type ParamSpec } from './params.ts';
-import { forward, logStdParam, stopGradient } from './model.ts';
-import { GSDE_EPS, HALF_LOG_2PI } from './gaussian.ts';
-
-export interface PpoMinibatch {
-  obs: tf.Tensor2D; // [B, obsDim]
-  /** Categorical: [B] int32 action indices. Gaussian: [B, actionDim] float32 unclipped actions. */
-  actions: tf.Tensor1D | tf.Tensor2D;
-  logpOld: tf.Tensor1D; // [B]
-  advantages: tf.Tensor1D; // [B]
-  returns: tf.Tensor1D; // [B]
-  /** Values at collection time [B]; needed when clipVloss. */
-  valuesOld?: tf.Tensor1D;
-}
+import { logSoftmaxRow } from './categorical.ts';
+import { gsdeLogStd, HALF_LOG_2PI } from './gaussian.ts';
+import type { MinibatchArrays, PolicyOutput } from './learner.ts';
+import { actorWidth, type PolicyHead } from './policyHead.ts';
 
 export interface LossCoefs {
   clipCoef: number;
@@ -34,127 +24,144 @@ export function lossCoefs(c: Pick<TrainConfig, 'clipCoef' | 'entCoef' | 'vfCoef'
   return { clipCoef: c.clipCoef, entCoef: c.entCoef, vfCoef: c.vfCoef, normAdv: c.normAdv, clipVloss: c.clipVloss };
 }
 
-export interface PpoLossOutput {
-  loss: tf.Scalar;
-  pgLoss: tf.Scalar;
-  vLoss: tf.Scalar;
-  entropy: tf.Scalar;
-  approxKl: tf.Scalar;
-  clipfrac: tf.Scalar;
-}
-
-/** Order of the entries of `ppoGradient`'s stats tensor. */
+/** Order of the entries of `PpoLossGrads.stats`. */
 export const ppoStatNames = ['pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipfrac'] as const;
 
-/**
- * Log-probability [B] of `actions` and mean entropy of the policy, for either head (the layout
- * has actor.logStd exactly for a Gaussian head). Gaussian, summed over the D dims:
- *   logp    = sum(-0.5 ((a - mean) / std)^2 - log std - 0.5 log 2pi)
- *   entropy = mean over rows of sum(0.5 + 0.5 log 2pi + log std)
- * with std = exp(logStd) [D], or with gSDE std_bj = sqrt(sum_i z_bi^2 exp(2 logStd_ij) + GSDE_EPS)
- * from the actor's last hidden layer z = `actorHidden`, taken without its gradient (gaussian.ts).
- */
-export function policyLogpEntropy(
-  params: tf.Tensor[],
-  layout: ParamSpec[],
-  actorOut: tf.Tensor2D, // [B, actorWidth]
-  actorHidden: tf.Tensor2D, // [B, lastHidden]
-  actions: tf.Tensor1D | tf.Tensor2D,
-): { logp: tf.Tensor1D; entropy: tf.Scalar } {
-  return tf.tidy(() => {
-    const param = logStdParam(params, layout); // [D], [H, D] or null
-    if (param) {
-      const logStd = param.rank === 2 // [B, D] or [D]
-        ? tf.mul(0.5, tf.log(tf.add(tf.matMul(tf.square(stopGradient(actorHidden)), tf.exp(tf.mul(2, param)) as tf.Tensor2D), GSDE_EPS)))
-        : param;
-      const z = tf.div(tf.sub(actions, actorOut), tf.exp(logStd)); // [B, D]
-      const perDim = tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), logStd), HALF_LOG_2PI); // [B, D]
-      const entropy = tf.div(tf.sum(tf.add(logStd, 0.5 + HALF_LOG_2PI)), logStd.rank === 2 ? logStd.shape[0] : 1) as tf.Scalar;
-      return { logp: tf.sum(perDim, 1) as tf.Tensor1D, entropy };
-    }
-    const logpAll = tf.logSoftmax(actorOut); // [B, A]
-    const onehot = tf.oneHot(actions as tf.Tensor1D, actorOut.shape[1]); // [B, A]
-    return {
-      logp: tf.sum(tf.mul(logpAll, onehot), 1) as tf.Tensor1D,
-      entropy: tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logpAll), logpAll), 1))) as tf.Scalar,
-    };
-  });
+export interface PpoLossGrads {
+  loss: number;
+  /** pgLoss, vLoss, entropy, approxKl, clipfrac (ppoStatNames). */
+  stats: Float32Array;
+  /** dLoss/dActorOut [B, actorWidth]. */
+  dActorOut: Float32Array;
+  /** dLoss/dValue [B]. */
+  dValues: Float32Array;
+  /** dLoss/dLogStd, shaped as the log-std parameter; empty for a categorical head. */
+  dLogStd: Float32Array;
 }
 
 /**
  *   ratio   = exp(logp - logpOld)
  *   pgLoss  = mean(max(-A * ratio, -A * clip(ratio, 1 - clipCoef, 1 + clipCoef)))
- *   vLoss   = 0.5 * mean((V - returns)^2), or with clipVloss
+ *   vLoss   = 0.5 * mean((V - R)^2), or with clipVloss
  *             0.5 * mean(max((V - R)^2, (Vold + clip(V - Vold, -clipCoef, clipCoef) - R)^2))
  *   loss    = pgLoss - entCoef * entropy + vfCoef * vLoss
- * approxKl = mean((ratio - 1) - log ratio) and clipfrac = mean(|ratio - 1| > clipCoef) are
- * side outputs only; gradients are taken of `loss` alone.
+ * with logp and entropy (the mean over rows) of the policy's distribution:
+ *   categorical: log-softmax of the logits; entropy -sum p log p
+ *   Gaussian:    logp = sum over the D dims of -0.5 ((a - mean) / std)^2 - log std - 0.5 log 2pi,
+ *                entropy = sum(0.5 + 0.5 log 2pi + log std), std = exp(logStd) [D]; with gSDE
+ *                std_bj = sqrt(sum_i z_bi^2 exp(2 logStd_ij) + GSDE_EPS) from the actor's last hidden
+ *                layer z, which gets no gradient (gaussian.ts).
+ * approxKl = mean((ratio - 1) - log ratio) and clipfrac = mean(|ratio - 1| > clipCoef) are side
+ * outputs. Where a max or clip is flat the gradient is 0 (ties go to the first argument), as autodiff's.
+ * Accumulates in float64.
  */
-export function ppoLoss(params: tf.Tensor[], layout: ParamSpec[], mb: PpoMinibatch, coefs: LossCoefs): PpoLossOutput {
-  return tf.tidy(() => {
-    const { actorOut, value, actorHidden } = forward(params, layout, mb.obs); // [B, actorWidth], [B], [B, H]
-    const { logp, entropy } = policyLogpEntropy(params, layout, actorOut, actorHidden, mb.actions); // [B], []
-    const logratio = tf.sub(logp, mb.logpOld);
-    const ratio = tf.exp(logratio);
+export function ppoLossGrads(head: PolicyHead, out: PolicyOutput, mb: MinibatchArrays, coefs: LossCoefs): PpoLossGrads {
+  const n = mb.size;
+  const w = actorWidth(head);
+  const dActorOut = new Float32Array(n * w);
+  const dLogStd = new Float32Array(out.logStd.length);
+  const logp = new Float64Array(n);
+  const dLogp = new Float64Array(n); // dLoss/dlogp, filled by the policy-gradient pass below
+  let entropy = 0;
+  let policyGrads: () => void; // writes dActorOut and dLogStd from dLogp
 
-    let adv: tf.Tensor1D = mb.advantages;
-    if (coefs.normAdv) {
-      const n = adv.shape[0];
-      const mean = tf.mean(adv);
-      const centered = tf.sub(adv, mean);
-      const std = tf.sqrt(tf.div(tf.sum(tf.square(centered)), Math.max(n - 1, 1)));
-      adv = tf.div(centered, tf.add(std, 1e-8));
+  if (head.type === 'categorical') {
+    const lp = new Float64Array(w);
+    const rowEntropy = new Float64Array(n);
+    for (let b = 0; b < n; b++) {
+      logSoftmaxRow(out.actorOut, b, w, lp);
+      logp[b] = lp[mb.actions[b]];
+      for (let j = 0; j < w; j++) rowEntropy[b] -= Math.exp(lp[j]) * lp[j];
+      entropy += rowEntropy[b] / n;
     }
+    // dlogp/dlogit_j = onehot_j - p_j;  dH/dlogit_j = -p_j (log p_j + H)
+    policyGrads = () => {
+      for (let b = 0; b < n; b++) {
+        logSoftmaxRow(out.actorOut, b, w, lp);
+        for (let j = 0; j < w; j++) {
+          const p = Math.exp(lp[j]);
+          dActorOut[b * w + j] = dLogp[b] * ((j === mb.actions[b] ? 1 : 0) - p) + (coefs.entCoef / n) * p * (lp[j] + rowEntropy[b]);
+        }
+      }
+    };
+  } else {
+    const gsde = out.actorHidden.length > 0;
+    const h = gsde ? out.actorHidden.length / n : 0;
+    let rowLogStd: ArrayLike<number>; // [B, D]
+    if (gsde) gsdeLogStd(out.actorHidden, out.logStd, n, h, w, (rowLogStd = new Float32Array(n * w)));
+    else rowLogStd = Float32Array.from({ length: n * w }, (_, k) => out.logStd[k % w]);
+    const z = new Float64Array(n * w);
+    for (let k = 0; k < n * w; k++) {
+      const std = Math.exp(rowLogStd[k]);
+      z[k] = (mb.actions[k] - out.actorOut[k]) / std;
+      logp[(k / w) | 0] += -0.5 * z[k] * z[k] - rowLogStd[k] - HALF_LOG_2PI;
+      entropy += (0.5 + HALF_LOG_2PI + rowLogStd[k]) / n;
+    }
+    // dlogp/dmean = z / std;  dlogp/dlogStd = z^2 - 1;  dEntropy/dlogStd_bj = 1 / B; with gSDE
+    // dlogStd_bj/dtheta_ij = z_bi^2 exp(2 theta_ij) / std_bj^2 (theta the log-std parameter)
+    policyGrads = () => {
+      for (let k = 0; k < n * w; k++) {
+        const b = (k / w) | 0;
+        const j = k % w;
+        dActorOut[k] = (dLogp[b] * z[k]) / Math.exp(rowLogStd[k]);
+        const dRow = dLogp[b] * (z[k] * z[k] - 1) - coefs.entCoef / n;
+        if (!gsde) {
+          dLogStd[j] += dRow;
+          continue;
+        }
+        const variance = Math.exp(2 * rowLogStd[k]);
+        for (let i = 0; i < h; i++) {
+          dLogStd[i * w + j] += (dRow * out.actorHidden[b * h + i] ** 2 * Math.exp(2 * out.logStd[i * w + j])) / variance;
+        }
+      }
+    };
+  }
 
-    const clipCoef = coefs.clipCoef;
-    const pg1 = tf.mul(tf.neg(adv), ratio);
-    const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - clipCoef, 1 + clipCoef));
-    const pgLoss = tf.mean(tf.maximum(pg1, pg2)) as tf.Scalar;
+  let advMean = 0;
+  let advScale = 1;
+  if (coefs.normAdv) {
+    for (let b = 0; b < n; b++) advMean += mb.advantages[b] / n;
+    let ss = 0;
+    for (let b = 0; b < n; b++) ss += (mb.advantages[b] - advMean) ** 2;
+    advScale = 1 / (Math.sqrt(ss / Math.max(n - 1, 1)) + 1e-8);
+  }
+  const c = coefs.clipCoef;
+  let pgLoss = 0;
+  let approxKl = 0;
+  let clipfrac = 0;
+  for (let b = 0; b < n; b++) {
+    const adv = coefs.normAdv ? (mb.advantages[b] - advMean) * advScale : mb.advantages[b];
+    const logratio = logp[b] - mb.logpOld[b];
+    const ratio = Math.exp(logratio);
+    const pg1 = -adv * ratio;
+    const pg2 = -adv * Math.min(Math.max(ratio, 1 - c), 1 + c);
+    pgLoss += Math.max(pg1, pg2) / n;
+    dLogp[b] = pg1 >= pg2 ? (-adv * ratio) / n : 0; // the clipped branch is flat in the ratio
+    approxKl += (ratio - 1 - logratio) / n;
+    if (Math.abs(ratio - 1) > c) clipfrac += 1 / n;
+  }
+  policyGrads();
 
-    const vUnclipped = tf.square(tf.sub(value, mb.returns));
-    let vErr: tf.Tensor = vUnclipped;
+  const dValues = new Float32Array(n);
+  let vLoss = 0;
+  for (let b = 0; b < n; b++) {
+    const v = out.values[b];
+    const err = v - mb.returns[b];
+    let vErr = err * err;
+    let dErr = 2 * err; // d vErr / dV
     if (coefs.clipVloss) {
-      if (!mb.valuesOld) throw new Error('ppoLoss: clipVloss needs valuesOld in the minibatch');
-      const vClipped = tf.add(mb.valuesOld, tf.clipByValue(tf.sub(value, mb.valuesOld), -coefs.clipCoef, coefs.clipCoef));
-      vErr = tf.maximum(vUnclipped, tf.square(tf.sub(vClipped, mb.returns)));
+      const old = mb.valuesOld[b];
+      const delta = v - old;
+      const errClipped = old + Math.min(Math.max(delta, -c), c) - mb.returns[b];
+      if (errClipped * errClipped > vErr) {
+        vErr = errClipped * errClipped;
+        dErr = delta >= -c && delta <= c ? 2 * errClipped : 0;
+      }
     }
-    const vLoss = tf.mul(0.5, tf.mean(vErr)) as tf.Scalar;
-    const loss = tf.add(tf.sub(pgLoss, tf.mul(coefs.entCoef, entropy)), tf.mul(coefs.vfCoef, vLoss)) as tf.Scalar;
+    vLoss += (0.5 * vErr) / n;
+    dValues[b] = (coefs.vfCoef * 0.5 * dErr) / n;
+  }
 
-    const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logratio)) as tf.Scalar;
-    const clipfrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipCoef), 'float32')) as tf.Scalar;
-    return { loss, pgLoss, vLoss, entropy, approxKl, clipfrac };
-  });
-}
-
-/**
- * Gradient of the PPO loss w.r.t. `vars` (per-ParamSpec variables in layout order), flattened and
- * concatenated in layout order, plus stats [pgLoss, vLoss, entropy, approxKl, clipfrac].
- * The caller disposes both outputs.
- */
-export function ppoGradient(
-  vars: tf.Variable[],
-  layout: ParamSpec[],
-  mb: PpoMinibatch,
-  coefs: LossCoefs,
-): { grad: tf.Tensor1D; stats: tf.Tensor1D } {
-  if (vars.length !== layout.length) throw new RangeError(`ppoGradient: ${vars.length} vars for a layout of ${layout.length}`);
-  let stats = null as tf.Tensor1D | null;
-  const { value, grads } = tf.variableGrads(() => {
-    const out = ppoLoss(vars, layout, mb, coefs);
-    stats = tf.keep(tf.stack([out.pgLoss, out.vLoss, out.entropy, out.approxKl, out.clipfrac]) as tf.Tensor1D);
-    return out.loss;
-  }, vars);
-  const grad = tf.tidy(() =>
-    tf.concat(
-      vars.map((v, i) => {
-        const g = grads[v.name];
-        return g ? tf.reshape(g, [-1]) : tf.zeros([layout[i].size]);
-      }),
-    ),
-  ) as tf.Tensor1D;
-  value.dispose();
-  tf.dispose(grads);
-  if (!stats) throw new Error('ppoGradient: loss function did not run');
-  return { grad, stats };
+  const loss = pgLoss - coefs.entCoef * entropy + coefs.vfCoef * vLoss;
+  return { loss, stats: Float32Array.of(pgLoss, vLoss, entropy, approxKl, clipfrac), dActorOut, dValues, dLogStd };
 }

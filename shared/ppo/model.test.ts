@@ -7,7 +7,7 @@ import { configFor } from '../config.ts';
 import { envSpec } from '../envs/registry.ts';
 import { Rng } from '../rng.ts';
 import { actorCriticLayout, forwardPlain, initParams, isGsde, logStdPlain, orthogonal, paramCount, type ParamSpec } from './params.ts';
-import { forward, logStdParam, matMulUntransposed, splitParams, tanhViaSigmoid } from './model.ts';
+import { forward, logStdParam, mlpBackward, mlpTrace, splitParams, tanh } from './model.ts';
 import { policyHead, type PolicyHead } from './policyHead.ts';
 import { syntheticGradient } from './synthetic.ts';
 
@@ -235,7 +235,7 @@ describe('forward', () => {
   });
 });
 
-describe('the wasm forward pass (XNNPACK-friendly ops)', () => {
+describe('the hand-written backward pass and the wasm ops', () => {
   const rng = new Rng(3);
   const randn = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
   const close = (a: tf.Tensor, b: tf.Tensor, tol: number) => {
@@ -244,42 +244,57 @@ describe('the wasm forward pass (XNNPACK-friendly ops)', () => {
     for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThan(tol * (1 + Math.abs(y[i])));
   };
 
-  it('matMulUntransposed has the value and both gradients of tf.matMul', () => {
-    const x = randn([5, 3]) as tf.Tensor2D;
-    const w = randn([3, 4]) as tf.Tensor2D;
-    const dy = randn([5, 4]);
-    const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => matMulUntransposed(a as tf.Tensor2D, b as tf.Tensor2D));
-    const theirs = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D));
-    close(matMulUntransposed(x, w), tf.matMul(x, w), 1e-6);
-    const [g1, g2] = [ours([x, w], dy), theirs([x, w], dy)];
-    close(g1[0], g2[0], 1e-6);
-    close(g1[1], g2[1], 1e-6);
+  const onWasm = async (fn: () => void | Promise<void>) => {
+    const require = createRequire(import.meta.url);
+    setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
+    await tf.setBackend('wasm');
+    try {
+      await fn();
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  };
+
+  it('mlpBackward equals autodiff of the MLP (both backends)', async () => {
+    const layout = actorCriticLayout(3, cat(4), [6, 5]);
+    const flat = Array.from({ length: paramCount(layout) }, () => rng.normal());
+    const obsValues = Array.from({ length: 7 * 3 }, () => rng.normal());
+    const dOutValues = Array.from({ length: 7 * 4 }, () => rng.normal());
+    const check = () => {
+      const params = splitParams(tf.tensor1d(flat), layout).slice(0, 6); // the actor's 3 layers
+      const obs = tf.tensor2d(obsValues, [7, 3]);
+      const dOut = tf.tensor2d(dOutValues, [7, 4]);
+      const ours = mlpBackward(params, 0, mlpTrace(params, 0, 3, obs).inputs, dOut);
+      const autodiff = tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(mlpTrace(p, 0, 3, obs).out, dOut)))(params, tf.scalar(1));
+      expect(ours.map((g) => g.shape)).toEqual(params.map((p) => p.shape));
+      ours.forEach((g, i) => close(g, autodiff[i], 1e-5));
+    };
+    check();
+    await onWasm(check);
   });
 
-  it('tanhViaSigmoid is tanh within 3e-7, with the gradient 1 - tanh^2', () => {
-    const x = tf.concat([randn([50]).mul(3), tf.tensor1d([0, 1e-4, -1e-4, 20, -20])]);
-    close(tanhViaSigmoid(x), tf.tanh(x), 3e-7);
-    close(tf.grad((a: tf.Tensor) => tanhViaSigmoid(a))(x), tf.grad((a: tf.Tensor) => tf.tanh(a))(x), 1e-6);
+  it('tanh on wasm (2 sigmoid(2x) - 1) is tanh within 3e-7', async () => {
+    const values = [...Array.from({ length: 50 }, () => 3 * rng.normal()), 0, 1e-4, -1e-4, 20, -20];
+    const reference = tf.tanh(tf.tensor1d(values)).dataSync();
+    await onWasm(() => {
+      const ours = tanh(tf.tensor1d(values)).dataSync();
+      for (let i = 0; i < values.length; i++) expect(Math.abs(ours[i] - reference[i])).toBeLessThan(3e-7);
+    });
   });
 
   it('the PPO gradient on the wasm backend (which uses them) equals the cpu backend\'s', async () => {
-    const require = createRequire(import.meta.url);
-    setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
     for (const envId of ['CartPole-v1', 'Pendulum-v1']) { // categorical, and Gaussian with gSDE
       const config = { ...configFor(envId), hiddenSizes: [16, 16] };
       const env = envSpec(envId);
       const params = initParams(actorCriticLayout(env.obsDim, policyHead(env), config.hiddenSizes, config.gsde), 5);
       const onCpu = await syntheticGradient(config, params, 9, 128);
-      try {
-        await tf.setBackend('wasm');
-        const onWasm = await syntheticGradient(config, params, 9, 128);
+      await onWasm(async () => {
+        const ours = await syntheticGradient(config, params, 9, 128);
         let largest = 0;
         for (const g of onCpu) largest = Math.max(largest, Math.abs(g));
         expect(largest).toBeGreaterThan(1e-3);
-        for (let i = 0; i < onCpu.length; i++) expect(Math.abs(onWasm[i] - onCpu[i])).toBeLessThan(1e-4 * largest);
-      } finally {
-        await tf.setBackend('cpu');
-      }
+        for (let i = 0; i < onCpu.length; i++) expect(Math.abs(ours[i] - onCpu[i])).toBeLessThan(1e-4 * largest);
+      });
     }
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The actor-critic in TensorFlow.js: per-tensor views of the flat parameter vector and the
- * batched forward pass. The layout and init are in params.ts.
+ * The actor-critic in TensorFlow.js: per-tensor views of the flat parameter vector, the batched
+ * forward pass and its backward pass, written out (no autodiff tape: about a third of the kernel
+ * calls, 3x faster gradients on wasm at batch 256). The layout and init are in params.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { layersPerHead, logStdIndex, type ParamSpec } from './params.ts';
@@ -17,33 +18,51 @@ export function splitParams(flat: tf.Tensor1D, layout: ParamSpec[]): tf.Tensor[]
 }
 
 /**
- * `x @ w` whose backward pass multiplies only untransposed matrices: dx = dy @ transpose(w),
- * dw = transpose(x) @ dy. tfjs's own gradient asks for transposed products, which the wasm backend
- * computes with a plain loop; untransposed ones go to XNNPACK (gradients 2-7x faster at batch >= 256; docs/PERFORMANCE.md).
+ * `a @ b`, either side optionally transposed. The wasm backend computes transposed products with a
+ * plain loop and untransposed ones with XNNPACK, so there the transpose is done first (gradients
+ * 2-7x faster at batch >= 256; docs/PERFORMANCE.md); other backends transpose inside the product.
  */
-export const matMulUntransposed = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]) => [tf.matMul(dy, ws.transpose()), tf.matMul(xs.transpose(), dy)],
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+function matMul(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? a.transpose() : a, transposeB ? b.transpose() : b);
+}
 
 /**
- * tanh(x) = 2 sigmoid(2x) - 1, with the gradient dy (1 - y^2). The wasm backend's tanh is a scalar
- * loop, its sigmoid an XNNPACK kernel: this is about 7x faster there (and within 3e-7 of tanh).
+ * tanh. The wasm backend's tanh is a scalar loop and its sigmoid an XNNPACK kernel, so there it is
+ * 2 sigmoid(2x) - 1: about 7x faster (and within 3e-7 of tanh).
  */
-export const tanhViaSigmoid = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  const y = tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
-  save([y]);
-  return { value: y, gradFunc: (dy: tf.Tensor, [ys]: tf.Tensor[]) => tf.mul(dy, tf.sub(1, tf.square(ys))) };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
+export function tanh<T extends tf.Tensor>(x: T): T {
+  if (tf.getBackend() !== 'wasm') return tf.tanh(x);
+  return tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
+}
 
-/** Identity whose gradient is zero (tfjs has no stop_gradient op). */
-export const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
+/**
+ * One tanh MLP (actor or critic) whose layers start at `params[first]`: its output [B, out] and
+ * each layer's input (`inputs[0]` is obs, `inputs[i]` the i-th hidden layer), which `mlpBackward` needs.
+ */
+export function mlpTrace(params: tf.Tensor[], first: number, nLayers: number, obs: tf.Tensor2D): { inputs: tf.Tensor2D[]; out: tf.Tensor2D } {
+  const inputs = [obs];
+  for (let i = 0; i + 1 < nLayers; i++) inputs.push(tanh(tf.add(matMul(inputs[i], params[first + 2 * i] as tf.Tensor2D), params[first + 2 * i + 1])));
+  const last = first + 2 * (nLayers - 1);
+  return { inputs, out: tf.add(matMul(inputs[nLayers - 1], params[last] as tf.Tensor2D), params[last + 1]) };
+}
+
+/**
+ * Backpropagation through the MLP of `mlpTrace`: given dOut = dLoss/dOut [B, out], the gradients
+ * [dW_0, db_0, ..., dW_L, db_L] of its parameters, in layout order. Per layer, from the last:
+ *   dW_i = inputs_i^T d,  db_i = sum over rows of d,  d <- (d W_i^T) * (1 - inputs_i^2)
+ * (the last factor is tanh's derivative at the hidden layer inputs_i).
+ */
+export function mlpBackward(params: tf.Tensor[], first: number, inputs: tf.Tensor2D[], dOut: tf.Tensor2D): tf.Tensor[] {
+  const grads: tf.Tensor[] = [];
+  let d = dOut;
+  for (let i = inputs.length - 1; i >= 0; i--) {
+    grads[2 * i] = matMul(inputs[i], d, true, false);
+    grads[2 * i + 1] = tf.sum(d, 0);
+    if (i > 0) d = tf.mul(matMul(d, params[first + 2 * i] as tf.Tensor2D, false, true), tf.sub(1, tf.square(inputs[i])));
+  }
+  return grads;
+}
 
 /**
  * Batched forward pass. `params` are the per-ParamSpec tensors in layout order. `actorOut` is
@@ -56,19 +75,9 @@ export function forward(
   obs: tf.Tensor2D, // [B, obsDim]
 ): { actorOut: tf.Tensor2D; value: tf.Tensor1D; actorHidden: tf.Tensor2D } {
   const nLayers = layersPerHead(layout);
-  // On wasm, the two ops above keep the forward and backward passes on XNNPACK; other backends
-  // do transposed products and tanh natively, so they keep tfjs's own ops.
-  const wasm = tf.getBackend() === 'wasm';
-  const matMul = wasm ? matMulUntransposed : (a: tf.Tensor2D, b: tf.Tensor2D) => tf.matMul(a, b);
-  const tanh = wasm ? tanhViaSigmoid : tf.tanh;
-  const mlp = (first: number): [tf.Tensor2D, tf.Tensor2D] => {
-    let h = obs;
-    for (let i = 0; i + 1 < nLayers; i++) h = tanh(tf.add(matMul(h, params[first + 2 * i] as tf.Tensor2D), params[first + 2 * i + 1]) as tf.Tensor2D);
-    const last = first + 2 * (nLayers - 1);
-    return [tf.add(matMul(h, params[last] as tf.Tensor2D), params[last + 1]) as tf.Tensor2D, h];
-  };
   return tf.tidy(() => {
-    const [actorOut, actorHidden] = mlp(0); // [B, actorWidth], [B, lastHidden]
-    return { actorOut, actorHidden, value: mlp(2 * nLayers)[0].reshape([-1]) as tf.Tensor1D }; // value [B]
+    const actor = mlpTrace(params, 0, nLayers, obs);
+    const critic = mlpTrace(params, 2 * nLayers, nLayers, obs);
+    return { actorOut: actor.out, actorHidden: actor.inputs[nLayers - 1], value: critic.out.reshape([-1]) as tf.Tensor1D };
   });
 }
