@@ -17,11 +17,15 @@ test('two tabs solve CartPole-v1, both contribute accepted updates, the dashboar
   for (const w of workers) {
     expect(w.accepted).toBeGreaterThan(0);
     expect(w.envSteps).toBeGreaterThan(0);
+    expect(w.stageSeconds.collect).toBeGreaterThan(0);
+    expect(w.stageSeconds.gradient).toBeGreaterThan(0);
+    expect(w.stageSeconds.push).toBeGreaterThan(0);
   }
   for (const page of fleet.pages) await expect(page.getByTestId('worker-state')).toHaveText('done');
   await expect(dashboard.getByTestId('run-state')).toHaveText(/solved/i);
   await expect(dashboard.getByTestId('env-steps')).toHaveText(final.envSteps.toLocaleString('en-US'));
   await expect(dashboard.locator('.recharts-line-curve').first()).toBeVisible();
+  await expect(dashboard.getByTestId('worker-stages').first()).toHaveText(/^rollouts \d+%, gradients \d+%, pushes \d+%, param uploads \d+%$/);
   await expect(dashboard.getByTestId('staleness-histogram')).toHaveAttribute('data-total', String(final.accepted));
 });
 

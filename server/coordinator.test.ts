@@ -51,8 +51,9 @@ async function restart(overrides: Partial<TrainConfig>): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const stageSeconds = { collect: 1, gradient: 2, push: 0.5, setParams: 0.1 };
 /** A rollout report of `steps` steps per env with nothing else in it. */
-const rolloutOf = (steps: number) => ({ rolloutVersion: 0, envSteps: config.numEnvs * steps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 1, norm: {} });
+const rolloutOf = (steps: number) => ({ rolloutVersion: 0, envSteps: config.numEnvs * steps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 1, stageSeconds, norm: {} });
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.disconnect();
@@ -137,7 +138,7 @@ describe('Coordinator over Socket.IO', () => {
   it('counts rollout reports, finishes when solved and tells the workers', async () => {
     const { s } = await joined();
     const done = new Promise((resolve) => s.once('done', resolve));
-    const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000, norm: {} };
+    const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000, stageSeconds, norm: {} };
     expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual({ ok: true, norm: {}, numSteps: config.numSteps });
     expect(coordinator.tracker.state).toBe('training');
     expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual({ ok: true, norm: {}, numSteps: config.numSteps });
@@ -145,6 +146,7 @@ describe('Coordinator over Socket.IO', () => {
     const st = coordinator.status();
     const steps = 2 * config.numEnvs * config.numSteps;
     expect(st).toMatchObject({ state: 'solved', envSteps: steps, episodes: 3, solvedAtEnvSteps: steps });
+    expect(coordinator.workerList()[0]).toMatchObject({ rolloutSps: 1000, stageSeconds });
     const late = await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
     expect(late).toMatchObject({ accepted: false, reason: 'finished', done: true });
     expect(coordinator.ps.version).toBe(0);
@@ -153,12 +155,13 @@ describe('Coordinator over Socket.IO', () => {
   it('rejects a malformed rollout report without counting it', async () => {
     await joined();
     const { s } = await joined();
-    const ok = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [1, 2], episodeLengths: [1, 2], losses: {}, rolloutSps: 1, norm: {} };
+    const ok = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [1, 2], episodeLengths: [1, 2], losses: {}, rolloutSps: 1, stageSeconds, norm: {} };
     const bads = [
       { ...ok, episodeLengths: [1] }, // lengths and returns disagree
       { ...ok, envSteps: 10 }, // not the rollout size the coordinator set
       { ...ok, episodeLengths: [1, 501] }, // longer than CartPole's time limit
       { ...ok, episodeReturns: [1, NaN] },
+      { ...ok, stageSeconds: { ...stageSeconds, push: -1 } },
     ];
     for (const bad of bads) {
       const reply = await s.timeout(5000).emitWithAck('rollout', bad);
@@ -198,7 +201,7 @@ describe('Coordinator normalization statistics', () => {
     const ret = new RunningMeanStd(1, 'empty');
     ret.update([5, 7], 2);
     const report = {
-      rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 1,
+      rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 1, stageSeconds,
       norm: { obs: encodeF64(delta.toArray()), ret: encodeF64(ret.toArray()) },
     };
     const ok = await s.timeout(5000).emitWithAck('rollout', report);

@@ -89,7 +89,7 @@ interface PendingSyncPush {
 
 const WORKER_INFO_KEYS = [
   'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
-  'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS',
+  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS',
 ] as const satisfies readonly (keyof WorkerInfo)[];
 
 /** Weight of the newest update in a worker's moving average of staleness. */
@@ -277,6 +277,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
           rejected: 0,
           envSteps: 0,
           rolloutSps: 0,
+          stageSeconds: { collect: 0, gradient: 0, push: 0, setParams: 0 },
           numSteps: this.config.numSteps,
           updateSteps: this.config.numSteps,
           meanStaleness: 0,
@@ -334,6 +335,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       if (deltas.ret) this.retRms!.merge(deltas.ret);
       w.envSteps += r.envSteps;
       w.rolloutSps = r.rolloutSps;
+      w.stageSeconds = r.stageSeconds;
       if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
       w.updateSteps = w.numSteps;
       this.sizeWork(w);

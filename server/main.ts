@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { configFor, defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
-import { BACKENDS, type Backend, type RunStatus } from '../shared/protocol.ts';
+import { BACKENDS, stageShares, type Backend, type RunStatus } from '../shared/protocol.ts';
 import { envIds } from '../shared/envs/registry.ts';
 import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from './coordinator.ts';
@@ -184,7 +184,7 @@ async function main(): Promise<number> {
     updates: { accepted: final.accepted, rejected: final.rejected, stalenessHistogram: final.stalenessHistogram },
     workers: coordinator.workerList().map((w) => ({
       workerId: w.workerId, backend: w.backend, adapter: w.adapter, accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps,
-      meanStaleness: w.meanStaleness, numSteps: w.numSteps, timings: w.timings,
+      meanStaleness: w.meanStaleness, numSteps: w.numSteps, timings: w.timings, stageSeconds: w.stageSeconds,
     })),
     config,
     checkpoint: ckptPath,
@@ -196,7 +196,7 @@ async function main(): Promise<number> {
   console.log(`\n${final.state === 'solved' ? 'SOLVED' : 'NOT SOLVED'} ${config.envId}: ${final.state}`);
   if (final.solvedAtEnvSteps !== null) console.log(`  solved at ${final.solvedAtEnvSteps.toLocaleString()} env steps, ${final.solvedAtWallS!.toFixed(1)} s of training`);
   console.log(`  env steps ${final.envSteps.toLocaleString()}, mean return ${final.meanReturn?.toFixed(1) ?? '-'}, updates accepted ${final.accepted}, rejected: ${rejected}`);
-  for (const w of summary.workers) console.log(`  worker ${w.workerId}: backend ${w.backend} (${w.adapter}), ${w.accepted} accepted, ${w.rejected} rejected, ${w.envSteps} env steps`);
+  for (const w of summary.workers) console.log(`  worker ${w.workerId}: backend ${w.backend} (${w.adapter}), ${w.accepted} accepted, ${w.rejected} rejected, ${w.envSteps} env steps; time: ${stageShares(w.stageSeconds)}`);
   console.log(`  checkpoint ${ckptPath}\n  summary ${join(runDir, 'summary.json')}`);
 
   if (o.serve) {

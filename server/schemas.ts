@@ -4,6 +4,7 @@ import { BACKENDS, type Backend } from '../shared/protocol.ts';
 
 const backend = z.enum(BACKENDS as [Backend, ...Backend[]]);
 const version = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const seconds = z.number().nonnegative().finite();
 
 export function isBinary(x: unknown): boolean {
   return x instanceof ArrayBuffer || x instanceof Uint8Array;
@@ -39,6 +40,7 @@ export const rolloutSchema = z.object({
   episodeLengths: z.array(z.number().int().positive()).max(1_000_000),
   losses: z.record(z.string().max(64), z.number()),
   rolloutSps: z.number().nonnegative().finite(),
+  stageSeconds: z.object({ collect: seconds, gradient: seconds, push: seconds, setParams: seconds }),
   norm: z.object({ obs: binary('norm.obs').optional(), ret: binary('norm.ret').optional() }),
 }).refine((r) => r.episodeReturns.length === r.episodeLengths.length, 'episodeReturns and episodeLengths differ in length')
   .refine((r) => r.episodeReturns.length <= r.envSteps, 'more episodes than env steps');

@@ -93,8 +93,28 @@ export interface RolloutReport {
   losses: Partial<Record<string, number>>;
   /** Env steps per second of this tab's last rollout, inference included. */
   rolloutSps: number;
+  /** Wall seconds this tab has spent in each stage since it joined. */
+  stageSeconds: StageSeconds;
   /** This rollout's own observation and return statistics (deltas to merge). */
   norm: NormStatsWire;
+}
+
+/**
+ * A worker's cumulative wall seconds by stage: rollouts (batched inference and env steps), PPO
+ * gradients, push round trips (waiting for the coordinator's reply), and uploading fresh params.
+ */
+export interface StageSeconds {
+  collect: number;
+  gradient: number;
+  push: number;
+  setParams: number;
+}
+
+/** Each stage's share of a worker's time, e.g. "rollouts 10%, gradients 55%, pushes 30%, param uploads 5%". */
+export function stageShares(s: StageSeconds): string {
+  const total = s.collect + s.gradient + s.push + s.setParams;
+  const pct = (x: number) => `${total > 0 ? Math.round((100 * x) / total) : 0}%`;
+  return `rollouts ${pct(s.collect)}, gradients ${pct(s.gradient)}, pushes ${pct(s.push)}, param uploads ${pct(s.setParams)}`;
 }
 
 /** The reply to a rollout report carries the merged statistics to normalize the next rollout with. */
@@ -124,6 +144,8 @@ export interface WorkerInfo {
   rejected: number;
   envSteps: number;
   rolloutSps: number;
+  /** Where its time goes, as of its last rollout report. */
+  stageSeconds: StageSeconds;
   /** Rollout length the coordinator assigns this worker (work sizing). */
   numSteps: number;
   /** Moving average of how many versions old this worker's updates arrive. */

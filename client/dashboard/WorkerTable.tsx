@@ -1,4 +1,4 @@
-import type { BackendTiming, WorkerInfo } from '../../shared/protocol.ts';
+import { stageShares, type BackendTiming, type WorkerInfo } from '../../shared/protocol.ts';
 import { formatInt, formatNumber } from './format.ts';
 
 function timingsTitle(timings: readonly BackendTiming[]): string {
@@ -37,6 +37,7 @@ export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
                 <th className="num" title="accepted updates per second over the last tick">updates/s</th>
                 <th className="num" title="moving average of how many versions old its updates arrive">staleness</th>
                 <th className="num" title="steps per env of its rollouts, as work sizing set them">rollout</th>
+                <th title="where its time went since it joined">time</th>
                 <th>connected</th>
               </tr>
             </thead>
@@ -63,6 +64,7 @@ export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
                   <td className="num">{formatNumber(w.updatesPerS, 1)}</td>
                   <td className="num">{formatNumber(w.meanStaleness, 2)}</td>
                   <td className="num" data-testid="worker-rollout-steps">{formatInt(w.numSteps)}</td>
+                  <td className="stages" data-testid="worker-stages">{stageShares(w.stageSeconds)}</td>
                   <td>{w.connected ? 'yes' : 'left'}</td>
                 </tr>
               ))}

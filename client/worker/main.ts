@@ -10,7 +10,28 @@ import { RolloutWorker, type WorkerStatus } from './rolloutWorker.ts';
 
 const $ = (id: string) => document.querySelector(`[data-testid="${id}"]`) as HTMLElement;
 
+/** Milliseconds between status redraws while training (each push changes the status). */
+const SHOW_EVERY_MS = 250;
+let shown: { at: number; state: string } = { at: -Infinity, state: '' };
+let latest: WorkerStatus | null = null;
+let showTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Shows the status at most every SHOW_EVERY_MS, and at once when its state changes. Every redraw
+ * is a frame to lay out, paint and composite (on a machine without a GPU, by the CPU), and a
+ * training tab's status changes with each of its hundreds of pushes a second.
+ */
+function showSoon(s: WorkerStatus): void {
+  latest = s;
+  const wait = shown.at + SHOW_EVERY_MS - performance.now();
+  if (wait <= 0 || s.state !== shown.state) return show(s);
+  showTimer ??= setTimeout(() => show(latest!), wait);
+}
+
 function show(s: WorkerStatus): void {
+  if (showTimer !== null) clearTimeout(showTimer);
+  showTimer = null;
+  shown = { at: performance.now(), state: s.state };
   $('worker-state').textContent = s.state;
   $('worker-message').textContent = s.message;
   $('worker-id').textContent = s.workerId ?? '';
@@ -79,7 +100,7 @@ async function main(): Promise<void> {
     userAgent: navigator.userAgent,
     token: query.get('token') ?? undefined,
     delayMs: parseDelay(query.get('delay')),
-    onStatus: show,
+    onStatus: showSoon,
   });
   Object.assign(window, {
     tabswarm: {

@@ -11,7 +11,7 @@ import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
 import {
   WORKER_NAMESPACE, type Backend, type BackendTiming, type Binary, type ClientToServerEvents, type JoinReply,
-  type NormStatsWire, type PushReply, type RolloutAck, type ServerToClientEvents,
+  type NormStatsWire, type PushReply, type RolloutAck, type ServerToClientEvents, type StageSeconds,
 } from '../../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';
 import { ErrorFeedback } from '../../shared/updateCodec.ts';
@@ -57,8 +57,8 @@ export interface WorkerStatus {
   numSteps: number;
   /** Times this worker resumed after its connection dropped. */
   resumes: number;
-  /** Cumulative wall seconds by stage: rollouts (inference + envs), gradients, push round trips, param uploads. */
-  seconds: { collect: number; gradient: number; push: number; setParams: number };
+  /** Cumulative wall seconds by stage. */
+  seconds: StageSeconds;
 }
 
 type WorkerClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -192,6 +192,7 @@ export class RolloutWorker {
         episodeLengths: r.episodes.map((e) => e.length),
         losses: { ...lastLosses, ...(Number.isFinite(r.explainedVariance) ? { [M.explainedVariance]: r.explainedVariance } : {}) },
         rolloutSps,
+        stageSeconds: { ...this.status.seconds },
         norm: {
           ...(deltas.obs ? { obs: encodeF64(deltas.obs) } : {}),
           ...(deltas.ret ? { ret: encodeF64(deltas.ret) } : {}),
