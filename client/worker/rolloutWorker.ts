@@ -7,10 +7,9 @@
  * No DOM here, so the same loop runs in Node tests with the tfjs cpu backend.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
 import {
-  WORKER_NAMESPACE, type Backend, type BackendTiming, type Binary, type ClientToServerEvents, type JoinReply,
+  WORKER_NAMESPACE, type Backend, type BackendTiming, type ClientToServerEvents, type JoinReply,
   type NormStatsWire, type PushReply, type RolloutAck, type ServerToClientEvents, type StageSeconds,
 } from '../../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';

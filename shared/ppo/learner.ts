@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isGsde, layersPerHead, paramCount, type ParamSpec } from './params.ts';
 import { forward, logStdParam, mlpBackward, mlpTrace } from './model.ts';
 import { ppoLossGrads, type LossCoefs, type PpoLossGrads } from './loss.ts';
-import { actionWidth, actorWidth, type PolicyHead } from './policyHead.ts';
+import { actorWidth, type PolicyHead } from './policyHead.ts';
 
 /**
  * A minibatch as plain arrays: obs [B, obsDim], actions [B, actionWidth] (the action index as a

@@ -237,7 +237,6 @@ describe('forward', () => {
 
 describe('the hand-written backward pass and the wasm ops', () => {
   const rng = new Rng(3);
-  const randn = (shape: number[]) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape);
   const close = (a: tf.Tensor, b: tf.Tensor, tol: number) => {
     const [x, y] = [a.dataSync(), b.dataSync()];
     expect(x.length).toBe(y.length);
