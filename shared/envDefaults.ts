@@ -27,10 +27,12 @@ export const envDefaults: Record<string, Partial<TrainConfig>> = {
     // Beyond the zoo: maxPolicyLag 10. With 8-step rollouts and 10 epochs, a second tab's updates
     // drag the policy far from each rollout's; with the bound, 2 of 4 runs on 2 tabs ended above 90
     // in final eval, against 0 of 2 without (docs/LEARNING.md).
+    // And 60k env steps, not 20k: a policy that stops reaching the goal early has time to find it
+    // again, and enough episodes fit for the 100-episode training mean (docs/LEARNING-MountainCarContinuous.md).
     maxPolicyLag: 10,
     numEnvs: 1, numSteps: 8, numMinibatches: 1, updateEpochs: 10, gamma: 0.9999, gaeLambda: 0.9,
     learningRate: 7.77e-5, entCoef: 0.00429, clipCoef: 0.1, maxGradNorm: 5, vfCoef: 0.19, logStdInit: -3.29,
-    gsde: true, sdeSampleFreq: 0, orthoInit: false, normObs: true, normReward: true, totalTimesteps: 20_000,
+    gsde: true, sdeSampleFreq: 0, orthoInit: false, normObs: true, normReward: true, totalTimesteps: 60_000,
   },
   'Pendulum-v1': {
     numEnvs: 4, numSteps: 1024, numMinibatches: 64, updateEpochs: 10, gamma: 0.9, gaeLambda: 0.95,
