@@ -1,6 +1,6 @@
 /**
  * The actor-critic in TensorFlow.js: per-tensor views of the flat parameter vector, the batched
- * forward pass and its backward pass, written out (no autodiff tape: about a third of the kernel
+ * forward pass and its backward pass, written out (no autodiff tape: a quarter of the kernel
  * calls, 3x faster gradients on wasm at batch 256). The layout and init are in params.ts.
  */
 import * as tf from '@tensorflow/tfjs';
