@@ -66,9 +66,10 @@ export function ppoLossGrads(head: PolicyHead, out: PolicyOutput, mb: MinibatchA
   let policyGrads: () => void; // writes dActorOut and dLogStd from dLogp
 
   if (head.type === 'categorical') {
-    const lp = new Float64Array(w);
+    const logProbs = new Float64Array(n * w); // [B, A]
     const rowEntropy = new Float64Array(n);
     for (let b = 0; b < n; b++) {
+      const lp = logProbs.subarray(b * w, (b + 1) * w);
       logSoftmaxRow(out.actorOut, b, w, lp);
       logp[b] = lp[mb.actions[b]];
       for (let j = 0; j < w; j++) rowEntropy[b] -= Math.exp(lp[j]) * lp[j];
@@ -76,12 +77,10 @@ export function ppoLossGrads(head: PolicyHead, out: PolicyOutput, mb: MinibatchA
     }
     // dlogp/dlogit_j = onehot_j - p_j;  dH/dlogit_j = -p_j (log p_j + H)
     policyGrads = () => {
-      for (let b = 0; b < n; b++) {
-        logSoftmaxRow(out.actorOut, b, w, lp);
-        for (let j = 0; j < w; j++) {
-          const p = Math.exp(lp[j]);
-          dActorOut[b * w + j] = dLogp[b] * ((j === mb.actions[b] ? 1 : 0) - p) + (coefs.entCoef / n) * p * (lp[j] + rowEntropy[b]);
-        }
+      for (let k = 0; k < n * w; k++) {
+        const b = (k / w) | 0;
+        const p = Math.exp(logProbs[k]);
+        dActorOut[k] = dLogp[b] * ((k % w === mb.actions[b] ? 1 : 0) - p) + (coefs.entCoef / n) * p * (logProbs[k] + rowEntropy[b]);
       }
     };
   } else {
@@ -90,28 +89,30 @@ export function ppoLossGrads(head: PolicyHead, out: PolicyOutput, mb: MinibatchA
     let rowLogStd: ArrayLike<number>; // [B, D]
     if (gsde) gsdeLogStd(out.actorHidden, out.logStd, n, h, w, (rowLogStd = new Float32Array(n * w)));
     else rowLogStd = Float32Array.from({ length: n * w }, (_, k) => out.logStd[k % w]);
-    const z = new Float64Array(n * w);
+    const std = new Float64Array(n * w);
+    const z = new Float64Array(n * w); // (a - mean) / std
     for (let k = 0; k < n * w; k++) {
-      const std = Math.exp(rowLogStd[k]);
-      z[k] = (mb.actions[k] - out.actorOut[k]) / std;
+      std[k] = Math.exp(rowLogStd[k]);
+      z[k] = (mb.actions[k] - out.actorOut[k]) / std[k];
       logp[(k / w) | 0] += -0.5 * z[k] * z[k] - rowLogStd[k] - HALF_LOG_2PI;
       entropy += (0.5 + HALF_LOG_2PI + rowLogStd[k]) / n;
     }
     // dlogp/dmean = z / std;  dlogp/dlogStd = z^2 - 1;  dEntropy/dlogStd_bj = 1 / B; with gSDE
-    // dlogStd_bj/dtheta_ij = z_bi^2 exp(2 theta_ij) / std_bj^2 (theta the log-std parameter)
+    // dlogStd_bj/dtheta_ij = x_bi^2 exp(2 theta_ij) / std_bj^2 (theta the log-std parameter, x the features)
+    const thetaVar = gsde ? Float64Array.from(out.logStd, (t) => Math.exp(2 * t)) : null; // exp(2 theta) [H, D]
     policyGrads = () => {
       for (let k = 0; k < n * w; k++) {
         const b = (k / w) | 0;
         const j = k % w;
-        dActorOut[k] = (dLogp[b] * z[k]) / Math.exp(rowLogStd[k]);
+        dActorOut[k] = (dLogp[b] * z[k]) / std[k];
         const dRow = dLogp[b] * (z[k] * z[k] - 1) - coefs.entCoef / n;
         if (!gsde) {
           dLogStd[j] += dRow;
           continue;
         }
-        const variance = Math.exp(2 * rowLogStd[k]);
+        const variance = std[k] * std[k];
         for (let i = 0; i < h; i++) {
-          dLogStd[i * w + j] += (dRow * out.actorHidden[b * h + i] ** 2 * Math.exp(2 * out.logStd[i * w + j])) / variance;
+          dLogStd[i * w + j] += (dRow * out.actorHidden[b * h + i] ** 2 * thetaVar![i * w + j]) / variance;
         }
       }
     };
