@@ -3,7 +3,7 @@
  * browser context (its own renderer process) opened at the coordinator's /worker.html.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import type { Backend } from '../shared/protocol.ts';
 
 /** Flags that work as root on a machine without network access; WebGPU needs the unsafe flag. */
@@ -46,31 +46,79 @@ export interface FleetOptions {
   headless?: boolean;
   /** Called with each page's console errors and crashes. */
   onLog?: (worker: number, line: string) => void;
+  /**
+   * Opens the worker tabs as plain browser tabs that Playwright does not track (`pages` stays
+   * empty; console errors and crashes still reach `onLog`). Playwright copies every WebSocket
+   * frame of a page it tracks to Node, base64-encoded: about 1 ms more per push round trip and
+   * CPU taken from the coordinator's process. A volunteer's browser does none of that, so runs use
+   * plain tabs, and tests that drive their pages leave this off.
+   */
+  plain?: boolean;
 }
 
 export class Fleet {
   readonly pages: Page[] = [];
   private browser: Browser | null = null;
+  /** The browser-level DevTools session that opens and watches plain tabs. */
+  private cdp: CDPSession | null = null;
+  /** Per plain tab's DevTools session id, where its errors go. */
+  private readonly plainLogs = new Map<string, (line: string) => void>();
 
   constructor(private readonly opts: FleetOptions) {}
 
   async start(): Promise<Page[]> {
     this.browser = await chromium.launch({ executablePath: findChromium(), headless: this.opts.headless ?? true, args: CHROMIUM_ARGS });
-    for (let i = 0; i < this.opts.workers; i++) await this.open();
+    for (let i = 0; i < this.opts.workers; i++) await this.open(i);
     return this.pages;
   }
 
-  /** Opens one more worker tab. */
-  async open(backend?: Backend): Promise<Page> {
-    const i = this.pages.length;
-    const b = backend ?? (Array.isArray(this.opts.backend) ? this.opts.backend[i] : this.opts.backend);
+  /** Opens worker tab `i`. */
+  private async open(i: number): Promise<void> {
+    const b = (Array.isArray(this.opts.backend) ? this.opts.backend[i] : this.opts.backend);
     const query = new URLSearchParams();
     if (b) query.set('backend', b);
     const delay = this.opts.delays?.[i] ?? 0;
     if (delay > 0) query.set('delay', String(delay));
-    const page = await this.page(`/worker.html${query.size ? `?${query}` : ''}`, (line) => this.opts.onLog?.(i, line));
-    this.pages.push(page);
-    return page;
+    const path = `/worker.html${query.size ? `?${query}` : ''}`;
+    const onLog = (line: string) => this.opts.onLog?.(i, line);
+    if (this.opts.plain) await this.plainTab(path, onLog);
+    else this.pages.push(await this.page(path, onLog));
+  }
+
+  /**
+   * Opens a page in a browser context made through DevTools, which Playwright leaves alone, and
+   * watches it through its own session with only the Runtime domain on (no network events).
+   */
+  private async plainTab(path: string, onLog: (line: string) => void): Promise<void> {
+    const cdp = this.cdp ??= await this.watchPlainTabs();
+    const { browserContextId } = await cdp.send('Target.createBrowserContext');
+    const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank', browserContextId });
+    // Not flattened: the session's messages then travel inside this browser-level session's.
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
+    this.plainLogs.set(sessionId, onLog);
+    let id = 0;
+    const send = (method: string, params: object = {}) =>
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method, params }) });
+    await send('Runtime.enable');
+    await send('Inspector.enable');
+    await send('Page.navigate', { url: this.opts.url + path });
+  }
+
+  private async watchPlainTabs(): Promise<CDPSession> {
+    const cdp = await this.browser!.newBrowserCDPSession();
+    cdp.on('Target.receivedMessageFromTarget', ({ sessionId, message }) => {
+      const onLog = this.plainLogs.get(sessionId);
+      const m = JSON.parse(message) as { method?: string; params?: any };
+      if (!onLog || !m.method) return;
+      if (m.method === 'Runtime.consoleAPICalled' && m.params.type === 'error') {
+        onLog(`console error: ${m.params.args.map((a: { value?: unknown; description?: string }) => a.description ?? String(a.value)).join(' ')}`);
+      } else if (m.method === 'Runtime.exceptionThrown') {
+        onLog(`page error: ${m.params.exceptionDetails.exception?.description ?? m.params.exceptionDetails.text}`);
+      } else if (m.method === 'Inspector.targetCrashed') {
+        onLog('page crashed');
+      }
+    });
+    return cdp;
   }
 
   /** Opens any page of the coordinator in a fresh browser context (its own renderer process). */
@@ -88,5 +136,6 @@ export class Fleet {
   async stop(): Promise<void> {
     await this.browser?.close();
     this.browser = null;
+    this.cdp = null;
   }
 }

@@ -142,6 +142,7 @@ async function main(): Promise<number> {
     backend: config.backend === 'auto' ? undefined : config.backend,
     delays: Array.from({ length: o.workers }, (_, i) => (i >= o.workers - o.slowTabs ? o.slowDelayMs : 0)),
     onLog: (i, line) => console.error(`[worker tab ${i}] ${line}`),
+    plain: true,
   });
   await fleet?.start();
 
