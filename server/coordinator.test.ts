@@ -139,9 +139,10 @@ describe('Coordinator over Socket.IO', () => {
     const { s } = await joined();
     const done = new Promise((resolve) => s.once('done', resolve));
     const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000, stageSeconds, norm: {} };
-    expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual({ ok: true, norm: {}, numSteps: config.numSteps });
+    const ok = { ok: true, norm: {}, numSteps: config.numSteps, clipCoef: config.clipCoef };
+    expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual(ok);
     expect(coordinator.tracker.state).toBe('training');
-    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual({ ok: true, norm: {}, numSteps: config.numSteps });
+    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual(ok);
     await done;
     const st = coordinator.status();
     const steps = 2 * config.numEnvs * config.numSteps;
@@ -150,6 +151,20 @@ describe('Coordinator over Socket.IO', () => {
     const late = await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
     expect(late).toMatchObject({ accepted: false, reason: 'finished', done: true });
     expect(coordinator.ps.version).toBe(0);
+  });
+
+  it('with annealClip, each rollout report is answered with the clip coefficient scaled by the budget left', async () => {
+    await restart({ annealClip: true, totalTimesteps: 4 * config.numEnvs * config.numSteps });
+    const { s } = await joined();
+    const clips: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const ack = await s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
+      if (!ack.ok) throw new Error(ack.error);
+      clips.push(ack.clipCoef);
+    }
+    // Answered after each report is counted: 3/4, 2/4, 1/4 of the budget left, then none.
+    expect(clips.slice(0, 3).map((c) => c / config.clipCoef)).toEqual([0.75, 0.5, 0.25].map((x) => expect.closeTo(x, 12)));
+    expect(clips[3]).toBe(0);
   });
 
   it('rejects a malformed rollout report without counting it', async () => {

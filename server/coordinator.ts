@@ -200,11 +200,19 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 
+  /** The fraction of the env-step budget left, which annealed values are scaled by. */
+  private budgetLeft(): number {
+    return Math.max(0, 1 - this.tracker.envSteps / this.config.totalTimesteps);
+  }
+
   /** Learning rate for the next step: linearly annealed to 0 over the step budget when enabled. */
   learningRate(): number {
-    const c = this.config;
-    if (!c.annealLr) return c.learningRate;
-    return c.learningRate * Math.max(0, 1 - this.tracker.envSteps / c.totalTimesteps);
+    return this.config.learningRate * (this.config.annealLr ? this.budgetLeft() : 1);
+  }
+
+  /** PPO clip coefficient for the next rollout's epochs: linearly annealed to 0 when enabled. */
+  clipCoef(): number {
+    return this.config.clipCoef * (this.config.annealClip ? this.budgetLeft() : 1);
   }
 
   status(): RunStatus {
@@ -339,7 +347,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
       w.updateSteps = w.numSteps;
       this.sizeWork(w);
-      reply({ ok: true, norm: this.normWire(), numSteps: w.numSteps });
+      reply({ ok: true, norm: this.normWire(), numSteps: w.numSteps, clipCoef: this.clipCoef() });
     });
 
     socket.on('disconnect', () => {

@@ -63,6 +63,12 @@ export interface TrainConfig {
   learningRate: number;
   /** Anneal the learning rate linearly to 0 over totalTimesteps. */
   annealLr: boolean;
+  /**
+   * Anneal clipCoef linearly to 0 over totalTimesteps, as the PPO paper's Atari runs and the zoo's
+   * `lin_` clip ranges do (the value clip, when on, follows it). Each rollout gets the value of the
+   * moment its report is taken.
+   */
+  annealClip: boolean;
   adamBeta1: number;
   adamBeta2: number;
   adamEps: number;
@@ -152,6 +158,7 @@ export const baseConfig: TrainConfig = {
   maxGradNorm: 0.5,
   learningRate: 3e-4,
   annealLr: false,
+  annealClip: false,
   adamBeta1: 0.9,
   adamBeta2: 0.999,
   adamEps: 1e-5,
@@ -242,7 +249,7 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (c.syncGradients !== null && !(Number.isInteger(c.syncGradients) && c.syncGradients > 0)) {
     throw new ConfigError(`syncGradients must be null or a positive integer, got ${String(c.syncGradients)}`);
   }
-  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'pipelinePushes', 'stalenessScaling', 'workSizing', 'gsde', 'orthoInit'] as const) {
+  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'annealClip', 'pipelinePushes', 'stalenessScaling', 'workSizing', 'gsde', 'orthoInit'] as const) {
     if (typeof c[k] !== 'boolean') throw new ConfigError(`${k} must be true or false, got ${String(c[k])}`);
   }
   if (!Number.isInteger(c.maxStaleness) || c.maxStaleness < 0) throw new ConfigError(`maxStaleness must be an integer >= 0, got ${c.maxStaleness}`);

@@ -118,7 +118,8 @@ export function stageShares(s: StageSeconds): string {
 }
 
 /** The reply to a rollout report carries the merged statistics to normalize the next rollout with. */
-export type RolloutAck = { ok: true; norm: NormStatsWire; numSteps: number } | { ok: false; error: string };
+/** The coordinator's answer to a rollout report: the merged normalization stats, the next rollout's length, this rollout's PPO clip. */
+export type RolloutAck = { ok: true; norm: NormStatsWire; numSteps: number; clipCoef: number } | { ok: false; error: string };
 
 export interface ClientToServerEvents {
   join: (req: JoinRequest, ack: (reply: JoinReply) => void) => void;

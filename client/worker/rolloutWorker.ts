@@ -167,7 +167,6 @@ export class RolloutWorker {
       ret: n.ret === undefined ? undefined : decodeF64(n.ret, 3),
     });
     adoptNorm(join0.norm);
-    const coefs = lossCoefs(config);
     // The quantization error of lossy codecs is carried into the next update, not lost.
     const codec = new ErrorFeedback(config.updateCodec, numParams);
     const fullMinibatch = derive(config).minibatchSize;
@@ -199,6 +198,7 @@ export class RolloutWorker {
       });
       if (!report.ok) throw new Error(`rollout report refused: ${report.error}`);
       adoptNorm(report.norm);
+      const coefs = { ...lossCoefs(config), clipCoef: report.clipCoef };
       this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
 
       const sums = new Float64Array(ppoStatNames.length);
