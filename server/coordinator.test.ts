@@ -10,7 +10,7 @@ import { ParameterServer } from './parameterServer.ts';
 
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const config: TrainConfig = { ...defaultConfig, maxStaleness: 2, totalTimesteps: 10_000, solveWindow: 3, solveThreshold: 100 };
+const config: TrainConfig = { ...defaultConfig, annealClip: false, maxStaleness: 2, totalTimesteps: 10_000, solveWindow: 3, solveThreshold: 100 };
 const join = { backend: 'cpu' as const, adapter: 'test', timings: [], userAgent: 'vitest' };
 
 let coordinator: Coordinator;
