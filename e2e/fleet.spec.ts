@@ -2,12 +2,11 @@
 import { test, expect } from './fixtures.ts';
 import type { Backend } from '../shared/protocol.ts';
 
-test('plain tabs stay outside Playwright, train, and report page errors', async ({ swarm }) => {
-  const { coordinator, fleet, logs } = await swarm(
+test('plain tabs train and report their page errors', async ({ swarm }) => {
+  const { coordinator, logs } = await swarm(
     { totalTimesteps: 10_000_000 },
     { workers: 2, plain: true, backend: ['cpu', 'bogus' as Backend] },
   );
-  expect(fleet.pages).toHaveLength(0);
   await expect.poll(() => coordinator.workerList()[0]?.accepted ?? 0, { timeout: 120_000 }).toBeGreaterThan(0);
   expect(coordinator.workerList()).toHaveLength(1);
   expect(coordinator.workerList()[0]).toMatchObject({ backend: 'cpu' });
