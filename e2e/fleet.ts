@@ -56,6 +56,16 @@ export interface FleetOptions {
   plain?: boolean;
 }
 
+/** The parts of a plain tab's DevTools messages that its watcher reads (command replies have no method). */
+interface DevToolsMessage {
+  method?: string;
+  params?: {
+    type?: string; // Runtime.consoleAPICalled
+    args?: { value?: unknown; description?: string }[];
+    exceptionDetails?: { text: string; exception?: { description?: string } }; // Runtime.exceptionThrown
+  };
+}
+
 export class Fleet {
   readonly pages: Page[] = [];
   private browser: Browser | null = null;
@@ -74,7 +84,7 @@ export class Fleet {
 
   /** Opens worker tab `i`. */
   private async open(i: number): Promise<void> {
-    const b = (Array.isArray(this.opts.backend) ? this.opts.backend[i] : this.opts.backend);
+    const b = Array.isArray(this.opts.backend) ? this.opts.backend[i] : this.opts.backend;
     const query = new URLSearchParams();
     if (b) query.set('backend', b);
     const delay = this.opts.delays?.[i] ?? 0;
@@ -87,7 +97,7 @@ export class Fleet {
 
   /**
    * Opens a page in a browser context made through DevTools, which Playwright leaves alone, and
-   * watches it through its own session with only the Runtime domain on (no network events).
+   * watches it through its own session with only the Runtime and Inspector domains on (no network events).
    */
   private async plainTab(path: string, onLog: (line: string) => void): Promise<void> {
     const cdp = this.cdp ??= await this.watchPlainTabs();
@@ -108,13 +118,13 @@ export class Fleet {
     const cdp = await this.browser!.newBrowserCDPSession();
     cdp.on('Target.receivedMessageFromTarget', ({ sessionId, message }) => {
       const onLog = this.plainLogs.get(sessionId);
-      const m = JSON.parse(message) as { method?: string; params?: any };
-      if (!onLog || !m.method) return;
-      if (m.method === 'Runtime.consoleAPICalled' && m.params.type === 'error') {
-        onLog(`console error: ${m.params.args.map((a: { value?: unknown; description?: string }) => a.description ?? String(a.value)).join(' ')}`);
-      } else if (m.method === 'Runtime.exceptionThrown') {
-        onLog(`page error: ${m.params.exceptionDetails.exception?.description ?? m.params.exceptionDetails.text}`);
-      } else if (m.method === 'Inspector.targetCrashed') {
+      if (!onLog) return;
+      const { method, params } = JSON.parse(message) as DevToolsMessage;
+      if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
+        onLog(`console error: ${(params.args ?? []).map((a) => a.description ?? String(a.value)).join(' ')}`);
+      } else if (method === 'Runtime.exceptionThrown' && params?.exceptionDetails) {
+        onLog(`page error: ${params.exceptionDetails.exception?.description ?? params.exceptionDetails.text}`);
+      } else if (method === 'Inspector.targetCrashed') {
         onLog('page crashed');
       }
     });

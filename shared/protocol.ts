@@ -117,7 +117,6 @@ export function stageShares(s: StageSeconds): string {
   return `rollouts ${pct(s.collect)}, gradients ${pct(s.gradient)}, pushes ${pct(s.push)}, param uploads ${pct(s.setParams)}`;
 }
 
-/** The reply to a rollout report carries the merged statistics to normalize the next rollout with. */
 /** The coordinator's answer to a rollout report: the merged normalization stats, the next rollout's length, this rollout's PPO clip. */
 export type RolloutAck = { ok: true; norm: NormStatsWire; numSteps: number; clipCoef: number } | { ok: false; error: string };
 

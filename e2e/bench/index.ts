@@ -14,8 +14,8 @@ import { list, machineLine } from './runs.ts';
 
 /**
  * CartPole-v1 with 10 gradient passes per sample in minibatches of 256, against the zoo's 20 over
- * one of 256: a few more env steps to solve, less wall time per env step. Ten seeds, as one run in
- * ten or so does not solve within 100k env steps.
+ * one of 256: about as many env steps to solve, less wall time per env step. Ten seeds, as single
+ * runs spread widely.
  */
 const FAST_CARTPOLE = 'e2e/bench/cartpole-fast.json';
 
