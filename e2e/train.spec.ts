@@ -20,6 +20,10 @@ test('two tabs solve CartPole-v1, both contribute accepted updates, the dashboar
     expect(w.stageSeconds.collect).toBeGreaterThan(0);
     expect(w.stageSeconds.gradient).toBeGreaterThan(0);
     expect(w.stageSeconds.push).toBeGreaterThan(0);
+    // Every backend was timed, and the tab trains on the one with the cheapest cycle.
+    expect(w.timings.map((t) => t.backend).sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
+    const fastest = Math.min(...w.timings.filter((t) => t.cycleMs !== null).map((t) => t.cycleMs!));
+    expect(w.timings.find((t) => t.backend === w.backend)?.cycleMs).toBe(fastest);
   }
   for (const page of fleet.pages) await expect(page.getByTestId('worker-state')).toHaveText('done');
   await expect(dashboard.getByTestId('run-state')).toHaveText(/solved/i);
