@@ -76,6 +76,7 @@ export interface BackendChoice {
   timings: BackendTiming[];
 }
 
+/** `timeBackend`, with a backend that throws reported as unusable (its error in the table). */
 async function timeOrError(backend: Backend, config: TrainConfig, bestMs: number): Promise<BackendTiming> {
   try {
     return await timeBackend(backend, config, bestMs);
@@ -87,9 +88,9 @@ async function timeOrError(backend: Backend, config: TrainConfig, bestMs: number
 /**
  * Measures every backend (or only the forced one) and leaves tfjs on the chosen backend. Every
  * contender (within GIVE_UP_RATIO of the best) is then timed a second time and keeps its faster
- * round: a single window can fall on a busy moment, such as another tab starting up beside this one
- * or wasm code that the browser has not finished optimizing, and on a 2-core machine one such
- * window made a tab pick cpu over a wasm that was 10x faster.
+ * round: a single window can fall on a busy moment (another tab and the coordinator starting beside
+ * this one), and on a 2-core machine one such window made a tab pick cpu over a wasm that was
+ * several times faster.
  */
 export async function chooseBackend(config: TrainConfig, forced: Backend | null): Promise<BackendChoice> {
   const timings: BackendTiming[] = [];
