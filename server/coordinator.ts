@@ -12,7 +12,7 @@ import sirv from 'sirv';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { minNumSteps, type TrainConfig } from '../shared/config.ts';
 import {
-  DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type ClientToServerEvents, type DashboardClientToServer,
+  DASHBOARD_NAMESPACE, WORKER_NAMESPACE, noStageSeconds, type ClientToServerEvents, type DashboardClientToServer,
   type DashboardServerToClient, type NormStatsWire, type PushReply, type RejectReason, type RolloutAck, type RunStatus,
   type ServerToClientEvents, type WorkerInfo,
 } from '../shared/protocol.ts';
@@ -285,7 +285,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
           rejected: 0,
           envSteps: 0,
           rolloutSps: 0,
-          stageSeconds: { collect: 0, gradient: 0, push: 0, setParams: 0 },
+          stageSeconds: noStageSeconds(),
           numSteps: this.config.numSteps,
           updateSteps: this.config.numSteps,
           meanStaleness: 0,

@@ -110,6 +110,9 @@ export interface StageSeconds {
   setParams: number;
 }
 
+/** A worker's stage seconds before it has done anything. */
+export const noStageSeconds = (): StageSeconds => ({ collect: 0, gradient: 0, push: 0, setParams: 0 });
+
 /** Each stage's share of a worker's time, e.g. "rollouts 10%, gradients 55%, pushes 30%, param uploads 5%". */
 export function stageShares(s: StageSeconds): string {
   const total = s.collect + s.gradient + s.push + s.setParams;

@@ -9,7 +9,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { derive } from '../../shared/config.ts';
 import {
-  WORKER_NAMESPACE, type Backend, type BackendTiming, type ClientToServerEvents, type JoinReply,
+  WORKER_NAMESPACE, noStageSeconds, type Backend, type BackendTiming, type ClientToServerEvents, type JoinReply,
   type NormStatsWire, type PushReply, type RolloutAck, type ServerToClientEvents, type StageSeconds,
 } from '../../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';
@@ -77,7 +77,7 @@ const STAT_METRICS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfr
 export class RolloutWorker {
   readonly status: WorkerStatus = {
     state: 'connecting', message: '', workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
-    numSteps: 0, resumes: 0, seconds: { collect: 0, gradient: 0, push: 0, setParams: 0 },
+    numSteps: 0, resumes: 0, seconds: noStageSeconds(),
   };
   private socket: WorkerClientSocket | null = null;
   private stopped = false;
