@@ -147,5 +147,6 @@ export class Fleet {
     await this.browser?.close();
     this.browser = null;
     this.cdp = null;
+    this.plainLogs.clear();
   }
 }
