@@ -1,7 +1,7 @@
 /** Integration: a real coordinator on port 0, real socket.io-client sockets. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { Coordinator } from './coordinator.ts';
+import { Coordinator, PER_WORKER_HISTORY_MAX } from './coordinator.ts';
 import { defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type PushReply, type ServerToClientEvents } from '../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
@@ -419,5 +419,19 @@ describe('Per-update metrics', () => {
     expect(h.some((p) => (p.metrics[`workers/${a.reply.workerIndex}/updatesPerS`] ?? 0) > 0)).toBe(true);
     expect(h.some((p) => (p.metrics[`workers/${a.reply.workerIndex}/envStepsPerS`] ?? 0) > 0)).toBe(true);
     expect(coordinator.status().stalenessHistogram).toEqual([2]);
+  });
+
+  it('per-worker throughput stays out of history points once more than PER_WORKER_HISTORY_MAX workers are connected', async () => {
+    const first = await joined();
+    const rest = await Promise.all(Array.from({ length: PER_WORKER_HISTORY_MAX }, () => joined()));
+    await push(first.s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
+    await sleep(120);
+    const keys = (p: { metrics: Record<string, number | undefined> }) => Object.keys(p.metrics).filter((k) => k.startsWith('workers/'));
+    const last = coordinator.tracker.history.at(-1)!;
+    expect(last.metrics['coordinator/workers']).toBe(PER_WORKER_HISTORY_MAX + 1);
+    expect(keys(last)).toEqual([]);
+    for (const r of rest) r.s.disconnect();
+    await sleep(120);
+    expect(keys(coordinator.tracker.history.at(-1)!)).toHaveLength(2);
   });
 });

@@ -23,6 +23,7 @@ import { actorCriticLayout, initParams, paramCount } from '../shared/ppo/params.
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
 import { decodeF64, encodeF64, l2Norm } from '../shared/codec.ts';
+import { ParamsSnapshots, TrackingWebSocketServer } from './paramsSnapshots.ts';
 import { ParameterServer } from './parameterServer.ts';
 import { LatencyWindow, type LatencySummary } from './latency.ts';
 import { SyncRound } from './syncRound.ts';
@@ -92,6 +93,9 @@ const WORKER_INFO_KEYS = [
   'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS',
 ] as const satisfies readonly (keyof WorkerInfo)[];
 
+/** History points carry per-worker throughput while at most this many workers are connected. */
+export const PER_WORKER_HISTORY_MAX = 64;
+
 /** Weight of the newest update in a worker's moving average of staleness. */
 const STALENESS_EWMA = 0.1;
 
@@ -116,7 +120,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   private readonly round: SyncRound<PendingSyncPush>;
   private roundTimer: NodeJS.Timeout | null = null;
   private readonly syncMean: Float32Array;
-  private paramsCache: { version: number; bytes: Buffer } | null = null;
+  /** The params copies that replies carry, reused once written. */
+  readonly snapshots: ParamsSnapshots;
   /** Milliseconds from a push's arrival to its decision (decode, checks, optimizer step), last pushes. */
   readonly pushLatency = new LatencyWindow(10_000);
   /** Observation and return statistics merged from every worker's rollouts; null when off. */
@@ -132,6 +137,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const expected = paramCount(layout);
     if (params.length !== expected) throw new Error(`initial params have ${params.length} values, the model needs ${expected}`);
     this.ps = new ParameterServer(params, this.config);
+    this.snapshots = new ParamsSnapshots(this.ps.params);
     this.round = new SyncRound(params.length);
     this.syncMean = new Float32Array(params.length);
     const stats = (on: boolean, dim: number, saved?: Float64Array) => (!on ? null : saved ? RunningMeanStd.fromArray(dim, saved) : new RunningMeanStd(dim));
@@ -170,6 +176,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       pingInterval: this.config.heartbeatMs,
       pingTimeout: this.config.heartbeatTimeoutMs,
       serveClient: false,
+      wsEngine: TrackingWebSocketServer,
     });
     this.workerNs = this.io.of(WORKER_NAMESPACE);
     this.dashNs = this.io.of(DASHBOARD_NAMESPACE);
@@ -251,7 +258,13 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   workerList(): WorkerInfo[] {
-    return [...this.workers.values()].map((w) => Object.fromEntries(WORKER_INFO_KEYS.map((k) => [k, w[k]])) as unknown as WorkerInfo);
+    const list: WorkerInfo[] = [];
+    for (const w of this.workers.values()) {
+      const info: Partial<Record<keyof WorkerInfo, unknown>> = {};
+      for (const k of WORKER_INFO_KEYS) info[k] = w[k];
+      list.push(info as WorkerInfo);
+    }
+    return list;
   }
 
   private onWorker(socket: WorkerSocket): void {
@@ -460,10 +473,9 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const pending = this.round.close(this.syncMean);
     this.ps.step(this.syncMean, l2Norm(this.syncMean), this.learningRate(), 0, n);
     this.stalenessN += n;
-    const reply: PushReply = { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished };
     for (const p of pending) {
       p.worker.accepted++;
-      p.ack(reply);
+      p.ack({ ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished });
     }
   }
 
@@ -499,13 +511,9 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     return true;
   }
 
-  /** The current params as bytes, copied once per version (the live array keeps changing under socket writes). */
+  /** The current params as bytes for one reply (copied once per version: the live array keeps changing under socket writes). */
   private paramsBytes(): Buffer {
-    if (this.paramsCache?.version !== this.ps.version) {
-      const p = this.ps.params;
-      this.paramsCache = { version: this.ps.version, bytes: Buffer.from(p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength)) };
-    }
-    return this.paramsCache.bytes;
+    return this.snapshots.current(this.ps.version);
   }
 
   /** Ends the run early (time limit, Ctrl-C): workers are told, and 'done' fires with state 'stopped'. */
@@ -534,17 +542,23 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const now = performance.now();
     const dt = Math.max(1e-3, (now - this.lastTickAt) / 1000);
     this.lastTickAt = now;
-    const perWorker: Partial<Record<string, number>> = {};
     let connected = 0;
     for (const w of this.workers.values()) {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
       w.envStepsPerS = (w.envSteps - w.atTick.envSteps) / dt;
-      w.atTick = { accepted: w.accepted, envSteps: w.envSteps };
-      if (!w.connected) continue;
-      connected++;
-      perWorker[workerMetric(w.workerIndex, 'updatesPerS')] = w.updatesPerS;
-      perWorker[workerMetric(w.workerIndex, 'envStepsPerS')] = w.envStepsPerS;
+      w.atTick.accepted = w.accepted;
+      w.atTick.envSteps = w.envSteps;
+      if (w.connected) connected++;
+    }
+    // Per-worker series only for fleets small enough to read them: at 1,000 workers they would be 2,000 numbers a point.
+    const perWorker: Partial<Record<string, number>> = {};
+    if (connected <= PER_WORKER_HISTORY_MAX) {
+      for (const w of this.workers.values()) {
+        if (!w.connected) continue;
+        perWorker[workerMetric(w.workerIndex, 'updatesPerS')] = w.updatesPerS;
+        perWorker[workerMetric(w.workerIndex, 'envStepsPerS')] = w.envStepsPerS;
+      }
     }
     const rejectedBy: Partial<Record<string, number>> = {};
     for (const [reason, n] of Object.entries(this.ps.counts.rejected)) if (n > 0) rejectedBy[rejectedMetric(reason)] = n;
@@ -562,7 +576,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.stalenessN = 0;
     this.stalenessMax = 0;
     const status = this.status();
-    this.dashNs.emit('tick', { status, workers: this.workerList(), points: [point] });
+    // Socket.IO encodes a broadcast before it looks for recipients: with no dashboard open, skip it.
+    if (this.dashNs.sockets.size > 0) this.dashNs.emit('tick', { status, workers: this.workerList(), points: [point] });
     this.emit('tick', status);
   }
 }

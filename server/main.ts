@@ -154,9 +154,8 @@ async function main(): Promise<number> {
   }, cliProgress.Presets.shades_classic);
   bar.start(config.totalTimesteps, 0, { ...statusLine(coordinator.status(), 0), sps: '0' });
   coordinator.on('tick', (s) => {
-    const sps = (coordinator.tracker.history.at(-1)?.metrics[M.sps] ?? 0).toFixed(0);
-    const connected = coordinator.workerList().filter((w) => w.connected).length;
-    bar.update(Math.min(s.envSteps, config.totalTimesteps), { ...statusLine(s, connected), sps });
+    const last = coordinator.tracker.history.at(-1)?.metrics;
+    bar.update(Math.min(s.envSteps, config.totalTimesteps), { ...statusLine(s, last?.[M.workers] ?? 0), sps: (last?.[M.sps] ?? 0).toFixed(0) });
   });
 
   if (o.maxWall > 0) setTimeout(() => coordinator.endRun(), o.maxWall * 1000).unref();

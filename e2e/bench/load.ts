@@ -252,6 +252,8 @@ interface CellResult {
   rssEndMB: number;
   rssPeakMB: number;
   cpuPct: number;
+  /** Coordinator CPU microseconds per applied update in the window: one core's capacity is 1e6 / this. */
+  cpuUsPerUpdate: number | null;
   replyMBps: number;
   /** Fraction of the window's replies that carried params. */
   paramsFraction: number | null;
@@ -405,8 +407,10 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
     const pushes = sum((r) => r.pushes);
     const errors: Record<string, number> = {};
     for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+    const accepted = p1.accepted - p0.accepted;
+    const cpuS = p1.cpuUserS + p1.cpuSystemS - p0.cpuUserS - p0.cpuSystemS;
     return {
-      updatesPerS: (p1.accepted - p0.accepted) / elapsedS,
+      updatesPerS: accepted / elapsedS,
       decisionP50: p1.pushMs.p50,
       decisionP99: p1.pushMs.p99,
       decisionN: p1.pushMs.n,
@@ -415,7 +419,8 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
       clientPushesPerS: pushes / windowS,
       rssEndMB: p1.rssBytes / 2 ** 20,
       rssPeakMB: rssPeak / 2 ** 20,
-      cpuPct: ((p1.cpuUserS + p1.cpuSystemS - p0.cpuUserS - p0.cpuSystemS) / elapsedS) * 100,
+      cpuPct: (cpuS / elapsedS) * 100,
+      cpuUsPerUpdate: accepted > 0 ? (cpuS * 1e6) / accepted : null,
       replyMBps: sum((r) => r.paramBytes) / windowS / 2 ** 20,
       paramsFraction: pushes > 0 ? sum((r) => r.repliesWithParams) / pushes : null,
       refused: Object.values(refusedReasons).reduce((a, b) => a + b, 0),
@@ -465,7 +470,7 @@ function medianCell(rs: CellResult[]): CellResult {
   return {
     updatesPerS: m((r) => r.updatesPerS)!, decisionP50: m((r) => r.decisionP50), decisionP99: m((r) => r.decisionP99),
     decisionN: m((r) => r.decisionN)!, rttP50: m((r) => r.rttP50), rttP99: m((r) => r.rttP99), clientPushesPerS: m((r) => r.clientPushesPerS)!,
-    rssEndMB: m((r) => r.rssEndMB)!, rssPeakMB: m((r) => r.rssPeakMB)!, cpuPct: m((r) => r.cpuPct)!, replyMBps: m((r) => r.replyMBps)!,
+    rssEndMB: m((r) => r.rssEndMB)!, rssPeakMB: m((r) => r.rssPeakMB)!, cpuPct: m((r) => r.cpuPct)!, cpuUsPerUpdate: m((r) => r.cpuUsPerUpdate), replyMBps: m((r) => r.replyMBps)!,
     paramsFraction: m((r) => r.paramsFraction), refused: m((r) => r.refused)!, refusedReasons: reasons, timeouts: m((r) => r.timeouts)!,
     disconnects: m((r) => r.disconnects)!, connectedEnd: m((r) => r.connectedEnd)!, errors, loadCpuPct: m((r) => r.loadCpuPct)!, clientPeakRssMB: m((r) => r.clientPeakRssMB)!, connectS: m((r) => r.connectS)!,
   };
@@ -513,7 +518,7 @@ async function main(): Promise<void> {
         }
         reps.push(res);
         console.log(`${m.label} x ${w} workers${opts.repeats > 1 ? ` (repeat ${r + 1})` : ''}: ${fmt(res.updatesPerS, 0)} updates/s, decision p50 ${fmt(res.decisionP50, 3)} p99 ${fmt(res.decisionP99, 3)} ms, `
-          + `round trip p50 ${fmt(res.rttP50, 2)} p99 ${fmt(res.rttP99, 2)} ms, RSS ${fmt(res.rssEndMB, 0)} MB (peak ${fmt(res.rssPeakMB, 0)}), CPU ${fmt(res.cpuPct, 0)}%, `
+          + `round trip p50 ${fmt(res.rttP50, 2)} p99 ${fmt(res.rttP99, 2)} ms, RSS ${fmt(res.rssEndMB, 0)} MB (peak ${fmt(res.rssPeakMB, 0)}), CPU ${fmt(res.cpuPct, 0)}% (${fmt(res.cpuUsPerUpdate, 0)} us per update), `
           + `load CPU ${fmt(res.loadCpuPct, 0)}%, replies ${fmt(res.replyMBps, 0)} MB/s, client RSS ${fmt(res.clientPeakRssMB, 0)} MB, refused ${res.refused}, `
           + `timeouts ${res.timeouts}, disconnects ${res.disconnects}${Object.keys(res.errors).length ? ` [${Object.entries(res.errors).map(([k, v]) => `${k} x${v}`).join('; ')}]` : ''} `
           + `(connect ${fmt(res.connectS, 1)} s, run ${fmt((performance.now() - t) / 1000, 1)} s)`);
@@ -537,7 +542,8 @@ async function main(): Promise<void> {
     `Each row is a fresh coordinator (\`node --import tsx server/main.ts --serve --workers 0\`, i.e. \`npx tsx server/main.ts\` without the wrapper process) on ${ENV_ID}`,
     `${pinned ? `pinned to core ${COORD_CORES} with \`taskset\`, the load processes on core${LOAD_CORES.length > 1 ? 's' : ''} ${LOAD_CORES}` : 'not pinned to cores'}.`,
     `The load comes from up to ${opts.procs} processes (e2e/bench/loadWorker.ts) sharing the connections: each connection is a real Socket.IO client`,
-    'on /worker (websocket transport) that joins like a tab, then loops: wait the simulated compute time, push a random finite float32 gradient',
+    'on /worker (websocket transport; its masking key is all zeros, which spares the load processes a masked copy of each gradient, while the',
+    'coordinator unmasks every frame as for a browser\'s) that joins like a tab, then loops: wait the simulated compute time, push a random finite float32 gradient',
     '(uniform ±1e-3) at the version it holds, await the ack, adopt the reply\'s version. All connections of a process push the same gradient buffer.',
     `Simulated compute: ${opts.computeMs} ms per push. Warmup ${opts.warmup} s, then a ${opts.seconds} s window${opts.repeats > 1 ? `; every figure is the median of ${opts.repeats} runs` : ''}.`,
     `The config sets maxStaleness ${MAX_STALENESS.toLocaleString('en-US')} so the staleness gate accepts every update (this measures the coordinator's cost, not the gate's`,
@@ -556,6 +562,8 @@ async function main(): Promise<void> {
     '  carries the fresh params (binary float32, 4 bytes per parameter); that is the real protocol and it is not changed here ("params in replies").',
     '- **RSS**: the coordinator\'s resident memory at the window\'s end and the highest of once-a-second samples during it.',
     '- **CPU %**: coordinator CPU seconds (user + system, all its threads) used in the window / window seconds (100% = one core).',
+    '- **coordinator CPU us per update**: the coordinator\'s CPU time in the window divided by the updates it applied: what one update costs it,',
+    '  all framing, copies and garbage collection included. One core\'s capacity is 1e6 / this, whatever limits the measured rate.',
     '- **load CPU %**: CPU of all load processes together in the window (100% = one core); near the load cores\' capacity, the generator, not the',
     '  coordinator, limits the rate.',
     '- **refused / ack timeouts / lost connections**: refusals in the window; ack timeouts (no ack within the load processes\' --ack-timeout-ms) and',
@@ -573,7 +581,7 @@ async function main(): Promise<void> {
     lines.push(
       `## ${m.label}: hiddenSizes [${m.hiddenSizes.join(', ')}], ${m.params.toLocaleString('en-US')} params (${(m.params * 4 / 2 ** 20).toFixed(2)} MB per gradient and per reply)`,
       '',
-      '| workers | applied updates/s | decision p50 ms | decision p99 ms (n) | round trip p50 ms | round trip p99 ms | coordinator RSS MB end / peak | coordinator CPU % | load CPU % | params in replies MB/s | refused / ack timeouts / lost connections | client RSS MB | connect s |',
+      '| workers | applied updates/s | decision p50 ms | decision p99 ms (n) | round trip p50 ms | round trip p99 ms | coordinator RSS MB end / peak | coordinator CPU % | coordinator CPU us per update | load CPU % | params in replies MB/s | refused / ack timeouts / lost connections | client RSS MB | connect s |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     const notes: string[] = [];
@@ -582,11 +590,11 @@ async function main(): Promise<void> {
       const failed = failures.get(`${m.label}/${w}`);
       if (failed) notes.push(`- ${w} workers: ${failed.length} of ${opts.repeats} run(s) failed: ${failed.join('; ')}.`);
       if (!c) {
-        lines.push(`| ${w} | failed |${' |'.repeat(11)}`);
+        lines.push(`| ${w} | failed |${' |'.repeat(12)}`);
         continue;
       }
       lines.push(`| ${w} | ${fmt(c.updatesPerS, 0)} | ${fmt(c.decisionP50, 3)} | ${fmt(c.decisionP99, 3)} (${c.decisionN}) | ${fmt(c.rttP50, 2)} | ${fmt(c.rttP99, 2)} | `
-        + `${fmt(c.rssEndMB, 0)} / ${fmt(c.rssPeakMB, 0)} | ${fmt(c.cpuPct, 0)} | ${fmt(c.loadCpuPct, 0)} | ${fmt(c.replyMBps, 1)} | ${c.refused} / ${c.timeouts} / ${c.disconnects} | `
+        + `${fmt(c.rssEndMB, 0)} / ${fmt(c.rssPeakMB, 0)} | ${fmt(c.cpuPct, 0)} | ${fmt(c.cpuUsPerUpdate, 0)} | ${fmt(c.loadCpuPct, 0)} | ${fmt(c.replyMBps, 1)} | ${c.refused} / ${c.timeouts} / ${c.disconnects} | `
         + `${fmt(c.clientPeakRssMB, 0)} | ${fmt(c.connectS, 1)} |`);
       const issues = [
         ...Object.entries(c.refusedReasons).map(([k, v]) => `refused ${k} x${v}`),
