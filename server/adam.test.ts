@@ -101,4 +101,21 @@ describe('Adam', () => {
     expect(Array.from(a.params)).toEqual(Array.from(b.params));
     expect(a.params[0]).toBeCloseTo(-1e-2, 6);
   });
+
+  it('gradNorm is the L2 norm of adam.grad in float64, every element counted, and not finite when an element is not', () => {
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 4099]) {
+      const a = new Adam(n, opts);
+      for (let i = 0; i < n; i++) a.grad[i] = Math.cos(3 * i + 1) * 10 ** ((i % 7) - 3);
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += a.grad[i] * a.grad[i];
+      expect(Math.abs(a.gradNorm() - Math.sqrt(sum))).toBeLessThanOrEqual(1e-12 * Math.sqrt(sum));
+      if (n === 0) continue;
+      a.grad[n - 1] = 1e30; // squares beyond float32's range stay exact in float64
+      expect(a.gradNorm() / Math.fround(1e30)).toBeCloseTo(1, 12);
+      a.grad[n - 1] = Number.POSITIVE_INFINITY;
+      expect(a.gradNorm()).toBe(Number.POSITIVE_INFINITY);
+      a.grad[n - 1] = Number.NaN;
+      expect(a.gradNorm()).toBeNaN();
+    }
+  });
 });

@@ -413,19 +413,14 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   /** Decides one push; null when the reply is deferred until the sync round closes. */
   private onPush(w: WorkerRecord | undefined, req: unknown, ack: (reply: PushReply) => void): PushReply | null {
     const done = this.tracker.finished;
-    const reject = (reason: RejectReason, error: string): PushReply => {
-      this.ps.reject(reason, error);
-      if (w) w.rejected++;
-      return { ok: false, accepted: false, reason, error, done };
-    };
-    if (!w) return reject('notJoined', 'join before pushing');
+    if (!w) return this.unusable(w, 'notJoined', 'join before pushing');
     const parsed = pushSchema.safeParse(req);
-    if (!parsed.success) return reject('malformed', `bad push: ${describeIssue(parsed.error)}`);
-    if (done) return reject('finished', `the run is over (${this.tracker.state})`);
+    if (!parsed.success) return this.unusable(w, 'malformed', `bad push: ${describeIssue(parsed.error)}`);
+    if (done) return this.unusable(w, 'finished', `the run is over (${this.tracker.state})`);
     w.lastSeenAt = performance.now();
-    if (!this.takeToken(w)) return reject('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`);
+    if (!this.takeToken(w)) return this.unusable(w, 'rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`);
     const { version, rolloutVersion, grad } = parsed.data;
-    if (version < w.minVersion) return reject('dropped', `update computed at version ${version}, before this worker resumed at version ${w.minVersion}`);
+    if (version < w.minVersion) return this.unusable(w, 'dropped', `update computed at version ${version}, before this worker resumed at version ${w.minVersion}`);
     if (version <= this.ps.version) w.meanStaleness += STALENESS_EWMA * (this.ps.version - version - w.meanStaleness);
     if (this.config.updateMode === 'sync') return this.syncPush(w, version, rolloutVersion, grad, ack);
     // A minibatch from a shortened rollout holds fewer samples: its step is scaled to match.
@@ -436,6 +431,13 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.stalenessN++;
     this.stalenessMax = Math.max(this.stalenessMax, res.staleness);
     return { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done };
+  }
+
+  /** The reply to a push refused before its gradient is looked at (ok false: no params, whatever the version). */
+  private unusable(w: WorkerRecord | undefined, reason: RejectReason, error: string): PushReply {
+    this.ps.reject(reason, error);
+    if (w) w.rejected++;
+    return { ok: false, accepted: false, reason, error, done: this.tracker.finished };
   }
 
   /** The reply to a well-formed update the ParameterServer refused: the reason, and fresh params if the worker's are behind. */

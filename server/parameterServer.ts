@@ -8,7 +8,7 @@
  *   then clip to maxGradNorm (as torch.nn.utils.clip_grad_norm_), one Adam step, version += 1.
  * Every decision is counted exactly once; a rejected update changes nothing.
  */
-import { CodecError, firstNonFinite, l2Norm } from '../shared/codec.ts';
+import { CodecError, firstNonFinite } from '../shared/codec.ts';
 import { decodeUpdateInto } from '../shared/updateCodec.ts';
 import type { TrainConfig } from '../shared/config.ts';
 import { REJECT_REASONS, type RejectReason } from '../shared/protocol.ts';
@@ -85,8 +85,9 @@ export class ParameterServer {
       return this.reject('malformed', `versions must be integers with 0 <= rolloutVersion <= version <= ${this.version}, got ${String(rolloutVersion)} and ${String(gradVersion)}`);
     }
 
-    // One pass for the norm; a NaN or Infinity anywhere makes it non-finite, and only then is it looked for.
-    const gradNorm = l2Norm(grad);
+    // One pass for the norm (over the optimizer's gradient array, where the decode wrote); a NaN or
+    // Infinity anywhere makes it non-finite, and only then is it looked for.
+    const gradNorm = this.adam.gradNorm();
     if (!Number.isFinite(gradNorm)) {
       const bad = firstNonFinite(grad);
       if (bad >= 0) return this.reject('nonFinite', `gradient has a non-finite value (${grad[bad]}) at index ${bad}`);
