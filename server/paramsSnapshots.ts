@@ -4,8 +4,8 @@
  * A reply needs the bytes of one version while the next accepted update already changes the live
  * parameters in place, so each version that goes out is copied. A fresh buffer per version (40 KB
  * at 10k parameters, thousands a second) kept V8 collecting garbage for external memory pressure
- * several times a second under load; reusing the buffers took about 15% off the coordinator's CPU
- * per update (docs/perf/coordinator.md).
+ * several times a second under load; reusing the buffers took about a quarter off the coordinator's
+ * CPU per update at 1,000 workers (docs/perf/verdict.md).
  *
  * A copy goes back to the pool only when its version is no longer current and every reply that
  * carried it has been written to its socket: `current()` counts each reply it is handed to, and

@@ -572,8 +572,8 @@ async function main(): Promise<void> {
     '  under a table also give how many connections the coordinator still had at the window\'s end, and the reasons.',
     '- When neither the coordinator\'s CPU nor the load CPU is near 100%, the rate is limited by round-trip latency (few connections) or by',
     '  other work on the machine (see the load average above).',
-    '- **client RSS**: the largest peak RSS among the load processes. They drop every reply after reading its version; what they hold is the',
-    '  gradient in flight per connection (the WebSocket client masks a copy of each outgoing frame).',
+    '- **client RSS**: the largest peak RSS among the load processes. They drop every reply after reading its version, and all the connections',
+    '  of a process send one shared gradient buffer (with the all-zero masking key, ws sends it without a masked copy).',
     '',
   ];
 
