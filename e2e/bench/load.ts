@@ -582,7 +582,7 @@ async function main(): Promise<void> {
       `## ${m.label}: hiddenSizes [${m.hiddenSizes.join(', ')}], ${m.params.toLocaleString('en-US')} params (${(m.params * 4 / 2 ** 20).toFixed(2)} MB per gradient and per reply)`,
       '',
       '| workers | applied updates/s | decision p50 ms | decision p99 ms (n) | round trip p50 ms | round trip p99 ms | coordinator RSS MB end / peak | coordinator CPU % | coordinator CPU us per update | load CPU % | params in replies MB/s | refused / ack timeouts / lost connections | client RSS MB | connect s |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     const notes: string[] = [];
     for (const w of workerCounts) {
