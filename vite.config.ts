@@ -16,9 +16,9 @@ function envModules(): Plugin {
   };
 }
 
-// The client is three pages: the dashboard (index.html), the worker (worker.html) and the
-// backend benchmark (bench.html, driven by e2e/bench/backends.ts).
-// The coordinator serves the built files from dist/client.
+// The client is two pages: the dashboard (index.html) and the worker (worker.html).
+// The coordinator serves the built files from dist/client. (The benchmark page has its own
+// config, bench/vite.config.ts.)
 export default defineConfig({
   root: resolve(import.meta.dirname, 'client'),
   plugins: [react(), envModules()],
@@ -34,7 +34,6 @@ export default defineConfig({
       input: {
         dashboard: resolve(import.meta.dirname, 'client/index.html'),
         worker: resolve(import.meta.dirname, 'client/worker.html'),
-        bench: resolve(import.meta.dirname, 'client/bench.html'),
       },
     },
   },

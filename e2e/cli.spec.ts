@@ -1,14 +1,16 @@
-/** The `npm start` entry point as a user runs it: a real process, real tabs, real files. */
+/** The `tabswarm` command (what `npm start` and `npm run eval` run) as a user runs it: a real process, real tabs, real files. */
 import { test, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../server/checkpoint.ts';
+import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 
-function tabswarm(args: string[], script = 'server/main.ts'): Promise<{ code: number | null; out: string }> {
+/** Runs `tabswarm ARGS` through the package's bin; `start` serves the client `npm run build` made. */
+function tabswarm(args: string[]): Promise<{ code: number | null; out: string }> {
+  const argv = args[0] === 'start' ? ['start', '--no-build', ...args.slice(1)] : args;
   return new Promise((resolve) => {
-    const p = spawn('npx', ['tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('node', ['bin/tabswarm.js', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
@@ -18,7 +20,7 @@ function tabswarm(args: string[], script = 'server/main.ts'): Promise<{ code: nu
 
 test('a run out of budget writes a loadable checkpoint and a summary, and exits 1', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
-  const { code, out } = await tabswarm(['--port', '0', '--workers', '1', '--backend', 'cpu', '--total-timesteps', '2000', '--run-dir', runDir]);
+  const { code, out } = await tabswarm(['start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--total-timesteps', '2000', '--run-dir', runDir]);
   expect(out).toMatch(/dashboard: http:\/\/localhost:\d+\//);
   expect(out).toContain('NOT SOLVED');
   expect(code).toBe(1);
@@ -33,13 +35,13 @@ test('a run out of budget writes a loadable checkpoint and a summary, and exits 
   expect(ck.envSteps).toBe(summary.envSteps);
 
   // `npm run eval` plays the checkpoint's policy deterministically
-  const evaluated = await tabswarm([join(runDir, 'checkpoint.ckpt'), '--episodes', '3'], 'server/evaluate.ts');
+  const evaluated = await tabswarm(['eval', join(runDir, 'checkpoint.ckpt'), '--episodes', '3']);
   expect(evaluated.out).toMatch(new RegExp(`CartPole-v1: mean return \\d+\\.\\d \\+- \\d+\\.\\d over 3 deterministic episodes \\(version ${ck.version}, `));
   expect(evaluated.code).toBe(0);
 
   // The checkpoint resumes a run: its params are the starting point.
   const resumeDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
-  const resumed = await tabswarm(['--port', '0', '--workers', '0', '--resume', join(runDir, 'checkpoint.ckpt'), '--max-wall', '1', '--run-dir', resumeDir]);
+  const resumed = await tabswarm(['start', '--port', '0', '--workers', '0', '--resume', join(runDir, 'checkpoint.ckpt'), '--max-wall', '1', '--run-dir', resumeDir]);
   expect(resumed.code).toBe(1);
   const ck2 = await loadCheckpoint(join(resumeDir, 'checkpoint.ckpt'));
   expect(Array.from(ck2.params)).toEqual(Array.from(ck.params));
@@ -48,7 +50,7 @@ test('a run out of budget writes a loadable checkpoint and a summary, and exits 
 test('an env registered by a user\'s --env-module file trains in real tabs', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
   const { code, out } = await tabswarm([
-    '--port', '0', '--workers', '1', '--backend', 'cpu', '--env-module', 'e2e/envs/lineWalk.ts', '--env', 'LineWalk-v0',
+    'start',    '--port', '0', '--workers', '1', '--backend', 'cpu', '--env-module', 'examples/lineWalk.ts', '--env', 'LineWalk-v0',
     '--total-timesteps', '3000', '--run-dir', runDir,
   ]);
   expect(out).toContain('training LineWalk-v0');
@@ -62,24 +64,41 @@ test('an env registered by a user\'s --env-module file trains in real tabs', asy
 });
 
 test('bad flags and bad files get a clear error and exit 2', async () => {
-  const badWorkers = await tabswarm(['--workers', 'many']);
+  const badWorkers = await tabswarm(['start', '--workers', 'many']);
   expect(badWorkers.code).toBe(2);
-  expect(badWorkers.out).toMatch(/--workers must be a non-negative integer/);
-  const badEnv = await tabswarm(['--env', 'Nope-v0', '--workers', '0']);
+  expect(badWorkers.out).toMatch(/--workers must be an integer >= 0/);
+  const badEnv = await tabswarm(['start', '--env', 'Nope-v0', '--workers', '0']);
   expect(badEnv.code).toBe(2);
   expect(badEnv.out).toMatch(/unknown environment Nope-v0/);
   const dir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
   await writeFile(join(dir, 'bad.ckpt'), 'not a checkpoint at all');
-  const badCkpt = await tabswarm(['--resume', join(dir, 'bad.ckpt'), '--workers', '0']);
+  const badCkpt = await tabswarm(['start', '--resume', join(dir, 'bad.ckpt'), '--workers', '0']);
   expect(badCkpt.code).toBe(2);
   expect(badCkpt.out).toMatch(/checkpoint/i);
-  const badModule = await tabswarm(['--env-module', join(dir, 'missing.ts'), '--workers', '0']);
+  const badModule = await tabswarm(['start', '--env-module', join(dir, 'missing.ts'), '--workers', '0']);
   expect(badModule.code).toBe(2);
   expect(badModule.out).toMatch(/--env-module .*missing\.ts does not exist/);
-  const evalBadCkpt = await tabswarm([join(dir, 'bad.ckpt')], 'server/evaluate.ts');
+  const evalBadCkpt = await tabswarm(['eval', join(dir, 'bad.ckpt')]);
   expect(evalBadCkpt.code).toBe(2);
   expect(evalBadCkpt.out).toMatch(/bad\.ckpt: .*not a tabswarm checkpoint/);
-  const evalBadFlag = await tabswarm([join(dir, 'bad.ckpt'), '--episodes', '0'], 'server/evaluate.ts');
+  const evalBadFlag = await tabswarm(['eval', join(dir, 'bad.ckpt'), '--episodes', '0']);
   expect(evalBadFlag.code).toBe(2);
   expect(evalBadFlag.out).toMatch(/--episodes must be an integer >= 1/);
+});
+
+test('--version and --help answer without building the client', async () => {
+  const before = (await stat('dist/client/worker.html')).mtimeMs;
+  const version = await tabswarm(['--version']);
+  expect(version.code).toBe(0);
+  expect(version.out.trim()).toBe(JSON.parse(await readFile('package.json', 'utf8')).version);
+  const help = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn('node', ['bin/tabswarm.js', 'start', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('close', (code) => resolve({ code, out }));
+  });
+  expect(help.code).toBe(0);
+  expect(help.out).toContain('Usage: tabswarm start');
+  expect(help.out).toMatch(/--codec <codec> .*\(choices: "fp32", "fp16", "int8"\)/s);
+  expect((await stat('dist/client/worker.html')).mtimeMs).toBe(before);
 });

@@ -6,7 +6,7 @@ import { test as base } from '@playwright/test';
 import { resolve } from 'node:path';
 import { Coordinator, type CoordinatorOptions } from '../server/coordinator.ts';
 import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
-import { Fleet, type FleetOptions } from './fleet.ts';
+import { Fleet, type FleetOptions } from '../fleet/fleet.ts';
 
 export interface Swarm {
   coordinator: Coordinator;

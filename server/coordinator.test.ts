@@ -6,7 +6,7 @@ import { defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type PushReply, type ServerToClientEvents } from '../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
-import { ParameterServer } from './parameterServer.ts';
+import { ParameterServer } from './updates/parameterServer.ts';
 
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -23,11 +23,11 @@ import { actorCriticLayout, initParams, paramCount } from '../shared/ppo/params.
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import type { NormStats } from '../shared/ppo/normalizer.ts';
 import { decodeF64, encodeF64, l2Norm } from '../shared/codec.ts';
-import { ParamsSnapshots, TrackingWebSocketServer } from './paramsSnapshots.ts';
-import { ParameterServer } from './parameterServer.ts';
-import { LatencyWindow, type LatencySummary } from './latency.ts';
-import { SyncRound } from './syncRound.ts';
-import { RunTracker } from './runTracker.ts';
+import { ParamsSnapshots, TrackingWebSocketServer } from './net/paramsSnapshots.ts';
+import { ParameterServer } from './updates/parameterServer.ts';
+import { LatencyWindow, type LatencySummary } from './metrics/latency.ts';
+import { SyncRound } from './updates/syncRound.ts';
+import { RunTracker } from './metrics/runTracker.ts';
 import { describeIssue, joinSchema, pushSchema, rolloutSchema } from './schemas.ts';
 
 export interface CoordinatorOptions {

@@ -1,10 +1,10 @@
-/** Shared by the benchmark scripts: run `server/main.ts` as a user would and read its outputs. */
+/** Shared by the benchmark scripts: run `tabswarm start` (cli/main.ts) as a user would and read its outputs. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HistoryPoint } from '../../shared/protocol.ts';
+import type { HistoryPoint } from '../shared/protocol.ts';
 
 export interface RunOutput {
   exitCode: number | null;
@@ -27,7 +27,7 @@ export async function runTabswarm(args: string[]): Promise<RunOutput> {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-bench-'));
   const t0 = performance.now();
   const exitCode = await new Promise<number | null>((resolve) => {
-    const p = spawn('npx', ['tsx', 'server/main.ts', '--port', '0', '--run-dir', runDir, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const p = spawn('npx', ['tsx', 'cli/main.ts', 'start', '--no-build', '--port', '0', '--run-dir', runDir, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     p.on('close', resolve);
   });
   const launchToExitS = (performance.now() - t0) / 1000;

@@ -12,12 +12,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { envSpec } from '../../shared/envs/registry.ts';
-import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, paramCount } from '../../shared/ppo/params.ts';
-import { defaultConfig } from '../../shared/config.ts';
-import { Rng } from '../../shared/rng.ts';
-import { ErrorFeedback, UPDATE_CODECS, decodeUpdateInto, encodeUpdate, updateBytes, type UpdateCodec } from '../../shared/updateCodec.ts';
+import { envSpec } from '../shared/envs/registry.ts';
+import { policyHead } from '../shared/ppo/policyHead.ts';
+import { actorCriticLayout, paramCount } from '../shared/ppo/params.ts';
+import { defaultConfig } from '../shared/config.ts';
+import { Rng } from '../shared/rng.ts';
+import { ErrorFeedback, UPDATE_CODECS, decodeUpdateInto, encodeUpdate, updateBytes, type UpdateCodec } from '../shared/updateCodec.ts';
 import { fmt, list, machineLine, median, runTabswarm } from './runs.ts';
 
 const opts = new Command()

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:staleness`: what the staleness bound does. Trains each env with the staleness
  * bound S in a list (async, with and without the 1/(1+staleness) step scaling) and the sync
- * baseline, for each tab count and seed, as real `server/main.ts` runs with headless tabs. Every
+ * baseline, for each tab count and seed, as real `tabswarm start` runs with headless tabs. Every
  * run is appended to <dir>/runs.jsonl (docs/staleness), so a grid can be run in parts; the report
  * (docs/STALENESS.md and <dir>/*.svg) is written from all runs recorded there.
  *

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunTracker } from './runTracker.ts';
-import { M } from '../shared/metrics.ts';
+import { M } from '../../shared/metrics.ts';
 
 describe('RunTracker', () => {
   it('solves only once the window is full and its mean reaches the threshold', () => {

@@ -1,12 +1,12 @@
 /**
  * An example custom environment, registered from outside tabswarm's code: start with
- * `npm start -- --env-module e2e/envs/lineWalk.ts --env LineWalk-v0`. The e2e tests use it.
+ * `npm start -- --env-module examples/lineWalk.ts --env LineWalk-v0`. The e2e tests use it.
  * Walk a line from a random start; reaching +3 ends the episode with reward 1. The env counts no
  * steps: `makeEnv` truncates every episode at the registered `maxEpisodeSteps` (20).
  */
-import { registerEnv } from '../../shared/envs/registry.ts';
-import type { Env, EnvSpec, StepResult } from '../../shared/envs/types.ts';
-import { Rng } from '../../shared/rng.ts';
+import { registerEnv } from '../shared/envs/registry.ts';
+import type { Env, EnvSpec, StepResult } from '../shared/envs/types.ts';
+import { Rng } from '../shared/rng.ts';
 
 export const LINE_WALK_V0: EnvSpec = {
   id: 'LineWalk-v0', obsDim: 1, actionSpace: { type: 'discrete', n: 2 }, maxEpisodeSteps: 20, rewardThreshold: 0.9,

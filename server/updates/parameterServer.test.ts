@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeF32 } from '../shared/codec.ts';
-import { encodeUpdate, updateBytes } from '../shared/updateCodec.ts';
-import { REJECT_REASONS, type RejectReason } from '../shared/protocol.ts';
+import { encodeF32 } from '../../shared/codec.ts';
+import { encodeUpdate, updateBytes } from '../../shared/updateCodec.ts';
+import { REJECT_REASONS, type RejectReason } from '../../shared/protocol.ts';
 import { Adam } from './adam.ts';
 import { ParameterServer, type ParameterServerConfig } from './parameterServer.ts';
 

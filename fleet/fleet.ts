@@ -3,7 +3,7 @@
  * browser context (its own renderer process) opened at the coordinator's /worker.html.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { Backend } from '../shared/protocol.ts';
 
 /** Flags that work as root on a machine without network access; WebGPU needs the unsafe flag. */

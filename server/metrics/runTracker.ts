@@ -2,8 +2,8 @@
  * What the coordinator knows about the run's progress: env steps, finished episodes, the solve
  * criterion, the latest loss statistics and the live history the dashboard draws.
  */
-import type { HistoryPoint, RunStatus } from '../shared/protocol.ts';
-import { M } from '../shared/metrics.ts';
+import type { HistoryPoint, RunStatus } from '../../shared/protocol.ts';
+import { M } from '../../shared/metrics.ts';
 
 export type RunState = RunStatus['state'];
 

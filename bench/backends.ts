@@ -3,7 +3,7 @@
  * Chromium, written to docs/perf/backends.md. Serves the built client on 127.0.0.1 as the
  * coordinator does (without COOP/COEP; --isolation adds them, so the page is cross-origin isolated
  * and tfjs-backend-wasm picks its threaded binary), opens a fresh /bench.html per backend and calls `window.tabswarmBench` there
- * (client/bench/main.ts):
+ * (bench/page/main.ts):
  *  - rollout env steps/s: RolloutCollector.collect on CartPole-v1, 64x64 MLP, per numEnvs;
  *  - gradient samples/s: Learner.gradient on a synthetic minibatch, per batch and MLP size.
  *
@@ -22,11 +22,11 @@ import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import sirv from 'sirv';
 import { build } from 'vite';
-import { chromium, type Browser } from 'playwright';
-import { BACKENDS, type Backend } from '../../shared/protocol.ts';
-import { CHROMIUM_ARGS, findChromium } from '../fleet.ts';
+import { chromium, type Browser } from 'playwright-core';
+import { BACKENDS, type Backend } from '../shared/protocol.ts';
+import { CHROMIUM_ARGS, findChromium } from '../fleet/fleet.ts';
 import { list } from './runs.ts';
-import type { BenchRequest, BenchResult, Measurement, TabswarmBench } from '../../client/bench/protocol.ts';
+import type { BenchRequest, BenchResult, Measurement, TabswarmBench } from './page/protocol.ts';
 
 const opts = new Command()
   .description('Per-backend rollout and gradient throughput in headless Chromium (build the client first, as the npm script does).')
@@ -36,9 +36,9 @@ const opts = new Command()
   .option('--quick', 'tiny sizes and short timings, for development', false)
   .option('--isolation', 'serve with COOP/COEP: crossOriginIsolated, so SharedArrayBuffer and wasm threads', false)
   .option('--compare-isolation', 'also measure wasm served the other way (with COOP/COEP, or without it under --isolation)', false)
-  .option('--wasm-unminified', 'also measure wasm from an unminified build of the client (vite.config.ts with build.minify false, in a temp dir)', false)
+  .option('--wasm-unminified', 'also measure wasm from an unminified build of the client (bench/vite.config.ts with build.minify false, in a temp dir)', false)
   .option('--wasm-threads <n>', 'wasm: setThreadsCount(n) before init (tfjs caps it at navigator.hardwareConcurrency / 2)')
-  .option('--dir <path>', 'built client to serve', 'dist/client')
+  .option('--dir <path>', 'built benchmark page to serve', 'dist/bench')
   .option('--init-timeout-s <s>', 'give up on a backend whose setBackend has not settled after this long', '30')
   .option('--slow-ms <ms>', 'time budget of one measurement; larger sizes of a series are skipped once one takes longer', '10000')
   .option('--backend-timeout-s <s>', 'give up on a backend whose whole run takes longer', '420')
@@ -86,7 +86,7 @@ function request(backend: Backend): BenchRequest {
 
 /** A built client over http://127.0.0.1 (a secure context, as WebGPU needs), optionally cross-origin isolated. */
 async function serve(dir: string, isolated: boolean): Promise<{ server: Server; url: string }> {
-  if (!existsSync(`${dir}/bench.html`)) throw new Error(`${dir}/bench.html missing: run \`npx vite build\` (npm run bench:backends does)`);
+  if (!existsSync(`${dir}/bench.html`)) throw new Error(`${dir}/bench.html missing: run \`npm run build:bench\` (npm run bench:backends does)`);
   const files = sirv(dir, { dev: false, etag: true });
   const server = createServer((req, res) => {
     if (isolated) {
@@ -181,7 +181,7 @@ function markdown(runs: TargetRun[], chromiumVersion: string, command: string, s
   const gpuNote = /swiftshader/i.test(webgpu) || webgpu === ''
     ? `no GPU: webgpu is SwiftShader${/swiftshader/i.test(webgl) ? ', and so is webgl (through ANGLE on Vulkan)' : ''}`
     : `webgpu adapter: ${webgpu}`;
-  const served = (t: Target) => `${t.dir === opts.dir ? `\`${t.dir}\`` : `an ${UNMINIFIED} (vite.config.ts with \`build.minify: false\`)`} ${t.isolated ? 'with' : '**without**'} COOP/COEP`;
+  const served = (t: Target) => `${t.dir === opts.dir ? `\`${t.dir}\`` : `an ${UNMINIFIED} (bench/vite.config.ts with \`build.minify: false\`)`} ${t.isolated ? 'with' : '**without**'} COOP/COEP`;
   const ways = [...new Set(runs.map((r) => served(r.target)))];
   const lines = [
     '# Backend throughput in headless Chromium',
@@ -297,7 +297,7 @@ async function main(): Promise<void> {
   if (opts.wasmUnminified) {
     unminifiedDir = await mkdtemp(join(tmpdir(), 'tabswarm-unminified-'));
     console.log(`building an unminified client into ${unminifiedDir}`);
-    await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { minify: false, outDir: unminifiedDir, emptyOutDir: true } });
+    await build({ configFile: 'bench/vite.config.ts', logLevel: 'warn', build: { minify: false, outDir: unminifiedDir, emptyOutDir: true } });
   }
   const todo = targets(unminifiedDir);
   const args = process.argv.slice(2);

@@ -17,16 +17,16 @@ import { list, machineLine } from './runs.ts';
  * one of 256: about as many env steps to solve, less wall time per env step. Ten seeds, as single
  * runs spread widely.
  */
-const FAST_CARTPOLE = 'e2e/bench/cartpole-fast.json';
+const FAST_CARTPOLE = 'bench/cartpole-fast.json';
 
 /** Each part: its script, its arguments, and the report it writes. */
 const PARTS = {
-  backends: { script: 'e2e/bench/backends.ts', args: ['--compare-isolation'], report: 'docs/perf/backends.md', title: 'Backends in headless Chromium' },
-  load: { script: 'e2e/bench/load.ts', args: [], report: 'docs/perf/coordinator.md', title: 'Coordinator under load' },
-  codecs: { script: 'e2e/bench/codecs.ts', args: [], report: 'docs/perf/codecs.md', title: 'Update codecs' },
-  solve: { script: 'e2e/bench/solve.ts', args: ['--tabs', '1,2,4', '--out', 'docs/perf/solve.md'], report: 'docs/perf/solve.md', title: 'Time to solve CartPole-v1' },
+  backends: { script: 'bench/backends.ts', args: ['--compare-isolation'], report: 'docs/perf/backends.md', title: 'Backends in headless Chromium' },
+  load: { script: 'bench/load.ts', args: [], report: 'docs/perf/coordinator.md', title: 'Coordinator under load' },
+  codecs: { script: 'bench/codecs.ts', args: [], report: 'docs/perf/codecs.md', title: 'Update codecs' },
+  solve: { script: 'bench/solve.ts', args: ['--tabs', '1,2,4', '--out', 'docs/perf/solve.md'], report: 'docs/perf/solve.md', title: 'Time to solve CartPole-v1' },
   solveFast: {
-    script: 'e2e/bench/solve.ts',
+    script: 'bench/solve.ts',
     args: ['--tabs', '2', '--seeds', '1,2,3,4,5,6,7,8,9,10', `--extra=--config ${FAST_CARTPOLE}`, '--out', 'docs/perf/solve-fast.md'],
     report: 'docs/perf/solve-fast.md',
     title: `Time to solve CartPole-v1 with fewer gradient passes (${FAST_CARTPOLE})`,

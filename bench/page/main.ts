@@ -5,11 +5,11 @@
  *    step, env stepping, truncation bootstraps, GAE) with a fresh 64x64 Learner, per numEnvs;
  *  - gradients: Learner.gradient (upload, forward, readback, the loss in JS, backward, readback)
  *    on a synthetic minibatch, per batch size and MLP size.
- * Driven by e2e/bench/backends.ts, one fresh page per backend.
+ * Driven by bench/backends.ts, one fresh page per backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import '../tfBackends.ts';
+import '../../client/tfBackends.ts';
 import type { Backend } from '../../shared/protocol.ts';
 import { configFor } from '../../shared/config.ts';
 import { envSpec } from '../../shared/envs/registry.ts';

@@ -1,5 +1,5 @@
 /**
- * The reused params copies (server/paramsSnapshots.ts) through a real coordinator and real
+ * The reused params copies (server/net/paramsSnapshots.ts) through a real coordinator and real
  * Socket.IO connections: every reply must carry the params of the version it names, also when
  * its socket write is still queued while later versions reuse the pool.
  */
@@ -7,11 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, connect as tcpConnect, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
-import { Coordinator } from './coordinator.ts';
-import { ParameterServer } from './parameterServer.ts';
-import { defaultConfig, type TrainConfig } from '../shared/config.ts';
-import { WORKER_NAMESPACE, type ClientToServerEvents, type PushReply, type ServerToClientEvents } from '../shared/protocol.ts';
-import { decodeF32, encodeF32 } from '../shared/codec.ts';
+import { Coordinator } from '../coordinator.ts';
+import { ParameterServer } from '../updates/parameterServer.ts';
+import { defaultConfig, type TrainConfig } from '../../shared/config.ts';
+import { WORKER_NAMESPACE, type ClientToServerEvents, type PushReply, type ServerToClientEvents } from '../../shared/protocol.ts';
+import { decodeF32, encodeF32 } from '../../shared/codec.ts';
 
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

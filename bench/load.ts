@@ -1,8 +1,8 @@
 /**
  * `npm run bench:load`: load-test the coordinator alone. For each model size and connection
- * count, start a fresh `server/main.ts --serve --workers 0` (pinned to core 0 when taskset
+ * count, start a fresh `tabswarm start --serve --workers 0` (pinned to core 0 when taskset
  * exists), open N real Socket.IO worker connections from `--procs` load processes
- * (e2e/bench/loadWorker.ts, on the other cores) that join like tabs and push random gradients as
+ * (bench/loadWorker.ts, on the other cores) that join like tabs and push random gradients as
  * fast as `--compute-ms` lets them, then read GET /api/perf before and after a measurement
  * window. Also measures the optimizer step against the machine's copy bandwidth. Writes
  * docs/perf/coordinator.md.
@@ -17,12 +17,12 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { envSpec } from '../../shared/envs/registry.ts';
-import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, paramCount } from '../../shared/ppo/params.ts';
-import { Adam } from '../../server/adam.ts';
-import type { CoordinatorPerf } from '../../server/coordinator.ts';
-import { numberArg } from '../../server/cli.ts';
+import { envSpec } from '../shared/envs/registry.ts';
+import { policyHead } from '../shared/ppo/policyHead.ts';
+import { actorCriticLayout, paramCount } from '../shared/ppo/params.ts';
+import { Adam } from '../server/updates/adam.ts';
+import type { CoordinatorPerf } from '../server/coordinator.ts';
+import { numberArg } from '../cli/args.ts';
 import { fmt, list, median } from './runs.ts';
 import type { ChildMessage, LoadResult, ParentMessage } from './loadWorker.ts';
 
@@ -336,7 +336,8 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
     maxPushesPerSecond: MAX_PUSHES_PER_SECOND, updateMode: 'async', updateCodec: 'fp32', ...configOverrides,
   }));
   const port = await freePort();
-  const [cmd, args] = nodeCommand(COORD_CORES, 'server/main.ts', [
+  const [cmd, args] = nodeCommand(COORD_CORES, 'cli/main.ts', [
+    'start', '--no-build',
     '--serve', '--workers', '0', '--port', String(port), '--config', cfgPath, '--run-dir', join(dir, 'run'),
   ]);
   const coord = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -361,7 +362,7 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
     let first = 0;
     for (let i = 0; i < nprocs; i++) {
       const count = Math.floor(workers / nprocs) + (i < workers % nprocs ? 1 : 0);
-      const [lcmd, largs] = nodeCommand(LOAD_CORES, 'e2e/bench/loadWorker.ts', [
+      const [lcmd, largs] = nodeCommand(LOAD_CORES, 'bench/loadWorker.ts', [
         '--port', String(port), '--count', String(count), '--first-index', String(first), '--proc', String(i),
         '--compute-ms', String(opts.computeMs), '--warmup-s', String(opts.warmup), '--measure-s', String(opts.seconds),
         '--batch', String(perProcBatch), '--join-timeout-ms', String(opts.joinTimeoutMs), '--ack-timeout-ms', String(opts.ackTimeoutMs),
@@ -539,9 +540,9 @@ async function main(): Promise<void> {
       : []),
     `Command: \`${commandLine()}\` (${(totalS / 60).toFixed(1)} min in all).`,
     '',
-    `Each row is a fresh coordinator (\`node --import tsx server/main.ts --serve --workers 0\`, i.e. \`npx tsx server/main.ts\` without the wrapper process) on ${ENV_ID}`,
+    `Each row is a fresh coordinator (\`node --import tsx cli/main.ts start --serve --workers 0\`) on ${ENV_ID}`,
     `${pinned ? `pinned to core ${COORD_CORES} with \`taskset\`, the load processes on core${LOAD_CORES.length > 1 ? 's' : ''} ${LOAD_CORES}` : 'not pinned to cores'}.`,
-    `The load comes from up to ${opts.procs} processes (e2e/bench/loadWorker.ts) sharing the connections: each connection is a real Socket.IO client`,
+    `The load comes from up to ${opts.procs} processes (bench/loadWorker.ts) sharing the connections: each connection is a real Socket.IO client`,
     'on /worker (websocket transport; its masking key is all zeros, which spares the load processes a masked copy of each gradient, while the',
     'coordinator unmasks every frame as for a browser\'s) that joins like a tab, then loops: wait the simulated compute time, push a random finite float32 gradient',
     '(uniform ±1e-3) at the version it holds, await the ack, adopt the reply\'s version. All connections of a process push the same gradient buffer.',
@@ -611,7 +612,7 @@ async function main(): Promise<void> {
   lines.push(
     '## Optimizer step vs memory bandwidth',
     '',
-    `\`Adam.step\` (server/adam.ts) timed in one process: median of 15 samples, each of enough steps to last ≥ 20 ms. Bytes per step: ${ADAM_BYTES_PER_PARAM} per`,
+    `\`Adam.step\` (server/updates/adam.ts) timed in one process: median of 15 samples, each of enough steps to last ≥ 20 ms. Bytes per step: ${ADAM_BYTES_PER_PARAM} per`,
     'parameter, i.e. 7 float32 arrays\' worth: params, grad, m and v read, params, m and v written. Copy bandwidth: `Float32Array.set` of 256 MB into',
     'another 256 MB array, median of 5, counting 256 MB read + 256 MB written per copy. Small models fit in the CPU caches, so their "GB/s" can',
     'exceed the memory\'s. At 1M the arrays do not fit: a ratio near 1 there means the step runs at memory speed, one well below 1 that its arithmetic bounds it.',

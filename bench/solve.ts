@@ -1,6 +1,6 @@
 /**
  * `npm run bench:solve`: time `npm start`'s main job to solved, with 1 and with 2 headless tabs,
- * several seeds each, and write docs/SOLVE.md. Each run is a real `server/main.ts` process.
+ * several seeds each, and write docs/SOLVE.md. Each run is a real `tabswarm start` process.
  *
  *   npm run bench:solve -- --tabs 1,2 --seeds 1,2,3
  */
@@ -24,7 +24,7 @@ const opts = new Command()
   .option('--tabs <list>', 'tab counts', '1,2')
   .option('--seeds <list>', 'seeds', '1,2,3')
   .option('--out <file>', 'report', 'docs/SOLVE.md')
-  .option('--extra <args>', 'extra flags for server/main.ts', '')
+  .option('--extra <args>', 'extra flags for tabswarm start', '')
   .parse()
   .opts<{ tabs: string; seeds: string; out: string; extra: string }>();
 

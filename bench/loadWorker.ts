@@ -1,5 +1,5 @@
 /**
- * One load-generator process for `e2e/bench/load.ts`: opens `--count` real Socket.IO connections
+ * One load-generator process for `bench/load.ts`: opens `--count` real Socket.IO connections
  * to the coordinator's /worker namespace, joins each like a real worker tab, then loops on every
  * connection: wait `--compute-ms` (the simulated gradient computation), push a random finite
  * float32 gradient at the version it holds, await the ack and adopt the reply's version.
@@ -9,16 +9,16 @@
  *   warmup (--warmup-s) -> measurement window (--measure-s) -> { type: 'result' } -> keeps pushing
  *   until { type: 'stop' } (or the parent goes away), then exits.
  *
- *   node --import tsx e2e/bench/loadWorker.ts --port 3000 --count 250 --first-index 0 --warmup-s 3 --measure-s 10
+ *   node --import tsx bench/loadWorker.ts --port 3000 --count 250 --first-index 0 --warmup-s 3 --measure-s 10
  */
 import { Command } from 'commander';
-import { numberArg } from '../../server/cli.ts';
+import { numberArg } from '../cli/args.ts';
 import { EventEmitter } from 'node:events';
 import { io, NodeWebSocket, type Socket } from 'socket.io-client';
 import {
   WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type JoinRequest, type PushReply, type PushRequest, type ServerToClientEvents,
-} from '../../shared/protocol.ts';
-import { encodeF32 } from '../../shared/codec.ts';
+} from '../shared/protocol.ts';
+import { encodeF32 } from '../shared/codec.ts';
 
 /** Messages from the parent. */
 export type ParentMessage = { type: 'go' } | { type: 'stop' };
@@ -208,7 +208,7 @@ function shutdown(code: number): never {
 const conns: Conn[] = [];
 
 async function main(): Promise<void> {
-  if (!process.send) throw new Error('loadWorker.ts must be spawned by e2e/bench/load.ts with an IPC channel');
+  if (!process.send) throw new Error('loadWorker.ts must be spawned by bench/load.ts with an IPC channel');
   let go!: () => void;
   const goP = new Promise<void>((r) => { go = r; });
   process.on('message', (m: ParentMessage) => {

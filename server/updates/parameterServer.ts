@@ -8,10 +8,10 @@
  *   then clip to maxGradNorm (as torch.nn.utils.clip_grad_norm_), one Adam step, version += 1.
  * Every decision is counted exactly once; a rejected update changes nothing.
  */
-import { CodecError, firstNonFinite } from '../shared/codec.ts';
-import { decodeUpdateInto } from '../shared/updateCodec.ts';
-import type { TrainConfig } from '../shared/config.ts';
-import { REJECT_REASONS, type RejectReason } from '../shared/protocol.ts';
+import { CodecError, firstNonFinite } from '../../shared/codec.ts';
+import { decodeUpdateInto } from '../../shared/updateCodec.ts';
+import type { TrainConfig } from '../../shared/config.ts';
+import { REJECT_REASONS, type RejectReason } from '../../shared/protocol.ts';
 import { Adam } from './adam.ts';
 import { stalenessDecision } from './gate.ts';
 

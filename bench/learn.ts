@@ -8,11 +8,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { checkpointNorm, loadCheckpoint } from '../../server/checkpoint.ts';
-import { evaluatePolicy } from '../../shared/ppo/evaluate.ts';
-import { configFor } from '../../shared/config.ts';
-import { envIds } from '../../shared/envs/registry.ts';
-import { M } from '../../shared/metrics.ts';
+import { checkpointNorm, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
+import { configFor } from '../shared/config.ts';
+import { envIds } from '../shared/envs/registry.ts';
+import { M } from '../shared/metrics.ts';
 import { fmt, list, machineLine, runTabswarm, writeReport } from './runs.ts';
 
 /** SB3 zoo PPO results: mean return and the env steps it trained for. */

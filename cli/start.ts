@@ -1,8 +1,9 @@
 /**
- * `npm start`: start the coordinator, open headless worker tabs, train until solved or out of
- * budget, then write a checkpoint and a summary into the run's folder. Exit code 0 = solved.
+ * `tabswarm start` (what `npm start` runs): build the worker and dashboard pages, start the
+ * coordinator, open headless worker tabs, train until solved or out of budget, then write a
+ * checkpoint and a summary into the run's folder. Exit code 0 = solved, 1 = not, 2 = bad input.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, Option } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -10,20 +11,15 @@ import { configFor, defaultConfig, validateConfig, ConfigError, type TrainConfig
 import { BACKENDS, stageShares, type Backend, type RunStatus } from '../shared/protocol.ts';
 import { envIds } from '../shared/envs/registry.ts';
 import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
-import { Coordinator } from './coordinator.ts';
-import { checkpointNorm, saveCheckpoint, loadCheckpoint } from './checkpoint.ts';
-import { importEnvModules } from './cli.ts';
+import { Coordinator } from '../server/coordinator.ts';
+import { checkpointNorm, saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { importEnvModules, numberArg } from './args.ts';
 import { M } from '../shared/metrics.ts';
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
+const int = (name: string) => numberArg(name, { integer: true });
 
-const program = new Command()
-  .name('tabswarm')
-  .description('Train PPO on volunteered browser tabs.')
+export const startCommand = (onExit: (code: number) => void) => new Command('start')
+  .description('Train PPO on volunteered browser tabs: coordinator, dashboard and headless worker tabs.')
   .option('--port <n>', 'HTTP and Socket.IO port', int('--port'), 3000)
   .option('--host <addr>', 'address to listen on (0.0.0.0 to let other machines contribute)', '127.0.0.1')
   .option('--workers <n>', 'headless Chromium worker tabs to launch (0 for none)', int('--workers'), 2)
@@ -34,25 +30,28 @@ const program = new Command()
   .option('--total-timesteps <n>', 'env step budget', int('--total-timesteps'))
   .option('--seed <n>', 'seed', int('--seed'))
   .option('--max-staleness <n>', 'staleness bound S: apply an update iff current - v\' <= S', int('--max-staleness'))
-  .option('--update-mode <mode>', 'async, or sync (average one gradient per worker per step)')
+  .addOption(new Option('--update-mode <mode>', 'async, or sync (average one gradient per worker per step)').choices(['async', 'sync']))
   .option('--staleness-scaling', 'scale each accepted update\'s step by 1 / (1 + staleness)')
-  .option('--codec <codec>', `how gradients cross the wire (${UPDATE_CODECS.join(', ')})`)
+  .addOption(new Option('--codec <codec>', 'how gradients cross the wire').choices(UPDATE_CODECS))
   .option('--slow-tabs <n>', 'make the last n launched tabs simulated slow devices', int('--slow-tabs'), 0)
   .option('--slow-delay-ms <ms>', 'extra ms per full-size gradient on a slow tab', int('--slow-delay-ms'), 100)
-  .option('--backend <name>', `force a tfjs backend on every tab (${BACKENDS.join(', ')}, auto)`)
+  .addOption(new Option('--backend <name>', 'force a tfjs backend on every tab').choices([...BACKENDS, 'auto']))
   .option('--token <token>', 'require this token from workers (?token= on the worker page)')
   .option('--resume <checkpoint>', 'start from a checkpoint\'s parameters')
   .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
   .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
   .option('--headed', 'show the worker browser windows', false)
   .option('--isolate', 'send COOP/COEP so tabs can use wasm threads (helps with more than 2 cores)', false)
-  .exitOverride();
+  .option('--no-build', 'serve the client as already built in dist/client (the benchmarks build it once)')
+  .exitOverride()
+  .action(async (o: Options) => onExit(await start(o)));
 
 interface Options {
   envModule: string[];
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
-  seed?: number; maxStaleness?: number; backend?: string; updateMode?: string; stalenessScaling?: boolean; codec?: string;
+  seed?: number; maxStaleness?: number; backend?: Backend | 'auto'; updateMode?: 'async' | 'sync'; stalenessScaling?: boolean; codec?: UpdateCodec;
   slowTabs: number; slowDelayMs: number; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
+  build: boolean;
 }
 
 async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
@@ -75,19 +74,10 @@ async function buildConfig(o: Options): Promise<TrainConfig> {
   if (o.totalTimesteps !== undefined) flags.totalTimesteps = o.totalTimesteps;
   if (o.seed !== undefined) flags.seed = o.seed;
   if (o.maxStaleness !== undefined) flags.maxStaleness = o.maxStaleness;
-  if (o.updateMode !== undefined) {
-    if (o.updateMode !== 'async' && o.updateMode !== 'sync') throw new ConfigError(`--update-mode must be async or sync, got ${o.updateMode}`);
-    flags.updateMode = o.updateMode;
-  }
+  if (o.updateMode !== undefined) flags.updateMode = o.updateMode;
   if (o.stalenessScaling) flags.stalenessScaling = true;
-  if (o.codec !== undefined) {
-    if (!(UPDATE_CODECS as readonly string[]).includes(o.codec)) throw new ConfigError(`--codec must be one of ${UPDATE_CODECS.join(', ')}, got ${o.codec}`);
-    flags.updateCodec = o.codec as UpdateCodec;
-  }
-  if (o.backend !== undefined) {
-    if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, auto`);
-    flags.backend = o.backend as Backend | 'auto';
-  }
+  if (o.codec !== undefined) flags.updateCodec = o.codec;
+  if (o.backend !== undefined) flags.backend = o.backend;
   return validateConfig(configFor(o.env ?? file.envId ?? defaultConfig.envId, { ...file, ...flags }));
 }
 
@@ -103,29 +93,30 @@ function statusLine(s: RunStatus, workers: number): Record<string, string> {
   };
 }
 
-/** Loads the user's env modules here and bundles them into a client build of this run's own. */
-async function loadEnvModules(files: string[], runDir: string): Promise<string | null> {
-  if (files.length === 0) return null;
-  const paths = await importEnvModules(files);
-  const outDir = join(runDir, 'client');
+/**
+ * Builds the client pages: into dist/client, or with the user's env modules bundled in, into a
+ * build of this run's own. Returns the folder to serve.
+ */
+async function buildClient(envModules: string[], runDir: string, build: boolean): Promise<string> {
+  const paths = await importEnvModules(envModules);
+  const outDir = paths.length ? join(runDir, 'client') : resolve('dist/client');
+  if (!build && !paths.length) return outDir;
   process.env.TABSWARM_ENV_MODULES = paths.join(',');
-  const { build } = await import('vite');
-  await build({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const vite = await import('vite');
+  await vite.build({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   return outDir;
 }
 
-async function main(): Promise<number> {
-  program.parse();
-  const o = program.opts<Options>();
+async function start(o: Options): Promise<number> {
   const runDir = resolve(o.runDir ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.env ?? defaultConfig.envId}`));
-  const customClient = await loadEnvModules(o.envModule, runDir);
+  const staticDir = await buildClient(o.envModule, runDir, o.build);
   const config = await buildConfig(o);
   const resumed = o.resume ? await loadCheckpoint(o.resume) : null;
   if (resumed && resumed.envId !== config.envId) throw new ConfigError(`checkpoint ${o.resume} is for ${resumed.envId}, not ${config.envId}`);
   await mkdir(runDir, { recursive: true });
 
   const coordinator = new Coordinator({
-    config, port: o.port, host: o.host, token: o.token, staticDir: customClient ?? resolve('dist/client'), initialParams: resumed?.params,
+    config, port: o.port, host: o.host, token: o.token, staticDir, initialParams: resumed?.params,
     initialNorm: resumed ? checkpointNorm(resumed) : undefined, crossOriginIsolation: o.isolate,
   });
   const port = await coordinator.start();
@@ -135,7 +126,7 @@ async function main(): Promise<number> {
   console.log(`run folder: ${runDir}`);
 
   // Playwright is loaded only when there are tabs to launch: a serving coordinator stays lighter.
-  const fleet = o.workers === 0 ? null : new (await import('../e2e/fleet.ts')).Fleet({
+  const fleet = o.workers === 0 ? null : new (await import('../fleet/fleet.ts')).Fleet({
     url: `http://127.0.0.1:${port}`,
     workers: o.workers,
     headless: !o.headed,
@@ -206,12 +197,3 @@ async function main(): Promise<number> {
   await coordinator.stop();
   return final.state === 'solved' ? 0 : 1;
 }
-
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2); // commander has printed the message
-    console.error(`tabswarm: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(2);
-  },
-);

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../shared/config.ts';
+import { defaultConfig } from '../../shared/config.ts';
 import { type Checkpoint, CheckpointError, crc32, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 
 let dir: string;

@@ -10,9 +10,9 @@
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { baseConfig, ConfigError, validateConfig, type TrainConfig } from '../shared/config.ts';
-import { firstNonFinite } from '../shared/codec.ts';
-import type { NormStats } from '../shared/ppo/normalizer.ts';
+import { baseConfig, ConfigError, validateConfig, type TrainConfig } from '../../shared/config.ts';
+import { firstNonFinite } from '../../shared/codec.ts';
+import type { NormStats } from '../../shared/ppo/normalizer.ts';
 
 export interface Checkpoint {
   envId: string;

@@ -1,5 +1,5 @@
 /**
- * What `e2e/bench/backends.ts` asks the bench page (client/bench.html) for, and what it gets
+ * What `bench/backends.ts` asks the bench page (bench/page/bench.html) for, and what it gets
  * back from `window.tabswarmBench`. Types only, so the Node side can import them.
  */
 import type { Backend } from '../../shared/protocol.ts';

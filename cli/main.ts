@@ -1,0 +1,29 @@
+/**
+ * The `tabswarm` command: `start` (a training run: coordinator, dashboard, headless tabs) and
+ * `eval` (play a checkpoint's policy). Exit codes: 0 done (a run solved), 1 a run not solved,
+ * 2 bad flags, files or config.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { startCommand } from './start.ts';
+import { evalCommand } from './eval.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+let exitCode = 0;
+const program = new Command()
+  .name('tabswarm')
+  .description('Train PPO agents on volunteered browser tabs.')
+  .version(version)
+  .exitOverride()
+  .addCommand(startCommand((code) => { exitCode = code; }))
+  .addCommand(evalCommand());
+
+program.parseAsync().then(
+  () => process.exit(exitCode),
+  (e: unknown) => {
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2); // commander has printed the message
+    console.error(`tabswarm: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  },
+);
