@@ -7,12 +7,12 @@ import { Command, Option } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { configFor, defaultConfig, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
+import { configFor, defaultConfig, parseConfigFile, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
 import { BACKENDS, stageShares, type Backend, type RunStatus } from '../shared/protocol.ts';
 import { envIds } from '../shared/envs/registry.ts';
 import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from '../server/coordinator.ts';
-import { checkpointNorm, saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import { importEnvModules, numberArg } from './args.ts';
 import { M } from '../shared/metrics.ts';
 
@@ -55,20 +55,17 @@ interface Options {
 }
 
 async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
-  let file: unknown;
+  let text: string;
   try {
-    file = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`${path} must hold a JSON object`);
-  const unknown = Object.keys(file).filter((k) => !(k in defaultConfig));
-  if (unknown.length) throw new ConfigError(`unknown config field(s) in ${path}: ${unknown.join(', ')}`);
-  return file as Partial<TrainConfig>;
+  return parseConfigFile(text, path);
 }
 
-/** The env's defaults, then the config file, then flags. */
-async function buildConfig(o: Options): Promise<TrainConfig> {
+/** The env's defaults, then the resumed run's config, then the config file, then flags. */
+async function buildConfig(o: Options, resumed: TrainConfig | undefined): Promise<TrainConfig> {
   const file = o.config ? await readConfigFile(o.config) : {};
   const flags: Partial<TrainConfig> = {};
   if (o.totalTimesteps !== undefined) flags.totalTimesteps = o.totalTimesteps;
@@ -78,7 +75,7 @@ async function buildConfig(o: Options): Promise<TrainConfig> {
   if (o.stalenessScaling) flags.stalenessScaling = true;
   if (o.codec !== undefined) flags.updateCodec = o.codec;
   if (o.backend !== undefined) flags.backend = o.backend;
-  return validateConfig(configFor(o.env ?? file.envId ?? defaultConfig.envId, { ...file, ...flags }));
+  return validateConfig(configFor(o.env ?? file.envId ?? resumed?.envId ?? defaultConfig.envId, { ...resumed, ...file, ...flags }));
 }
 
 function statusLine(s: RunStatus, workers: number): Record<string, string> {
@@ -110,15 +107,17 @@ async function buildClient(envModules: string[], runDir: string, build: boolean)
 async function start(o: Options): Promise<number> {
   const runDir = resolve(o.runDir ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.env ?? defaultConfig.envId}`));
   const staticDir = await buildClient(o.envModule, runDir, o.build);
-  const config = await buildConfig(o);
-  const resumed = o.resume ? await loadCheckpoint(o.resume) : null;
+  const resumed = o.resume ? await loadCheckpoint(o.resume) : undefined;
+  const config = await buildConfig(o, resumed?.config);
   if (resumed && resumed.envId !== config.envId) throw new ConfigError(`checkpoint ${o.resume} is for ${resumed.envId}, not ${config.envId}`);
   await mkdir(runDir, { recursive: true });
 
   const coordinator = new Coordinator({
-    config, port: o.port, host: o.host, token: o.token, staticDir, initialParams: resumed?.params,
-    initialNorm: resumed ? checkpointNorm(resumed) : undefined, crossOriginIsolation: o.isolate,
+    config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate,
   });
+  if (coordinator.tracker.finished) {
+    throw new ConfigError(`the run in ${o.resume} is already over (${coordinator.tracker.state} at ${coordinator.tracker.envSteps.toLocaleString()} env steps): raise --total-timesteps to continue it`);
+  }
   const port = await coordinator.start();
   const origin = `http://localhost:${port}`;
   console.log(`tabswarm: training ${config.envId} (solve: mean of last ${config.solveWindow} returns >= ${config.solveThreshold}, budget ${config.totalTimesteps.toLocaleString()} env steps)`);
@@ -157,10 +156,7 @@ async function start(o: Options): Promise<number> {
   const final = coordinator.status(); // after the tabs are gone, so late decisions are counted too
 
   const ckptPath = join(runDir, 'checkpoint.ckpt');
-  await saveCheckpoint(ckptPath, {
-    envId: config.envId, config, version: coordinator.ps.version, envSteps: final.envSteps, params: coordinator.ps.params, adam: coordinator.ps.adam.state(),
-    extra: { norm: { obs: coordinator.obsRms && Array.from(coordinator.obsRms.toArray()), ret: coordinator.retRms && Array.from(coordinator.retRms.toArray()) } },
-  });
+  await saveCheckpoint(ckptPath, coordinator.checkpoint());
   const summary = {
     envId: config.envId,
     solved: final.state === 'solved',

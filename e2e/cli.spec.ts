@@ -39,12 +39,20 @@ test('a run out of budget writes a loadable checkpoint and a summary, and exits 
   expect(evaluated.out).toMatch(new RegExp(`CartPole-v1: mean return \\d+\\.\\d \\+- \\d+\\.\\d over 3 deterministic episodes \\(version ${ck.version}, `));
   expect(evaluated.code).toBe(0);
 
-  // The checkpoint resumes a run: its params are the starting point.
+  // The checkpoint resumes the run: params, optimizer, version and env steps continue (a run out of budget needs a larger one).
   const resumeDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
-  const resumed = await tabswarm(['start', '--port', '0', '--workers', '0', '--resume', join(runDir, 'checkpoint.ckpt'), '--max-wall', '1', '--run-dir', resumeDir]);
+  const over = await tabswarm(['start', '--port', '0', '--workers', '0', '--resume', join(runDir, 'checkpoint.ckpt'), '--run-dir', resumeDir]);
+  expect(over.code).toBe(2);
+  expect(over.out).toMatch(/already over \(budgetExhausted .*raise --total-timesteps/);
+  const resumed = await tabswarm([
+    'start', '--port', '0', '--workers', '0', '--resume', join(runDir, 'checkpoint.ckpt'), '--total-timesteps', '100000', '--max-wall', '1', '--run-dir', resumeDir,
+  ]);
   expect(resumed.code).toBe(1);
   const ck2 = await loadCheckpoint(join(resumeDir, 'checkpoint.ckpt'));
   expect(Array.from(ck2.params)).toEqual(Array.from(ck.params));
+  expect(Array.from(ck2.adam.m)).toEqual(Array.from(ck.adam.m));
+  expect([ck2.version, ck2.envSteps, ck2.adam.t]).toEqual([ck.version, ck.envSteps, ck.adam.t]);
+  expect(ck2.config.totalTimesteps).toBe(100000);
 });
 
 test('an env registered by a user\'s --env-module file trains in real tabs', async () => {

@@ -16,6 +16,6 @@ test('two tabs train Pendulum-v1 for a short budget without errors, with accepte
     expect(w.accepted).toBeGreaterThan(0);
     expect(w.backend).toBe('wasm');
   }
-  expect(coordinator.obsRms!.count).toBeGreaterThan(final.envSteps);
+  expect(coordinator.norm.obs!.count).toBeGreaterThan(final.envSteps);
   expect(logs.filter((l) => /page error|crashed/.test(l))).toEqual([]);
 });

@@ -79,7 +79,7 @@ describe('Coordinator over Socket.IO', () => {
     const params = decodeF32((reply as { params: ArrayBuffer }).params, n());
     expect(Array.from(params)).toEqual(Array.from(coordinator.ps.params));
     expect(params.some((p, i) => p !== before[i])).toBe(true);
-    expect(coordinator.ps.counts.accepted).toBe(1);
+    expect(coordinator.updates.counts.accepted).toBe(1);
   });
 
   it('rejects a gradient older than maxStaleness as stale, counts it and sends fresh params', async () => {
@@ -94,7 +94,7 @@ describe('Coordinator over Socket.IO', () => {
     expect(stale).toMatchObject({ ok: true, accepted: false, reason: 'stale', version: 4 });
     expect(stale.ok && stale.params).toBeTruthy();
     expect(coordinator.ps.params).toEqual(afterFour);
-    expect(coordinator.ps.counts.rejected.stale).toBe(1);
+    expect(coordinator.updates.counts.rejected.stale).toBe(1);
     expect(coordinator.workerList()[0]).toMatchObject({ accepted: 4, rejected: 1 });
   });
 
@@ -119,7 +119,7 @@ describe('Coordinator over Socket.IO', () => {
     }
     expect(coordinator.ps.params).toEqual(before);
     expect(coordinator.ps.version).toBe(0);
-    const r = coordinator.ps.counts.rejected;
+    const r = coordinator.updates.counts.rejected;
     expect(r.malformed + r.wrongSize + r.nonFinite + r.normTooLarge).toBe(bad.length);
     // The coordinator still works after all that.
     expect((await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
@@ -224,10 +224,10 @@ describe('Coordinator normalization statistics', () => {
     const merged = ok.ok ? decodeF64(ok.norm.obs!, 9) : new Float64Array();
     expect(merged[0]).toBeCloseTo(2 + 1e-4, 10);
     expect(merged[1]).toBeCloseTo(2 * 2 / (2 + 1e-4), 6); // the prior's weight is tiny
-    expect(norm.obsRms!.mean[3]).toBeCloseTo(5, 3);
-    expect(norm.retRms!.mean[0]).toBeCloseTo(6, 3);
+    expect(norm.norm.obs!.mean[3]).toBeCloseTo(5, 3);
+    expect(norm.norm.ret!.mean[0]).toBeCloseTo(6, 3);
 
-    const before = norm.obsRms!.toArray();
+    const before = norm.norm.obs!.toArray();
     const bads = [
       { ...report, norm: { ret: report.norm.ret } }, // obs stats missing
       { ...report, norm: { ...report.norm, obs: encodeF64(new Float64Array(3)) } }, // wrong length
@@ -239,7 +239,7 @@ describe('Coordinator normalization statistics', () => {
       expect(r.ok).toBe(false);
       expect(r.error).toMatch(/norm|binary/);
     }
-    expect(norm.obsRms!.toArray()).toEqual(before);
+    expect(norm.norm.obs!.toArray()).toEqual(before);
     expect(norm.tracker.envSteps).toBe(config.numEnvs * config.numSteps);
   });
 });
@@ -261,9 +261,9 @@ describe('Sync mode (the baseline)', () => {
     const ra = await pa;
     for (const r of [ra, rb]) expect(r).toMatchObject({ ok: true, accepted: true, version: 1 });
     const mean = new Float32Array(n()).fill(2e-3);
-    ref.step(mean, Math.sqrt(n()) * 2e-3, coordinator.learningRate(), 0, 2);
+    ref.step(mean, Math.sqrt(n()) * 2e-3, coordinator.learningRate());
     expect(Array.from(coordinator.ps.params)).toEqual(Array.from(ref.params));
-    expect(coordinator.ps.counts.accepted).toBe(2);
+    expect(coordinator.updates.counts.accepted).toBe(2);
     expect(coordinator.status().stalenessHistogram).toEqual([2]);
   });
 
@@ -278,7 +278,7 @@ describe('Sync mode (the baseline)', () => {
     const late = await push(slow.s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
     expect(late).toMatchObject({ ok: true, accepted: false, reason: 'stale', version: 1 });
     expect((late as { params?: unknown }).params).toBeDefined(); // so the straggler catches up
-    expect(coordinator.ps.counts.rejected.stale).toBe(1);
+    expect(coordinator.updates.counts.rejected.stale).toBe(1);
   });
 
   it('a worker that leaves before its round closes is not counted, and the round closes without it', async () => {
@@ -291,15 +291,15 @@ describe('Sync mode (the baseline)', () => {
     await sleep(100);
     b.s.disconnect();
     await sleep(100);
-    expect(coordinator.ps.counts.rejected.dropped).toBe(1);
+    expect(coordinator.updates.counts.rejected.dropped).toBe(1);
     const pa = push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad(1e-3) });
     const rc = await push(c.s, { version: 0, rolloutVersion: 0, grad: smallGrad(1e-3) });
     expect(rc).toMatchObject({ accepted: true, version: 1 });
     expect(await pa).toMatchObject({ accepted: true, version: 1 });
     const ref = new ParameterServer(before, coordinator.config);
-    ref.step(new Float32Array(n()).fill(1e-3), Math.sqrt(n()) * 1e-3, coordinator.learningRate(), 0, 2);
+    ref.step(new Float32Array(n()).fill(1e-3), Math.sqrt(n()) * 1e-3, coordinator.learningRate());
     expect(Array.from(coordinator.ps.params)).toEqual(Array.from(ref.params)); // b's 0.5 is nowhere in the step
-    expect(coordinator.ps.counts.accepted).toBe(2);
+    expect(coordinator.updates.counts.accepted).toBe(2);
   });
 
   it('refuses a second gradient from a worker in the same round', async () => {
@@ -341,7 +341,7 @@ describe('Worker lifecycle', () => {
     expect(coordinator.workerList().find((w) => w.workerId === other.reply.workerId)!.connected).toBe(true);
 
     // The gradient it was computing when it was dropped arrives on a new connection: not counted.
-    const accepted = coordinator.ps.counts.accepted;
+    const accepted = coordinator.updates.counts.accepted;
     const s2 = await connect();
     expect(await push(s2, { version: 3, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ ok: false, reason: 'notJoined' });
     // Resuming with the token gives the current version and params, under the same identity.
@@ -352,7 +352,7 @@ describe('Worker lifecycle', () => {
     expect(info().connected).toBe(true);
     // Work from before the drop still does not count; work at the fresh params does.
     expect(await push(s2, { version: 2, rolloutVersion: 2, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'dropped' });
-    expect(coordinator.ps.counts.accepted).toBe(accepted);
+    expect(coordinator.updates.counts.accepted).toBe(accepted);
     expect(await push(s2, { version: 3, rolloutVersion: 3, grad: smallGrad() })).toMatchObject({ accepted: true, version: 4 });
   });
 
@@ -398,7 +398,9 @@ describe('Work sizing', () => {
     ref.version = coordinator.ps.version;
     const v = coordinator.ps.version;
     expect(await push(slow.s, { version: v, rolloutVersion: v, grad: smallGrad() })).toMatchObject({ accepted: true });
-    ref.apply(smallGrad(), v, (coordinator.learningRate() * slowAck.numSteps) / config.numSteps);
+    const c = ref.check(smallGrad(), v);
+    if (!c.accepted) throw new Error(c.error);
+    ref.step(c.grad, c.gradNorm, (coordinator.learningRate() * slowAck.numSteps) / config.numSteps);
     expect(Array.from(coordinator.ps.params)).toEqual(Array.from(ref.params));
   });
 });
@@ -433,5 +435,48 @@ describe('Per-update metrics', () => {
     for (const r of rest) r.s.disconnect();
     await sleep(120);
     expect(keys(coordinator.tracker.history.at(-1)!)).toHaveLength(2);
+  });
+});
+
+describe('Resume from a checkpoint', () => {
+  it('N updates, a checkpoint through a file, resume, M updates gives the same run as N + M updates without the break', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join: joinPath } = await import('node:path');
+    const { saveCheckpoint, loadCheckpoint } = await import('./checkpoint/checkpoint.ts');
+    const grads = Array.from({ length: 7 }, (_, k) => encodeF32(new Float32Array(n()).map((_, i) => Math.sin(i * 0.37 + k) * 1e-2)));
+    const report = rolloutOf(config.numSteps);
+    /** Pushes grads[from..to) at the current version, with a rollout report after the first. */
+    async function run(from: number, to: number): Promise<void> {
+      const { s, reply } = await joined();
+      let version = reply.version;
+      for (let k = from; k < to; k++) {
+        const r = await push(s, { version, rolloutVersion: version, grad: grads[k] });
+        if (!r.ok || !r.accepted) throw new Error(`push ${k} refused`);
+        version = r.version;
+        if (k === from) expect(await s.timeout(5000).emitWithAck('rollout', { ...report, rolloutVersion: version })).toMatchObject({ ok: true });
+      }
+      s.disconnect();
+    }
+
+    await run(0, 4);
+    const path = joinPath(await mkdtemp(joinPath(tmpdir(), 'tabswarm-resume-')), 'run.ckpt');
+    await saveCheckpoint(path, coordinator.checkpoint());
+    await coordinator.stop();
+    coordinator = new Coordinator({ config, port: 0, tickMs: 50, resume: await loadCheckpoint(path) });
+    url = `http://127.0.0.1:${await coordinator.start()}`;
+    expect(coordinator.status()).toMatchObject({ version: 4, accepted: 4, envSteps: report.envSteps });
+    await run(4, 7);
+    const resumed = { params: Array.from(coordinator.ps.params), adam: coordinator.ps.adam.state(), status: coordinator.status() };
+
+    await restart({});
+    await run(0, 4);
+    await run(4, 7);
+    expect(resumed.params).toEqual(Array.from(coordinator.ps.params));
+    expect(resumed.adam).toEqual(coordinator.ps.adam.state());
+    const { trainingWallS: _a, ...a } = resumed.status;
+    const { trainingWallS: _b, ...b } = coordinator.status();
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ version: 7, accepted: 7, envSteps: 2 * report.envSteps });
   });
 });

@@ -3,84 +3,101 @@
  * defaults override the generic ones, then a config file, then CLI flags.
  * Derived values (batch sizes) are computed in one place: `derive`.
  */
-import type { Backend } from './protocol.ts';
-import { UPDATE_CODECS, type UpdateCodec } from './updateCodec.ts';
+import { z } from 'zod';
+import { BACKENDS } from './protocol.ts';
+import { UPDATE_CODECS } from './updateCodec.ts';
 import { envDefaults } from './envDefaults.ts';
 import { envIds, envSpec } from './envs/registry.ts';
 
-export interface TrainConfig {
+// Field rules. Each schema carries one message for every way a value can fail it (wrong type, not
+// an integer, out of range), so the error names the rule; validateConfig prefixes the field and
+// appends the offending value. z.number() already refuses NaN and ±Infinity.
+const positiveInt = (error = 'must be a positive integer') => z.number({ error }).int({ error }).positive({ error });
+const nonNegInt = (error = 'must be an integer >= 0') => z.number({ error }).int({ error }).nonnegative({ error });
+const unitInterval = (error = 'must be in [0, 1]') => z.number({ error }).min(0, { error }).max(1, { error });
+const nonNegNumber = (error = 'must be a finite number >= 0') => z.number({ error }).nonnegative({ error });
+const finiteNumber = (error = 'must be a finite number') => z.number({ error });
+const flag = (error = 'must be true or false') => z.boolean({ error });
+const oneOf = <const T extends readonly string[]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const hiddenSizesError = 'must be a non-empty list of positive integers';
+
+/**
+ * Every field of a run's config with its rules, unknown fields refused; no cross-field rules (those
+ * are in trainConfigSchema), so config files can be checked field by field with `.partial()`.
+ */
+const trainConfigFields = z.strictObject({
   /** Gymnasium environment ID. */
-  envId: string;
+  envId: z.string({ error: 'must be a non-empty string' }).min(1, { error: 'must be a non-empty string' }),
   /** Base seed; worker k seeds its envs from seed + k * 1000 + envIndex. */
-  seed: number;
+  seed: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }),
   /** Training stops when this many env steps have been collected (the step budget). */
-  totalTimesteps: number;
+  totalTimesteps: positiveInt(),
   /** Mean return over the last `solveWindow` episodes at which the run counts as solved. */
-  solveThreshold: number;
+  solveThreshold: finiteNumber(),
   /** Episodes in the moving window for the solve criterion. */
-  solveWindow: number;
+  solveWindow: positiveInt(),
 
   /** Environments stepped together in each tab (batched inference serves them all). */
-  numEnvs: number;
+  numEnvs: positiveInt(),
   /** Steps per environment in one rollout. */
-  numSteps: number;
+  numSteps: positiveInt(),
   /** Minibatches a rollout is split into; one gradient push per minibatch. */
-  numMinibatches: number;
+  numMinibatches: positiveInt(),
   /** Passes over each rollout. */
-  updateEpochs: number;
+  updateEpochs: positiveInt(),
 
-  gamma: number;
-  gaeLambda: number;
+  gamma: unitInterval(),
+  gaeLambda: unitInterval(),
   /** PPO ratio clip. */
-  clipCoef: number;
-  entCoef: number;
-  vfCoef: number;
+  clipCoef: nonNegNumber(),
+  entCoef: nonNegNumber(),
+  vfCoef: nonNegNumber(),
   /** Normalize advantages per minibatch. */
-  normAdv: boolean;
+  normAdv: flag(),
   /** Clip the value loss around the rollout's values by clipCoef (CleanRL's clip_vloss). */
-  clipVloss: boolean;
+  clipVloss: flag(),
   /** Stop a rollout's update epochs once an epoch's mean approximate KL exceeds this; null = never. */
-  targetKl: number | null;
+  targetKl: z.number({ error: 'must be null or a finite number > 0' }).positive({ error: 'must be null or a finite number > 0' }).nullable(),
   /** Normalize observations by running mean and variance merged across all workers by the coordinator. */
-  normObs: boolean;
+  normObs: flag(),
   /** Scale rewards by the running std of the discounted return, merged like the observation stats. */
-  normReward: boolean;
+  normReward: flag(),
   /** Normalized observations are clipped to [-clipObs, clipObs]. */
-  clipObs: number;
+  clipObs: nonNegNumber(),
   /** Scaled rewards are clipped to [-clipReward, clipReward]. */
-  clipReward: number;
+  clipReward: nonNegNumber(),
   /** Initial log standard deviation of a Gaussian policy (continuous actions). */
-  logStdInit: number;
+  logStdInit: finiteNumber(),
   /**
    * Explore with gSDE (generalized state-dependent exploration; continuous actions only): the
    * noise is the actor's last hidden layer times a random matrix per env, see shared/ppo/gaussian.ts.
    */
-  gsde: boolean;
+  gsde: flag(),
   /** With gSDE, redraw the exploration matrices every this many env steps (0: once per rollout). */
-  sdeSampleFreq: number;
+  sdeSampleFreq: nonNegInt(),
   /** Global gradient-norm clip applied by the coordinator before the Adam step. */
-  maxGradNorm: number;
-  learningRate: number;
+  maxGradNorm: nonNegNumber(),
+  learningRate: nonNegNumber(),
   /** Anneal the learning rate linearly to 0 over totalTimesteps. */
-  annealLr: boolean;
+  annealLr: flag(),
   /**
    * Anneal clipCoef linearly to 0 over totalTimesteps, as the PPO paper's Atari runs and the zoo's
    * `lin_` clip ranges do (the value clip, when on, follows it). Each rollout gets the value of the
    * moment its report is taken.
    */
-  annealClip: boolean;
-  adamBeta1: number;
-  adamBeta2: number;
-  adamEps: number;
+  annealClip: flag(),
+  adamBeta1: unitInterval(),
+  adamBeta2: unitInterval(),
+  adamEps: nonNegNumber(),
   /**
    * Overlap each push's round trip with the next gradient: one push in flight per tab, so a
    * gradient can be one own update staler, for up to one round trip less idle time per minibatch.
    */
-  pipelinePushes: boolean;
+  pipelinePushes: flag(),
   /** Hidden layer widths of the actor and of the critic (separate tanh MLPs). */
-  hiddenSizes: number[];
+  hiddenSizes: z.array(positiveInt(hiddenSizesError), { error: hiddenSizesError }).min(1, { error: hiddenSizesError }),
   /** Orthogonal weight init (CleanRL, SB3's default); false: PyTorch's uniform default (shared/ppo/params.ts). */
-  orthoInit: boolean;
+  orthoInit: flag(),
 
   /**
    * Staleness gate: an update computed at version v' is applied iff current - v' <= maxStaleness.
@@ -88,23 +105,23 @@ export interface TrainConfig {
    * versions old; 16 rejected 0.4% or fewer and was the best cell on 4 tabs, smaller bounds threw
    * work away.
    */
-  maxStaleness: number;
+  maxStaleness: nonNegInt(),
   /**
    * Policy-lag bound: an update from a rollout collected at version r is applied only while
    * current - r <= maxPolicyLag (else rejected as `policyLag` and the worker collects afresh); null = no bound.
    */
-  maxPolicyLag: number | null;
+  maxPolicyLag: nonNegInt('must be null or an integer >= 0').nullable(),
   /** Staleness-aware step: scale an accepted update's learning rate by 1 / (1 + staleness). */
-  stalenessScaling: boolean;
+  stalenessScaling: flag(),
   /**
    * 'async': every accepted gradient is one optimizer step. 'sync' (the baseline): the coordinator
    * averages the gradients computed at the current version, one per worker, and steps once per round.
    */
-  updateMode: 'async' | 'sync';
+  updateMode: oneOf(['async', 'sync']),
   /** Sync mode: gradients averaged per step; null = one from every connected worker. */
-  syncGradients: number | null;
+  syncGradients: positiveInt('must be null or a positive integer').nullable(),
   /** Sync mode straggler cutoff: a round steps this long after its first gradient with what has arrived. */
-  syncTimeoutMs: number;
+  syncTimeoutMs: positiveInt(),
   /**
    * Async mode with maxStaleness >= 1: shrink a worker's rollout length (so its minibatches and
    * gradient time) while its updates arrive more than maxStaleness versions old on average; grow
@@ -113,21 +130,51 @@ export interface TrainConfig {
    * same fraction, so each sample weighs the same whatever the tab's size. Off by default: in
    * docs/STALENESS.md every CartPole-v1 run that shrank tabs solved later, or not at all.
    */
-  workSizing: boolean;
+  workSizing: flag(),
   /** Socket.IO heartbeat: the coordinator pings every heartbeatMs and drops a socket that misses heartbeatTimeoutMs. */
-  heartbeatMs: number;
-  heartbeatTimeoutMs: number;
+  heartbeatMs: positiveInt(),
+  heartbeatTimeoutMs: positiveInt(),
   /** A joined worker that sends no push or rollout report for this long is dropped (it may resume). */
-  workerTimeoutMs: number;
+  workerTimeoutMs: positiveInt(),
   /** Updates whose L2 norm exceeds this are rejected as `normTooLarge` (not clipped: they are garbage). */
-  maxUpdateNorm: number;
+  maxUpdateNorm: nonNegNumber(),
   /** Most pushes a worker may make per second; beyond it updates are rejected as `rateLimited`. */
-  maxPushesPerSecond: number;
+  maxPushesPerSecond: positiveInt(),
   /** How gradients cross the wire: fp32, fp16, or int8 with error feedback (see updateCodec.ts). */
-  updateCodec: UpdateCodec;
+  updateCodec: oneOf(UPDATE_CODECS),
   /** Backend the workers must use; 'auto' lets each tab measure and pick the fastest. */
-  backend: Backend | 'auto';
-}
+  backend: oneOf([...BACKENDS, 'auto']),
+});
+
+/**
+ * A complete config: every field (trainConfigFields) plus the rules that tie fields together.
+ * validateConfig parses with it; TrainConfig is its type, so the two cannot drift apart.
+ */
+export const trainConfigSchema = trainConfigFields.superRefine((c, ctx) => {
+  // An env registered later (--env-module) is not known here yet; configFor is what refuses unknown IDs.
+  if (c.gsde && envIds().includes(c.envId) && envSpec(c.envId).actionSpace.type === 'discrete') {
+    ctx.addIssue({ code: 'custom', path: ['gsde'], message: `needs continuous actions, and ${c.envId}'s are discrete` });
+  }
+  // Every minibatch of the shortest rollout a tab may be assigned must hold at least one sample.
+  const shortest = minNumSteps(c);
+  if (c.numEnvs * shortest < c.numMinibatches) {
+    ctx.addIssue({
+      code: 'custom', path: ['numMinibatches'],
+      message: `must be at most numEnvs * the shortest rollout (${c.numEnvs} * ${shortest}${c.workSizing ? ', numSteps / 8 with workSizing' : ''}), got ${c.numMinibatches}`,
+    });
+  }
+});
+
+/** One typed config for a training run; every field is documented on trainConfigFields. */
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/**
+ * What a config file may hold: any subset of the fields, each checked on its own (the whole config
+ * is checked once the file is layered over the env's defaults). `$schema` lets an editor find
+ * config.schema.json; parseConfigFile drops it.
+ */
+export const configFileSchema = trainConfigFields.partial().extend({ $schema: z.string({ error: 'must be a string' }).optional() })
+  .describe('A tabswarm config file (tabswarm start --config FILE): any TrainConfig fields, see shared/config.ts.');
 
 /** Generic defaults (SB3's PPO defaults where they apply); per-env values in envDefaults.ts override them. */
 export const baseConfig: TrainConfig = {
@@ -213,52 +260,61 @@ export function minNumSteps(c: TrainConfig): number {
   return c.workSizing ? Math.max(1, Math.ceil(c.numSteps / 8)) : c.numSteps;
 }
 
-/** Checks a config and throws a ConfigError naming the first bad field. */
-export function validateConfig(c: TrainConfig): TrainConfig {
-  const positiveInts: (keyof TrainConfig)[] = [
-    'totalTimesteps', 'solveWindow', 'numEnvs', 'numSteps', 'numMinibatches', 'updateEpochs', 'maxPushesPerSecond',
-    'syncTimeoutMs', 'heartbeatMs', 'heartbeatTimeoutMs', 'workerTimeoutMs',
-  ];
-  for (const k of positiveInts) {
-    const v = c[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ConfigError(`${k} must be a positive integer, got ${String(v)}`);
+/**
+ * Checks a complete config (unknown fields included) and returns it typed; throws a ConfigError
+ * naming the first bad field, the rule and the value, e.g. `numEnvs: must be a positive integer, got 0`.
+ */
+export function validateConfig(c: unknown): TrainConfig {
+  const r = trainConfigSchema.safeParse(c);
+  if (!r.success) throw new ConfigError(describeIssues(r.error.issues, c));
+  return r.data;
+}
+
+/**
+ * Reads a config file's text (the CLI reads the file; this stays free of fs): a JSON object of
+ * TrainConfig fields, unknown ones refused and each given one checked against its rule. Errors
+ * start with `source`, e.g. `run.json: numEnvs: must be a positive integer, got "8"`.
+ */
+export function parseConfigFile(text: string, source: string): Partial<TrainConfig> {
+  let file: unknown;
+  try {
+    file = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${source}: not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const unit: (keyof TrainConfig)[] = ['gamma', 'gaeLambda', 'adamBeta1', 'adamBeta2'];
-  for (const k of unit) {
-    const v = c[k];
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ConfigError(`${k} must be in [0, 1], got ${String(v)}`);
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`${source}: must hold a JSON object, got ${show(file)}`);
+  const r = configFileSchema.safeParse(file);
+  if (!r.success) throw new ConfigError(`${source}: ${describeIssues(r.error.issues, file)}`);
+  const { $schema: _schema, ...config } = r.data;
+  return config;
+}
+
+/**
+ * One message for a failed parse: unknown fields first (a misspelt field also shows up as the real
+ * one missing, and the spelling is the thing to fix), else the first issue, as `field: rule, got value`.
+ */
+function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+  if (issue.code === 'unrecognized_keys') return `unknown config field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
+  if (issue.path.length === 0) return `config must be an object, got ${show(input)}`;
+  const field = String(issue.path[0]);
+  // Cross-field messages say what is wrong themselves.
+  if (issue.code === 'custom') return `${field}: ${issue.message}`;
+  const fields = input as Record<string, unknown>;
+  if (!Object.hasOwn(fields, field)) return `${field}: missing (${issue.message})`;
+  return `${field}: ${issue.message}, got ${show(fields[field])}`;
+}
+
+/** A value as a config file would spell it: strings quoted (so "8" differs from 8), NaN and Infinity as such. */
+function show(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || v === undefined) return String(v);
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
   }
-  const nonNeg: (keyof TrainConfig)[] = [
-    'clipCoef', 'entCoef', 'vfCoef', 'maxGradNorm', 'learningRate', 'adamEps', 'maxUpdateNorm', 'clipObs', 'clipReward',
-  ];
-  for (const k of nonNeg) {
-    const v = c[k];
-    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new ConfigError(`${k} must be a finite number >= 0, got ${String(v)}`);
-  }
-  if (c.targetKl !== null && !(typeof c.targetKl === 'number' && c.targetKl > 0 && Number.isFinite(c.targetKl))) {
-    throw new ConfigError(`targetKl must be null or a finite number > 0, got ${String(c.targetKl)}`);
-  }
-  if (typeof c.logStdInit !== 'number' || !Number.isFinite(c.logStdInit)) throw new ConfigError(`logStdInit must be a finite number, got ${String(c.logStdInit)}`);
-  if (c.gsde && envIds().includes(c.envId) && envSpec(c.envId).actionSpace.type === 'discrete') throw new ConfigError(`gsde needs continuous actions, and ${c.envId}'s are discrete`);
-  if (!Number.isInteger(c.sdeSampleFreq) || c.sdeSampleFreq < 0) throw new ConfigError(`sdeSampleFreq must be an integer >= 0, got ${String(c.sdeSampleFreq)}`);
-  if (c.maxPolicyLag !== null && !(Number.isInteger(c.maxPolicyLag) && c.maxPolicyLag >= 0)) {
-    throw new ConfigError(`maxPolicyLag must be null or an integer >= 0, got ${String(c.maxPolicyLag)}`);
-  }
-  if (!UPDATE_CODECS.includes(c.updateCodec)) throw new ConfigError(`updateCodec must be one of ${UPDATE_CODECS.join(', ')}, got ${String(c.updateCodec)}`);
-  if (c.updateMode !== 'async' && c.updateMode !== 'sync') throw new ConfigError(`updateMode must be 'async' or 'sync', got ${String(c.updateMode)}`);
-  if (c.syncGradients !== null && !(Number.isInteger(c.syncGradients) && c.syncGradients > 0)) {
-    throw new ConfigError(`syncGradients must be null or a positive integer, got ${String(c.syncGradients)}`);
-  }
-  for (const k of ['normAdv', 'clipVloss', 'normObs', 'normReward', 'annealLr', 'annealClip', 'pipelinePushes', 'stalenessScaling', 'workSizing', 'gsde', 'orthoInit'] as const) {
-    if (typeof c[k] !== 'boolean') throw new ConfigError(`${k} must be true or false, got ${String(c[k])}`);
-  }
-  if (!Number.isInteger(c.maxStaleness) || c.maxStaleness < 0) throw new ConfigError(`maxStaleness must be an integer >= 0, got ${c.maxStaleness}`);
-  if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${c.seed}`);
-  if (!Array.isArray(c.hiddenSizes) || c.hiddenSizes.length === 0 || c.hiddenSizes.some((h) => !Number.isInteger(h) || h <= 0)) {
-    throw new ConfigError(`hiddenSizes must be a non-empty list of positive integers, got ${JSON.stringify(c.hiddenSizes)}`);
-  }
-  if (c.numEnvs * minNumSteps(c) < c.numMinibatches) throw new ConfigError('numMinibatches exceeds numEnvs * the shortest rollout (numSteps / 8 with workSizing)');
-  return c;
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
 export class ConfigError extends Error {

@@ -2,7 +2,10 @@
  * The typed Socket.IO protocol between coordinator, worker tabs and dashboards.
  * Params and gradients are binary (ArrayBuffer in the browser, Buffer in Node), never JSON arrays.
  * Acks are the last argument; callers use `timeout(ms).emitWithAck`.
+ * What a worker sends is defined by a zod schema and typed by inference from it, so the
+ * coordinator parses every message with the definition the worker is typed by.
  */
+import { z } from 'zod';
 import type { TrainConfig } from './config.ts';
 
 export type Backend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -26,30 +29,42 @@ export const REJECT_REASONS: readonly RejectReason[] = [
 
 export type Binary = ArrayBuffer | Uint8Array;
 
-/** One backend's measured cost of the run's real gradient step in this tab. */
-export interface BackendTiming {
-  backend: Backend;
-  /** Median ms of one PPO gradient step on a minibatch, readback included; null if the backend failed. */
-  gradMs: number | null;
-  /** Median ms of one batched inference over the tab's envs, readback included; null if it failed. */
-  actMs: number | null;
-  /** Estimated ms of one rollout-and-update cycle from the two (what the choice minimizes). */
-  cycleMs: number | null;
-  error?: string;
+export function isBinary(x: unknown): x is Binary {
+  return x instanceof ArrayBuffer || x instanceof Uint8Array;
 }
 
-export interface JoinRequest {
+const binary = (what: string) => z.custom<Binary>(isBinary, { message: `${what} must be binary (ArrayBuffer)` });
+const backend = z.enum(BACKENDS as [Backend, ...Backend[]]);
+const version = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const seconds = z.number().nonnegative().finite();
+const ms = z.number().nonnegative().finite().nullable();
+
+/** One backend's measured cost of the run's real gradient step in a tab. */
+export const backendTimingSchema = z.object({
+  backend,
+  /** Median ms of one PPO gradient step on a minibatch, readback included; null if the backend failed. */
+  gradMs: ms,
+  /** Median ms of one batched inference over the tab's envs, readback included; null if it failed. */
+  actMs: ms,
+  /** Estimated ms of one rollout-and-update cycle from the two (what the choice minimizes). */
+  cycleMs: ms,
+  error: z.string().max(1000).optional(),
+});
+export type BackendTiming = z.infer<typeof backendTimingSchema>;
+
+export const joinSchema = z.object({
   /** Optional access token (the coordinator may require one). */
-  token?: string;
-  backend: Backend;
+  token: z.string().max(256).optional(),
+  backend,
   /** GPU adapter or renderer description, e.g. "SwiftShader"; empty when unknown. */
-  adapter: string;
+  adapter: z.string().max(256),
   /** The measurements the backend was chosen from. */
-  timings: BackendTiming[];
-  userAgent: string;
+  timings: z.array(backendTimingSchema).max(BACKENDS.length),
+  userAgent: z.string().max(512),
   /** Resume a worker the coordinator dropped (or whose connection broke), with the token its join gave. */
-  resume?: { workerId: string; resumeToken: string };
-}
+  resume: z.object({ workerId: z.string().max(64), resumeToken: z.string().max(64) }).optional(),
+});
+export type JoinRequest = z.infer<typeof joinSchema>;
 
 export type JoinReply =
   | {
@@ -60,14 +75,15 @@ export type JoinReply =
   }
   | { ok: false; error: string };
 
-export interface PushRequest {
-  /** Version of the params the gradient was computed at (v'). */
-  version: number;
+export const pushSchema = z.object({
+  /** Version of the params the update was computed at (v'). */
+  version,
   /** Version of the params the rollout was collected with (v). */
-  rolloutVersion: number;
-  /** Float32 gradient of the PPO loss, flat in the parameter layout's order. */
-  grad: Binary;
-}
+  rolloutVersion: version,
+  /** The update (a gradient of the PPO loss, flat in the parameter layout's order), encoded by the run's updateCodec. */
+  grad: binary('grad'),
+});
+export type PushRequest = z.infer<typeof pushSchema>;
 
 export type PushReply =
   | { ok: true; accepted: true; version: number; params?: Binary; done: boolean }
@@ -83,31 +99,35 @@ export interface NormStatsWire {
   ret?: Binary;
 }
 
-/** What a worker reports after each rollout: env steps consumed, finished episodes and loss statistics. */
-export interface RolloutReport {
-  rolloutVersion: number;
-  envSteps: number;
-  episodeReturns: number[];
-  episodeLengths: number[];
-  /** Means over the rollout's minibatches of the previous rollout's update, keyed by the metrics vocabulary. */
-  losses: Partial<Record<string, number>>;
-  /** Env steps per second of this tab's last rollout, inference included. */
-  rolloutSps: number;
-  /** Wall seconds this tab has spent in each stage since it joined. */
-  stageSeconds: StageSeconds;
-  /** This rollout's own observation and return statistics (deltas to merge). */
-  norm: NormStatsWire;
-}
-
 /**
  * A worker's cumulative wall seconds by stage: rollouts (batched inference and env steps), PPO
  * gradients, push round trips (waiting for the coordinator's reply), and uploading fresh params.
  */
-export interface StageSeconds {
-  collect: number;
-  gradient: number;
-  push: number;
-  setParams: number;
+export const stageSecondsSchema = z.object({ collect: seconds, gradient: seconds, push: seconds, setParams: seconds });
+export type StageSeconds = z.infer<typeof stageSecondsSchema>;
+
+/** What a worker reports after each rollout: env steps consumed, finished episodes and loss statistics. */
+export const rolloutSchema = z.object({
+  rolloutVersion: version,
+  envSteps: z.number().int().positive().max(10_000_000),
+  episodeReturns: z.array(z.number().finite()).max(1_000_000),
+  episodeLengths: z.array(z.number().int().positive()).max(1_000_000),
+  /** Means over the rollout's minibatches of the previous rollout's update, keyed by the metrics vocabulary. */
+  losses: z.record(z.string().max(64), z.number()),
+  /** Env steps per second of this tab's last rollout, inference included. */
+  rolloutSps: z.number().nonnegative().finite(),
+  /** Wall seconds this tab has spent in each stage since it joined. */
+  stageSeconds: stageSecondsSchema,
+  /** This rollout's own observation and return statistics (deltas to merge). */
+  norm: z.object({ obs: binary('norm.obs').optional(), ret: binary('norm.ret').optional() }),
+}).refine((r) => r.episodeReturns.length === r.episodeLengths.length, 'episodeReturns and episodeLengths differ in length')
+  .refine((r) => r.episodeReturns.length <= r.envSteps, 'more episodes than env steps');
+export type RolloutReport = z.infer<typeof rolloutSchema>;
+
+/** The first problem of a failed parse, as one line. */
+export function describeIssue(err: z.ZodError): string {
+  const i = err.issues[0];
+  return i ? `${i.path.join('.') || 'message'}: ${i.message}` : 'invalid message';
 }
 
 /** A worker's stage seconds before it has done anything. */

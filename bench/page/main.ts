@@ -7,7 +7,7 @@
  *    on a synthetic minibatch, per batch size and MLP size.
  * Driven by bench/backends.ts, one fresh page per backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '../../client/tfBackends.ts';
 import type { Backend } from '../../shared/protocol.ts';

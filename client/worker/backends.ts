@@ -3,14 +3,15 @@
  * (one PPO gradient on a minibatch, one batched inference) on each, and pick the one with the
  * cheapest rollout-and-update cycle. `?backend=` forces one.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import '../tfBackends.ts';
 import type { Backend, BackendTiming } from '../../shared/protocol.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, initParams } from '../../shared/ppo/params.ts';
+import { initParams } from '../../shared/ppo/params.ts';
+import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { syntheticMinibatch } from '../../shared/ppo/synthetic.ts';
@@ -38,9 +39,7 @@ async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number
   const deadline = performance.now() + BACKEND_BUDGET_MS;
   if (!(await tf.setBackend(backend))) return { backend, gradMs: null, actMs: null, cycleMs: null, error: 'not available' };
   await tf.ready();
-  const spec = envSpec(config.envId);
-  const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
+  const { spec, head, layout } = modelFor(config);
   const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
   const mb = syntheticMinibatch(derive(config).minibatchSize, spec.obsDim, head, 0);
   const coefs = lossCoefs(config);

@@ -1,6 +1,6 @@
 /** The worker page: measure backends, join the coordinator that served this page, train. */
 import 'virtual:tabswarm-env-modules';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../shared/config.ts';
 import { BACKENDS, type Backend } from '../../shared/protocol.ts';
 import { syntheticGradient } from '../../shared/ppo/synthetic.ts';

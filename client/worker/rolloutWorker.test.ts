@@ -90,8 +90,8 @@ describe('RolloutWorker options', () => {
     expect(s.state).toBe('done');
     expect(s.rollouts).toBe(4);
     // Lags 0, 1 and 2 are applied, lag 3 is refused: 3 accepted and 1 policyLag per rollout but the last.
-    expect(coordinator.ps.counts.rejected.policyLag).toBe(3);
-    expect(coordinator.ps.counts.accepted).toBe(9);
+    expect(coordinator.updates.counts.rejected.policyLag).toBe(3);
+    expect(coordinator.updates.counts.accepted).toBe(9);
   });
 
   it('with normalization on, the coordinator\'s stats count every observation the worker saw', async () => {
@@ -102,9 +102,9 @@ describe('RolloutWorker options', () => {
     await coordinator.stop();
     expect(s.state).toBe('done');
     // The initial reset (4 obs) plus one obs per env step; the prior adds 1e-4.
-    expect(coordinator.obsRms!.count).toBeCloseTo(4 + 4 * 8 * 3, 3);
-    expect(coordinator.retRms!.count).toBeCloseTo(4 * 8 * 3, 3);
-    expect(Math.abs(coordinator.obsRms!.mean[2])).toBeLessThan(0.2); // CartPole's pole angle stays near 0
+    expect(coordinator.norm.obs!.count).toBeCloseTo(4 + 4 * 8 * 3, 3);
+    expect(coordinator.norm.ret!.count).toBeCloseTo(4 * 8 * 3, 3);
+    expect(Math.abs(coordinator.norm.obs!.mean[2])).toBeLessThan(0.2); // CartPole's pole angle stays near 0
   });
 });
 
@@ -118,8 +118,8 @@ describe('RolloutWorker update codecs', () => {
     expect(s.state).toBe('done');
     // 2 epochs x 2 minibatches after each of the first 2 rollouts; the third report spends the budget.
     expect(s.accepted).toBe(2 * 2 * 2);
-    expect(coordinator.ps.counts.accepted).toBe(8);
-    expect(Object.values(coordinator.ps.counts.rejected).reduce((a, b) => a + b, 0)).toBe(coordinator.ps.counts.rejected.finished);
+    expect(coordinator.updates.counts.accepted).toBe(8);
+    expect(Object.values(coordinator.updates.counts.rejected).reduce((a, b) => a + b, 0)).toBe(coordinator.updates.counts.rejected.finished);
   });
 });
 
@@ -141,7 +141,7 @@ describe('RolloutWorker lifecycle', () => {
     expect(sf.accepted).toBeGreaterThan(ss.accepted);
     expect(ss.accepted).toBeGreaterThan(0);
     expect(Math.min(...slowSizes)).toBeLessThan(16);
-    expect(coordinator.ps.stalenessHistogram.length).toBeLessThanOrEqual(3); // nothing older than maxStaleness was applied
+    expect(coordinator.updates.stalenessHistogram.length).toBeLessThanOrEqual(3); // nothing older than maxStaleness was applied
   });
 
   it('resumes after the coordinator drops it, with fresh params, and finishes the run', async () => {
@@ -161,6 +161,6 @@ describe('RolloutWorker lifecycle', () => {
     expect(s.resumes).toBe(1);
     expect(coordinator.workerList()).toHaveLength(1); // the same worker, not a new one
     expect(coordinator.status().state).toBe('budgetExhausted');
-    expect(coordinator.ps.counts.accepted).toBe(s.accepted);
+    expect(coordinator.updates.counts.accepted).toBe(s.accepted);
   });
 });

@@ -16,7 +16,7 @@ import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';
 import { ErrorFeedback } from '../../shared/updateCodec.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, paramCount } from '../../shared/ppo/params.ts';
+import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs, ppoStatNames } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
@@ -152,10 +152,7 @@ export class RolloutWorker {
 
   private async train(join0: Joined): Promise<void> {
     const { config } = join0;
-    const spec = envSpec(config.envId);
-    const head = policyHead(spec);
-    const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
-    const numParams = paramCount(layout);
+    const { spec, head, layout, numParams } = modelFor(config);
     const learner = new Learner(layout, decodeF32(join0.params, numParams), spec.obsDim, head);
     this.learner = learner;
     let version = join0.version;

@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../shared/config.ts';
-import { type Checkpoint, CheckpointError, crc32, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { configFor, defaultConfig } from '../../shared/config.ts';
+import { type Checkpoint, CheckpointError, checkpointNorm, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -58,28 +59,94 @@ async function expectError(bytes: Uint8Array, message: RegExp): Promise<void> {
 }
 
 describe('checkpoint', () => {
-  it('computes the standard CRC-32', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
+  it('ends the file with the standard CRC-32 (IEEE) of every byte before it', () => {
+    // A bit-at-a-time reference, independent of zlib, pins the on-disk checksum to CRC-32/IEEE.
+    const reference = (bytes: Uint8Array): number => {
+      let c = 0xffffffff;
+      for (const byte of bytes) {
+        c ^= byte;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    expect(reference(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    const b = encodeCheckpoint(sample());
+    expect(new DataView(b.buffer, b.byteOffset).getUint32(b.length - 4, true)).toBe(reference(b.subarray(0, b.length - 4)));
   });
 
-  it('round-trips through a real file, creating the directory', async () => {
-    const ck = sample();
+  it('round-trips every field through a real file, floats bit for bit', async () => {
+    // Random finite f32 bit patterns (negative zero, subnormals, extremes included), plus the edge values by hand.
+    let seed = 0x9e3779b9;
+    const next = () => (seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
+    const randomFloats = (n: number, nonNegative: boolean): Float32Array => {
+      const bits = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        let x: number;
+        do x = next(); while (((x >>> 23) & 0xff) === 0xff); // an all-ones exponent is Infinity or NaN
+        bits[i] = nonNegative ? x & 0x7fffffff : x;
+      }
+      return new Float32Array(bits.buffer);
+    };
+    const edges = [0, -0, 1.4e-45, -1.4e-45, 1.1754943508222875e-38, 3.4028234663852886e38, -3.4028234663852886e38, 0.1, -123.456];
+    const n = 1000 + edges.length;
+    const params = randomFloats(n, false);
+    params.set(edges);
+    const m = randomFloats(n, false);
+    m.set(edges.slice().reverse());
+    const v = randomFloats(n, true);
+    v.set(edges.map(Math.abs));
+    v[1] = -0; // not negative, so adam v may hold it
+    const config = configFor('MountainCarContinuous-v0', {
+      seed: 123, hiddenSizes: [16, 8], gsde: true, sdeSampleFreq: 4, targetKl: 0.015, maxPolicyLag: 3, learningRate: 2.5e-4,
+    });
+    const extra = {
+      note: 'hé ✓ "quoted" \\ \n\u0000',
+      episodes: 3, flag: false, nothing: null, big: Number.MAX_SAFE_INTEGER, tiny: 1e-300,
+      list: [1, -2.5, 'x', [true, null], { deep: { deeper: [0.1, { deepest: 'yes' }] } }],
+      norm: { obs: [0.5, 1.5, -2], ret: [2, 0.25] },
+      empty: {}, emptyList: [],
+    };
+    const ck: Checkpoint = {
+      envId: config.envId, config, version: 9_007_199_254_740_991, envSteps: 123_456_789, params, adam: { m, v, t: 77 }, extra,
+    };
     const path = join(dir, 'nested', 'deeper', 'run.ckpt');
+    const before = Date.now();
     await saveCheckpoint(path, ck);
+    const after = Date.now();
+    expect((await readFile(path)).subarray(0, 8).toString()).toBe('TSWCKPT1');
+
     const back = await loadCheckpoint(path);
-    expect(back.envId).toBe(ck.envId);
-    expect(back.config).toEqual(ck.config);
-    expect(back.version).toBe(42);
-    expect(back.envSteps).toBe(12_345);
-    expect(back.params).toEqual(ck.params);
-    expect(back.adam.m).toEqual(ck.adam.m);
-    expect(back.adam.v).toEqual(ck.adam.v);
-    expect(back.adam.t).toBe(42);
-    expect(back.extra).toEqual(ck.extra);
-    expect(Date.parse(back.savedAt ?? '')).not.toBeNaN();
-    const bytes = await readFile(path);
-    expect(bytes.subarray(0, 8).toString()).toBe('TSWCKPT1');
+    expect(Object.keys(back).sort()).toEqual(['adam', 'config', 'envId', 'envSteps', 'extra', 'params', 'savedAt', 'version']);
+    expect(back.envId).toBe('MountainCarContinuous-v0');
+    expect(back.config).toStrictEqual(config);
+    expect(back.version).toBe(9_007_199_254_740_991);
+    expect(back.envSteps).toBe(123_456_789);
+    expect(back.adam.t).toBe(77);
+    expect(back.extra).toStrictEqual(extra);
+    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    for (const [got, want] of [[back.params, params], [back.adam.m, m], [back.adam.v, v]]) {
+      expect(got).toBeInstanceOf(Float32Array);
+      expect(got.length).toBe(n);
+      expect(bits(got)).toEqual(bits(want));
+    }
+    expect(Object.is(back.params[1], -0)).toBe(true);
+    expect(back.savedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const savedAt = Date.parse(back.savedAt ?? '');
+    expect(savedAt).toBeGreaterThanOrEqual(before);
+    expect(savedAt).toBeLessThanOrEqual(after);
+    expect(checkpointNorm(back)).toEqual({ obs: Float64Array.from([0.5, 1.5, -2]), ret: Float64Array.from([2, 0.25]) });
+
+    // The save time given to the encoder is the one read back.
+    await writeFile(path, encodeCheckpoint(ck, '2001-02-03T04:05:06.789Z'));
+    expect((await loadCheckpoint(path)).savedAt).toBe('2001-02-03T04:05:06.789Z');
+  });
+
+  it('round-trips a checkpoint without extra', async () => {
+    const { extra: _extra, ...ck } = sample();
+    await saveCheckpoint(join(dir, 'a.ckpt'), ck);
+    const back = await loadCheckpoint(join(dir, 'a.ckpt'));
+    expect('extra' in back).toBe(false);
+    expect(checkpointNorm(back)).toBeUndefined();
   });
 
   it('saves views of bigger buffers and zero-length params', async () => {
@@ -106,6 +173,12 @@ describe('checkpoint', () => {
     const p = ck.params.slice();
     p[2] = NaN;
     await expect(saveCheckpoint(path, { ...ck, params: p })).rejects.toThrow(/non-finite .* index 2/);
+    // The header goes through the load's schema first: nothing is written that the load would refuse.
+    await expect(saveCheckpoint(path, { ...ck, extra: [1, 2] as unknown as Record<string, unknown> }))
+      .rejects.toThrow(/^cannot save: header\.extra: must be a JSON object when present, got \[1,2\]$/);
+    await expect(saveCheckpoint(path, { ...ck, version: 1.5 })).rejects.toThrow(/^cannot save: header\.version: must be an integer >= 0, got 1\.5$/);
+    await expect(saveCheckpoint(path, { ...ck, adam: { ...ck.adam, t: -1 } })).rejects.toThrow(/^cannot save: header\.adamT: .* got -1$/);
+    await expect(saveCheckpoint(path, { ...ck, envId: '' })).rejects.toThrow(/^cannot save: header\.envId: must be a non-empty string/);
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -139,16 +212,46 @@ describe('checkpoint', () => {
     const b = encodeCheckpoint(sample(7));
     await expectError(withHeader(b, (h) => JSON.stringify({ ...h, paramCount: 6 })), /paramCount 6\).* trailing data/);
     await expectError(withHeader(b, (h) => JSON.stringify({ ...h, paramCount: 8 })), /paramCount 8\).* truncated/);
-    await expectError(withHeader(b, (h) => JSON.stringify({ ...h, paramCount: -1 })), /paramCount must be an integer/);
+    await expectError(withHeader(b, (h) => JSON.stringify({ ...h, paramCount: -1 })), /header\.paramCount: must be an integer >= 0, got -1/);
   });
 
   it('rejects garbage or invalid JSON headers', async () => {
     const b = encodeCheckpoint(sample());
     await expectError(withHeader(b, () => '{"format": 1, oops'), /not valid UTF-8 JSON/);
-    await expectError(withHeader(b, () => '[1,2]'), /not a JSON object/);
+    await expectError(withHeader(b, () => '[1,2]'), /: header: must be a JSON object, got \[1,2\]$/);
+    await expectError(withHeader(b, () => 'null'), /: header: must be a JSON object, got null$/);
     await expectError(withHeader(b, (h) => JSON.stringify({ ...h, format: 2 })), /unsupported checkpoint format 2/);
     await expectError(withHeader(b, (h) => JSON.stringify({ ...h, config: { ...defaultConfig, numEnvs: 0 } })), /config is invalid: numEnvs/);
     await expectError(withHeader(b, (h) => JSON.stringify({ ...h, envId: 'Acrobot-v1' })), /differs from config.envId/);
+    await expectError(withHeader(b, (h) => JSON.stringify({ ...h, config: [] })), /header\.config: must be an object, got \[\]/);
+  });
+
+  it('names the field when a header value has the wrong type, behind a valid CRC', async () => {
+    const b = encodeCheckpoint(sample());
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ version: '42' }, /header\.version: must be an integer >= 0, got "42"$/],
+      [{ version: 1.5 }, /header\.version: must be an integer >= 0, got 1\.5$/],
+      [{ version: 2 ** 53 }, /header\.version: must be an integer >= 0, got 9007199254740992$/],
+      [{ envSteps: -3 }, /header\.envSteps: must be an integer >= 0, got -3$/],
+      [{ envSteps: null }, /header\.envSteps: must be an integer >= 0, got null$/],
+      [{ adamT: '7' }, /header\.adamT: must be an integer >= 0, got "7"$/],
+      [{ adamT: undefined }, /header\.adamT: must be an integer >= 0, got nothing \(missing\)$/],
+      [{ envId: 7 }, /header\.envId: must be a non-empty string, got 7$/],
+      [{ envId: '' }, /header\.envId: must be a non-empty string, got ""$/],
+      [{ extra: [1, 2] }, /header\.extra: must be a JSON object when present, got \[1,2\]$/],
+      [{ extra: 'run state' }, /header\.extra: must be a JSON object when present, got "run state"$/],
+      [{ extra: null }, /header\.extra: must be a JSON object when present, got null$/],
+      [{ extra: 5 }, /header\.extra: must be a JSON object when present, got 5$/],
+      [{ savedAt: 'yesterday' }, /header\.savedAt: must be an ISO date-time string, got "yesterday"$/],
+      [{ savedAt: 1_700_000_000_000 }, /header\.savedAt: must be an ISO date-time string, got 1700000000000$/],
+      [{ surprise: 1 }, /header: unknown field "surprise"$/],
+      // A header of another format differs in other ways too; the format is what to report.
+      [{ format: 2, version: 'x', surprise: 1 }, /header\.format: unsupported checkpoint format 2, expected 1$/],
+      [{ format: undefined }, /header\.format: unsupported checkpoint format nothing \(missing\), expected 1$/],
+    ];
+    for (const [change, message] of cases) {
+      await expectError(withHeader(b, (h) => JSON.stringify({ ...h, ...change })), message);
+    }
   });
 
   it('reads a checkpoint written before a config field existed, with that field at its default', async () => {

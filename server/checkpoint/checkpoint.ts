@@ -10,6 +10,9 @@
  */
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+// zlib.crc32 (CRC-32/IEEE, as the format needs) exists from Node 20.15 / 22.2 on; older Node 20 releases lack it.
+import { crc32 } from 'node:zlib';
+import { z } from 'zod';
 import { baseConfig, ConfigError, validateConfig, type TrainConfig } from '../../shared/config.ts';
 import { firstNonFinite } from '../../shared/codec.ts';
 import type { NormStats } from '../../shared/ppo/normalizer.ts';
@@ -27,16 +30,59 @@ export interface Checkpoint {
   savedAt?: string;
 }
 
-interface Header {
-  format: 1;
-  envId: string;
-  config: TrainConfig;
-  version: number;
-  envSteps: number;
-  paramCount: number;
-  adamT: number;
-  savedAt: string;
-  extra?: Record<string, unknown>;
+/** A short rendering of a bad header value for error messages. */
+function show(x: unknown): string {
+  if (x === undefined) return 'nothing (missing)';
+  let s: string;
+  try {
+    // A save can be handed what JSON cannot hold (a bigint, a function); the message must still come out.
+    s = JSON.stringify(x) ?? String(x);
+  } catch {
+    s = String(x);
+  }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+const count = (): z.ZodInt => {
+  const error = (iss: { input?: unknown }) => `must be an integer >= 0, got ${show(iss.input)}`;
+  return z.int({ error }).min(0, { error });
+};
+/** A JSON object: zod's record refuses arrays, null and primitives, which JSON objects are not. */
+const jsonObject = (what: string) => z.record(z.string(), z.unknown(), { error: (iss) => `must be ${what}, got ${show(iss.input)}` });
+
+/**
+ * The JSON header. Strict, so that a header with fields this version does not know (a newer writer's)
+ * is refused rather than half-read. `config` is checked only as an object here: it is completed from
+ * baseConfig and checked by validateConfig after this schema, the one place config rules live.
+ */
+const headerSchema = z.object({
+  format: z.literal(1, { error: (iss) => `unsupported checkpoint format ${show(iss.input)}, expected 1` }),
+  envId: z.string({ error: (iss) => `must be a non-empty string, got ${show(iss.input)}` })
+    .min(1, { error: 'must be a non-empty string, got ""' }),
+  config: jsonObject('an object'),
+  version: count(),
+  envSteps: count(),
+  paramCount: count(),
+  adamT: count(),
+  savedAt: z.iso.datetime({ error: (iss) => `must be an ISO date-time string, got ${show(iss.input)}` }),
+  // The coordinator's run state (normalization statistics and the like): any JSON object, or absent.
+  extra: jsonObject('a JSON object when present').optional(),
+}, {
+  error: (iss) => iss.code === 'unrecognized_keys'
+    ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}`
+    : `must be a JSON object, got ${show(iss.input)}`,
+}).strict();
+
+type Header = z.infer<typeof headerSchema>;
+
+/** Checks a header against the schema; throws a CheckpointError naming the first bad field (`prefix` leads the message). */
+function parseHeader(x: unknown, prefix = ''): Header {
+  const r = headerSchema.safeParse(x);
+  if (r.success) return r.data;
+  // An unsupported format explains every other difference, so it is reported first.
+  const issue = r.error.issues.find((i) => i.path[0] === 'format') ?? r.error.issues[0];
+  const where = ['header', ...issue.path.map(String)].join('.');
+  throw new CheckpointError(`${prefix}${where}: ${issue.message}`);
 }
 
 export class CheckpointError extends Error {
@@ -45,23 +91,6 @@ export class CheckpointError extends Error {
 
 const MAGIC = 'TSWCKPT1';
 const PREFIX = MAGIC.length + 4;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, as zlib) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
@@ -75,10 +104,12 @@ export function encodeCheckpoint(ck: Checkpoint, savedAt = new Date().toISOStrin
     const i = firstNonFinite(a);
     if (i >= 0) throw new CheckpointError(`cannot save: ${name} has a non-finite value at index ${i}`);
   }
-  const header: Header = {
+  const header = {
     format: 1, envId: ck.envId, config: ck.config, version: ck.version, envSteps: ck.envSteps,
     paramCount: n, adamT: ck.adam.t, savedAt, extra: ck.extra,
   };
+  // The same schema as the load: a file this writes is one the load accepts (e.g. no array as extra, no fractional version).
+  parseHeader(header, 'cannot save: ');
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align4(PREFIX + json.length);
   const out = new Uint8Array(dataStart + 3 * n * 4 + 4);
@@ -113,7 +144,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     jsonError = (e as Error).message;
   }
   const dataStart = align4(PREFIX + headerLength);
-  const paramCount = (header as Partial<Header> | undefined)?.paramCount;
+  const paramCount = (header as { paramCount?: unknown } | null | undefined)?.paramCount;
   if (Number.isInteger(paramCount) && (paramCount as number) >= 0) {
     const expected = dataStart + 3 * (paramCount as number) * 4 + 4;
     if (bytes.length !== expected) {
@@ -150,32 +181,19 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   };
 }
 
-function checkHeader(x: unknown): Header {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new CheckpointError('header is not a JSON object');
-  const h = x as Record<string, unknown>;
-  if (h.format !== 1) throw new CheckpointError(`unsupported checkpoint format ${JSON.stringify(h.format)}, expected 1`);
-  if (typeof h.envId !== 'string' || h.envId === '') throw new CheckpointError('header.envId must be a non-empty string');
-  for (const k of ['version', 'envSteps', 'paramCount', 'adamT'] as const) {
-    const v = h[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new CheckpointError(`header.${k} must be an integer >= 0, got ${JSON.stringify(v)}`);
-  }
-  if (typeof h.savedAt !== 'string') throw new CheckpointError('header.savedAt must be a string');
-  if (h.extra !== undefined && (typeof h.extra !== 'object' || h.extra === null || Array.isArray(h.extra))) {
-    throw new CheckpointError('header.extra must be an object when present');
-  }
-  if (typeof h.config !== 'object' || h.config === null) throw new CheckpointError('header.config must be an object');
+/** The header, schema-checked, with its config completed and validated; throws CheckpointError. */
+function checkHeader(x: unknown): Omit<Header, 'config'> & { config: TrainConfig } {
+  const h = parseHeader(x);
   // A field added to TrainConfig after the checkpoint was written takes its default, which keeps the older behaviour.
-  h.config = { ...baseConfig, ...h.config };
+  const config = { ...baseConfig, ...h.config } as TrainConfig;
   try {
-    validateConfig(h.config as TrainConfig);
+    validateConfig(config);
   } catch (e) {
     if (e instanceof ConfigError) throw new CheckpointError(`header.config is invalid: ${e.message}`);
     throw e;
   }
-  if ((h.config as TrainConfig).envId !== h.envId) {
-    throw new CheckpointError(`header.envId ${h.envId} differs from config.envId ${(h.config as TrainConfig).envId}`);
-  }
-  return h as unknown as Header;
+  if (config.envId !== h.envId) throw new CheckpointError(`header.envId ${h.envId} differs from config.envId ${config.envId}`);
+  return { ...h, config };
 }
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;

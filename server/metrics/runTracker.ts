@@ -7,6 +7,12 @@ import { M } from '../../shared/metrics.ts';
 
 export type RunState = RunStatus['state'];
 
+export interface TrackerState {
+  envSteps: number;
+  episodes: number;
+  recentReturns: number[];
+}
+
 export class RunTracker {
   envSteps = 0;
   episodes = 0;
@@ -85,6 +91,23 @@ export class RunTracker {
 
   stop(): void {
     if (!this.finished) this.state = 'stopped';
+  }
+
+  /** What a checkpoint keeps of the run's progress: env steps, episodes and the solve window's returns, oldest first. */
+  saved(): TrackerState {
+    const n = Math.min(this.windowFill, this.solveWindow);
+    const recentReturns = Array.from({ length: n }, (_, i) => this.window[(this.windowFill - n + i) % this.solveWindow]);
+    return { envSteps: this.envSteps, episodes: this.episodes, recentReturns };
+  }
+
+  /** Continues from a checkpoint's progress (before training starts). */
+  restore(s: TrackerState): void {
+    this.envSteps = s.envSteps;
+    this.lastPointSteps = s.envSteps;
+    this.episodes = s.episodes - s.recentReturns.length;
+    this.windowFill = 0;
+    this.windowSum = 0;
+    this.addRollout(0, s.recentReturns, {});
   }
 
   /** Closes the current tick into a history point (extra holds coordinator-side metrics). */

@@ -6,7 +6,8 @@
  */
 import type { TrainConfig } from '../config.ts';
 import { envSpec, makeEnv } from '../envs/registry.ts';
-import { actorCriticLayout, forwardPlain, paramCount } from './params.ts';
+import { forwardPlain } from './params.ts';
+import { modelFor } from './modelSpec.ts';
 import { policyHead } from './policyHead.ts';
 import { RunningMeanStd } from './runningStats.ts';
 
@@ -14,10 +15,8 @@ export type EvalConfig = Pick<TrainConfig, 'envId' | 'hiddenSizes' | 'gsde' | 'n
 
 /** Returns of `episodes` whole episodes; episode k starts from reset(seed + k). */
 export function evaluatePolicy(config: EvalConfig, params: Float32Array, obsStats: Float64Array | null, episodes: number, seed: number): number[] {
-  const spec = envSpec(config.envId);
-  const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
-  if (params.length !== paramCount(layout)) throw new Error(`evaluatePolicy: ${config.envId}'s model has ${paramCount(layout)} params, got ${params.length}`);
+  const { spec, head, layout, numParams } = modelFor(config);
+  if (params.length !== numParams) throw new Error(`evaluatePolicy: ${config.envId}'s model has ${numParams} params, got ${params.length}`);
   if (config.normObs && !obsStats) throw new Error('evaluatePolicy: the run normalized observations; its statistics are needed');
   const rms = config.normObs ? RunningMeanStd.fromArray(spec.obsDim, obsStats!) : null;
   const env = makeEnv(config.envId, seed);

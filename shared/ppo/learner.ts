@@ -3,7 +3,9 @@
  * batched inference for rollouts and one PPO gradient per minibatch. Reads from the device are
  * asynchronous (`await data()`), never dataSync: one per inference, two per gradient.
  */
-import * as tf from '@tensorflow/tfjs';
+// tf.reshape(x), not x.reshape(): the client bundles tfjs-core alone, which leaves the chained
+// tensor methods unregistered (only the full @tensorflow/tfjs registers them).
+import * as tf from '@tensorflow/tfjs-core';
 import { isGsde, layersPerHead, paramCount, type ParamSpec } from './params.ts';
 import { forward, logStdParam, mlpBackward, mlpTrace } from './model.ts';
 import { ppoLossGrads, type LossCoefs, type PpoLossGrads } from './loss.ts';
@@ -71,9 +73,9 @@ export class Learner {
   private async read(actorOut: tf.Tensor2D, value: tf.Tensor, actorHidden: tf.Tensor2D, batch: number): Promise<PolicyOutput> {
     const h = this.hiddenOut;
     const flat = tf.tidy(() => {
-      const rows = tf.concat([actorOut, value.reshape([-1, 1]), ...(h ? [actorHidden] : [])], 1).reshape([-1]); // [B * (W + 1 + h)]
+      const rows = tf.reshape(tf.concat([actorOut, tf.reshape(value, [-1, 1]), ...(h ? [actorHidden] : [])], 1), [-1]); // [B * (W + 1 + h)]
       const logStd = logStdParam(this.vars, this.layout);
-      return logStd ? tf.concat([rows, logStd.reshape([-1])]) : rows;
+      return logStd ? tf.concat([rows, tf.reshape(logStd, [-1])]) : rows;
     });
     const data = (await flat.data()) as Float32Array;
     flat.dispose();
@@ -114,7 +116,7 @@ export class Learner {
       flat = tf.tidy(() => {
         const dActor = mlpBackward(this.vars, 0, actor.inputs, tf.tensor2d(lossGrads.dActorOut, [n, actorWidth(this.head)]));
         const dCritic = mlpBackward(this.vars, 2 * nLayers, critic.inputs, tf.tensor2d(lossGrads.dValues, [n, 1]));
-        return tf.concat([...dActor, ...dCritic].map((g) => g.reshape([-1])));
+        return tf.concat([...dActor, ...dCritic].map((g) => tf.reshape(g, [-1])));
       });
     } finally {
       tf.dispose([actor, critic]);

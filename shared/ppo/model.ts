@@ -3,7 +3,9 @@
  * forward pass and its backward pass, written out (no autodiff tape: a quarter of the kernel
  * calls, 3x faster gradients on wasm at batch 256). The layout and init are in params.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+// tf.reshape(x), not x.reshape(): the client bundles tfjs-core alone, which leaves the chained
+// tensor methods unregistered (only the full @tensorflow/tfjs registers them).
+import * as tf from '@tensorflow/tfjs-core';
 import { layersPerHead, logStdIndex, type ParamSpec } from './params.ts';
 
 /** The log-std tensor ([actionDim], or [lastHidden, actionDim] with gSDE) among per-ParamSpec tensors; null for a categorical head. */
@@ -14,7 +16,7 @@ export function logStdParam(params: tf.Tensor[], layout: ParamSpec[]): tf.Tensor
 
 /** Views of the flat vector as per-ParamSpec tensors, in layout order. */
 export function splitParams(flat: tf.Tensor1D, layout: ParamSpec[]): tf.Tensor[] {
-  return tf.tidy(() => layout.map((s) => flat.slice(s.offset, s.size).reshape(s.shape)));
+  return tf.tidy(() => layout.map((s) => tf.reshape(tf.slice(flat, s.offset, s.size), s.shape)));
 }
 
 /**
@@ -24,7 +26,7 @@ export function splitParams(flat: tf.Tensor1D, layout: ParamSpec[]): tf.Tensor[]
  */
 function matMul(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {
   if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
-  return tf.matMul(transposeA ? a.transpose() : a, transposeB ? b.transpose() : b);
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }
 
 /**
@@ -60,7 +62,7 @@ export function mlpBackward(params: tf.Tensor[], first: number, inputs: tf.Tenso
   let d = dOut;
   for (let i = inputs.length - 1; i >= 0; i--) {
     grads[2 * i] = matMul(inputs[i], d, true, false);
-    grads[2 * i + 1] = matMul(ones, d).reshape([-1]);
+    grads[2 * i + 1] = tf.reshape(matMul(ones, d), [-1]);
     if (i > 0) d = tf.mul(matMul(d, params[first + 2 * i] as tf.Tensor2D, false, true), tf.sub(1, tf.square(inputs[i])));
   }
   return grads;
@@ -80,6 +82,6 @@ export function forward(
   return tf.tidy(() => {
     const actor = mlpTrace(params, 0, nLayers, obs);
     const critic = mlpTrace(params, 2 * nLayers, nLayers, obs);
-    return { actorOut: actor.out, actorHidden: actor.inputs[nLayers - 1], value: critic.out.reshape([-1]) as tf.Tensor1D };
+    return { actorOut: actor.out, actorHidden: actor.inputs[nLayers - 1], value: tf.reshape(critic.out, [-1]) as tf.Tensor1D };
   });
 }

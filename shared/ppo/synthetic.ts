@@ -2,7 +2,7 @@
 import { Rng } from '../rng.ts';
 import type { TrainConfig } from '../config.ts';
 import { envSpec } from '../envs/registry.ts';
-import { actorCriticLayout } from './params.ts';
+import { modelFor } from './modelSpec.ts';
 import { Learner, type MinibatchArrays } from './learner.ts';
 import { lossCoefs } from './loss.ts';
 import { HALF_LOG_2PI } from './gaussian.ts';
@@ -31,9 +31,7 @@ export function syntheticMinibatch(size: number, obsDim: number, head: PolicyHea
 
 /** The PPO gradient at `params` for the synthetic minibatch of `seed`, on tfjs's current backend. */
 export async function syntheticGradient(config: TrainConfig, params: Float32Array, seed: number, size = 64): Promise<Float32Array> {
-  const spec = envSpec(config.envId);
-  const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, config.hiddenSizes, config.gsde);
+  const { spec, head, layout } = modelFor(config);
   const learner = new Learner(layout, params, spec.obsDim, head);
   try {
     const mb = syntheticMinibatch(size, spec.obsDim, head, seed);

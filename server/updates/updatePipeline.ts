@@ -1,0 +1,164 @@
+/**
+ * The update pipeline: the one place where a pushed update is decided and every decision counted.
+ * In order:
+ *   notJoined     the socket has not joined
+ *   malformed     the message fails its schema
+ *   finished      the run is over
+ *   rateLimited   more than maxPushesPerSecond from this worker
+ *   dropped       computed before this worker was dropped and resumed
+ *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
+ * An accepted update is stepped at once (async) or joins the open sync round, whose mean is one
+ * step when the round closes. The step size comes from `stepSize` (schedules.ts).
+ */
+import type { TrainConfig } from '../../shared/config.ts';
+import { l2Norm } from '../../shared/codec.ts';
+import { REJECT_REASONS, pushSchema, describeIssue, type Binary, type PushReply, type RejectReason } from '../../shared/protocol.ts';
+import type { RunTracker } from '../metrics/runTracker.ts';
+import type { WorkerRecord, WorkerRegistry } from '../workers/workerRegistry.ts';
+import { refuse, type ParameterServer, type Refusal } from './parameterServer.ts';
+import { SyncRound } from './syncRound.ts';
+import { stepSize } from './schedules.ts';
+
+/** A sync-mode push waiting for its round to close. */
+interface PendingSyncPush<S> {
+  worker: WorkerRecord<S>;
+  ack: (reply: PushReply) => void;
+}
+
+export interface DecisionCounts {
+  accepted: number;
+  rejected: Record<RejectReason, number>;
+}
+
+export const noDecisions = (): DecisionCounts => ({
+  accepted: 0, rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
+});
+
+export class UpdatePipeline<S> {
+  readonly counts = noDecisions();
+  /** stalenessHistogram[s] = accepted updates that were s versions old. */
+  readonly stalenessHistogram: number[] = [0];
+  /** Staleness of the updates accepted since the last metrics tick. */
+  private tickStaleness = { sum: 0, n: 0, max: 0 };
+  private readonly round: SyncRound<PendingSyncPush<S>>;
+  private roundTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly syncMean: Float32Array;
+
+  constructor(
+    private readonly ps: ParameterServer,
+    private readonly config: TrainConfig,
+    private readonly registry: WorkerRegistry<S>,
+    private readonly tracker: RunTracker,
+    /** The current params as bytes for one reply. */
+    private readonly paramsBytes: () => Binary,
+  ) {
+    this.round = new SyncRound(ps.params.length);
+    this.syncMean = new Float32Array(ps.params.length);
+  }
+
+  /** Decides one push from worker `w` (undefined: the socket has not joined); `ack` gets the reply now or when its sync round closes. */
+  push(w: WorkerRecord<S> | undefined, req: unknown, ack: (reply: PushReply) => void): void {
+    const reply = this.decide(w, req, ack);
+    if (reply) ack(reply);
+  }
+
+  private decide(w: WorkerRecord<S> | undefined, req: unknown, ack: (reply: PushReply) => void): PushReply | null {
+    if (!w) return this.refused(w, refuse('notJoined', 'join before pushing'));
+    const parsed = pushSchema.safeParse(req);
+    if (!parsed.success) return this.refused(w, refuse('malformed', `bad push: ${describeIssue(parsed.error)}`));
+    if (this.tracker.finished) return this.refused(w, refuse('finished', `the run is over (${this.tracker.state})`));
+    w.lastSeenAt = performance.now();
+    if (!this.registry.takeToken(w)) return this.refused(w, refuse('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`));
+    const { version, rolloutVersion, grad } = parsed.data;
+    if (version < w.minVersion) return this.refused(w, refuse('dropped', `update computed at version ${version}, before this worker resumed at version ${w.minVersion}`));
+    if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
+
+    const sync = this.config.updateMode === 'sync';
+    const c = this.ps.check(grad, version, rolloutVersion, sync ? 0 : this.config.maxStaleness);
+    if (!c.accepted) return this.refused(w, c, version);
+    if (sync) return this.joinRound(w, c.grad, version, ack);
+    this.ps.step(c.grad, c.gradNorm, stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness));
+    this.accept(c.staleness, 1);
+    w.accepted++;
+    return { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished };
+  }
+
+  /**
+   * Counts a refusal and makes its reply. Refused before the update was looked at (no `version`):
+   * ok false and no params. Refused by the ParameterServer: the reason, and fresh params if the
+   * worker's are behind.
+   */
+  private refused(w: WorkerRecord<S> | undefined, r: Refusal, version?: number): PushReply {
+    this.counts.rejected[r.reason]++;
+    if (w) w.rejected++;
+    const done = this.tracker.finished;
+    if (version === undefined) return { ok: false, accepted: false, reason: r.reason, error: r.error, done };
+    const params = version !== this.ps.version ? this.paramsBytes() : undefined;
+    return { ok: true, accepted: false, reason: r.reason, error: r.error, version: this.ps.version, params, done };
+  }
+
+  /** Counts `n` accepted updates that were `staleness` versions old. */
+  private accept(staleness: number, n: number): void {
+    this.counts.accepted += n;
+    while (this.stalenessHistogram.length <= staleness) this.stalenessHistogram.push(0);
+    this.stalenessHistogram[staleness] += n;
+    this.tickStaleness.sum += staleness * n;
+    this.tickStaleness.n += n;
+    this.tickStaleness.max = Math.max(this.tickStaleness.max, staleness);
+  }
+
+  /** Mean and max staleness of the updates accepted since the last call (null when none). */
+  takeTickStaleness(): { mean: number; max: number } | null {
+    const t = this.tickStaleness;
+    this.tickStaleness = { sum: 0, n: 0, max: 0 };
+    return t.n > 0 ? { mean: t.sum / t.n, max: t.max } : null;
+  }
+
+  /** Sync mode: a gradient at the current version joins the round; the reply waits for the round's step. */
+  private joinRound(w: WorkerRecord<S>, grad: Float32Array, version: number, ack: (reply: PushReply) => void): PushReply | null {
+    if (!this.round.add(w.workerId, grad, { worker: w, ack })) {
+      return this.refused(w, refuse('malformed', 'one gradient per worker per sync round: wait for the reply'), version);
+    }
+    if (this.round.count >= this.syncTarget()) this.closeRound();
+    else if (this.round.count === 1) this.roundTimer = setTimeout(() => this.closeRound(), this.config.syncTimeoutMs);
+    return null;
+  }
+
+  /** Gradients a sync round waits for: syncGradients, or one per connected worker, whichever is fewer. */
+  private syncTarget(): number {
+    return Math.max(1, Math.min(this.config.syncGradients ?? Infinity, this.registry.connectedCount()));
+  }
+
+  /** Steps with the mean of the round's gradients and answers every worker in it. */
+  private closeRound(): void {
+    if (this.roundTimer) clearTimeout(this.roundTimer);
+    this.roundTimer = null;
+    const n = this.round.count;
+    if (n === 0) return;
+    const pending = this.round.close(this.syncMean);
+    this.ps.step(this.syncMean, l2Norm(this.syncMean), stepSize(this.config, this.tracker.envSteps, this.config.numSteps, 0));
+    this.accept(0, n);
+    for (const p of pending) {
+      p.worker.accepted++;
+      p.ack({ ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished });
+    }
+  }
+
+  /** A worker left: a gradient it has waiting in the sync round is taken out (counted as 'dropped'), and the round may now be complete. */
+  workerLeft(w: WorkerRecord<S>): void {
+    if (this.round.remove(w.workerId)) this.refused(w, refuse('dropped', `worker ${w.workerId} left before its sync round closed`));
+    if (this.config.updateMode === 'sync' && this.round.count > 0 && this.round.count >= this.syncTarget()) this.closeRound();
+  }
+
+  /** The run is over: gradients waiting in the sync round are refused as 'finished'. */
+  finish(): void {
+    if (this.roundTimer) clearTimeout(this.roundTimer);
+    this.roundTimer = null;
+    for (const p of this.round.clear()) p.ack(this.refused(p.worker, refuse('finished', `the run is over (${this.tracker.state})`)));
+  }
+
+  /** Counts a refusal decided outside a push (an unparseable message, for instance). */
+  count(reason: RejectReason): void {
+    this.counts.rejected[reason]++;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The worker registry: who has joined, through which socket, and each worker's lifecycle. A
+ * worker joins (or resumes with the token its join gave, keeping its identity), is seen with each
+ * push and report, and is dropped when its connection closes, when it is silent for
+ * workerTimeoutMs, or by an operator. Nothing sent on a dropped connection counts any more.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TrainConfig } from '../../shared/config.ts';
+import { noStageSeconds, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
+
+/** What the coordinator keeps per worker beyond what the dashboard sees. */
+export interface WorkerRecord<S = unknown> extends WorkerInfo {
+  /** Token bucket for the push rate limit. */
+  tokens: number;
+  refilledAt: number;
+  /** Proves a resuming worker is this one. */
+  resumeToken: string;
+  /** The socket it works through now; null while dropped. */
+  socket: S | null;
+  /** performance.now() of its last join, push or rollout report. */
+  lastSeenAt: number;
+  /** Updates computed before this version predate its last resume and are rejected as 'dropped'. */
+  minVersion: number;
+  /** Steps per env of the rollout its current pushes come from (numSteps is the next one's). */
+  updateSteps: number;
+  /** accepted and envSteps at the last metrics tick, for per-worker throughput. */
+  atTick: { accepted: number; envSteps: number };
+}
+
+const WORKER_INFO_KEYS = [
+  'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
+  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS',
+] as const satisfies readonly (keyof WorkerInfo)[];
+
+/** Weight of the newest update in a worker's moving average of staleness. */
+const STALENESS_EWMA = 0.1;
+
+export class WorkerRegistry<S> {
+  readonly workers = new Map<string, WorkerRecord<S>>();
+  private nextWorkerIndex = 0;
+
+  constructor(private readonly config: TrainConfig, private readonly onDrop: (w: WorkerRecord<S>, socket: S | null) => void) {}
+
+  /**
+   * A new worker, or the one `req.resume` names when its token matches (a connection it left
+   * behind is dropped first). Updates it computed before `version` will count as 'dropped'.
+   */
+  join(req: JoinRequest, socket: S, version: number, now = performance.now()): WorkerRecord<S> | string {
+    let w: WorkerRecord<S>;
+    if (req.resume) {
+      const known = this.workers.get(req.resume.workerId);
+      if (!known || known.resumeToken !== req.resume.resumeToken) return 'cannot resume: unknown worker or wrong resume token';
+      w = known;
+      if (w.socket) this.drop(w);
+      w.minVersion = version;
+    } else {
+      w = {
+        workerId: randomUUID().slice(0, 8),
+        workerIndex: this.nextWorkerIndex++,
+        backend: req.backend,
+        adapter: req.adapter,
+        timings: req.timings,
+        joinedAt: Date.now(),
+        connected: true,
+        accepted: 0,
+        rejected: 0,
+        envSteps: 0,
+        rolloutSps: 0,
+        stageSeconds: noStageSeconds(),
+        numSteps: this.config.numSteps,
+        updateSteps: this.config.numSteps,
+        meanStaleness: 0,
+        updatesPerS: 0,
+        envStepsPerS: 0,
+        tokens: this.config.maxPushesPerSecond,
+        refilledAt: now,
+        resumeToken: randomUUID(),
+        socket: null,
+        lastSeenAt: now,
+        minVersion: 0,
+        atTick: { accepted: 0, envSteps: 0 },
+      };
+      this.workers.set(w.workerId, w);
+    }
+    w.connected = true;
+    w.socket = socket;
+    w.lastSeenAt = now;
+    return w;
+  }
+
+  /** Marks a worker gone; `onDrop` closes its socket and takes back what it had waiting. It may resume. */
+  drop(w: WorkerRecord<S>): void {
+    const socket = w.socket;
+    w.connected = false;
+    w.socket = null;
+    this.onDrop(w, socket);
+  }
+
+  /** One token of the push rate limit (maxPushesPerSecond, bursts up to one second's worth); false when none is left. */
+  takeToken(w: WorkerRecord<S>, now = performance.now()): boolean {
+    const rate = this.config.maxPushesPerSecond;
+    w.tokens = Math.min(rate, w.tokens + ((now - w.refilledAt) / 1000) * rate);
+    w.refilledAt = now;
+    if (w.tokens < 1) return false;
+    w.tokens -= 1;
+    return true;
+  }
+
+  /** Folds the staleness of one update the worker pushed into its moving average (work sizing reads it). */
+  noteStaleness(w: WorkerRecord<S>, staleness: number): void {
+    w.meanStaleness += STALENESS_EWMA * (staleness - w.meanStaleness);
+  }
+
+  connectedCount(): number {
+    let n = 0;
+    for (const w of this.workers.values()) if (w.connected) n++;
+    return n;
+  }
+
+  /** Per tick: drops workers silent for workerTimeoutMs and updates each one's rates over the last `dt` seconds. */
+  tick(dt: number, now = performance.now()): void {
+    for (const w of this.workers.values()) {
+      if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
+      w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
+      w.envStepsPerS = (w.envSteps - w.atTick.envSteps) / dt;
+      w.atTick.accepted = w.accepted;
+      w.atTick.envSteps = w.envSteps;
+    }
+  }
+
+  /** The dashboard's view of every worker. */
+  list(): WorkerInfo[] {
+    const list: WorkerInfo[] = [];
+    for (const w of this.workers.values()) {
+      const info: Partial<Record<keyof WorkerInfo, unknown>> = {};
+      for (const k of WORKER_INFO_KEYS) info[k] = w[k];
+      list.push(info as WorkerInfo);
+    }
+    return list;
+  }
+}
