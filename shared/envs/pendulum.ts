@@ -2,10 +2,20 @@
  * Pendulum-v1, matching Gymnasium's `gymnasium/envs/classic_control/pendulum.py` (default g = 10);
  * the `TimeLimit` of `gymnasium.make` (200 steps) is applied by `makeEnv`. No reward threshold is
  * registered.
- * State is float64 and follows Gymnasium's operation order (semi-implicit Euler: the new angle
- * uses the new, clipped speed). The torque is a float32 as the Box dtype says; under NumPy >= 2
- * (NEP 50) the two products with it, `3.0 * u` and `0.001 * u**2`, are float32 and we round them
- * the same way. Reset draws come from `Rng`, not numpy's PCG64.
+ * Operation order is Gymnasium's (semi-implicit Euler: the new angle uses the new, clipped speed),
+ * and so is every float width under NumPy >= 2 (NEP 50: a Python scalar takes the dtype of the
+ * NumPy operand; float32 with float64 gives float64). The state is float64 (reset draws with
+ * float64 bounds; `np.array([newth, newthdot])` of two float64 scalars stays float64). The torque
+ * `u` is an np.float32: the action is float32 (the Box dtype), `np.clip` with Python-float bounds
+ * keeps it float32, `[0]` makes it a scalar. So three operations are float32, all on `u`: `u**2`,
+ * `0.001 * u**2` and `3.0 / (m * l**2) * u` (the constants are Python floats, so 0.001 and 3.0 are
+ * rounded to float32 first). Everything else, the speed clip (Python int bounds) and the reward
+ * included, is float64; adding a float32 term to a float64 one widens it exactly. The observation
+ * is [cos, sin, thdot] rounded to float32 once at the end.
+ * Not reproduced: Gymnasium gets `np.sin`, `x**2` (C `pow`) and `u**2` (C `powf`) from the C math
+ * library, which is not always correctly rounded; where it and `Math.sin` or an exact product
+ * disagree by one ulp, the step disagrees by about one float64 ulp. Reset draws come from `Rng`,
+ * not numpy's PCG64.
  */
 
 import { Rng } from '../rng.ts';
@@ -71,9 +81,16 @@ export class Pendulum implements Env {
     const thDot = this.state[1];
     const u = Math.min(Math.max(a, -MAX_TORQUE), MAX_TORQUE);
     const an = angleNormalize(th);
-    const costs = an * an + 0.1 * (thDot * thDot) + f32(f32(0.001) * f32(u * u));
-    let newThDot = thDot + ((3 * g) / (2 * l) * Math.sin(th) + f32(3.0 / (m * l ** 2) * u)) * DT;
-    newThDot = Math.min(Math.max(newThDot, -MAX_SPEED), MAX_SPEED);
+    // float32: u**2 (np.float32 ** int) and 0.001 * u**2 (Python float 0.001 rounded to float32).
+    // u is a float32, so u * u is exact in float64 and f32 of it is the float32 product.
+    const torqueCost = f32(f32(0.001) * f32(u * u));
+    // float64: the angle and speed terms, then + torqueCost widens the float32 term exactly.
+    const costs = an * an + 0.1 * (thDot * thDot) + torqueCost;
+    // float32: 3.0 / (m * l**2) is the Python float 3.0 (exact in float32) times the float32 u.
+    const torqueAcc = f32(3.0 / (m * l ** 2) * u);
+    // float64: 3 * g / (2 * l) is the Python float 15.0, np.sin(th) is float64.
+    let newThDot = thDot + ((3 * g) / (2 * l) * Math.sin(th) + torqueAcc) * DT;
+    newThDot = Math.min(Math.max(newThDot, -MAX_SPEED), MAX_SPEED); // float64 clip, int bounds
     const newTh = th + newThDot * DT;
     this.state[0] = newTh;
     this.state[1] = newThDot;
