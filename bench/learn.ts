@@ -8,7 +8,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { checkpointNorm, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { checkpointRunState } from '../server/checkpoint/runState.ts';
 import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
 import { configFor } from '../shared/config.ts';
 import { envIds } from '../shared/envs/registry.ts';
@@ -46,7 +47,7 @@ const EVAL_EPISODES = 100;
 
 async function evaluate(checkpoint: string): Promise<number> {
   const ck = await loadCheckpoint(checkpoint);
-  const returns = evaluatePolicy(ck.config, ck.params, checkpointNorm(ck)?.obs ?? null, EVAL_EPISODES, 1_000_000);
+  const returns = evaluatePolicy(ck.config, ck.params, checkpointRunState(ck).norm.obs ?? null, EVAL_EPISODES, 1_000_000);
   return returns.reduce((a, b) => a + b, 0) / returns.length;
 }
 

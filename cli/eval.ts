@@ -5,7 +5,8 @@
  */
 import { Command } from 'commander';
 import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
-import { checkpointNorm, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { checkpointRunState } from '../server/checkpoint/runState.ts';
 import { importEnvModules, numberArg } from './args.ts';
 
 export const evalCommand = () => new Command('eval')
@@ -20,7 +21,7 @@ export const evalCommand = () => new Command('eval')
 async function evaluate(checkpoint: string, o: { episodes: number; seed: number; envModule: string[] }): Promise<void> {
   await importEnvModules(o.envModule);
   const ck = await loadCheckpoint(checkpoint);
-  const returns = evaluatePolicy(ck.config, ck.params, checkpointNorm(ck)?.obs ?? null, o.episodes, o.seed);
+  const returns = evaluatePolicy(ck.config, ck.params, checkpointRunState(ck).norm.obs ?? null, o.episodes, o.seed);
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
   const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
   console.log(`${ck.envId}: mean return ${mean.toFixed(1)} +- ${std.toFixed(1)} over ${returns.length} deterministic episodes (version ${ck.version}, ${ck.envSteps} env steps)`);

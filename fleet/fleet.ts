@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { Backend } from '../shared/protocol.ts';
+import { WanRelay, type LinkProfile } from './wanRelay.ts';
 
 /** Flags that work as root on a machine without network access; WebGPU needs the unsafe flag. */
 export const CHROMIUM_ARGS = [
@@ -54,6 +55,12 @@ export interface FleetOptions {
    * plain tabs, and tests that drive their pages leave this off.
    */
   plain?: boolean;
+  /**
+   * Emulated network between each tab and the coordinator (one entry per tab, or one for all;
+   * missing = direct). Such a tab talks to the coordinator through its own WanRelay and is opened
+   * at http://127.0.0.1:<relay port>, which keeps it a secure context. Needs an http:// url.
+   */
+  link?: LinkProfile | (LinkProfile | undefined)[];
 }
 
 /** The parts of a plain tab's DevTools messages that its watcher reads (command replies have no method). */
@@ -73,6 +80,8 @@ export class Fleet {
   private cdp: CDPSession | null = null;
   /** Per plain tab's DevTools session id, where its errors go. */
   private readonly plainLogs = new Map<string, (line: string) => void>();
+  /** Per tab, its WAN relay (null = direct to the coordinator). */
+  private readonly tabRelays: (WanRelay | null)[] = [];
 
   constructor(private readonly opts: FleetOptions) {}
 
@@ -91,15 +100,37 @@ export class Fleet {
     if (delay > 0) query.set('delay', String(delay));
     const path = `/worker.html${query.size ? `?${query}` : ''}`;
     const onLog = (line: string) => this.opts.onLog?.(i, line);
-    if (this.opts.plain) await this.plainTab(path, onLog);
-    else this.pages.push(await this.page(path, onLog));
+    const origin = await this.relayOrigin(i);
+    if (this.opts.plain) await this.plainTab(origin + path, onLog);
+    else this.pages.push(await this.page(path, onLog, origin));
+  }
+
+  /** Starts tab `i`'s relay when it has a link, and returns the origin the tab should open. */
+  private async relayOrigin(i: number): Promise<string> {
+    const link = Array.isArray(this.opts.link) ? this.opts.link[i] : this.opts.link;
+    if (!link) {
+      this.tabRelays[i] = null;
+      return this.opts.url;
+    }
+    const url = new URL(this.opts.url);
+    // The relay passes bytes through as they are; it cannot stand in front of TLS under another origin.
+    if (url.protocol !== 'http:') throw new Error(`fleet: a tab link needs an http:// coordinator url, got ${this.opts.url}`);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const relay = new WanRelay({ target: { host, port: Number(url.port || 80) }, link, seed: i + 1 });
+    this.tabRelays[i] = relay;
+    return `http://127.0.0.1:${await relay.start()}`;
+  }
+
+  /** Per tab, its WAN relay (null where the tab has no link), e.g. to read the bytes it carried. */
+  relays(): (WanRelay | null)[] {
+    return [...this.tabRelays];
   }
 
   /**
    * Opens a page in a browser context made through DevTools, which Playwright leaves alone, and
    * watches it through its own session with only the Runtime and Inspector domains on (no network events).
    */
-  private async plainTab(path: string, onLog: (line: string) => void): Promise<void> {
+  private async plainTab(url: string, onLog: (line: string) => void): Promise<void> {
     const cdp = this.cdp ??= await this.watchPlainTabs();
     const { browserContextId } = await cdp.send('Target.createBrowserContext');
     const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank', browserContextId });
@@ -111,7 +142,7 @@ export class Fleet {
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method, params }) });
     await send('Runtime.enable');
     await send('Inspector.enable');
-    await send('Page.navigate', { url: this.opts.url + path });
+    await send('Page.navigate', { url });
   }
 
   private async watchPlainTabs(): Promise<CDPSession> {
@@ -131,15 +162,18 @@ export class Fleet {
     return cdp;
   }
 
-  /** Opens any page of the coordinator in a fresh browser context (its own renderer process). */
-  async page(path: string, onLog?: (line: string) => void): Promise<Page> {
+  /**
+   * Opens any page of the coordinator in a fresh browser context (its own renderer process);
+   * `origin` is the coordinator's url or a relay's in front of it.
+   */
+  async page(path: string, onLog?: (line: string) => void, origin = this.opts.url): Promise<Page> {
     if (!this.browser) throw new Error('fleet not started');
     const context = await this.browser.newContext();
     const page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error') onLog?.(`console error: ${m.text()}`); });
     page.on('pageerror', (e) => onLog?.(`page error: ${e.message}`));
     page.on('crash', () => onLog?.('page crashed'));
-    await page.goto(this.opts.url + path);
+    await page.goto(origin + path);
     return page;
   }
 
@@ -148,5 +182,7 @@ export class Fleet {
     this.browser = null;
     this.cdp = null;
     this.plainLogs.clear();
+    await Promise.all(this.tabRelays.map((r) => r?.stop()));
+    this.tabRelays.length = 0;
   }
 }

@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { Coordinator, PER_WORKER_HISTORY_MAX } from './coordinator.ts';
 import { defaultConfig, type TrainConfig } from '../shared/config.ts';
-import { WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type PushReply, type ServerToClientEvents } from '../shared/protocol.ts';
+import {
+  WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type JoinRequest, type PushReply, type PushRequest, type RolloutReport, type ServerToClientEvents,
+} from '../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
@@ -32,7 +34,7 @@ async function joined(): Promise<{ s: WorkerSocket; reply: Extract<JoinReply, { 
 }
 
 function push(s: WorkerSocket, req: unknown): Promise<PushReply> {
-  return (s.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<PushReply> }).emitWithAck('push', req);
+  return s.timeout(5000).emitWithAck('push', req as PushRequest);
 }
 
 const n = () => coordinator.ps.params.length;
@@ -129,7 +131,8 @@ describe('Coordinator over Socket.IO', () => {
     const s = await connect();
     const reply = await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
     expect(reply).toMatchObject({ accepted: false, reason: 'notJoined' });
-    const badJoin = await (s.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<JoinReply> }).emitWithAck('join', { backend: 'tpu' });
+    const notAJoin: unknown = { backend: 'tpu' };
+    const badJoin = await s.timeout(5000).emitWithAck('join', notAJoin as JoinRequest);
     expect(badJoin.ok).toBe(false);
     expect(!badJoin.ok && badJoin.error).toMatch(/backend/);
     expect(coordinator.ps.version).toBe(0);
@@ -228,14 +231,14 @@ describe('Coordinator normalization statistics', () => {
     expect(norm.norm.ret!.mean[0]).toBeCloseTo(6, 3);
 
     const before = norm.norm.obs!.toArray();
-    const bads = [
+    const bads: unknown[] = [
       { ...report, norm: { ret: report.norm.ret } }, // obs stats missing
       { ...report, norm: { ...report.norm, obs: encodeF64(new Float64Array(3)) } }, // wrong length
       { ...report, norm: { ...report.norm, obs: encodeF64(Float64Array.from([1, NaN, 0, 0, 0, 1, 1, 1, 1])) } },
       { ...report, norm: { ...report.norm, obs: [1, 2, 3] } }, // not binary
     ];
     for (const bad of bads) {
-      const r = await (s.timeout(5000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: string }> }).emitWithAck('rollout', bad);
+      const r = await s.timeout(5000).emitWithAck('rollout', bad as RolloutReport);
       expect(r.ok).toBe(false);
       expect(r.error).toMatch(/norm|binary/);
     }
@@ -418,6 +421,8 @@ describe('Per-update metrics', () => {
     expect(last['coordinator/rejected/wrongSize']).toBe(1);
     expect(last['coordinator/rejected']).toBe(1);
     expect(h.some((p) => p.metrics['coordinator/meanStaleness'] === 0 && p.metrics['coordinator/maxStaleness'] === 0)).toBe(true);
+    // Both accepted updates were the same small gradient: their norm, before the global clip.
+    expect(h.find((p) => p.metrics['losses/gradNorm'] !== undefined)?.metrics['losses/gradNorm']).toBeCloseTo(Math.sqrt(n()) * 1e-3, 6);
     expect(h.some((p) => (p.metrics[`workers/${a.reply.workerIndex}/updatesPerS`] ?? 0) > 0)).toBe(true);
     expect(h.some((p) => (p.metrics[`workers/${a.reply.workerIndex}/envStepsPerS`] ?? 0) > 0)).toBe(true);
     expect(coordinator.status().stalenessHistogram).toEqual([2]);

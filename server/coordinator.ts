@@ -325,10 +325,11 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     metrics[M.rejected] = rejected;
     metrics[M.learningRate] = this.learningRate();
     metrics[M.workers] = connected;
-    const staleness = this.updates.takeTickStaleness();
-    if (staleness) {
-      metrics[M.staleness] = staleness.mean;
-      metrics[M.maxStaleness] = staleness.max;
+    const sinceTick = this.updates.takeTick();
+    if (sinceTick) {
+      metrics[M.staleness] = sinceTick.meanStaleness;
+      metrics[M.maxStaleness] = sinceTick.maxStaleness;
+      metrics[M.gradNorm] = sinceTick.meanGradNorm;
     }
     const point = this.tracker.point(this.ps.version, metrics, now);
     const status = this.status();

@@ -11,6 +11,7 @@ export const M = {
   approxKl: 'losses/approxKl',
   clipfrac: 'losses/clipfrac',
   explainedVariance: 'losses/explainedVariance',
+  /** L2 norm of the accepted updates (mean over a tick), before the global clip. */
   gradNorm: 'losses/gradNorm',
   accepted: 'coordinator/accepted',
   rejected: 'coordinator/rejected',
@@ -19,6 +20,10 @@ export const M = {
   workers: 'coordinator/workers',
   maxStaleness: 'coordinator/maxStaleness',
 } as const;
+
+/** The statistics of one PPO gradient (means over its minibatch), by metric name. */
+export const PPO_STATS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfrac] as const;
+export type PpoStats = Record<(typeof PPO_STATS)[number], number>;
 
 /** Cumulative rejections for one reason, e.g. `coordinator/rejected/stale`. */
 export const rejectedMetric = (reason: string) => `${M.rejected}/${reason}`;

@@ -18,9 +18,9 @@ import { envSpec } from '../../shared/envs/registry.ts';
 import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
-import { lossCoefs, ppoStatNames } from '../../shared/ppo/loss.ts';
+import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
-import { M } from '../../shared/metrics.ts';
+import { M, PPO_STATS, type PpoStats } from '../../shared/metrics.ts';
 
 export interface RolloutWorkerOptions {
   /** Coordinator origin, e.g. http://localhost:3000. */
@@ -71,9 +71,6 @@ class Disconnected extends Error {
   }
 }
 
-/** The metric name of each entry of ppoStatNames, in that order. */
-const STAT_METRICS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfrac] as const;
-
 export class RolloutWorker {
   readonly status: WorkerStatus = {
     state: 'connecting', message: '', workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
@@ -121,8 +118,8 @@ export class RolloutWorker {
   private async join(): Promise<Joined> {
     const base = { token: this.opts.token, backend: this.opts.backend, adapter: this.opts.adapter, timings: this.opts.timings, userAgent: this.opts.userAgent };
     const id = this.status.workerId;
-    let reply = id ? await this.ack<JoinReply>('join', { ...base, resume: { workerId: id, resumeToken: this.resumeToken } }) : null;
-    if (!reply?.ok) reply = await this.ack<JoinReply>('join', base);
+    let reply = id ? await this.ack((s) => s.emitWithAck('join', { ...base, resume: { workerId: id, resumeToken: this.resumeToken } })) : null;
+    if (!reply?.ok) reply = await this.ack((s) => s.emitWithAck('join', base));
     if (!reply.ok) throw new Error(`join refused: ${reply.error}`);
     this.status.workerId = reply.workerId;
     this.resumeToken = reply.resumeToken;
@@ -176,11 +173,13 @@ export class RolloutWorker {
       const rolloutVersion = version;
       const { minibatchSize } = derive(config, numSteps);
       if (mb.size !== minibatchSize) mb = collector.allocMinibatch(minibatchSize);
+      const t0 = performance.now();
       const r = await collector.collect(learner, config.gamma, config.gaeLambda, numSteps);
-      this.status.seconds.collect += r.seconds;
-      const rolloutSps = r.envSteps / Math.max(r.seconds, 1e-6);
+      const seconds = (performance.now() - t0) / 1000;
+      this.status.seconds.collect += seconds;
+      const rolloutSps = r.envSteps / Math.max(seconds, 1e-6);
       const deltas = collector.normalizer.takeDeltas();
-      const report = await this.ack<RolloutAck>('rollout', {
+      const report = await this.ack((s) => s.emitWithAck('rollout', {
         rolloutVersion,
         envSteps: r.envSteps,
         episodeReturns: r.episodes.map((e) => e.return),
@@ -192,13 +191,13 @@ export class RolloutWorker {
           ...(deltas.obs ? { obs: encodeF64(deltas.obs) } : {}),
           ...(deltas.ret ? { ret: encodeF64(deltas.ret) } : {}),
         },
-      });
+      }));
       if (!report.ok) throw new Error(`rollout report refused: ${report.error}`);
       adoptNorm(report.norm);
       const coefs = { ...lossCoefs(config), clipCoef: report.clipCoef };
       this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
 
-      const sums = new Float64Array(ppoStatNames.length);
+      const sums = Object.fromEntries(PPO_STATS.map((name) => [name, 0])) as PpoStats;
       let n = 0;
       const t = this.status.seconds;
       let pending: Promise<PushReply> | null = null;
@@ -224,7 +223,6 @@ export class RolloutWorker {
         if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
         return reply.accepted || reply.reason !== 'policyLag';
       };
-      const klIndex = ppoStatNames.indexOf('approxKl');
       try {
         update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
           const idx = collector.shuffledIndices();
@@ -236,13 +234,13 @@ export class RolloutWorker {
             const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
             if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
             t.gradient += (performance.now() - t0) / 1000;
-            for (let k = 0; k < sums.length; k++) sums[k] += stats[k];
+            for (const name of PPO_STATS) sums[name] += stats[name];
             n++;
-            epochKl.sum += stats[klIndex];
+            epochKl.sum += stats[M.approxKl];
             epochKl.n++;
             // With pipelining the previous push's round trip overlapped this gradient.
             if (!(await settle())) break update;
-            pending = this.ack<PushReply>('push', { version: gradVersion, rolloutVersion, grad: codec.encode(grad) });
+            pending = this.ack((s) => s.emitWithAck('push', { version: gradVersion, rolloutVersion, grad: codec.encode(grad) }));
             if (!config.pipelinePushes && !(await settle())) break update;
           }
           // Target-KL early stop (CleanRL): the policy moved far enough from the rollout's.
@@ -253,7 +251,7 @@ export class RolloutWorker {
         // A push abandoned by an error must not surface later as an unhandled rejection.
         (pending as Promise<PushReply> | null)?.catch(() => {});
       }
-      lastLosses = Object.fromEntries(STAT_METRICS.map((name, k) => [name, sums[k] / Math.max(n, 1)]));
+      lastLosses = Object.fromEntries(PPO_STATS.map((name) => [name, sums[name] / Math.max(n, 1)]));
       numSteps = report.numSteps;
       this.update({ version, numSteps });
     };
@@ -274,13 +272,12 @@ export class RolloutWorker {
     }
   }
 
-  private async ack<T>(event: 'join' | 'push' | 'rollout', payload: unknown): Promise<T> {
+  /** One acknowledged emit, `call(socket with the ack timeout)`; Disconnected when the connection is gone. */
+  private async ack<T>(call: (timed: ReturnType<WorkerClientSocket['timeout']>) => Promise<T>): Promise<T> {
     const socket = this.socket!;
     if (!socket.connected) throw new Disconnected();
-    // One untyped call site keeps the timeout handling in one place; payload types are checked by the callers' literals.
-    const timed = socket.timeout(this.opts.ackTimeoutMs ?? 30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<T> };
     try {
-      return await timed.emitWithAck(event, payload);
+      return await call(socket.timeout(this.opts.ackTimeoutMs ?? 30_000));
     } catch (e) {
       // Socket.IO fails the acks of a connection that closed; a timeout on a live one is a real error.
       if (!socket.connected) throw new Disconnected();

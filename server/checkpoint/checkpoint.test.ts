@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configFor, defaultConfig } from '../../shared/config.ts';
-import { type Checkpoint, CheckpointError, checkpointNorm, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { type Checkpoint, CheckpointError, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -134,7 +134,6 @@ describe('checkpoint', () => {
     const savedAt = Date.parse(back.savedAt ?? '');
     expect(savedAt).toBeGreaterThanOrEqual(before);
     expect(savedAt).toBeLessThanOrEqual(after);
-    expect(checkpointNorm(back)).toEqual({ obs: Float64Array.from([0.5, 1.5, -2]), ret: Float64Array.from([2, 0.25]) });
 
     // The save time given to the encoder is the one read back.
     await writeFile(path, encodeCheckpoint(ck, '2001-02-03T04:05:06.789Z'));
@@ -146,7 +145,6 @@ describe('checkpoint', () => {
     await saveCheckpoint(join(dir, 'a.ckpt'), ck);
     const back = await loadCheckpoint(join(dir, 'a.ckpt'));
     expect('extra' in back).toBe(false);
-    expect(checkpointNorm(back)).toBeUndefined();
   });
 
   it('saves views of bigger buffers and zero-length params', async () => {

@@ -15,7 +15,6 @@ import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import { baseConfig, ConfigError, validateConfig, type TrainConfig } from '../../shared/config.ts';
 import { firstNonFinite } from '../../shared/codec.ts';
-import type { NormStats } from '../../shared/ppo/normalizer.ts';
 
 export interface Checkpoint {
   envId: string;
@@ -216,14 +215,6 @@ export async function saveCheckpoint(path: string, ck: Checkpoint): Promise<void
     await rm(tmp, { force: true });
     throw e;
   }
-}
-
-/** The normalization statistics a run saved in its checkpoint's extra field (RunningMeanStd arrays). */
-export function checkpointNorm(ck: Checkpoint): NormStats | undefined {
-  const norm = ck.extra?.norm as { obs?: unknown; ret?: unknown } | undefined;
-  if (!norm) return undefined;
-  const arr = (x: unknown) => (Array.isArray(x) && x.every((v) => typeof v === 'number') ? Float64Array.from(x) : undefined);
-  return { obs: arr(norm.obs), ret: arr(norm.ret) };
 }
 
 /** Reads and validates a checkpoint; throws CheckpointError (an unreadable file's fs error is its `cause`). */

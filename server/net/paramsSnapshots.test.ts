@@ -69,8 +69,7 @@ async function joinedAt(port: number, transport: 'websocket' | 'polling' = 'webs
 interface Sent { gradVersion: number; grad: Float32Array; reply: Promise<PushReply> }
 
 function pushOf(s: WorkerSocket, gradVersion: number, grad: Float32Array): Sent {
-  const reply = (s.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<PushReply> })
-    .emitWithAck('push', { version: gradVersion, rolloutVersion: gradVersion, grad: encodeF32(grad) });
+  const reply = s.timeout(30_000).emitWithAck('push', { version: gradVersion, rolloutVersion: gradVersion, grad: encodeF32(grad) });
   return { gradVersion, grad, reply };
 }
 

@@ -38,8 +38,8 @@ export class UpdatePipeline<S> {
   readonly counts = noDecisions();
   /** stalenessHistogram[s] = accepted updates that were s versions old. */
   readonly stalenessHistogram: number[] = [0];
-  /** Staleness of the updates accepted since the last metrics tick. */
-  private tickStaleness = { sum: 0, n: 0, max: 0 };
+  /** Staleness and gradient norm of the updates accepted since the last metrics tick. */
+  private sinceTick = { staleness: 0, maxStaleness: 0, gradNorm: 0, n: 0 };
   private readonly round: SyncRound<PendingSyncPush<S>>;
   private roundTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly syncMean: Float32Array;
@@ -78,7 +78,7 @@ export class UpdatePipeline<S> {
     if (!c.accepted) return this.refused(w, c, version);
     if (sync) return this.joinRound(w, c.grad, version, ack);
     this.ps.step(c.grad, c.gradNorm, stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness));
-    this.accept(c.staleness, 1);
+    this.accept(c.staleness, c.gradNorm, 1);
     w.accepted++;
     return { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished };
   }
@@ -97,21 +97,23 @@ export class UpdatePipeline<S> {
     return { ok: true, accepted: false, reason: r.reason, error: r.error, version: this.ps.version, params, done };
   }
 
-  /** Counts `n` accepted updates that were `staleness` versions old. */
-  private accept(staleness: number, n: number): void {
+  /** Counts `n` accepted updates that were `staleness` versions old, stepped with one update of norm `gradNorm` (before clipping). */
+  private accept(staleness: number, gradNorm: number, n: number): void {
     this.counts.accepted += n;
     while (this.stalenessHistogram.length <= staleness) this.stalenessHistogram.push(0);
     this.stalenessHistogram[staleness] += n;
-    this.tickStaleness.sum += staleness * n;
-    this.tickStaleness.n += n;
-    this.tickStaleness.max = Math.max(this.tickStaleness.max, staleness);
+    const t = this.sinceTick;
+    t.staleness += staleness * n;
+    t.maxStaleness = Math.max(t.maxStaleness, staleness);
+    t.gradNorm += gradNorm * n;
+    t.n += n;
   }
 
-  /** Mean and max staleness of the updates accepted since the last call (null when none). */
-  takeTickStaleness(): { mean: number; max: number } | null {
-    const t = this.tickStaleness;
-    this.tickStaleness = { sum: 0, n: 0, max: 0 };
-    return t.n > 0 ? { mean: t.sum / t.n, max: t.max } : null;
+  /** Mean and max staleness and mean update norm of the updates accepted since the last call (null when none). */
+  takeTick(): { meanStaleness: number; maxStaleness: number; meanGradNorm: number } | null {
+    const t = this.sinceTick;
+    this.sinceTick = { staleness: 0, maxStaleness: 0, gradNorm: 0, n: 0 };
+    return t.n > 0 ? { meanStaleness: t.staleness / t.n, maxStaleness: t.maxStaleness, meanGradNorm: t.gradNorm / t.n } : null;
   }
 
   /** Sync mode: a gradient at the current version joins the round; the reply waits for the round's step. */
@@ -136,8 +138,9 @@ export class UpdatePipeline<S> {
     const n = this.round.count;
     if (n === 0) return;
     const pending = this.round.close(this.syncMean);
-    this.ps.step(this.syncMean, l2Norm(this.syncMean), stepSize(this.config, this.tracker.envSteps, this.config.numSteps, 0));
-    this.accept(0, n);
+    const norm = l2Norm(this.syncMean);
+    this.ps.step(this.syncMean, norm, stepSize(this.config, this.tracker.envSteps, this.config.numSteps, 0));
+    this.accept(0, norm, n);
     for (const p of pending) {
       p.worker.accepted++;
       p.ack({ ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished });
@@ -157,8 +160,4 @@ export class UpdatePipeline<S> {
     for (const p of this.round.clear()) p.ack(this.refused(p.worker, refuse('finished', `the run is over (${this.tracker.state})`)));
   }
 
-  /** Counts a refusal decided outside a push (an unparseable message, for instance). */
-  count(reason: RejectReason): void {
-    this.counts.rejected[reason]++;
-  }
 }

@@ -10,6 +10,7 @@ import { isGsde, layersPerHead, paramCount, type ParamSpec } from './params.ts';
 import { forward, logStdParam, mlpBackward, mlpTrace } from './model.ts';
 import { ppoLossGrads, type LossCoefs, type PpoLossGrads } from './loss.ts';
 import { actorWidth, type PolicyHead } from './policyHead.ts';
+import type { PpoStats } from '../metrics.ts';
 
 /**
  * A minibatch as plain arrays: obs [B, obsDim], actions [B, actionWidth] (the action index as a
@@ -96,13 +97,12 @@ export class Learner {
   }
 
   /**
-   * Flat gradient of the PPO loss at the current params, in layout order, and its statistics
-   * (ppoStatNames order). The forward pass runs on the device and its outputs come back (one
+   * Flat gradient of the PPO loss at the current params, in layout order, and its statistics. The forward pass runs on the device and its outputs come back (one
    * readback); the loss and its gradient with respect to those outputs are computed in JS
    * (`ppoLossGrads`); backpropagation through both networks runs on the device (a second readback).
    * The log-std's gradient needs no device work: it comes from the JS side whole.
    */
-  async gradient(mb: MinibatchArrays, coefs: LossCoefs): Promise<{ grad: Float32Array; stats: Float32Array }> {
+  async gradient(mb: MinibatchArrays, coefs: LossCoefs): Promise<{ grad: Float32Array; stats: PpoStats }> {
     const n = mb.size;
     const nLayers = layersPerHead(this.layout);
     const { actor, critic } = tf.tidy(() => {

@@ -6,7 +6,8 @@ import { gaussianEntropy, gaussianLogProb, gsdeLogStd } from './gaussian.ts';
 import { actorCriticLayout, forwardPlain, logStdPlain, paramCount, type ParamSpec } from './params.ts';
 import { Learner, type MinibatchArrays, type PolicyOutput } from './learner.ts';
 import type { PolicyHead } from './policyHead.ts';
-import { ppoLossGrads, ppoStatNames, type LossCoefs } from './loss.ts';
+import { ppoLossGrads, type LossCoefs } from './loss.ts';
+import { M, PPO_STATS } from '../metrics.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -88,13 +89,13 @@ describe.each([
     const { grad: g, stats: s } = await learner.gradient(mb, c);
     learner.dispose();
     expect(g.length).toBe(paramCount(layout));
-    expect(s.length).toBe(ppoStatNames.length);
+    expect(Object.keys(s).sort()).toEqual([...PPO_STATS].sort());
     const expectedClipfrac = ratios.filter((r) => Math.abs(r - 1) > coefs.clipCoef).length / ratios.length;
-    expect(s[ppoStatNames.indexOf('clipfrac')]).toBeCloseTo(expectedClipfrac, 6);
+    expect(s[M.clipfrac]).toBeCloseTo(expectedClipfrac, 6);
     // approxKl from the target ratios: the loss's log-probs agree with the rollout's
     const expectedKl = ratios.reduce((k, r) => k + (r - 1 - Math.log(r)), 0) / ratios.length;
-    expect(s[ppoStatNames.indexOf('approxKl')]).toBeCloseTo(expectedKl, 4);
-    if (head.type === 'gaussian') expect(s[ppoStatNames.indexOf('entropy')]).toBeCloseTo(entropy, 4);
+    expect(s[M.approxKl]).toBeCloseTo(expectedKl, 4);
+    if (head.type === 'gaussian') expect(s[M.entropy]).toBeCloseTo(entropy, 4);
 
     // gSDE takes no gradient through its features (the actor's last hidden layer), so the
     // reference loss holds them at their value at `flat`
@@ -149,22 +150,21 @@ describe('ppoLossGrads', () => {
     valuesOld: Float32Array.of(1.5, 2.5),
   };
   const entropy = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
-  const stat = (s: Float32Array, name: (typeof ppoStatNames)[number]) => s[ppoStatNames.indexOf(name)];
 
   it('matches a hand-computed case with clipping active', () => {
     const c: LossCoefs = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, normAdv: false };
     const { loss, stats } = ppoLossGrads(head, out, mb, c);
     const pgLoss = (-1.2 + 0.8) / 2;
     const vLoss = 0.5 * ((2 - 3) ** 2 + (2 - 0) ** 2) / 2; // 1.25
-    expect(stat(stats, 'pgLoss')).toBeCloseTo(pgLoss, 6);
-    expect(stat(stats, 'vLoss')).toBeCloseTo(vLoss, 6);
-    expect(stat(stats, 'entropy')).toBeCloseTo(entropy, 6);
-    expect(stat(stats, 'approxKl')).toBeCloseTo((0.5 - Math.log(1.5) + (-0.5 - Math.log(0.5))) / 2, 6);
-    expect(stat(stats, 'clipfrac')).toBe(1);
+    expect(stats[M.policyLoss]).toBeCloseTo(pgLoss, 6);
+    expect(stats[M.valueLoss]).toBeCloseTo(vLoss, 6);
+    expect(stats[M.entropy]).toBeCloseTo(entropy, 6);
+    expect(stats[M.approxKl]).toBeCloseTo((0.5 - Math.log(1.5) + (-0.5 - Math.log(0.5))) / 2, 6);
+    expect(stats[M.clipfrac]).toBe(1);
     expect(loss).toBeCloseTo(pgLoss - 0.01 * entropy + 0.5 * vLoss, 6);
 
     // normalized advantages [1, -1] -> [1, -1] / sqrt(2) (unbiased std, as torch.std)
-    expect(stat(ppoLossGrads(head, out, mb, { ...c, normAdv: true }).stats, 'pgLoss')).toBeCloseTo(pgLoss / Math.SQRT2, 6);
+    expect(ppoLossGrads(head, out, mb, { ...c, normAdv: true }).stats[M.policyLoss]).toBeCloseTo(pgLoss / Math.SQRT2, 6);
   });
 
   it('clipped samples give the policy no gradient; the critic gets vfCoef * (V - R) / B', () => {
@@ -183,7 +183,7 @@ describe('ppoLossGrads', () => {
     // valuesOld [1.5, 2.5] and clipCoef 0.2 give clipped values [1.7, 2.3]:
     // errors unclipped [(2-3)^2, (2-0)^2] = [1, 4], clipped [(1.7-3)^2, (2.3-0)^2] = [1.69, 5.29].
     const g = ppoLossGrads(head, out, mb, { clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, normAdv: false, clipVloss: true });
-    expect(stat(g.stats, 'vLoss')).toBeCloseTo(0.5 * (1.69 + 5.29) / 2, 6);
+    expect(g.stats[M.valueLoss]).toBeCloseTo(0.5 * (1.69 + 5.29) / 2, 6);
     // Both samples take the clipped branch, which is flat in V: the critic gets no gradient.
     expect(g.dValues.every((x) => x === 0)).toBe(true);
   });
@@ -196,7 +196,7 @@ describe('ppoLossGrads', () => {
       { size: 1, obs: Float32Array.of(0), actions: Float32Array.of(0.5), logpOld: Float32Array.of(-0.125 - 0.5 * Math.log(2 * Math.PI)), advantages: Float32Array.of(2), returns: Float32Array.of(0), valuesOld: Float32Array.of(0) },
       { clipCoef: 0.2, entCoef: 0.1, vfCoef: 0.5, normAdv: false },
     );
-    expect(stat(g.stats, 'approxKl')).toBeCloseTo(0, 6);
+    expect(g.stats[M.approxKl]).toBeCloseTo(0, 6);
     // dLoss/dlogp = -A r = -2; dlogp/dmean = z / std = 0.5; dlogp/dlogStd = z^2 - 1 = -0.75
     expect(g.dActorOut[0]).toBeCloseTo(-1, 6);
     expect(g.dLogStd[0]).toBeCloseTo(-2 * -0.75 - 0.1, 6);

@@ -4,6 +4,7 @@
  * those outputs, which the learner backpropagates through the networks on the device.
  */
 import type { TrainConfig } from '../config.ts';
+import { M, type PpoStats } from '../metrics.ts';
 import { logSoftmaxRow } from './categorical.ts';
 import { gsdeLogStd, HALF_LOG_2PI } from './gaussian.ts';
 import type { MinibatchArrays, PolicyOutput } from './learner.ts';
@@ -24,13 +25,10 @@ export function lossCoefs(c: Pick<TrainConfig, 'clipCoef' | 'entCoef' | 'vfCoef'
   return { clipCoef: c.clipCoef, entCoef: c.entCoef, vfCoef: c.vfCoef, normAdv: c.normAdv, clipVloss: c.clipVloss };
 }
 
-/** Order of the entries of `PpoLossGrads.stats`. */
-export const ppoStatNames = ['pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipfrac'] as const;
-
 export interface PpoLossGrads {
   loss: number;
-  /** pgLoss, vLoss, entropy, approxKl, clipfrac (ppoStatNames). */
-  stats: Float32Array;
+  /** Policy and value loss, entropy, approximate KL and clip fraction of the minibatch. */
+  stats: PpoStats;
   /** dLoss/dActorOut [B, actorWidth]. */
   dActorOut: Float32Array;
   /** dLoss/dValue [B]. */
@@ -164,5 +162,6 @@ export function ppoLossGrads(head: PolicyHead, out: PolicyOutput, mb: MinibatchA
   }
 
   const loss = pgLoss - coefs.entCoef * entropy + coefs.vfCoef * vLoss;
-  return { loss, stats: Float32Array.of(pgLoss, vLoss, entropy, approxKl, clipfrac), dActorOut, dValues, dLogStd };
+  const stats = { [M.policyLoss]: pgLoss, [M.valueLoss]: vLoss, [M.entropy]: entropy, [M.approxKl]: approxKl, [M.clipfrac]: clipfrac };
+  return { loss, stats, dActorOut, dValues, dLogStd };
 }

@@ -33,8 +33,6 @@ export interface Episode { return: number; length: number }
 export interface RolloutResult {
   envSteps: number;
   episodes: Episode[];
-  /** Wall seconds spent collecting (inference and env stepping). */
-  seconds: number;
   /** Fraction of the returns' variance the old values explain (CleanRL's explained_variance). */
   explainedVariance: number;
 }
@@ -95,7 +93,6 @@ export class RolloutCollector {
   /** Steps every env `steps` times (numSteps by default) with `policy`, then computes advantages and returns. */
   async collect(policy: Policy, gamma: number, gaeLambda: number, steps = this.numSteps): Promise<RolloutResult> {
     if (!Number.isInteger(steps) || steps < 1 || steps > this.numSteps) throw new RangeError(`collect: steps must be an integer in [1, ${this.numSteps}], got ${steps}`);
-    const t0 = performance.now();
     const { numEnvs: e, obsDim: d, actionWidth: w, head } = this;
     const episodes: Episode[] = [];
     const stepActions = new Float32Array(e * w); // [E, actionWidth]
@@ -146,7 +143,6 @@ export class RolloutCollector {
     return {
       envSteps: n,
       episodes,
-      seconds: (performance.now() - t0) / 1000,
       explainedVariance: explainedVariance(values, this.returns),
     };
   }
