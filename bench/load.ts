@@ -20,7 +20,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { envSpec } from '../shared/envs/registry.ts';
 import { policyHead } from '../shared/ppo/policyHead.ts';
 import { actorCriticLayout, paramCount } from '../shared/ppo/params.ts';
-import { Adam } from '../server/updates/adam.ts';
+import { Adam } from '../shared/ppo/adam.ts';
 import type { CoordinatorPerf } from '../server/coordinator.ts';
 import { numberArg } from '../cli/args.ts';
 import { fmt, list, median } from './runs.ts';
@@ -612,7 +612,7 @@ async function main(): Promise<void> {
   lines.push(
     '## Optimizer step vs memory bandwidth',
     '',
-    `\`Adam.step\` (server/updates/adam.ts) timed in one process: median of 15 samples, each of enough steps to last ≥ 20 ms. Bytes per step: ${ADAM_BYTES_PER_PARAM} per`,
+    `\`Adam.step\` (shared/ppo/adam.ts) timed in one process: median of 15 samples, each of enough steps to last ≥ 20 ms. Bytes per step: ${ADAM_BYTES_PER_PARAM} per`,
     'parameter, i.e. 7 float32 arrays\' worth: params, grad, m and v read, params, m and v written. Copy bandwidth: `Float32Array.set` of 256 MB into',
     'another 256 MB array, median of 5, counting 256 MB read + 256 MB written per copy. Small models fit in the CPU caches, so their "GB/s" can',
     'exceed the memory\'s. At 1M the arrays do not fit: a ratio near 1 there means the step runs at memory speed, one well below 1 that its arithmetic bounds it.',

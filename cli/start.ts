@@ -3,7 +3,7 @@
  * coordinator, open headless worker tabs, train until solved or out of budget, then write a
  * checkpoint and a summary into the run's folder. Exit code 0 = solved, 1 = not, 2 = bad input.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -14,9 +14,19 @@ import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from '../server/coordinator.ts';
 import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import { importEnvModules, numberArg } from './args.ts';
+import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
 
 const int = (name: string) => numberArg(name, { integer: true });
+
+/** `--link mobile` or `--link loopback,continental`: the named link profiles, one per tab (the last one for the remaining tabs). */
+function parseLinks(v: string): LinkProfile[] {
+  try {
+    return v.split(',').map((name) => linkProfile(name.trim()));
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+}
 
 export const startCommand = (onExit: (code: number) => void) => new Command('start')
   .description('Train PPO on volunteered browser tabs: coordinator, dashboard and headless worker tabs.')
@@ -30,7 +40,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--total-timesteps <n>', 'env step budget', int('--total-timesteps'))
   .option('--seed <n>', 'seed', int('--seed'))
   .option('--max-staleness <n>', 'staleness bound S: apply an update iff current - v\' <= S', int('--max-staleness'))
-  .addOption(new Option('--update-mode <mode>', 'async, or sync (average one gradient per worker per step)').choices(['async', 'sync']))
+  .addOption(new Option('--update-mode <mode>', 'async: one step per gradient; sync: average one gradient per worker per step; local: each tab pushes one delta per rollout').choices(['async', 'sync', 'local']))
   .option('--staleness-scaling', 'scale each accepted update\'s step by 1 / (1 + staleness)')
   .addOption(new Option('--codec <codec>', 'how gradients cross the wire').choices(UPDATE_CODECS))
   .option('--slow-tabs <n>', 'make the last n launched tabs simulated slow devices', int('--slow-tabs'), 0)
@@ -40,6 +50,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--resume <checkpoint>', 'start from a checkpoint\'s parameters')
   .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
   .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
+  .option('--link <profiles>', `emulate each tab's network link through a relay: one profile, or one per tab comma-separated (${LINK_NAMES.join(', ')})`, parseLinks)
   .option('--headed', 'show the worker browser windows', false)
   .option('--isolate', 'send COOP/COEP so tabs can use wasm threads (helps with more than 2 cores)', false)
   .option('--no-build', 'serve the client as already built in dist/client (the benchmarks build it once)')
@@ -49,9 +60,9 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
 interface Options {
   envModule: string[];
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
-  seed?: number; maxStaleness?: number; backend?: Backend | 'auto'; updateMode?: 'async' | 'sync'; stalenessScaling?: boolean; codec?: UpdateCodec;
+  seed?: number; maxStaleness?: number; backend?: Backend | 'auto'; updateMode?: TrainConfig['updateMode']; stalenessScaling?: boolean; codec?: UpdateCodec;
   slowTabs: number; slowDelayMs: number; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
-  build: boolean;
+  build: boolean; link?: LinkProfile[];
 }
 
 async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
@@ -76,6 +87,13 @@ async function buildConfig(o: Options, resumed: TrainConfig | undefined): Promis
   if (o.codec !== undefined) flags.updateCodec = o.codec;
   if (o.backend !== undefined) flags.backend = o.backend;
   return validateConfig(configFor(o.env ?? file.envId ?? resumed?.envId ?? defaultConfig.envId, { ...resumed, ...file, ...flags }));
+}
+
+/** Bytes each tab's relay carried up (tab to coordinator) and down, and both per env step of the run. */
+function network(relays: (WanRelay | null)[], envSteps: number) {
+  const tabs = relays.map((r) => r && { link: r.link.name, bytesUp: r.bytes.up, bytesDown: r.bytes.down });
+  const total = (k: 'bytesUp' | 'bytesDown') => tabs.reduce((n, t) => n + (t?.[k] ?? 0), 0);
+  return { tabs, bytesUpPerEnvStep: total('bytesUp') / Math.max(envSteps, 1), bytesDownPerEnvStep: total('bytesDown') / Math.max(envSteps, 1) };
 }
 
 function statusLine(s: RunStatus, workers: number): Record<string, string> {
@@ -133,8 +151,10 @@ async function start(o: Options): Promise<number> {
     delays: Array.from({ length: o.workers }, (_, i) => (i >= o.workers - o.slowTabs ? o.slowDelayMs : 0)),
     onLog: (i, line) => console.error(`[worker tab ${i}] ${line}`),
     plain: true,
+    link: o.link && Array.from({ length: o.workers }, (_, i) => o.link![Math.min(i, o.link!.length - 1)]),
   });
   await fleet?.start();
+  const relays = fleet?.relays() ?? [];
 
   const bar = new cliProgress.SingleBar({
     format: '{bar} {value}/{total} steps | {state} | {sps} steps/s | return {ret} | workers {workers} | updates {acc} ok, {rej} rejected | {wall}s',
@@ -173,6 +193,7 @@ async function start(o: Options): Promise<number> {
       workerId: w.workerId, backend: w.backend, adapter: w.adapter, accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps,
       meanStaleness: w.meanStaleness, numSteps: w.numSteps, timings: w.timings, stageSeconds: w.stageSeconds,
     })),
+    network: o.link ? network(relays, final.envSteps) : null,
     config,
     checkpoint: ckptPath,
   };

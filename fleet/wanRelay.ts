@@ -261,6 +261,11 @@ export class WanRelay {
   private readonly connectTimers = new Set<NodeJS.Timeout>();
   private connections = 0;
 
+  /** The link this relay emulates. */
+  get link(): LinkProfile {
+    return this.opts.link;
+  }
+
   constructor(private readonly opts: WanRelayOptions) {
     const { rttMs, jitterMs, downMbps, upMbps } = opts.link;
     for (const [k, v] of Object.entries({ rttMs, jitterMs })) {
@@ -320,7 +325,11 @@ export class WanRelay {
     const { link, target } = this.opts;
     const seed = this.opts.seed ?? 1;
     const oneWayMs = link.rttMs / 2;
-    const coordinator = new net.Socket({ allowHalfOpen: true });
+    // Nagle off on both legs: a relay that held back a write's tail until the previous segment's
+    // ACK (delayed up to 40 ms by the receiver) would add that to every message sent in two writes.
+    const coordinator = new net.Socket({ allowHalfOpen: true, noDelay: true });
+    coordinator.setNoDelay(true);
+    tab.setNoDelay(true);
     this.track(coordinator);
     const model = (mbps: number | null): DirectionModel => ({ oneWayMs, jitterMs: link.jitterMs, bps: mbps === null ? null : mbps * 1e6 });
     // Distinct streams per connection and direction, derived from the seed.

@@ -11,7 +11,7 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import type { TrainConfig } from '../shared/config.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, describeIssue, joinSchema, rolloutSchema, type ClientToServerEvents, type DashboardClientToServer,
-  type DashboardServerToClient, type JoinReply, type RolloutAck, type RunStatus, type ServerToClientEvents, type WorkerInfo,
+  type DashboardServerToClient, type JoinReply, type RolloutAck, type RolloutReport, type RunStatus, type ServerToClientEvents, type WorkerInfo,
 } from '../shared/protocol.ts';
 import { M, rejectedMetric, workerMetric } from '../shared/metrics.ts';
 import { envSpec } from '../shared/envs/registry.ts';
@@ -100,13 +100,19 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       }
       this.updates.workerLeft(w);
     });
-    this.updates = new UpdatePipeline(this.ps, this.config, this.registry, this.tracker, () => this.snapshots.current(this.ps.version));
+    this.updates = new UpdatePipeline(
+      this.ps, this.config, this.registry, this.tracker, () => this.snapshots.current(this.ps.version), (w, r) => this.takeReport(w, r),
+    );
     if (resume) {
       this.ps.adam.loadState(resume.adam);
       this.ps.version = resume.version;
       if (saved?.counts) Object.assign(this.updates.counts, saved.counts);
       if (saved?.stalenessHistogram) this.updates.stalenessHistogram.splice(0, Infinity, ...saved.stalenessHistogram);
       this.tracker.restore(saved?.tracker ?? { envSteps: resume.envSteps, episodes: 0, recentReturns: [] });
+      if (saved?.outerVelocity) {
+        if (saved.outerVelocity.length !== numParams) throw new Error(`checkpoint's outer momentum has ${saved.outerVelocity.length} values, the model needs ${numParams}`);
+        this.ps.outer.velocity.set(saved.outerVelocity);
+      }
     }
 
     this.http = createHttpServer({
@@ -170,6 +176,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       params: this.ps.params.slice(), adam: this.ps.adam.state(),
       extra: runStateExtra({
         norm: this.norm.arrays(), counts: this.updates.counts, stalenessHistogram: this.updates.stalenessHistogram, tracker: this.tracker.saved(),
+        outerVelocity: this.ps.outer.momentum > 0 ? this.ps.outer.velocity : undefined,
       }),
     };
   }
@@ -253,13 +260,19 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     };
   }
 
+  /** A rollout report on its own (async and sync modes; in local mode reports ride with the pushes). */
   private rollout(w: WorkerRecord<WorkerSocket> | undefined, report: unknown): RolloutAck {
     if (!w) return { ok: false, error: 'join first' };
+    if (this.config.updateMode === 'local') return { ok: false, error: 'this run is in local mode: send each report with its delta' };
     const parsed = rolloutSchema.safeParse(report);
     if (!parsed.success) return { ok: false, error: `bad rollout report: ${describeIssue(parsed.error)}` };
     if (this.tracker.finished) return { ok: false, error: `the run is over (${this.tracker.state})` };
-    const r = parsed.data;
     w.lastSeenAt = performance.now();
+    return this.takeReport(w, parsed.data);
+  }
+
+  /** Counts a well-formed report's env steps and episodes and merges its statistics. */
+  private takeReport(w: WorkerRecord<WorkerSocket>, r: RolloutReport): RolloutAck {
     const expected = this.config.numEnvs * w.numSteps;
     if (r.envSteps !== expected) return { ok: false, error: `your rollouts are ${this.config.numEnvs} envs x ${w.numSteps} steps = ${expected} env steps, got ${r.envSteps}` };
     const maxLen = envSpec(this.config.envId).maxEpisodeSteps;
@@ -272,7 +285,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
     w.updateSteps = w.numSteps;
     w.numSteps = sizeWork(this.config, w.numSteps, w.meanStaleness);
-    return { ok: true, norm: this.norm.wire(), numSteps: w.numSteps, clipCoef: clipCoef(this.config, this.tracker.envSteps) };
+    const envSteps = this.tracker.envSteps;
+    return { ok: true, norm: this.norm.wire(), numSteps: w.numSteps, clipCoef: clipCoef(this.config, envSteps), learningRate: learningRate(this.config, envSteps) };
   }
 
   /** Drops a worker now (an operator's choice; a silent worker is dropped by the tick). It may resume. */

@@ -116,8 +116,18 @@ const trainConfigFields = z.strictObject({
   /**
    * 'async': every accepted gradient is one optimizer step. 'sync' (the baseline): the coordinator
    * averages the gradients computed at the current version, one per worker, and steps once per round.
+   * 'local': each tab runs its rollout's PPO epochs with its own Adam and pushes one delta (its
+   * params after minus before) per rollout, with the rollout's report; the coordinator steps the
+   * global params along each accepted delta (the outer optimizer, outerLr and outerMomentum).
+   * One round trip per rollout instead of one per minibatch: see docs/WAN.md.
    */
-  updateMode: oneOf(['async', 'sync']),
+  updateMode: oneOf(['async', 'sync', 'local']),
+  /** Local mode: the outer step is params += outerLr * (delta + outerMomentum * velocity), Nesterov momentum as in DiLoCo's outer optimizer. */
+  outerLr: nonNegNumber(),
+  /** Local mode: Nesterov momentum of the outer step over accepted deltas; 0 = plain steps along each delta. */
+  outerMomentum: unitInterval(),
+  /** Local mode: deltas a tab may have on the wire before it waits for the oldest reply (it keeps training from its own params meanwhile). */
+  maxPushesInFlight: positiveInt(),
   /** Sync mode: gradients averaged per step; null = one from every connected worker. */
   syncGradients: positiveInt('must be null or a positive integer').nullable(),
   /** Sync mode straggler cutoff: a round steps this long after its first gradient with what has arrived. */
@@ -216,6 +226,9 @@ export const baseConfig: TrainConfig = {
   maxPolicyLag: null,
   stalenessScaling: false,
   updateMode: 'async',
+  outerLr: 1,
+  outerMomentum: 0,
+  maxPushesInFlight: 2,
   syncGradients: null,
   syncTimeoutMs: 2000,
   workSizing: false,

@@ -80,14 +80,20 @@ export const pushSchema = z.object({
   version,
   /** Version of the params the rollout was collected with (v). */
   rolloutVersion: version,
-  /** The update (a gradient of the PPO loss, flat in the parameter layout's order), encoded by the run's updateCodec. */
+  /**
+   * The update, flat in the parameter layout's order, encoded by the run's updateCodec: a gradient
+   * of the PPO loss, or in local mode the tab's params after its epochs minus before (a delta).
+   */
   grad: binary('grad'),
+  /** Local mode: the report of the rollout the delta was trained on (it needs no round trip of its own). */
+  report: z.lazy(() => rolloutSchema).optional(),
 });
 export type PushRequest = z.infer<typeof pushSchema>;
 
+/** The reply to a push; in local mode `rollout` answers the report it carried. */
 export type PushReply =
-  | { ok: true; accepted: true; version: number; params?: Binary; done: boolean }
-  | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; done: boolean }
+  | { ok: true; accepted: true; version: number; params?: Binary; done: boolean; rollout?: RolloutAck }
+  | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; done: boolean; rollout?: RolloutAck }
   | { ok: false; accepted: false; reason: RejectReason; error: string; done: boolean };
 
 /**
@@ -140,8 +146,11 @@ export function stageShares(s: StageSeconds): string {
   return `rollouts ${pct(s.collect)}, gradients ${pct(s.gradient)}, pushes ${pct(s.push)}, param uploads ${pct(s.setParams)}`;
 }
 
-/** The coordinator's answer to a rollout report: the merged normalization stats, the next rollout's length, this rollout's PPO clip. */
-export type RolloutAck = { ok: true; norm: NormStatsWire; numSteps: number; clipCoef: number } | { ok: false; error: string };
+/**
+ * The coordinator's answer to a rollout report: the merged normalization stats, the next rollout's
+ * length, the PPO clip for this rollout's epochs and the learning rate for a tab's local steps.
+ */
+export type RolloutAck = { ok: true; norm: NormStatsWire; numSteps: number; clipCoef: number; learningRate: number } | { ok: false; error: string };
 
 export interface ClientToServerEvents {
   join: (req: JoinRequest, ack: (reply: JoinReply) => void) => void;
@@ -197,7 +206,7 @@ export interface RunStatus {
   rejected: Record<RejectReason, number>;
   /** stalenessHistogram[s] = accepted updates that were s versions old. */
   stalenessHistogram: number[];
-  updateMode: 'async' | 'sync';
+  updateMode: TrainConfig['updateMode'];
   /** Seconds since the first worker joined; null before. */
   trainingWallS: number | null;
   solvedAtEnvSteps: number | null;

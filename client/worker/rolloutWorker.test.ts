@@ -49,6 +49,43 @@ describe.each([false, true])('RolloutWorker against a real coordinator (pipeline
   });
 });
 
+describe('Local mode: one delta per rollout', () => {
+  it.each([[1, 1], [4, 2], [10, 4]])('waits on at most 2 round trips per rollout with %i epochs x %i minibatches, and both workers land deltas', async (updateEpochs, numMinibatches) => {
+    const config = {
+      ...defaultConfig, updateMode: 'local' as const, numEnvs: 4, numSteps: 16, updateEpochs, numMinibatches, totalTimesteps: 4 * 16 * 12, hiddenSizes: [16, 16],
+    };
+    const coordinator = new Coordinator({ config, port: 0, tickMs: 50 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    const pushes = new Map<string, number>();
+    const [sa, sb] = await Promise.all([new RolloutWorker(workerOpts(url)).run(), new RolloutWorker(workerOpts(url)).run()]);
+    await coordinator.stop();
+    for (const w of coordinator.workerList()) pushes.set(w.workerId, w.accepted + w.rejected);
+    const status = coordinator.status();
+    expect(status.state).toBe('budgetExhausted');
+    for (const s of [sa, sb]) {
+      expect(s.state).toBe('done');
+      expect(s.accepted).toBeGreaterThan(0);
+      // One push per rollout, however many gradient steps the rollout's epochs took.
+      expect(pushes.get(s.workerId!)).toBeLessThanOrEqual(s.rollouts);
+      expect(s.roundTripsWaited).toBeLessThanOrEqual(2 * s.rollouts);
+    }
+    expect(status.accepted).toBe(coordinator.ps.version);
+    // Every report rode with its delta: the env steps counted are the workers' own.
+    expect(coordinator.workerList().reduce((n, w) => n + w.envSteps, 0)).toBe(status.envSteps);
+  });
+
+  it('async mode, for comparison, waits on a round trip per minibatch', async () => {
+    const config = { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 4, numMinibatches: 2, totalTimesteps: 4 * 16 * 3, hiddenSizes: [16, 16] };
+    const coordinator = new Coordinator({ config, port: 0, tickMs: 50 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    const s = await new RolloutWorker(workerOpts(url)).run();
+    await coordinator.stop();
+    // The report and 4 x 2 pushes per rollout; the last report spends the budget, and the run ends with its reply.
+    expect(s.rollouts).toBe(3);
+    expect(s.roundTripsWaited).toBe(2 * (1 + 4 * 2) + 1);
+  });
+});
+
 describe.each(['CartPole-v1', 'Pendulum-v1'])('worker tensor memory (%s: categorical and Gaussian heads)', (envId) => {
   it('stays flat across rollouts and updates', async () => {
     const coordinator = new Coordinator({

@@ -10,14 +10,13 @@ import { io, type Socket } from 'socket.io-client';
 import { derive } from '../../shared/config.ts';
 import {
   WORKER_NAMESPACE, noStageSeconds, type Backend, type BackendTiming, type ClientToServerEvents, type JoinReply,
-  type NormStatsWire, type PushReply, type RolloutAck, type ServerToClientEvents, type StageSeconds,
+  type Binary, type NormStatsWire, type PushReply, type RolloutReport, type ServerToClientEvents, type StageSeconds,
 } from '../../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';
 import { ErrorFeedback } from '../../shared/updateCodec.ts';
-import { envSpec } from '../../shared/envs/registry.ts';
-import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
+import { Adam } from '../../shared/ppo/adam.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
 import { M, PPO_STATS, type PpoStats } from '../../shared/metrics.ts';
@@ -56,6 +55,8 @@ export interface WorkerStatus {
   numSteps: number;
   /** Times this worker resumed after its connection dropped. */
   resumes: number;
+  /** Replies this worker has waited for while training (a round trip it sat idle through). */
+  roundTripsWaited: number;
   /** Cumulative wall seconds by stage. */
   seconds: StageSeconds;
 }
@@ -74,7 +75,7 @@ class Disconnected extends Error {
 export class RolloutWorker {
   readonly status: WorkerStatus = {
     state: 'connecting', message: '', workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
-    numSteps: 0, resumes: 0, seconds: noStageSeconds(),
+    numSteps: 0, resumes: 0, roundTripsWaited: 0, seconds: noStageSeconds(),
   };
   private socket: WorkerClientSocket | null = null;
   private stopped = false;
@@ -168,9 +169,8 @@ export class RolloutWorker {
     let lastLosses: Record<string, number> = {};
     this.update({ state: 'training', message: 'training', version, numSteps });
 
-    /** One rollout and its update epochs; throws Disconnected if the connection drops. */
-    const rollout = async (): Promise<void> => {
-      const rolloutVersion = version;
+    /** Collects one rollout of numSteps per env (with the minibatch buffer sized to it) and makes its report. */
+    const collect = async (rolloutVersion: number): Promise<RolloutReport> => {
       const { minibatchSize } = derive(config, numSteps);
       if (mb.size !== minibatchSize) mb = collector.allocMinibatch(minibatchSize);
       const t0 = performance.now();
@@ -179,26 +179,47 @@ export class RolloutWorker {
       this.status.seconds.collect += seconds;
       const rolloutSps = r.envSteps / Math.max(seconds, 1e-6);
       const deltas = collector.normalizer.takeDeltas();
-      const report = await this.ack((s) => s.emitWithAck('rollout', {
+      this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
+      return {
         rolloutVersion,
         envSteps: r.envSteps,
         episodeReturns: r.episodes.map((e) => e.return),
         episodeLengths: r.episodes.map((e) => e.length),
-        losses: { ...lastLosses, ...(Number.isFinite(r.explainedVariance) ? { [M.explainedVariance]: r.explainedVariance } : {}) },
+        losses: Number.isFinite(r.explainedVariance) ? { [M.explainedVariance]: r.explainedVariance } : {},
         rolloutSps,
         stageSeconds: { ...this.status.seconds },
         norm: {
           ...(deltas.obs ? { obs: encodeF64(deltas.obs) } : {}),
           ...(deltas.ret ? { ret: encodeF64(deltas.ret) } : {}),
         },
-      }));
+      };
+    };
+
+    /** Sums of the PPO statistics of a rollout's minibatches, and their means for the next report. */
+    const statSums = () => {
+      const sums = Object.fromEntries(PPO_STATS.map((name) => [name, 0])) as PpoStats;
+      let n = 0;
+      return {
+        add(stats: PpoStats) { for (const name of PPO_STATS) sums[name] += stats[name]; n++; },
+        means: (): Record<string, number> => Object.fromEntries(PPO_STATS.map((name) => [name, sums[name] / Math.max(n, 1)])),
+      };
+    };
+
+    /**
+     * Async and sync modes: one rollout and its update epochs, a push per minibatch, each reply's
+     * params adopted before the next gradient; throws Disconnected if the connection drops.
+     */
+    const gradientRollout = async (): Promise<void> => {
+      const rolloutVersion = version;
+      const r = await collect(rolloutVersion);
+      r.losses = { ...lastLosses, ...r.losses };
+      const report = await this.ack((s) => s.emitWithAck('rollout', r));
+      this.status.roundTripsWaited++;
       if (!report.ok) throw new Error(`rollout report refused: ${report.error}`);
       adoptNorm(report.norm);
       const coefs = { ...lossCoefs(config), clipCoef: report.clipCoef };
-      this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
 
-      const sums = Object.fromEntries(PPO_STATS.map((name) => [name, 0])) as PpoStats;
-      let n = 0;
+      const sums = statSums();
       const t = this.status.seconds;
       let pending: Promise<PushReply> | null = null;
       /**
@@ -211,13 +232,13 @@ export class RolloutWorker {
         const reply = await pending;
         pending = null;
         t.push += (performance.now() - t0) / 1000;
+        this.status.roundTripsWaited++;
         if (reply.accepted) this.status.accepted++;
         else this.status.rejected++;
         if (reply.ok && reply.params) {
           const t1 = performance.now();
-          learner.setParams(decodeF32(reply.params, numParams));
+          adoptParams(reply.params, reply.version);
           t.setParams += (performance.now() - t1) / 1000;
-          version = reply.version;
         }
         if (reply.done) { this.finish('run over'); return false; }
         if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
@@ -234,8 +255,7 @@ export class RolloutWorker {
             const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
             if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
             t.gradient += (performance.now() - t0) / 1000;
-            for (const name of PPO_STATS) sums[name] += stats[name];
-            n++;
+            sums.add(stats);
             epochKl.sum += stats[M.approxKl];
             epochKl.n++;
             // With pipelining the previous push's round trip overlapped this gradient.
@@ -251,25 +271,114 @@ export class RolloutWorker {
         // A push abandoned by an error must not surface later as an unhandled rejection.
         (pending as Promise<PushReply> | null)?.catch(() => {});
       }
-      lastLosses = Object.fromEntries(PPO_STATS.map((name) => [name, sums[name] / Math.max(n, 1)]));
+      lastLosses = sums.means();
       numSteps = report.numSteps;
+      this.update({ version, numSteps });
+    };
+
+    // Local mode: the tab's own optimizer over the params it trains, and the params its next delta is measured from.
+    const local = config.updateMode === 'local' ? new Adam(numParams, { beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps }) : null;
+    const base = new Float32Array(numParams);
+    /** Adopts global params (a join's or a reply's) as both the local params and the next delta's base. */
+    const adoptParams = (bin: Binary, v: number) => {
+      const params = decodeF32(bin, numParams);
+      learner.setParams(params);
+      local?.params.set(params);
+      base.set(params);
+      version = v;
+    };
+    adoptParams(join0.params, join0.version);
+    let localLr = config.learningRate;
+    let clipCoef = config.clipCoef;
+    /** Local mode: the pushes on the wire, oldest first, each with its reply once it has come. */
+    let inFlight: { reply: Promise<PushReply>; settled: PushReply | null }[] = [];
+
+    /** Local mode: takes a delta's reply: its report's answer, and fresh params when they are newer than the tab's. */
+    const takeReply = (reply: PushReply): void => {
+      if (reply.accepted) this.status.accepted++;
+      else this.status.rejected++;
+      if (reply.done) return this.finish('run over');
+      if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
+      if (reply.rollout?.ok) {
+        adoptNorm(reply.rollout.norm);
+        numSteps = reply.rollout.numSteps;
+        clipCoef = reply.rollout.clipCoef;
+        localLr = reply.rollout.learningRate;
+      } else if (reply.rollout) throw new Error(`rollout report refused: ${reply.rollout.error}`);
+      if (reply.params && reply.version > version) {
+        const t1 = performance.now();
+        adoptParams(reply.params, reply.version);
+        this.status.seconds.setParams += (performance.now() - t1) / 1000;
+      }
+    };
+
+    /**
+     * Local mode: one rollout, its epochs with the tab's own Adam, and one push of the delta with the
+     * report. The reply is not waited for unless maxPushesInFlight pushes are on the wire: the next
+     * rollout is collected from the tab's own params meanwhile, and the reply's params are adopted
+     * when it comes.
+     */
+    const localRollout = async (adam: Adam): Promise<void> => {
+      const t = this.status.seconds;
+      while (inFlight[0]?.settled) takeReply(inFlight.shift()!.settled!);
+      if (this.status.state !== 'training') return;
+      const rolloutVersion = version;
+      const report = await collect(rolloutVersion);
+      const coefs = { ...lossCoefs(config), clipCoef };
+      const sums = statSums();
+      update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
+        const idx = collector.shuffledIndices();
+        const epochKl = { sum: 0, n: 0 };
+        for (let start = 0; start + mb.size <= idx.length; start += mb.size) {
+          if (this.stopped || this.status.state !== 'training') break update;
+          const t0 = performance.now();
+          const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
+          adam.grad.set(grad);
+          adam.step(adam.grad, localLr, Math.min(1, config.maxGradNorm / (adam.gradNorm() + 1e-6)));
+          learner.setParams(adam.params);
+          if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
+          t.gradient += (performance.now() - t0) / 1000;
+          sums.add(stats);
+          epochKl.sum += stats[M.approxKl];
+          epochKl.n++;
+        }
+        if (config.targetKl !== null && epochKl.sum / epochKl.n > config.targetKl) break;
+      }
+      const delta = new Float32Array(numParams);
+      for (let i = 0; i < numParams; i++) delta[i] = adam.params[i] - base[i];
+      base.set(adam.params);
+      report.losses = { ...report.losses, ...sums.means() };
+      const entry: (typeof inFlight)[number] = { reply: this.ack((s) => s.emitWithAck('push', { version: rolloutVersion, rolloutVersion, grad: codec.encode(delta), report })), settled: null };
+      entry.reply.then((r) => { entry.settled = r; }, () => {});
+      inFlight.push(entry);
+      while (inFlight.length >= config.maxPushesInFlight && this.status.state === 'training') {
+        const t0 = performance.now();
+        const reply = await inFlight[0].reply;
+        t.push += (performance.now() - t0) / 1000;
+        this.status.roundTripsWaited++;
+        inFlight.shift();
+        takeReply(reply);
+      }
       this.update({ version, numSteps });
     };
 
     while (!this.stopped && this.status.state === 'training') {
       try {
-        await rollout();
+        if (local) await localRollout(local);
+        else await gradientRollout();
       } catch (e) {
         if (!(e instanceof Disconnected) || this.stopped || this.status.state !== 'training') throw e;
+        inFlight = [];
         const join = await this.resume();
-        learner.setParams(decodeF32(join.params, numParams));
+        adoptParams(join.params, join.version);
         adoptNorm(join.norm);
-        version = join.version;
         numSteps = join.numSteps;
         codec.reset();
         this.update({ version, numSteps });
       }
     }
+    // What is still on the wire when the run ends is not waited for.
+    for (const p of inFlight) p.reply.catch(() => {});
   }
 
   /** One acknowledged emit, `call(socket with the ack timeout)`; Disconnected when the connection is gone. */

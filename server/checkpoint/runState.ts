@@ -1,6 +1,7 @@
 /**
  * The run state a checkpoint carries besides params and optimizer (in its `extra` section):
- * normalization statistics, decision counts, the staleness histogram and the run's progress.
+ * normalization statistics, decision counts, the staleness histogram, the run's progress and the
+ * outer optimizer's momentum (local mode).
  * Checkpoints from before these were kept hold only `norm`; the rest then starts from zero.
  */
 import { z } from 'zod';
@@ -21,6 +22,7 @@ const runStateSchema = z.object({
   }).optional(),
   stalenessHistogram: z.array(count).optional(),
   tracker: z.object({ envSteps: count, episodes: count, recentReturns: z.array(z.number().finite()) }).optional(),
+  outerVelocity: z.array(z.number().finite()).optional(),
 });
 
 export interface RunState {
@@ -28,6 +30,7 @@ export interface RunState {
   counts?: DecisionCounts;
   stalenessHistogram?: number[];
   tracker?: TrackerState;
+  outerVelocity?: Float32Array;
 }
 
 /** The `extra` section for a checkpoint. */
@@ -37,6 +40,7 @@ export function runStateExtra(s: RunState): Record<string, unknown> {
     counts: s.counts,
     stalenessHistogram: s.stalenessHistogram,
     tracker: s.tracker,
+    outerVelocity: s.outerVelocity && Array.from(s.outerVelocity),
   };
 }
 
@@ -47,12 +51,13 @@ export function checkpointRunState(ck: Checkpoint): RunState {
     const i = parsed.error.issues[0];
     throw new CheckpointError(`checkpoint run state: extra.${i.path.join('.')}: ${i.message}`);
   }
-  const { norm, counts, stalenessHistogram, tracker } = parsed.data;
+  const { norm, counts, stalenessHistogram, tracker, outerVelocity } = parsed.data;
   const arr = (x: number[] | null | undefined) => (x ? Float64Array.from(x) : undefined);
   return {
     norm: { obs: arr(norm?.obs), ret: arr(norm?.ret) },
     counts: counts && { accepted: counts.accepted, rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, counts.rejected[r] ?? 0])) as Record<RejectReason, number> },
     stalenessHistogram,
     tracker,
+    outerVelocity: outerVelocity && Float32Array.from(outerVelocity),
   };
 }

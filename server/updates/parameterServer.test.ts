@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { encodeF32 } from '../../shared/codec.ts';
 import { encodeUpdate, updateBytes } from '../../shared/updateCodec.ts';
 import type { RejectReason } from '../../shared/protocol.ts';
-import { Adam } from './adam.ts';
+import { Adam } from '../../shared/ppo/adam.ts';
 import { ParameterServer, type ParameterServerConfig } from './parameterServer.ts';
 
 const cfg: ParameterServerConfig = {
   adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-5, maxGradNorm: 0.5, maxStaleness: 2, maxUpdateNorm: 100,
-  maxPolicyLag: null, updateCodec: 'fp32',
+  maxPolicyLag: null, updateCodec: 'fp32', outerMomentum: 0,
 };
 const P0 = [0.1, -0.2, 0.3, 0.4];
 const lr = 1e-2;

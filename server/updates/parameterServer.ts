@@ -5,20 +5,22 @@
  *   2. version gate    see `stalenessDecision` -> 'malformed' | 'stale' | 'policyLag'
  *   3. finiteness      any NaN/Infinity -> 'nonFinite'
  *   4. norm            L2 norm > maxUpdateNorm -> 'normTooLarge'
- * `step` then clips to maxGradNorm (as torch.nn.utils.clip_grad_norm_), takes one Adam step and
- * increments the version. Decisions are counted by the UpdatePipeline, not here; a refused update
+ * `step` then clips a gradient to maxGradNorm (as torch.nn.utils.clip_grad_norm_) and takes one
+ * Adam step; `stepDelta` moves along a local-mode delta with the outer optimizer. Each increments
+ * the version. Decisions are counted by the UpdatePipeline, not here; a refused update
  * changes nothing.
  */
 import { CodecError, firstNonFinite } from '../../shared/codec.ts';
 import { decodeUpdateInto } from '../../shared/updateCodec.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import type { RejectReason } from '../../shared/protocol.ts';
-import { Adam } from './adam.ts';
+import { Adam } from '../../shared/ppo/adam.ts';
 import { stalenessDecision } from './gate.ts';
+import { OuterSgd } from './outerSgd.ts';
 
 export type ParameterServerConfig = Pick<
   TrainConfig,
-  'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm' | 'maxPolicyLag' | 'updateCodec'
+  'adamBeta1' | 'adamBeta2' | 'adamEps' | 'maxGradNorm' | 'maxStaleness' | 'maxUpdateNorm' | 'maxPolicyLag' | 'updateCodec' | 'outerMomentum'
 >;
 
 export type Refusal = { accepted: false; reason: RejectReason; error: string };
@@ -31,6 +33,7 @@ export class ParameterServer {
   /** Number of optimizer steps taken; the version every update names. */
   version = 0;
   readonly adam: Adam;
+  readonly outer: OuterSgd;
   /** The live parameters, updated in place (the optimizer's own array). */
   readonly params: Float32Array;
 
@@ -38,6 +41,7 @@ export class ParameterServer {
     this.adam = new Adam(initialParams.length, { beta1: cfg.adamBeta1, beta2: cfg.adamBeta2, eps: cfg.adamEps });
     this.params = this.adam.params;
     this.params.set(initialParams);
+    this.outer = new OuterSgd(initialParams.length, cfg.outerMomentum);
   }
 
   /**
@@ -83,6 +87,12 @@ export class ParameterServer {
   step(grad: Float32Array, gradNorm: number, lr: number): void {
     const clipScale = Math.min(1, this.cfg.maxGradNorm / (gradNorm + 1e-6));
     this.adam.step(grad, lr, clipScale);
+    this.version += 1;
+  }
+
+  /** One outer step along a checked local-mode delta at `lr`, version += 1. */
+  stepDelta(delta: Float32Array, lr: number): void {
+    this.outer.step(this.params, delta, lr);
     this.version += 1;
   }
 }

@@ -20,12 +20,14 @@ export function clipCoef(c: TrainConfig, envSteps: number): number {
 }
 
 /**
- * The step size of one accepted update: the (annealed) learning rate; times the fraction of a full
- * rollout its minibatch came from (a shortened rollout's minibatches hold fewer samples, so every
- * sample weighs the same); divided by 1 + staleness when stalenessScaling is on.
+ * The step size of one accepted update: the (annealed) learning rate for a gradient, outerLr for a
+ * local-mode delta; times the fraction of a full rollout its samples came from (a shortened
+ * rollout's minibatches hold fewer samples, so every sample weighs the same); divided by
+ * 1 + staleness when stalenessScaling is on.
  */
 export function stepSize(c: TrainConfig, envSteps: number, rolloutSteps: number, staleness: number): number {
-  const lr = (learningRate(c, envSteps) * rolloutSteps) / c.numSteps;
+  const base = c.updateMode === 'local' ? c.outerLr : learningRate(c, envSteps);
+  const lr = (base * rolloutSteps) / c.numSteps;
   return c.stalenessScaling ? lr / (1 + staleness) : lr;
 }
 

@@ -7,12 +7,16 @@
  *   rateLimited   more than maxPushesPerSecond from this worker
  *   dropped       computed before this worker was dropped and resumed
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
- * An accepted update is stepped at once (async) or joins the open sync round, whose mean is one
- * step when the round closes. The step size comes from `stepSize` (schedules.ts).
+ * In local mode the push carries its rollout's report, taken first (`takeReport`); a refused
+ * report refuses the delta too. An accepted update is stepped at once (async: Adam on a gradient;
+ * local: the outer step along a delta) or joins the open sync round, whose mean is one step when
+ * the round closes. The step size comes from `stepSize` (schedules.ts).
  */
 import type { TrainConfig } from '../../shared/config.ts';
 import { l2Norm } from '../../shared/codec.ts';
-import { REJECT_REASONS, pushSchema, describeIssue, type Binary, type PushReply, type RejectReason } from '../../shared/protocol.ts';
+import {
+  REJECT_REASONS, pushSchema, describeIssue, type Binary, type PushReply, type RejectReason, type RolloutAck, type RolloutReport,
+} from '../../shared/protocol.ts';
 import type { RunTracker } from '../metrics/runTracker.ts';
 import type { WorkerRecord, WorkerRegistry } from '../workers/workerRegistry.ts';
 import { refuse, type ParameterServer, type Refusal } from './parameterServer.ts';
@@ -51,6 +55,8 @@ export class UpdatePipeline<S> {
     private readonly tracker: RunTracker,
     /** The current params as bytes for one reply. */
     private readonly paramsBytes: () => Binary,
+    /** Takes a rollout report from worker `w` (local mode: the one a push carries). */
+    private readonly takeReport: (w: WorkerRecord<S>, report: RolloutReport) => RolloutAck,
   ) {
     this.round = new SyncRound(ps.params.length);
     this.syncMean = new Float32Array(ps.params.length);
@@ -69,18 +75,25 @@ export class UpdatePipeline<S> {
     if (this.tracker.finished) return this.refused(w, refuse('finished', `the run is over (${this.tracker.state})`));
     w.lastSeenAt = performance.now();
     if (!this.registry.takeToken(w)) return this.refused(w, refuse('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`));
-    const { version, rolloutVersion, grad } = parsed.data;
+    const { version, rolloutVersion, grad, report } = parsed.data;
     if (version < w.minVersion) return this.refused(w, refuse('dropped', `update computed at version ${version}, before this worker resumed at version ${w.minVersion}`));
+    const mode = this.config.updateMode;
+    if ((mode === 'local') !== (report !== undefined)) {
+      return this.refused(w, refuse('malformed', mode === 'local' ? 'bad push: local mode needs the rollout report with each delta' : `bad push: a report rides with a push only in local mode, this run is ${mode}`));
+    }
+    const rollout = report && this.takeReport(w, report);
+    if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
 
-    const sync = this.config.updateMode === 'sync';
-    const c = this.ps.check(grad, version, rolloutVersion, sync ? 0 : this.config.maxStaleness);
-    if (!c.accepted) return this.refused(w, c, version);
-    if (sync) return this.joinRound(w, c.grad, version, ack);
-    this.ps.step(c.grad, c.gradNorm, stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness));
+    const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
+    if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
+    if (mode === 'sync') return this.joinRound(w, c.grad, version, ack);
+    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness);
+    if (mode === 'local') this.ps.stepDelta(c.grad, lr);
+    else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);
     w.accepted++;
-    return { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished };
+    return { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished, ...(rollout && { rollout }) };
   }
 
   /**

@@ -19,6 +19,17 @@ export interface AdamState {
   t: number;
 }
 
+/**
+ * The part of the WebAssembly JS API used here. Browsers and Node both provide it, but TypeScript
+ * declares it only with the DOM types, which shared/ compiles without.
+ */
+interface WasmApi {
+  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 type StepFn = (bytes: number, p: number, g: number, m: number, v: number, ...f32: number[]) => void;
 type SumSquaresFn = (at: number, bytes: number) => number;
 
@@ -44,8 +55,8 @@ export class Adam {
   ) {
     if (!Number.isInteger(size) || size < 0 || size > 2 ** 28) throw new RangeError(`Adam: size must be an integer in [0, 2^28], got ${size}`);
     this.stride = Math.ceil(size / 4) * 16;
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((4 * this.stride) / 65536)) });
-    const exports = new WebAssembly.Instance(adamModule(), { env: { memory } }).exports;
+    const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil((4 * this.stride) / 65536)) });
+    const exports = new wasm.Instance(adamModule(), { env: { memory } }).exports;
     this.run = exports.step as StepFn;
     this.sumSquares = exports.sumSquares as SumSquaresFn;
     const view = (k: number) => new Float32Array(memory.buffer, k * this.stride, size);
@@ -70,7 +81,7 @@ export class Adam {
 
   /**
    * The L2 norm of `this.grad`, summed in float64 (NaN or Infinity when an element is), in a
-   * fraction of the time a JavaScript loop takes (`l2Norm` in shared/codec.ts).
+   * fraction of the time a JavaScript loop takes (`l2Norm` in ../codec.ts).
    */
   gradNorm(): number {
     return Math.sqrt(this.sumSquares(this.stride, this.stride));
@@ -104,10 +115,10 @@ export class Adam {
 // for (i = 0; i < bytes; i += 16): both halves of four float32 lanes widened to float64 pairs,
 // squared and added to two float64x2 sums; returns the four lanes' total.
 
-let compiled: WebAssembly.Module | null = null;
+let compiled: object | null = null;
 
-function adamModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(assembleAdam());
+function adamModule(): object {
+  compiled ??= new wasm.Module(assembleAdam());
   return compiled;
 }
 
@@ -121,7 +132,8 @@ function assembleAdam(): Uint8Array<ArrayBuffer> {
     } while (n);
     return out;
   };
-  const name = (s: string) => [...leb(s.length), ...new TextEncoder().encode(s)];
+  // The names are ASCII: one byte per character.
+  const name = (s: string) => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
   const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
   const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
   const [I32, F64, F32, V128] = [0x7f, 0x7c, 0x7d, 0x7b];
