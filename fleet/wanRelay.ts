@@ -44,6 +44,7 @@ export const LINK_PROFILES = {
   loopback: { name: 'loopback', rttMs: 0, jitterMs: 0, downMbps: null, upMbps: null },
   lan: { name: 'lan', rttMs: 2, jitterMs: 0, downMbps: 100, upMbps: 100 },
   metro: { name: 'metro', rttMs: 20, jitterMs: 0, downMbps: 50, upMbps: 10 },
+  national: { name: 'national', rttMs: 50, jitterMs: 5, downMbps: 50, upMbps: 10 },
   continental: { name: 'continental', rttMs: 100, jitterMs: 0, downMbps: 20, upMbps: 5 },
   intercontinental: { name: 'intercontinental', rttMs: 200, jitterMs: 20, downMbps: 20, upMbps: 5 },
   mobile: { name: 'mobile', rttMs: 300, jitterMs: 50, downMbps: 10, upMbps: 2 },
@@ -327,7 +328,7 @@ export class WanRelay {
     const oneWayMs = link.rttMs / 2;
     // Nagle off on both legs: a relay that held back a write's tail until the previous segment's
     // ACK (delayed up to 40 ms by the receiver) would add that to every message sent in two writes.
-    const coordinator = new net.Socket({ allowHalfOpen: true, noDelay: true });
+    const coordinator = new net.Socket({ allowHalfOpen: true });
     coordinator.setNoDelay(true);
     tab.setNoDelay(true);
     this.track(coordinator);
