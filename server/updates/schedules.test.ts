@@ -20,6 +20,13 @@ describe('schedules', () => {
     expect(stepSize({ ...c, stalenessScaling: true, annealLr: true }, 500, 128, 1)).toBeCloseTo(0.25e-3, 12);
   });
 
+  it('a local-mode delta steps with outerLr averaged over the connected workers', () => {
+    const local = { ...c, updateMode: 'local' as const, outerLr: 0.8, annealLr: true };
+    expect(stepSize(local, 900, 128, 0, 4)).toBeCloseTo(0.2, 12); // no annealing: the tab's own steps were annealed
+    expect(stepSize(local, 0, 64, 0, 2)).toBeCloseTo(0.2, 12);
+    expect(stepSize(local, 0, 128, 0, 0)).toBeCloseTo(0.8, 12);
+  });
+
   it('sizeWork shrinks a worker whose updates arrive too stale and grows it back when fresh', () => {
     const w = { ...c, workSizing: true, updateMode: 'async' as const, maxStaleness: 4 };
     expect(sizeWork(w, 128, 8)).toBe(64);

@@ -20,13 +20,15 @@ export function clipCoef(c: TrainConfig, envSteps: number): number {
 }
 
 /**
- * The step size of one accepted update: the (annealed) learning rate for a gradient, outerLr for a
- * local-mode delta; times the fraction of a full rollout its samples came from (a shortened
+ * The step size of one accepted update: the (annealed) learning rate for a gradient; for a
+ * local-mode delta, outerLr divided by the number of connected workers (each tab's delta is one
+ * full PPO update from nearly the same params, so a round of them is averaged, as DiLoCo averages
+ * its workers' deltas); times the fraction of a full rollout its samples came from (a shortened
  * rollout's minibatches hold fewer samples, so every sample weighs the same); divided by
  * 1 + staleness when stalenessScaling is on.
  */
-export function stepSize(c: TrainConfig, envSteps: number, rolloutSteps: number, staleness: number): number {
-  const base = c.updateMode === 'local' ? c.outerLr : learningRate(c, envSteps);
+export function stepSize(c: TrainConfig, envSteps: number, rolloutSteps: number, staleness: number, workers = 1): number {
+  const base = c.updateMode === 'local' ? c.outerLr / Math.max(1, workers) : learningRate(c, envSteps);
   const lr = (base * rolloutSteps) / c.numSteps;
   return c.stalenessScaling ? lr / (1 + staleness) : lr;
 }

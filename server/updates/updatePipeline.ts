@@ -88,7 +88,7 @@ export class UpdatePipeline<S> {
     const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
     if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
     if (mode === 'sync') return this.joinRound(w, c.grad, version, ack);
-    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness);
+    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.connectedCount());
     if (mode === 'local') this.ps.stepDelta(c.grad, lr);
     else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);
