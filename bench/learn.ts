@@ -8,13 +8,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
-import { checkpointRunState } from '../server/checkpoint/runState.ts';
-import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
 import { configFor } from '../shared/config.ts';
 import { envIds } from '../shared/envs/registry.ts';
 import { M } from '../shared/metrics.ts';
-import { fmt, list, machineLine, runTabswarm, writeReport } from './runs.ts';
+import { evalCheckpoint, fmt, list, machineLine, runTabswarm, writeReport } from './runs.ts';
 
 /** SB3 zoo PPO results: mean return and the env steps it trained for. */
 const ANCHORS: Record<string, { ret: number; steps: number } | undefined> = {
@@ -45,12 +42,6 @@ interface Row {
 /** Deterministic episodes played with each run's final checkpoint (`npm run eval`). */
 const EVAL_EPISODES = 100;
 
-async function evaluate(checkpoint: string): Promise<number> {
-  const ck = await loadCheckpoint(checkpoint);
-  const returns = evaluatePolicy(ck.config, ck.params, checkpointRunState(ck).norm.obs ?? null, EVAL_EPISODES, 1_000_000);
-  return returns.reduce((a, b) => a + b, 0) / returns.length;
-}
-
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const envId of list(opts.envs)) {
@@ -66,7 +57,7 @@ async function main(): Promise<void> {
         envId, seed, state: s.state, threshold: Number(s.config.solveThreshold), budget: Number(s.config.totalTimesteps), envSteps: s.envSteps,
         wallS: s.trainingWallS, solvedAtEnvSteps: s.solvedAtEnvSteps, solvedAtWallS: s.solvedAtWallS, best, bestAt,
         accepted: s.updates.accepted, rejected: Object.values(s.updates.rejected).reduce((a, b) => a + b, 0),
-        evalReturn: await evaluate(join(runDir, 'checkpoint.ckpt')),
+        evalReturn: await evalCheckpoint(join(runDir, 'checkpoint.ckpt'), EVAL_EPISODES),
       };
       console.log(JSON.stringify(row));
       rows.push(row);

@@ -5,6 +5,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryPoint } from '../shared/protocol.ts';
+import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
+import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { checkpointRunState } from '../server/checkpoint/runState.ts';
 
 export interface RunOutput {
   exitCode: number | null;
@@ -22,18 +25,65 @@ export interface RunOutput {
   runDir: string;
 }
 
-/** Runs one training job to its end (stderr passes through, so progress stays visible). */
-export async function runTabswarm(args: string[]): Promise<RunOutput> {
+export interface Spawned {
+  exitCode: number | null;
+  /** Why the run is not to be read (a deadline, a crash, bad flags); null when it ended normally. */
+  failure: string | null;
+  launchToExitS: number;
+  runDir: string;
+}
+
+/**
+ * Runs `tabswarm start ARGS` into a fresh run folder, as a user would. Past `deadlineS` the run is
+ * interrupted (SIGINT ends it and still writes its summary), then terminated. Its stderr passes
+ * through (progress stays visible) and the tail is kept for the record of a failure.
+ */
+export async function spawnTabswarm(args: string[], deadlineS: number | null = null): Promise<Spawned> {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-bench-'));
   const t0 = performance.now();
+  let tail = '';
+  let timedOut = false;
   const exitCode = await new Promise<number | null>((resolve) => {
-    const p = spawn('npx', ['tsx', 'cli/main.ts', 'start', '--no-build', '--port', '0', '--run-dir', runDir, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    p.on('close', resolve);
+    // Its own process group, so that the deadline reaches npx, tsx and the node process under them.
+    const p = spawn('npx', ['tsx', 'cli/main.ts', 'start', '--no-build', '--port', '0', '--run-dir', runDir, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+    });
+    p.stderr.on('data', (b: Buffer) => {
+      process.stderr.write(b);
+      tail = (tail + b.toString()).slice(-2000);
+    });
+    const signal = (sig: NodeJS.Signals) => { try { process.kill(-p.pid!, sig); } catch { /* already gone */ } };
+    const timers: NodeJS.Timeout[] = [];
+    if (deadlineS !== null) {
+      timers.push(setTimeout(() => { timedOut = true; signal('SIGINT'); }, deadlineS * 1000));
+      timers.push(setTimeout(() => signal('SIGTERM'), (deadlineS + 30) * 1000));
+      timers.push(setTimeout(() => signal('SIGKILL'), (deadlineS + 45) * 1000));
+    }
+    p.on('close', (code) => { timers.forEach(clearTimeout); resolve(code); });
   });
   const launchToExitS = (performance.now() - t0) / 1000;
+  const lastLines = tail.trim().split('\n').slice(-3).join(' / ');
+  let failure: string | null = null;
+  if (timedOut) failure = `timed out after ${deadlineS} s`;
+  else if (!existsSync(join(runDir, 'summary.json'))) failure = `exit ${exitCode}, no summary: ${lastLines}`;
+  else if (exitCode !== 0 && exitCode !== 1) failure = `exit ${exitCode}: ${lastLines}`; // 0 solved, 1 not solved
+  return { exitCode, failure, launchToExitS, runDir };
+}
+
+/** Runs one training job to its end and reads its outputs. */
+export async function runTabswarm(args: string[]): Promise<RunOutput> {
+  const { exitCode, failure, launchToExitS, runDir } = await spawnTabswarm(args);
+  if (failure) throw new Error(`tabswarm start ${args.join(' ')}: ${failure}`);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
   const history = JSON.parse(await readFile(join(runDir, 'history.json'), 'utf8'));
   return { exitCode, launchToExitS, summary, history, runDir };
+}
+
+/** Mean return of a checkpoint's policy over `episodes` deterministic episodes (what `tabswarm eval` plays). */
+export async function evalCheckpoint(path: string, episodes: number): Promise<number> {
+  const ck = await loadCheckpoint(path);
+  const returns = evaluatePolicy(ck.config, ck.params, checkpointRunState(ck).norm.obs ?? null, episodes, 1_000_000);
+  return returns.reduce((a, b) => a + b, 0) / returns.length;
 }
 
 export function median(xs: number[]): number | null {
