@@ -13,11 +13,10 @@
  * A `--links` entry `a+b` gives each tab its own link (`--link a,b`, the last repeating), to show
  * that tabs on different links all contribute accepted work.
  *
- * Defaults per env: CartPole-v1 runs layer bench/cartpole-fast.json under the variant (fewer
- * gradient passes per sample, so a run is short) with its 100k budget; LunarLander-v3 gets 300k
- * env steps, under a third of its default, so it is compared by returns (and the final
- * deterministic evaluation) more than by time to solve; Acrobot-v1 keeps its own budget. The
- * default grid (CartPole-v1, 24 runs) takes about 80 min on 2 cores, most of it async over mobile.
+ * Defaults per env: every env runs its own defaults (shared/envDefaults.ts) under the variant;
+ * LunarLander-v3 gets 300k env steps, under a third of its default, so it is compared by returns
+ * (and the final deterministic evaluation) more than by time to solve. Every run is capped at
+ * --max-wall: the async protocol over slow links does not solve CartPole-v1 within minutes.
  */
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,8 +34,12 @@ import { evalCheckpoint, fmt, list, machineLine, median, spawnTabswarm, writeRep
  * The protocols compared: a name and the TrainConfig fields it sets, layered over the env's
  * defaults and the base config file. Add a variant here to make it available to `--protocols`.
  */
-const PROTOCOLS: Record<string, { about: string; config: Partial<TrainConfig> }> = {
-  async: { about: 'a push per minibatch, each waiting for its reply', config: { updateMode: 'async' } },
+const PROTOCOLS: Record<string, { about: string; config: Partial<TrainConfig>; envConfig?: Record<string, Partial<TrainConfig>> }> = {
+  async: {
+    about: 'a push per minibatch, each waiting for its reply (the previous default; for CartPole-v1 with its previous defaults, the zoo\'s 8 envs and 1 minibatch)',
+    config: { updateMode: 'async' },
+    envConfig: { 'CartPole-v1': { numEnvs: 8, numMinibatches: 1 } },
+  },
   sync: { about: 'one gradient per connected tab averaged per step', config: { updateMode: 'sync' } },
   local: { about: 'PPO epochs on the tab, one delta per rollout, maxPushesInFlight (default 2) on the wire', config: { updateMode: 'local' } },
   'local-w4': { about: 'local with up to 4 pushes on the wire', config: { updateMode: 'local', maxPushesInFlight: 4 } },
@@ -56,9 +59,9 @@ const opts = new Command()
   .option('--links <list>', 'link profiles (fleet/wanRelay.ts); a+b gives each tab its own', 'loopback,national,continental,mobile')
   .option('--protocols <list>', `protocol variants (${Object.keys(PROTOCOLS).join(', ')})`, 'async,local')
   .option('--seeds <list>', 'seeds', '1,2,3')
-  .option('--config <spec>', 'base config file under each variant: FILE for every env, or ENV=FILE,...', 'CartPole-v1=bench/cartpole-fast.json')
-  .option('--budget <spec>', 'env step budget (--total-timesteps): N for every env, or ENV=N,... (an env not named keeps its default)', 'CartPole-v1=100000,LunarLander-v3=300000')
-  .option('--max-wall <spec>', 'wall-clock cap per run in s: N, or ENV=N,...', '900')
+  .option('--config <spec>', 'base config file under each variant: FILE for every env, or ENV=FILE,... (none: the env\'s defaults)', '')
+  .option('--budget <spec>', 'env step budget (--total-timesteps): N for every env, or ENV=N,... (an env not named keeps its default)', 'LunarLander-v3=300000')
+  .option('--max-wall <spec>', 'wall-clock cap per run in s: N, or ENV=N,...', '180')
   .option('--backend <name>', 'force the tabs\' backend (skips each tab\'s backend timing, so runs differ only in link and protocol)', 'wasm')
   .option('--out <file>', 'report', 'docs/WAN.md')
   .option('--jsonl <file>', 'where every run is appended, and the report read from', 'docs/wan/runs.jsonl')
@@ -166,7 +169,7 @@ async function runOnce(envId: string, tabs: number, link: string, protocol: stri
   const budgetS = perEnv(opts.budget, envId);
   const maxWallS = Number(perEnv(opts.maxWall, envId) ?? 0);
   const links = tabLinks(link, tabs);
-  const overrides = PROTOCOLS[protocol].config;
+  const overrides = { ...PROTOCOLS[protocol].config, ...PROTOCOLS[protocol].envConfig?.[envId] };
   const layered = await layeredConfig(base, overrides);
   const args = [
     '--env', envId, '--workers', String(tabs), '--seed', String(seed), '--backend', opts.backend, '--max-wall', String(maxWallS),
