@@ -12,6 +12,7 @@ import { BACKENDS, stageShares, type Backend, type RunStatus } from '../shared/p
 import { envIds } from '../shared/envs/registry.ts';
 import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from '../server/coordinator.ts';
+import { parseOrigin } from '../server/net/origins.ts';
 import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import { importEnvModules, numberArg } from './args.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
@@ -23,6 +24,15 @@ const int = (name: string) => numberArg(name, { integer: true });
 function parseLinks(v: string): LinkProfile[] {
   try {
     return v.split(',').map((name) => linkProfile(name.trim()));
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** One `--allowed-origin`, checked now so that a typo is a usage error. */
+function parseOriginArg(v: string, all: string[]): string[] {
+  try {
+    return [...all, parseOrigin(v)];
   } catch (e) {
     throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
@@ -47,6 +57,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--slow-delay-ms <ms>', 'extra ms per full-size gradient on a slow tab', int('--slow-delay-ms'), 100)
   .addOption(new Option('--backend <name>', 'force a tfjs backend on every tab').choices([...BACKENDS, 'auto']))
   .option('--token <token>', 'require this token from workers (?token= on the worker page)')
+  .option('--allowed-origin <origin>', 'also accept worker and dashboard pages from this origin, e.g. https://swarm.example.org (repeatable; the coordinator\'s own and loopback origins always are)', parseOriginArg, [] as string[])
   .option('--resume <checkpoint>', 'start from a checkpoint\'s parameters')
   .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
   .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
@@ -61,7 +72,7 @@ interface Options {
   envModule: string[];
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
   seed?: number; maxStaleness?: number; backend?: Backend | 'auto'; updateMode?: TrainConfig['updateMode']; stalenessScaling?: boolean; codec?: UpdateCodec;
-  slowTabs: number; slowDelayMs: number; token?: string; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
+  slowTabs: number; slowDelayMs: number; token?: string; allowedOrigin: string[]; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
   build: boolean; link?: LinkProfile[];
 }
 
@@ -131,7 +142,7 @@ async function start(o: Options): Promise<number> {
   await mkdir(runDir, { recursive: true });
 
   const coordinator = new Coordinator({
-    config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate,
+    config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate, allowedOrigins: o.allowedOrigin,
   });
   if (coordinator.tracker.finished) {
     throw new ConfigError(`the run in ${o.resume} is already over (${coordinator.tracker.state} at ${coordinator.tracker.envSteps.toLocaleString()} env steps): raise --total-timesteps to continue it`);

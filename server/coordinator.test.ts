@@ -138,22 +138,26 @@ describe('Coordinator over Socket.IO', () => {
     expect(coordinator.ps.version).toBe(0);
   });
 
-  it('counts rollout reports, finishes when solved and tells the workers', async () => {
+  it('counts rollout reports, finishes when solved (confirmed by its own evaluation) and tells the workers', async () => {
+    // Any CartPole-v1 policy keeps the pole up for 5 steps, so the coordinator's check of these params passes.
+    await restart({ solveThreshold: 5, solveCheckEpisodes: 3 });
     const { s } = await joined();
     const done = new Promise((resolve) => s.once('done', resolve));
     const report = { rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [120, 130], episodeLengths: [120, 130], losses: {}, rolloutSps: 1000, stageSeconds, norm: {} };
     const ok = { ok: true, norm: {}, numSteps: config.numSteps, clipCoef: config.clipCoef };
-    expect(await s.timeout(5000).emitWithAck('rollout', report)).toEqual(ok);
+    expect(await s.timeout(5000).emitWithAck('rollout', report)).toMatchObject(ok);
     expect(coordinator.tracker.state).toBe('training');
-    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toEqual(ok);
+    expect(await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ accepted: true }); // the rollout's update earns the next report
+    expect(await s.timeout(5000).emitWithAck('rollout', { ...report, episodeReturns: [140], episodeLengths: [140] })).toMatchObject(ok);
     await done;
     const st = coordinator.status();
     const steps = 2 * config.numEnvs * config.numSteps;
-    expect(st).toMatchObject({ state: 'solved', envSteps: steps, episodes: 3, solvedAtEnvSteps: steps });
+    expect(st).toMatchObject({ state: 'solved', envSteps: steps, episodes: 3, solvedAtEnvSteps: steps, solveChecks: { count: 1, running: false } });
+    expect(st.solveChecks.lastMean).toBeGreaterThanOrEqual(5);
     expect(coordinator.workerList()[0]).toMatchObject({ rolloutSps: 1000, stageSeconds });
-    const late = await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
+    const late = await push(s, { version: 1, rolloutVersion: 1, grad: smallGrad() });
     expect(late).toMatchObject({ accepted: false, reason: 'finished', done: true });
-    expect(coordinator.ps.version).toBe(0);
+    expect(coordinator.ps.version).toBe(1);
   });
 
   it('with annealClip, each rollout report is answered with the clip coefficient scaled by the budget left', async () => {
@@ -161,6 +165,7 @@ describe('Coordinator over Socket.IO', () => {
     const { s } = await joined();
     const clips: number[] = [];
     for (let i = 0; i < 4; i++) {
+      if (i > 0) await push(s, { version: i - 1, rolloutVersion: i - 1, grad: smallGrad() }); // earns the next report
       const ack = await s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
       if (!ack.ok) throw new Error(ack.error);
       clips.push(ack.clipCoef);
@@ -214,10 +219,14 @@ describe('Coordinator normalization statistics', () => {
     if (!reply.ok) throw new Error(reply.error);
     const initial = decodeF64(reply.norm.obs!, 9);
     expect(Array.from(initial)).toEqual([1e-4, 0, 0, 0, 0, 1, 1, 1, 1]); // VecNormalize's prior
+    // One observation and one return per env step, as a rollout counts them: two rows, each half the time.
+    const steps = config.numEnvs * config.numSteps;
     const delta = new RunningMeanStd(4, 'empty');
-    delta.update([1, 2, 3, 4, 3, 4, 5, 6], 2);
+    delta.update(Array.from({ length: steps / 2 }, () => [1, 2, 3, 4, 3, 4, 5, 6]).flat(), steps);
     const ret = new RunningMeanStd(1, 'empty');
-    ret.update([5, 7], 2);
+    ret.update(Array.from({ length: steps / 2 }, () => [5, 7]).flat(), steps);
+    const twoRows = new RunningMeanStd(4, 'empty');
+    twoRows.update([1, 2, 3, 4, 3, 4, 5, 6], 2);
     const report = {
       rolloutVersion: 0, envSteps: config.numEnvs * config.numSteps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 1, stageSeconds,
       norm: { obs: encodeF64(delta.toArray()), ret: encodeF64(ret.toArray()) },
@@ -225,8 +234,8 @@ describe('Coordinator normalization statistics', () => {
     const ok = await s.timeout(5000).emitWithAck('rollout', report);
     expect(ok.ok).toBe(true);
     const merged = ok.ok ? decodeF64(ok.norm.obs!, 9) : new Float64Array();
-    expect(merged[0]).toBeCloseTo(2 + 1e-4, 10);
-    expect(merged[1]).toBeCloseTo(2 * 2 / (2 + 1e-4), 6); // the prior's weight is tiny
+    expect(merged[0]).toBeCloseTo(steps + 1e-4, 10);
+    expect(merged[1]).toBeCloseTo(2 * steps / (steps + 1e-4), 6); // the prior's weight is tiny
     expect(norm.norm.obs!.mean[3]).toBeCloseTo(5, 3);
     expect(norm.norm.ret!.mean[0]).toBeCloseTo(6, 3);
 
@@ -236,6 +245,7 @@ describe('Coordinator normalization statistics', () => {
       { ...report, norm: { ...report.norm, obs: encodeF64(new Float64Array(3)) } }, // wrong length
       { ...report, norm: { ...report.norm, obs: encodeF64(Float64Array.from([1, NaN, 0, 0, 0, 1, 1, 1, 1])) } },
       { ...report, norm: { ...report.norm, obs: [1, 2, 3] } }, // not binary
+      { ...report, norm: { ...report.norm, obs: encodeF64(twoRows.toArray()) } }, // 2 observations for a rollout of 256 env steps
     ];
     for (const bad of bads) {
       const r = await s.timeout(5000).emitWithAck('rollout', bad as RolloutReport);
@@ -394,6 +404,7 @@ describe('Work sizing', () => {
     expect(slowInfo.numSteps).toBe(slowAck.numSteps);
     // Its next rollout must have the new size.
     expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps))).toMatchObject({ ok: false, error: expect.stringMatching(/env steps/) });
+    expect(await push(slow.s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ reason: 'stale' }); // its last rollout's update: earns the next report
     expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(slowAck.numSteps))).toMatchObject({ ok: true });
     // An update from that shorter rollout steps with the learning rate scaled by the same fraction.
     const ref = new ParameterServer(coordinator.ps.params.slice(), coordinator.config);

@@ -3,6 +3,13 @@
  * for workers (/worker) and dashboards (/dashboard), the worker registry (workers/), the update
  * pipeline and parameter server (updates/), the merged normalization statistics (stats/), and the
  * run's progress and history (metrics/). Workers join, push updates and report rollouts.
+ *
+ * Nothing that ends or sizes the run rests on a tab's word: a solve is confirmed by the
+ * coordinator's own evaluation (metrics/solveCheck.ts); a report must be possible for the run
+ * (metrics/reportBounds.ts) and is counted only at the pace of its worker's pushes (`rollout`);
+ * its statistics are merged robustly (stats/normStats.ts); only pages of allowed origins connect
+ * (net/origins.ts); dropped workers are forgotten after workerRecordTtlMs; and every message that
+ * nothing answers is counted (`ignoredMessages`).
  */
 import type { Server as HttpServer } from 'node:http';
 import { EventEmitter } from 'node:events';
@@ -11,7 +18,8 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import type { TrainConfig } from '../shared/config.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, describeIssue, joinSchema, rolloutSchema, type ClientToServerEvents, type DashboardClientToServer,
-  type DashboardServerToClient, type JoinReply, type RolloutAck, type RolloutReport, type RunStatus, type ServerToClientEvents, type WorkerInfo,
+  type DashboardServerToClient, type IgnoredMessages, type JoinReply, type RolloutAck, type RolloutReport, type RunStatus, type ServerToClientEvents,
+  type SolveChecks, type WorkerInfo,
 } from '../shared/protocol.ts';
 import { M, rejectedMetric, workerMetric } from '../shared/metrics.ts';
 import { envSpec } from '../shared/envs/registry.ts';
@@ -28,6 +36,9 @@ import { WorkerRegistry, type WorkerRecord } from './workers/workerRegistry.ts';
 import { MergedNormStats } from './stats/normStats.ts';
 import { LatencyWindow, type LatencySummary } from './metrics/latency.ts';
 import { RunTracker } from './metrics/runTracker.ts';
+import { SolveCheck } from './metrics/solveCheck.ts';
+import { impossibleReport } from './metrics/reportBounds.ts';
+import { OriginPolicy } from './net/origins.ts';
 
 export interface CoordinatorOptions {
   config: TrainConfig;
@@ -44,6 +55,11 @@ export interface CoordinatorOptions {
   tickMs?: number;
   /** Send COOP/COEP headers (see HttpOptions.crossOriginIsolation). */
   crossOriginIsolation?: boolean;
+  /**
+   * Origins whose pages may connect besides the coordinator's own and loopback ones, e.g.
+   * https://swarm.example.org (see net/origins.ts). A browser connection from any other page is refused.
+   */
+  allowedOrigins?: string[];
 }
 
 export interface CoordinatorPerf {
@@ -62,7 +78,10 @@ export const PER_WORKER_HISTORY_MAX = 64;
 
 type WorkerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { worker?: WorkerRecord<WorkerSocket> }>;
 
-export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunStatus] }> {
+/** The events a worker may send; anything else is counted in ignoredMessages.unknownEvent. */
+const WORKER_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'push', 'rollout']);
+
+export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunStatus]; solveCheck: [SolveChecks] }> {
   readonly config: TrainConfig;
   readonly ps: ParameterServer;
   readonly updates: UpdatePipeline<WorkerSocket>;
@@ -73,6 +92,10 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   readonly snapshots: ParamsSnapshots;
   /** Milliseconds from a push's arrival to its decision (decode, checks, optimizer step), last pushes. */
   readonly pushLatency = new LatencyWindow(10_000);
+  /** The coordinator's own evaluations that confirm (or not) what the solve window says. */
+  readonly solveCheck: SolveCheck;
+  readonly ignoredMessages: IgnoredMessages = { noAck: 0, unknownEvent: 0 };
+  private readonly origins: OriginPolicy;
   private readonly http: HttpServer;
   private readonly io: Server;
   private readonly workerNs: Namespace<ClientToServerEvents, ServerToClientEvents>;
@@ -90,6 +113,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const saved = resume ? checkpointRunState(resume) : undefined;
 
     this.ps = new ParameterServer(params, this.config);
+    this.solveCheck = new SolveCheck(this.config);
+    this.origins = new OriginPolicy(opts.allowedOrigins);
     this.tracker = new RunTracker(this.config.solveWindow, this.config.solveThreshold, this.config.totalTimesteps);
     this.norm = new MergedNormStats(this.config, spec.obsDim, saved?.norm);
     this.snapshots = new ParamsSnapshots(this.ps.params);
@@ -101,7 +126,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       this.updates.workerLeft(w);
     });
     this.updates = new UpdatePipeline(
-      this.ps, this.config, this.registry, this.tracker, () => this.snapshots.current(this.ps.version), (w, r) => this.takeReport(w, r),
+      this.ps, this.config, this.registry, this.tracker, () => this.snapshots.current(this.ps.version), (w, r) => this.takeReport(w, r, false),
     );
     if (resume) {
       this.ps.adam.loadState(resume.adam);
@@ -134,11 +159,15 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       pingTimeout: this.config.heartbeatTimeoutMs,
       serveClient: false,
       wsEngine: TrackingWebSocketServer,
+      // Browser pages of other sites are refused before any handshake (net/origins.ts).
+      allowRequest: (req, callback) => callback(null, this.origins.allows(req.headers.origin)),
     });
     this.workerNs = this.io.of(WORKER_NAMESPACE);
     this.dashNs = this.io.of(DASHBOARD_NAMESPACE);
     this.workerNs.on('connection', (s) => this.onWorker(s));
     this.dashNs.on('connection', (s) => {
+      // Dashboards only listen: whatever they send is counted, not answered.
+      s.onAny(() => { this.ignoredMessages.unknownEvent++; });
       s.emit('snapshot', { status: this.status(), workers: this.workerList(), history: this.tracker.history });
     });
   }
@@ -148,6 +177,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       this.http.once('error', reject);
       this.http.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
     });
+    this.origins.listening(this.opts.host ?? '127.0.0.1', this.port);
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 500);
     return this.port;
   }
@@ -158,6 +188,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
 
   async stop(): Promise<void> {
     this.updates.finish();
+    this.solveCheck.cancel();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.tracker.stop();
@@ -197,6 +228,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       trainingWallS: t.wallS(),
       solvedAtEnvSteps: t.solvedAtEnvSteps,
       solvedAtWallS: t.solvedAtWallS,
+      solveChecks: this.solveCheck.status(),
+      ignoredMessages: { ...this.ignoredMessages },
     };
   }
 
@@ -221,20 +254,24 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   private onWorker(socket: WorkerSocket): void {
+    socket.onAny((event: string) => {
+      if (!WORKER_EVENTS.has(event)) this.ignoredMessages.unknownEvent++;
+    });
+
     socket.on('join', (req, ack) => {
-      if (typeof ack !== 'function') return;
+      if (typeof ack !== 'function') return void this.ignoredMessages.noAck++;
       ack(this.join(socket, req));
     });
 
     socket.on('push', (req, ack) => {
-      if (typeof ack !== 'function') return;
+      if (typeof ack !== 'function') return void this.ignoredMessages.noAck++;
       const t0 = performance.now();
       this.updates.push(socket.data.worker, req, ack);
       this.pushLatency.add(performance.now() - t0);
     });
 
     socket.on('rollout', (report, ack) => {
-      if (typeof ack !== 'function') return;
+      if (typeof ack !== 'function') return void this.ignoredMessages.noAck++;
       ack(this.rollout(socket.data.worker, report));
     });
 
@@ -260,7 +297,12 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     };
   }
 
-  /** A rollout report on its own (async and sync modes; in local mode reports ride with the pushes). */
+  /**
+   * A rollout report on its own (async and sync modes; in local mode reports ride with the pushes).
+   * Paced: a worker's first report after it joins, then one per rollout whose updates it pushed (a
+   * push decided since its last report, WorkerRecord.mayReport), so the budget counts only env
+   * steps tied to updates the coordinator saw, at most one report per push.
+   */
   private rollout(w: WorkerRecord<WorkerSocket> | undefined, report: unknown): RolloutAck {
     if (!w) return { ok: false, error: 'join first' };
     if (this.config.updateMode === 'local') return { ok: false, error: 'this run is in local mode: send each report with its delta' };
@@ -268,21 +310,28 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (!parsed.success) return { ok: false, error: `bad rollout report: ${describeIssue(parsed.error)}` };
     if (this.tracker.finished) return { ok: false, error: `the run is over (${this.tracker.state})` };
     w.lastSeenAt = performance.now();
-    return this.takeReport(w, parsed.data);
+    return this.takeReport(w, parsed.data, true);
   }
 
-  /** Counts a well-formed report's env steps and episodes and merges its statistics. */
-  private takeReport(w: WorkerRecord<WorkerSocket>, r: RolloutReport): RolloutAck {
-    const expected = this.config.numEnvs * w.numSteps;
-    if (r.envSteps !== expected) return { ok: false, error: `your rollouts are ${this.config.numEnvs} envs x ${w.numSteps} steps = ${expected} env steps, got ${r.envSteps}` };
-    const maxLen = envSpec(this.config.envId).maxEpisodeSteps;
-    if (r.episodeLengths.some((l) => l > maxLen)) return { ok: false, error: `episodes last at most ${maxLen} steps` };
-    const normError = this.norm.merge(r.norm);
-    if (normError) return { ok: false, error: `bad rollout report: ${normError}` };
+  /**
+   * Counts a well-formed report's env steps and episodes and merges its statistics, if it is
+   * possible for this run (reportBounds.ts) and, when `paced`, the worker may report now.
+   */
+  private takeReport(w: WorkerRecord<WorkerSocket>, r: RolloutReport, paced: boolean): RolloutAck {
+    const impossible = impossibleReport(this.config, envSpec(this.config.envId), w.numSteps, this.ps.version, r);
+    if (impossible) return { ok: false, error: impossible };
+    const norm = this.norm.check(r.norm, r.envSteps, this.config.numEnvs);
+    if (typeof norm === 'string') return { ok: false, error: `bad rollout report: ${norm}` };
+    if (paced) {
+      if (!w.mayReport) return { ok: false, error: 'one rollout report per rollout: push this rollout\'s updates before reporting the next one (report not counted)' };
+      w.mayReport = false;
+    }
+    this.norm.merge(norm);
     w.envSteps += r.envSteps;
     w.rolloutSps = r.rolloutSps;
     w.stageSeconds = r.stageSeconds;
     if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
+    else if (this.tracker.windowSolved() && this.solveCheck.due(this.tracker.envSteps)) this.checkSolved();
     w.updateSteps = w.numSteps;
     w.numSteps = sizeWork(this.config, w.numSteps, w.meanStaleness);
     const envSteps = this.tracker.envSteps;
@@ -304,8 +353,25 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.finish();
   }
 
+  /**
+   * The solve window says solved: evaluate the current params (in slices, see SolveCheck) and end
+   * the run as solved only if their mean return reaches the threshold; training goes on meanwhile.
+   */
+  private checkSolved(): void {
+    const atEnvSteps = this.tracker.envSteps;
+    const at = performance.now();
+    this.solveCheck.start(this.ps.params.slice(), this.norm.obs?.toArray() ?? null, atEnvSteps, (mean) => {
+      if (!this.tracker.finished && mean !== null && mean >= this.config.solveThreshold) {
+        this.tracker.markSolved(atEnvSteps, at);
+        this.finish();
+      }
+      this.emit('solveCheck', this.solveCheck.status());
+    });
+  }
+
   private finish(): void {
     this.updates.finish();
+    this.solveCheck.cancel();
     const status = this.status();
     this.workerNs.emit('done', status);
     this.tick();

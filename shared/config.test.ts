@@ -91,7 +91,7 @@ describe('validateConfig', () => {
     ['hiddenSizes', [], 'hiddenSizes: must be a non-empty list of positive integers, got []'],
     ['hiddenSizes', [64, 0], 'hiddenSizes: must be a non-empty list of positive integers, got [64,0]'],
     ['hiddenSizes', 64, 'hiddenSizes: must be a non-empty list of positive integers, got 64'],
-    ['updateMode', 'fast', 'updateMode: must be one of async, sync, got "fast"'],
+    ['updateMode', 'fast', 'updateMode: must be one of async, sync, local, got "fast"'],
     ['updateCodec', 'bf16', 'updateCodec: must be one of fp32, fp16, int8, got "bf16"'],
     ['backend', 'metal', 'backend: must be one of webgpu, webgl, wasm, cpu, auto, got "metal"'],
     ['envId', '', 'envId: must be a non-empty string, got ""'],

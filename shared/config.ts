@@ -32,10 +32,19 @@ const trainConfigFields = z.strictObject({
   seed: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }),
   /** Training stops when this many env steps have been collected (the step budget). */
   totalTimesteps: positiveInt(),
-  /** Mean return over the last `solveWindow` episodes at which the run counts as solved. */
+  /** Mean return over the last `solveWindow` episodes at which the run counts as solved (once the coordinator's own check agrees: solveCheckEpisodes). */
   solveThreshold: finiteNumber(),
   /** Episodes in the moving window for the solve criterion. */
   solveWindow: positiveInt(),
+  /**
+   * Solved is confirmed by the coordinator, not taken from the tabs' reported returns: when the
+   * window's mean reaches solveThreshold, the coordinator plays the current params itself
+   * (deterministic actions, the merged observation statistics, seeds it picks) for this many
+   * episodes, and the run is solved only if their mean reaches solveThreshold too.
+   */
+  solveCheckEpisodes: positiveInt(),
+  /** After a solve check that fell short, the next one waits until at least this many more env steps are counted. */
+  solveCheckEverySteps: nonNegInt(),
 
   /** Environments stepped together in each tab (batched inference serves them all). */
   numEnvs: positiveInt(),
@@ -122,7 +131,10 @@ const trainConfigFields = z.strictObject({
    * One round trip per rollout instead of one per minibatch: see docs/WAN.md.
    */
   updateMode: oneOf(['async', 'sync', 'local']),
-  /** Local mode: the outer step is params += outerLr * (delta + outerMomentum * velocity), Nesterov momentum as in DiLoCo's outer optimizer. */
+  /**
+   * Local mode: the outer step along an accepted delta is params += (outerLr / connected workers) *
+   * (delta + outerMomentum * velocity): 1 averages the tabs' deltas; Nesterov momentum as in DiLoCo's outer optimizer.
+   */
   outerLr: nonNegNumber(),
   /** Local mode: Nesterov momentum of the outer step over accepted deltas; 0 = plain steps along each delta. */
   outerMomentum: unitInterval(),
@@ -146,6 +158,8 @@ const trainConfigFields = z.strictObject({
   heartbeatTimeoutMs: positiveInt(),
   /** A joined worker that sends no push or rollout report for this long is dropped (it may resume). */
   workerTimeoutMs: positiveInt(),
+  /** A worker disconnected for longer than this is forgotten: it can no longer resume, and leaves the dashboard's list. */
+  workerRecordTtlMs: positiveInt(),
   /** Updates whose L2 norm exceeds this are rejected as `normTooLarge` (not clipped: they are garbage). */
   maxUpdateNorm: nonNegNumber(),
   /** Most pushes a worker may make per second; beyond it updates are rejected as `rateLimited`. */
@@ -193,6 +207,8 @@ export const baseConfig: TrainConfig = {
   totalTimesteps: 500_000,
   solveThreshold: 475,
   solveWindow: 100,
+  solveCheckEpisodes: 20,
+  solveCheckEverySteps: 10_000,
   numEnvs: 8,
   numSteps: 256,
   numMinibatches: 32,
@@ -235,6 +251,7 @@ export const baseConfig: TrainConfig = {
   heartbeatMs: 5000,
   heartbeatTimeoutMs: 10_000,
   workerTimeoutMs: 60_000,
+  workerRecordTtlMs: 600_000,
   maxUpdateNorm: 1e6,
   maxPushesPerSecond: 1000,
   updateCodec: 'fp32',

@@ -25,6 +25,14 @@ export const M = {
 export const PPO_STATS = [M.policyLoss, M.valueLoss, M.entropy, M.approxKl, M.clipfrac] as const;
 export type PpoStats = Record<(typeof PPO_STATS)[number], number>;
 
+/**
+ * The statistics a worker may report with a rollout (its `losses`): the PPO statistics of its last
+ * update and the rollout's explained variance. Anything else is refused by the report's schema, so
+ * what the coordinator keeps per statistic stays bounded.
+ */
+export const REPORTED_STATS = [...PPO_STATS, M.explainedVariance] as const;
+export type ReportedStat = (typeof REPORTED_STATS)[number];
+
 /** Cumulative rejections for one reason, e.g. `coordinator/rejected/stale`. */
 export const rejectedMetric = (reason: string) => `${M.rejected}/${reason}`;
 /** One worker's throughput in a history point, e.g. `workers/3/envStepsPerS`. */

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { TrainConfig } from './config.ts';
+import { REPORTED_STATS } from './metrics.ts';
 
 export type Backend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -36,7 +37,12 @@ export function isBinary(x: unknown): x is Binary {
 const binary = (what: string) => z.custom<Binary>(isBinary, { message: `${what} must be binary (ArrayBuffer)` });
 const backend = z.enum(BACKENDS as [Backend, ...Backend[]]);
 const version = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const seconds = z.number().nonnegative().finite();
+const seconds = z.number().nonnegative().finite().max(1e9);
+/**
+ * A finite number within +-1e12: a report's sums and means stay finite however many of them the
+ * coordinator adds up (1e308 returns would sum to Infinity and pass any threshold).
+ */
+const bounded = z.number().finite().min(-1e12).max(1e12);
 const ms = z.number().nonnegative().finite().nullable();
 
 /** One backend's measured cost of the run's real gradient step in a tab. */
@@ -112,16 +118,23 @@ export interface NormStatsWire {
 export const stageSecondsSchema = z.object({ collect: seconds, gradient: seconds, push: seconds, setParams: seconds });
 export type StageSeconds = z.infer<typeof stageSecondsSchema>;
 
-/** What a worker reports after each rollout: env steps consumed, finished episodes and loss statistics. */
+/**
+ * What a worker reports after each rollout: env steps consumed, finished episodes and loss statistics.
+ * Every field is bounded here; what depends on the run (the rollout's size, the env's episode
+ * length and reward bounds, the statistics' count) the coordinator checks (coordinator.ts, reportBounds.ts).
+ */
 export const rolloutSchema = z.object({
   rolloutVersion: version,
   envSteps: z.number().int().positive().max(10_000_000),
-  episodeReturns: z.array(z.number().finite()).max(1_000_000),
-  episodeLengths: z.array(z.number().int().positive()).max(1_000_000),
-  /** Means over the rollout's minibatches of the previous rollout's update, keyed by the metrics vocabulary. */
-  losses: z.record(z.string().max(64), z.number()),
+  episodeReturns: z.array(bounded).max(1_000_000),
+  episodeLengths: z.array(z.number().int().positive().max(1e9)).max(1_000_000),
+  /**
+   * Means over the rollout's minibatches of the previous rollout's update, keyed by REPORTED_STATS
+   * (shared/metrics.ts); any other key is refused.
+   */
+  losses: z.partialRecord(z.enum(REPORTED_STATS), bounded),
   /** Env steps per second of this tab's last rollout, inference included. */
-  rolloutSps: z.number().nonnegative().finite(),
+  rolloutSps: z.number().nonnegative().finite().max(1e12),
   /** Wall seconds this tab has spent in each stage since it joined. */
   stageSeconds: stageSecondsSchema,
   /** This rollout's own observation and return statistics (deltas to merge). */
@@ -211,6 +224,33 @@ export interface RunStatus {
   trainingWallS: number | null;
   solvedAtEnvSteps: number | null;
   solvedAtWallS: number | null;
+  /** The coordinator's own evaluations of the params when the workers' returns said solved (see SolveChecks). */
+  solveChecks: SolveChecks;
+  /** Messages from workers or dashboards that nothing answered: no ack callback, or an unknown event. */
+  ignoredMessages: IgnoredMessages;
+}
+
+/**
+ * Solved is confirmed by the coordinator: when the workers' returns reach the threshold, it plays
+ * the current params itself (deterministic, solveCheckEpisodes episodes) and ends the run only if
+ * that mean reaches the threshold too.
+ */
+export interface SolveChecks {
+  /** Evaluations finished. */
+  count: number;
+  /** Whether one is under way. */
+  running: boolean;
+  /** Mean return of the last finished one; null before any. */
+  lastMean: number | null;
+  /** Env steps when the last finished one started. */
+  lastAtEnvSteps: number | null;
+}
+
+export interface IgnoredMessages {
+  /** join, push or rollout sent without an ack callback (the reply would have nowhere to go). */
+  noAck: number;
+  /** Events the protocol does not have. */
+  unknownEvent: number;
 }
 
 export interface DashboardSnapshot {

@@ -1,6 +1,8 @@
 /**
  * What the coordinator knows about the run's progress: env steps, finished episodes, the solve
- * criterion, the latest loss statistics and the live history the dashboard draws.
+ * criterion, the latest loss statistics and the live history the dashboard draws. The solve
+ * window only proposes a solve (`windowSolved`): the returns in it are the tabs' word, so the
+ * coordinator confirms it with its own evaluation (SolveCheck) before it calls `markSolved`.
  */
 import type { HistoryPoint, RunStatus } from '../../shared/protocol.ts';
 import { M } from '../../shared/metrics.ts';
@@ -56,8 +58,8 @@ export class RunTracker {
     return n === 0 ? null : this.windowSum / n;
   }
 
-  /** Counts a rollout's env steps and episodes; returns true if this made the run finish. */
-  addRollout(envSteps: number, episodeReturns: number[], losses: Partial<Record<string, number>>, now = performance.now()): boolean {
+  /** Counts a rollout's env steps and episodes; returns true if this spent the step budget (the run is over). */
+  addRollout(envSteps: number, episodeReturns: number[], losses: Partial<Record<string, number>>): boolean {
     if (this.finished) return false;
     this.envSteps += envSteps;
     for (const r of episodeReturns) {
@@ -75,18 +77,25 @@ export class RunTracker {
       s.n++;
       this.lossSums.set(k, s);
     }
-    const mean = this.meanReturn();
-    if (this.windowFill >= this.solveWindow && mean !== null && mean >= this.solveThreshold) {
-      this.state = 'solved';
-      this.solvedAtEnvSteps = this.envSteps;
-      this.solvedAtWallS = this.wallS(now);
-      return true;
-    }
     if (this.envSteps >= this.totalTimesteps) {
       this.state = 'budgetExhausted';
       return true;
     }
     return false;
+  }
+
+  /** Whether the reported returns say solved: the window is full and its mean reaches the threshold. */
+  windowSolved(): boolean {
+    const mean = this.meanReturn();
+    return this.windowFill >= this.solveWindow && mean !== null && mean >= this.solveThreshold;
+  }
+
+  /** Ends the run as solved, at the env steps and time the confirmed params were taken. */
+  markSolved(atEnvSteps: number, at = performance.now()): void {
+    if (this.finished) return;
+    this.state = 'solved';
+    this.solvedAtEnvSteps = atEnvSteps;
+    this.solvedAtWallS = this.wallS(at);
   }
 
   stop(): void {

@@ -8,7 +8,8 @@
  *   dropped       computed before this worker was dropped and resumed
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
  * In local mode the push carries its rollout's report, taken first (`takeReport`); a refused
- * report refuses the delta too. An accepted update is stepped at once (async: Adam on a gradient;
+ * report refuses the delta too. In the other modes a push that gets this far lets its worker send
+ * its next rollout report (WorkerRecord.mayReport). An accepted update is stepped at once (async: Adam on a gradient;
  * local: the outer step along a delta) or joins the open sync round, whose mean is one step when
  * the round closes. The step size comes from `stepSize` (schedules.ts).
  */
@@ -81,6 +82,9 @@ export class UpdatePipeline<S> {
     if ((mode === 'local') !== (report !== undefined)) {
       return this.refused(w, refuse('malformed', mode === 'local' ? 'bad push: local mode needs the rollout report with each delta' : `bad push: a report rides with a push only in local mode, this run is ${mode}`));
     }
+    // A well-formed, paced push from this worker's current life is decided from here on: it earns
+    // the worker its next rollout report (async and sync modes; in local mode each push carries its own).
+    if (mode !== 'local') w.mayReport = true;
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);

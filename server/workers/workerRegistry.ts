@@ -3,6 +3,9 @@
  * worker joins (or resumes with the token its join gave, keeping its identity), is seen with each
  * push and report, and is dropped when its connection closes, when it is silent for
  * workerTimeoutMs, or by an operator. Nothing sent on a dropped connection counts any more.
+ * A dropped worker's record is kept for workerRecordTtlMs so that it can resume, then forgotten;
+ * at most maxDisconnected dropped records are kept in all (the oldest drop is forgotten first), so
+ * workers that join and leave cannot grow the registry or the dashboard's list without bound.
  */
 import { randomUUID } from 'node:crypto';
 import type { TrainConfig } from '../../shared/config.ts';
@@ -25,6 +28,14 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   updateSteps: number;
   /** accepted and envSteps at the last metrics tick, for per-worker throughput. */
   atTick: { accepted: number; envSteps: number };
+  /**
+   * Whether its next rollout report may count (async and sync modes): yes after a join or resume
+   * and after a push decided since its last report, no right after a report. Every env step counted
+   * is then tied to a rollout whose updates the coordinator saw (see Coordinator.rollout).
+   */
+  mayReport: boolean;
+  /** performance.now() of its drop; null while connected. */
+  droppedAt: number | null;
 }
 
 const WORKER_INFO_KEYS = [
@@ -35,11 +46,20 @@ const WORKER_INFO_KEYS = [
 /** Weight of the newest update in a worker's moving average of staleness. */
 const STALENESS_EWMA = 0.1;
 
+/** Most dropped workers' records kept for resuming (see the file's comment). */
+export const MAX_DISCONNECTED_RECORDS = 1000;
+
 export class WorkerRegistry<S> {
   readonly workers = new Map<string, WorkerRecord<S>>();
+  /** The dropped workers, by workerId, oldest drop first. */
+  private readonly dropped = new Map<string, WorkerRecord<S>>();
   private nextWorkerIndex = 0;
 
-  constructor(private readonly config: TrainConfig, private readonly onDrop: (w: WorkerRecord<S>, socket: S | null) => void) {}
+  constructor(
+    private readonly config: TrainConfig,
+    private readonly onDrop: (w: WorkerRecord<S>, socket: S | null) => void,
+    private readonly maxDisconnected = MAX_DISCONNECTED_RECORDS,
+  ) {}
 
   /**
    * A new worker, or the one `req.resume` names when its token matches (a connection it left
@@ -52,6 +72,7 @@ export class WorkerRegistry<S> {
       if (!known || known.resumeToken !== req.resume.resumeToken) return 'cannot resume: unknown worker or wrong resume token';
       w = known;
       if (w.socket) this.drop(w);
+      this.dropped.delete(w.workerId);
       w.minVersion = version;
     } else {
       w = {
@@ -79,21 +100,37 @@ export class WorkerRegistry<S> {
         lastSeenAt: now,
         minVersion: 0,
         atTick: { accepted: 0, envSteps: 0 },
+        mayReport: true,
+        droppedAt: null,
       };
       this.workers.set(w.workerId, w);
     }
     w.connected = true;
     w.socket = socket;
     w.lastSeenAt = now;
+    w.mayReport = true;
+    w.droppedAt = null;
     return w;
   }
 
-  /** Marks a worker gone; `onDrop` closes its socket and takes back what it had waiting. It may resume. */
-  drop(w: WorkerRecord<S>): void {
+  /** Marks a worker gone; `onDrop` closes its socket and takes back what it had waiting. It may resume until its record expires. */
+  drop(w: WorkerRecord<S>, now = performance.now()): void {
     const socket = w.socket;
     w.connected = false;
     w.socket = null;
+    w.droppedAt = now;
+    this.dropped.set(w.workerId, w);
+    // Over the cap, the oldest drop is forgotten now rather than at its expiry.
+    for (const old of this.dropped.values()) {
+      if (this.dropped.size <= this.maxDisconnected) break;
+      this.forget(old);
+    }
     this.onDrop(w, socket);
+  }
+
+  private forget(w: WorkerRecord<S>): void {
+    this.dropped.delete(w.workerId);
+    this.workers.delete(w.workerId);
   }
 
   /** One token of the push rate limit (maxPushesPerSecond, bursts up to one second's worth); false when none is left. */
@@ -117,8 +154,15 @@ export class WorkerRegistry<S> {
     return n;
   }
 
-  /** Per tick: drops workers silent for workerTimeoutMs and updates each one's rates over the last `dt` seconds. */
+  /**
+   * Per tick: forgets workers dropped more than workerRecordTtlMs ago, drops workers silent for
+   * workerTimeoutMs and updates each one's rates over the last `dt` seconds.
+   */
   tick(dt: number, now = performance.now()): void {
+    for (const w of this.dropped.values()) {
+      if (now - w.droppedAt! <= this.config.workerRecordTtlMs) break; // oldest drop first: the rest are younger
+      this.forget(w);
+    }
     for (const w of this.workers.values()) {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;

@@ -73,6 +73,7 @@ describe('Acrobot-v1 spec', () => {
       actionSpace: { type: 'discrete', n: 3 },
       maxEpisodeSteps: 500,
       rewardThreshold: -100,
+      rewardRange: [-1, 0],
     });
     expect(MAX_VEL_1).toBe(4 * Math.PI);
     expect(MAX_VEL_2).toBe(9 * Math.PI);

@@ -16,6 +16,8 @@ export const ACROBOT_V1: EnvSpec = {
   actionSpace: { type: 'discrete', n: 3 },
   maxEpisodeSteps: 500,
   rewardThreshold: -100,
+  // -1 per step, 0 on the step that reaches the goal.
+  rewardRange: [-1, 0],
 };
 
 export const DT = 0.2;

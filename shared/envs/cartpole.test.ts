@@ -52,6 +52,7 @@ describe('CartPole-v1 spec', () => {
       actionSpace: { type: 'discrete', n: 2 },
       maxEpisodeSteps: 500,
       rewardThreshold: 475,
+      rewardRange: [1, 1],
     });
     expect(new CartPole().spec).toBe(CARTPOLE_V1);
   });

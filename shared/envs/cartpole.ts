@@ -18,6 +18,8 @@ export const CARTPOLE_V1: EnvSpec = {
   actionSpace: { type: 'discrete', n: 2 },
   maxEpisodeSteps: 500,
   rewardThreshold: 475,
+  // +1 for every step, the one where the pole falls included.
+  rewardRange: [1, 1],
 };
 
 const gravity = 9.8;

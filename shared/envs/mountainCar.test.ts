@@ -104,6 +104,7 @@ describe('MountainCar specs', () => {
       actionSpace: { type: 'discrete', n: 3 },
       maxEpisodeSteps: 200,
       rewardThreshold: -110,
+      rewardRange: [-1, -1],
     });
     expect(MOUNTAIN_CAR_CONTINUOUS_V0).toEqual({
       id: 'MountainCarContinuous-v0',

@@ -20,6 +20,8 @@ export const MOUNTAIN_CAR_V0: EnvSpec = {
   actionSpace: { type: 'discrete', n: 3 },
   maxEpisodeSteps: 200,
   rewardThreshold: -110,
+  // -1 for every step.
+  rewardRange: [-1, -1],
 };
 
 export const MOUNTAIN_CAR_CONTINUOUS_V0: EnvSpec = {

@@ -50,6 +50,7 @@ describe('Pendulum-v1 spec', () => {
       actionSpace: { type: 'box', low: [-2], high: [2] },
       maxEpisodeSteps: 200,
       rewardThreshold: null,
+      rewardRange: [expect.closeTo(-16.2736044, 7), 0], // -(pi^2 + 0.1 * 8^2 + 0.001 * 2^2)
     });
   });
 });

@@ -27,6 +27,8 @@ export const PENDULUM_V1: EnvSpec = {
   actionSpace: { type: 'box', low: [-2], high: [2] },
   maxEpisodeSteps: 200,
   rewardThreshold: null,
+  // -(angle^2 + 0.1 speed^2 + 0.001 torque^2) with |angle| <= pi, |speed| <= 8, |torque| <= 2: [-16.2736044, 0].
+  rewardRange: [-(Math.PI ** 2 + 0.1 * 8 ** 2 + 0.001 * 2 ** 2), 0],
 };
 
 export const MAX_SPEED = 8;

@@ -14,6 +14,12 @@ export interface EnvSpec {
   maxEpisodeSteps: number;
   /** Gymnasium's registered reward_threshold; null where Gymnasium registers none. */
   rewardThreshold: number | null;
+  /**
+   * Bounds [min, max] of one step's reward by the env's definition in Gymnasium, where it has
+   * them: the coordinator refuses a reported episode whose return lies outside length times
+   * these. Absent where rewards are shaped or unbounded (LunarLander, MountainCarContinuous).
+   */
+  rewardRange?: readonly [number, number];
 }
 
 /** The number of actions of a discrete env; a clear error for a continuous one. */

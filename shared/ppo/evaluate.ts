@@ -15,6 +15,19 @@ export type EvalConfig = Pick<TrainConfig, 'envId' | 'hiddenSizes' | 'gsde' | 'n
 
 /** Returns of `episodes` whole episodes; episode k starts from reset(seed + k). */
 export function evaluatePolicy(config: EvalConfig, params: Float32Array, obsStats: Float64Array | null, episodes: number, seed: number): number[] {
+  const steps = evaluationSteps(config, params, obsStats, episodes, seed);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `evaluatePolicy` one env step at a time: the generator pauses after every step and returns the
+ * episodes' returns, so a caller that must stay responsive (the coordinator's solve check) can run
+ * it in slices. The copy of `params` and `obsStats` is the caller's to keep unchanged meanwhile.
+ */
+export function* evaluationSteps(config: EvalConfig, params: Float32Array, obsStats: Float64Array | null, episodes: number, seed: number): Generator<void, number[], void> {
   const { spec, head, layout, numParams } = modelFor(config);
   if (params.length !== numParams) throw new Error(`evaluatePolicy: ${config.envId}'s model has ${numParams} params, got ${params.length}`);
   if (config.normObs && !obsStats) throw new Error('evaluatePolicy: the run normalized observations; its statistics are needed');
@@ -34,6 +47,7 @@ export function evaluatePolicy(config: EvalConfig, params: Float32Array, obsStat
       ret += step.reward;
       obs = step.obs;
       done = step.terminated || step.truncated;
+      yield;
     }
     returns.push(ret);
   }

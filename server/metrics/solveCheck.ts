@@ -1,0 +1,89 @@
+/**
+ * The coordinator's confirmation of a solve. The returns in the solve window are what tabs
+ * reported, and a tab can report anything; so when the window says solved, the coordinator plays
+ * the current params itself: deterministic actions (as the zoo evaluates), the run's merged
+ * observation statistics, `solveCheckEpisodes` episodes from seeds it draws at random (no tab can
+ * tune a policy to them). The run is solved only if that mean reaches the threshold; otherwise
+ * the next check waits `solveCheckEverySteps` env steps.
+ *
+ * The episodes run in slices of at most SOLVE_CHECK_SLICE_MS on the event loop, one setImmediate
+ * apart, so pushes and reports keep being answered meanwhile (a CartPole-v1 check of 20 episodes
+ * of 500 steps is about half a second of CPU in all).
+ */
+import { randomInt } from 'node:crypto';
+import type { TrainConfig } from '../../shared/config.ts';
+import type { SolveChecks } from '../../shared/protocol.ts';
+import { evaluationSteps } from '../../shared/ppo/evaluate.ts';
+
+/** Longest one slice of a check holds the event loop, in ms. */
+export const SOLVE_CHECK_SLICE_MS = 4;
+
+interface Running {
+  handle: NodeJS.Immediate | null;
+}
+
+export class SolveCheck {
+  count = 0;
+  lastMean: number | null = null;
+  lastAtEnvSteps: number | null = null;
+  private current: Running | null = null;
+  private nextAtEnvSteps = 0;
+
+  constructor(private readonly config: TrainConfig) {}
+
+  get running(): boolean {
+    return this.current !== null;
+  }
+
+  /** Whether a check may start at `envSteps`: none is running and the last one started solveCheckEverySteps or more before. */
+  due(envSteps: number): boolean {
+    return this.current === null && envSteps >= this.nextAtEnvSteps;
+  }
+
+  /**
+   * Plays `params` (a copy the caller does not change) with observation statistics `obsStats`
+   * (null when the run does not normalize) in slices; `onDone` gets the mean return, or null when
+   * the evaluation failed (it then counts as falling short).
+   */
+  start(params: Float32Array, obsStats: Float64Array | null, envSteps: number, onDone: (mean: number | null) => void): void {
+    const episodes = this.config.solveCheckEpisodes;
+    const steps = evaluationSteps(this.config, params, obsStats, episodes, randomInt(0, 2 ** 31 - episodes));
+    const run: Running = { handle: null };
+    this.current = run;
+    const finish = (mean: number | null) => {
+      this.current = null;
+      this.count++;
+      this.lastMean = mean;
+      this.lastAtEnvSteps = envSteps;
+      this.nextAtEnvSteps = envSteps + this.config.solveCheckEverySteps;
+      onDone(mean);
+    };
+    const slice = () => {
+      run.handle = null;
+      const until = performance.now() + SOLVE_CHECK_SLICE_MS;
+      let next: IteratorResult<void, number[]>;
+      try {
+        do next = steps.next(); while (!next.done && performance.now() < until);
+      } catch (e) {
+        console.error(`tabswarm: solve check failed: ${e instanceof Error ? e.message : String(e)}`);
+        return finish(null);
+      }
+      if (!next.done) {
+        run.handle = setImmediate(slice);
+        return;
+      }
+      finish(next.value.reduce((a, b) => a + b, 0) / next.value.length);
+    };
+    run.handle = setImmediate(slice);
+  }
+
+  /** Abandons a running check (the run ended meanwhile); its result is never reported. */
+  cancel(): void {
+    if (this.current?.handle) clearImmediate(this.current.handle);
+    this.current = null;
+  }
+
+  status(): SolveChecks {
+    return { count: this.count, running: this.running, lastMean: this.lastMean, lastAtEnvSteps: this.lastAtEnvSteps };
+  }
+}

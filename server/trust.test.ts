@@ -1,0 +1,308 @@
+/**
+ * "Trust no volunteer": nothing that ends or sizes a run rests on a tab's word. Each attack is
+ * played by a hand-written hostile socket.io-client (testing/hostileClient.ts) against a real
+ * Coordinator on port 0, and each test checks that the defence holds.
+ */
+import { once } from 'node:events';
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Coordinator, type CoordinatorOptions } from './coordinator.ts';
+import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
+import { DASHBOARD_NAMESPACE, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
+import { encodeF32, encodeF64 } from '../shared/codec.ts';
+import { modelFor } from '../shared/ppo/modelSpec.ts';
+import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
+import { NORM_CLIP_STDS } from './stats/normStats.ts';
+import { OriginPolicy } from './net/origins.ts';
+import { WorkerRegistry } from './workers/workerRegistry.ts';
+import {
+  connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, push, report, type HostileSocket,
+} from './testing/hostileClient.ts';
+
+let coordinators: Coordinator[] = [];
+let url = '';
+const sockets: HostileSocket[] = [];
+
+/** A coordinator of CartPole-v1's default run with `overrides`. */
+async function start(overrides: Partial<TrainConfig> = {}, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
+  const c = new Coordinator({ tickMs: 50, ...opts, config: { ...defaultConfig, ...overrides }, port: 0 });
+  coordinators.push(c);
+  url = `http://127.0.0.1:${await c.start()}`;
+  return c;
+}
+
+async function joined(): Promise<HostileSocket> {
+  const { s } = await joinHostile(url);
+  sockets.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.disconnect();
+  await Promise.all(coordinators.map((c) => c.stop()));
+  coordinators = [];
+});
+
+const smallGrad = (c: Coordinator) => encodeF32(new Float32Array(c.ps.params.length).fill(1e-3));
+/** An update of the coordinator's current version: what a worker pushes after each rollout, earning its next report. */
+const pushUpdate = (c: Coordinator, s: HostileSocket) => push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: smallGrad(c) });
+
+/**
+ * Params that really balance CartPole-v1 for all 500 steps: the actor's first hidden unit is a
+ * linear controller of (x, x', theta, theta'), passed through the second layer's first unit to the
+ * "push right" logit, so the argmax pushes right iff 0.5 x + x' + 10 theta + 3 theta' > 0.
+ */
+function balancingParams(config: TrainConfig): Float32Array {
+  const { layout, numParams } = modelFor(config);
+  const p = new Float32Array(numParams);
+  const at = (name: string) => layout.find((l) => l.name === name)!;
+  const [w0, w1, w2] = [at('actor.0.w'), at('actor.1.w'), at('actor.2.w')];
+  [0.5, 1, 10, 3].forEach((k, i) => { p[w0.offset + i * w0.shape[1]] = k; });
+  p[w1.offset] = 1;
+  p[w2.offset + 1] = 1;
+  return p;
+}
+
+describe('1. solved is confirmed by the coordinator', () => {
+  it('a report of 100 episodes of 475, or of 1e308, does not end a fresh CartPole-v1 run', async () => {
+    const c = await start();
+    const s = await joined();
+    for (const fake of [episodes(100, 475), episodes(100, 475, 1e308)]) {
+      expect((await report(s, fakeReport(c.config, fake))).ok).toBe(false);
+    }
+    expect(c.status()).toMatchObject({ state: 'training', envSteps: 0, episodes: 0, solveChecks: { count: 0 } });
+  });
+
+  it('fake returns within every bound, paced by pushes, fill the window: the coordinator\'s own evaluation falls short, training goes on, and the next check waits solveCheckEverySteps', async () => {
+    const c = await start({ solveCheckEpisodes: 3, solveCheckEverySteps: 1024 });
+    const s = await joined();
+    const steps = c.config.numEnvs * c.config.numSteps; // 256
+    // 8 episodes of 475 fit in one rollout's report (3,800 <= 256 + 8 * 499 steps): 13 reports fill the 100-episode window.
+    const perReport = 8;
+    let reports = 0;
+    const fakeRollout = async () => {
+      if (reports++ > 0) expect(await pushUpdate(c, s)).toMatchObject({ accepted: true });
+      expect(await report(s, fakeReport(c.config, { ...episodes(perReport, 475), rolloutVersion: c.ps.version }))).toMatchObject({ ok: true });
+    };
+    const firstCheck = once(c, 'solveCheck') as Promise<[SolveChecks]>;
+    while (reports < Math.ceil(c.config.solveWindow / perReport)) await fakeRollout();
+    expect(c.tracker.meanReturn()).toBe(475); // what the tabs say: solved
+    const [first] = await firstCheck;
+    expect(first).toMatchObject({ count: 1, running: false, lastAtEnvSteps: reports * steps });
+    expect(first.lastMean).toBeLessThan(c.config.solveThreshold);
+    expect(c.status().state).toBe('training');
+    // The window still says solved after every report, but no check starts before 1,024 more env steps.
+    const checkedAt = reports * steps;
+    while ((reports + 1) * steps < checkedAt + 1024) {
+      await fakeRollout();
+      expect(c.status().solveChecks).toMatchObject({ count: 1, running: false });
+    }
+    const secondCheck = once(c, 'solveCheck') as Promise<[SolveChecks]>;
+    await fakeRollout();
+    const [second] = await secondCheck;
+    expect(second).toMatchObject({ count: 2, lastAtEnvSteps: checkedAt + 1024 });
+    expect(c.status()).toMatchObject({ state: 'training', solvedAtEnvSteps: null });
+  });
+
+  it('an honest solve ends the run: params that balance the pole pass the coordinator\'s evaluation', async () => {
+    const c = await start({ updateMode: 'local', solveWindow: 16, solveCheckEpisodes: 5 });
+    const s = await joined();
+    const steps = c.config.numEnvs * c.config.numSteps;
+    const done = once(c, 'done') as Promise<[RunStatus]>;
+    // Local mode: a delta that takes the params to the balancing ones, with its rollout's report.
+    const delta = balancingParams(c.config).map((p, i) => p - c.ps.params[i]);
+    expect(await push(s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: fakeReport(c.config, episodes(8, 500)) }))
+      .toMatchObject({ accepted: true, rollout: { ok: true } });
+    const zero = encodeF32(new Float32Array(delta.length));
+    expect(await push(s, { version: 1, rolloutVersion: 1, grad: zero, report: fakeReport(c.config, { ...episodes(8, 500), rolloutVersion: 1 }) }))
+      .toMatchObject({ rollout: { ok: true } });
+    const [status] = await done;
+    expect(status).toMatchObject({ state: 'solved', solvedAtEnvSteps: 2 * steps, solveChecks: { count: 1, lastMean: 500 } });
+  });
+});
+
+describe('2. reports are bounded by what is possible', () => {
+  it('refuses reports that cannot be true for the run and counts nothing of them', async () => {
+    const c = await start();
+    const s = await joined();
+    const stageSeconds = { collect: 1, gradient: 1, push: 0, setParams: 0 };
+    const impossible: [string, Record<string, unknown>][] = [
+      ['a return above 1 per step', episodes(1, 500, 501)],
+      ['a return below 1 per step', episodes(1, 500, 10)],
+      ['an episode past the time limit', episodes(1, 501)],
+      ['more episode steps than 256 env steps over 8 envs can end', episodes(9, 500)], // 4,500 > 256 + 8 * 499
+      ['more episodes than env steps', episodes(257, 1)],
+      ['a return of 1e308', episodes(1, 500, 1e308)],
+      ['a made-up loss key', { losses: { 'losses/mine': 1 } }],
+      ['a loss of 1e300', { losses: { 'losses/policyLoss': 1e300 } }],
+      ['a rollout at a version not reached yet', { rolloutVersion: 5 }],
+      ['a rollout speed of 1e300', { rolloutSps: 1e300 }],
+      ['1e300 seconds spent', { stageSeconds: { ...stageSeconds, collect: 1e300 } }],
+    ];
+    for (const [what, fields] of impossible) expect((await report(s, fakeReport(c.config, fields))).ok, what).toBe(false);
+    expect(c.status()).toMatchObject({ envSteps: 0, episodes: 0 });
+    // The most one rollout can hold is taken.
+    const most = await report(s, fakeReport(c.config, { ...episodes(8, 500), losses: { 'losses/policyLoss': 0.1 } }));
+    expect(most.ok).toBe(true);
+    expect(c.status()).toMatchObject({ envSteps: 256, episodes: 8, meanReturn: 500 });
+  });
+
+  it('holds returns to the env\'s per-step reward bounds (Pendulum-v1: [-16.27, 0] per step)', async () => {
+    const c = await start(configFor('Pendulum-v1', { totalTimesteps: 1_000_000 }));
+    const s = await joined();
+    expect((await report(s, fakeReport(c.config, episodes(1, 200, 1)))).ok).toBe(false);
+    expect((await report(s, fakeReport(c.config, episodes(1, 200, -3300)))).ok).toBe(false); // below -16.27 * 200 = -3254.7
+    expect((await report(s, fakeReport(c.config, episodes(1, 200, -1000)))).ok).toBe(true);
+    expect(c.status()).toMatchObject({ episodes: 1, meanReturn: -1000 });
+  });
+
+  it('where the env gives no reward bounds (LunarLander-v3), returns must still be finite and within +-1e12', async () => {
+    const c = await start(configFor('LunarLander-v3'));
+    const s = await joined();
+    expect((await report(s, fakeReport(c.config, episodes(1, 1000, 1e308)))).ok).toBe(false);
+    expect((await report(s, fakeReport(c.config, episodes(1, 1000, -1e13)))).ok).toBe(false);
+    expect((await report(s, fakeReport(c.config, episodes(1, 1000, 250)))).ok).toBe(true);
+    expect(c.status()).toMatchObject({ episodes: 1, meanReturn: 250 });
+  });
+});
+
+describe('3. the budget counts only work tied to updates', () => {
+  it.each(['async', 'sync'] as const)('%s: 2,000 reports from one socket count one rollout, not a 500k budget; a decided push earns one more', async (updateMode) => {
+    const c = await start({ updateMode });
+    const s = await joined();
+    const steps = c.config.numEnvs * c.config.numSteps;
+    expect(c.config.totalTimesteps).toBe(500_000);
+    const acks = await Promise.all(Array.from({ length: 2000 }, () => report(s, fakeReport(c.config))));
+    expect(acks.filter((a) => a.ok)).toHaveLength(1);
+    expect(acks.find((a) => !a.ok)).toMatchObject({ error: expect.stringMatching(/push this rollout's updates/) });
+    expect(c.status()).toMatchObject({ state: 'training', envSteps: steps });
+    expect(c.workerList()[0].envSteps).toBe(steps);
+
+    expect(await pushUpdate(c, s)).toMatchObject({ accepted: true });
+    const next = await Promise.all(Array.from({ length: 3 }, () => report(s, fakeReport(c.config, { rolloutVersion: c.ps.version }))));
+    expect(next.filter((a) => a.ok)).toHaveLength(1);
+    expect(c.status().envSteps).toBe(2 * steps);
+  });
+});
+
+describe('4. normalization statistics are merged robustly', () => {
+  /** Statistics of `rows` rows whose column j is `f(r, j)`, on the wire. */
+  function wireStats(rows: number, dim: number, f: (r: number, j: number) => number): ArrayBuffer {
+    const x = new Float64Array(rows * dim);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < dim; j++) x[r * dim + j] = f(r, j);
+    const s = new RunningMeanStd(dim, 'empty');
+    s.update(x, rows);
+    return encodeF64(s.toArray());
+  }
+
+  it('a report with mean 1e6 moves the merged mean by at most NORM_CLIP_STDS merged stds times its share; a report of 1e12 samples is refused', async () => {
+    const c = await start({ normObs: true, normReward: true });
+    const steps = c.config.numEnvs * c.config.numSteps;
+    const honestNorm = (k: number) => ({
+      obs: wireStats(steps, 4, (r, j) => 0.1 * Math.sin(1.3 * r + j + k) + 0.01 * j),
+      ret: wireStats(steps, 1, (r) => 2 + Math.cos(0.7 * r + k)),
+    });
+    const honest = await joined();
+    expect((await report(honest, fakeReport(c.config, { norm: honestNorm(0) }))).ok).toBe(true);
+    await pushUpdate(c, honest);
+    expect((await report(honest, fakeReport(c.config, { norm: honestNorm(1), rolloutVersion: c.ps.version }))).ok).toBe(true);
+    const before = { obs: c.norm.obs!.toArray(), ret: c.norm.ret!.toArray() };
+
+    const hostile = await joined();
+    const stats = (count: number, dim: number, mean = 1e6) => encodeF64(Float64Array.from([count, ...new Array<number>(dim).fill(mean), ...new Array<number>(dim).fill(1)]));
+    for (const huge of [{ obs: stats(1e12, 4), ret: stats(steps, 1) }, { obs: stats(steps, 4), ret: stats(1e12, 1) }]) {
+      expect(await report(hostile, fakeReport(c.config, { norm: huge }))).toMatchObject({ ok: false, error: expect.stringMatching(/counts/) });
+    }
+    expect(await report(hostile, fakeReport(c.config, { norm: { obs: stats(steps, 4, 1e200), ret: stats(steps, 1) } })))
+      .toMatchObject({ ok: false, error: expect.stringMatching(/within/) });
+    expect(c.norm.obs!.toArray()).toEqual(before.obs);
+    expect(c.norm.ret!.toArray()).toEqual(before.ret);
+
+    const attack = { obs: stats(steps, 4), ret: stats(steps, 1) };
+    expect((await report(hostile, fakeReport(c.config, { norm: attack }))).ok).toBe(true);
+    expect(c.norm.clipped).toBe(1);
+    for (const [merged, was, dim] of [[c.norm.obs!, before.obs, 4], [c.norm.ret!, before.ret, 1]] as const) {
+      const n = was[0];
+      const share = steps / (n + steps);
+      for (let j = 0; j < dim; j++) {
+        const sd = Math.sqrt(was[1 + dim + j] + 1e-8);
+        expect(merged.mean[j]).toBeCloseTo(was[1 + j] + NORM_CLIP_STDS * sd * share, 9);
+        expect(merged.mean[j] - was[1 + j]).toBeLessThan(2); // against 1e6 * share ~ 3.3e5 merged as sent
+      }
+    }
+  });
+});
+
+describe('5. only allowed origins connect', () => {
+  it('refuses a WebSocket from a page of another site; the coordinator\'s own, loopback, listed and header-less ones connect', async () => {
+    const c = await start({}, { allowedOrigins: ['https://swarm.example.org'] });
+    for (const origin of ['http://evil.example', 'null', 'http://127.0.0.1.evil.example', `http://evil.example:${c.port}`]) {
+      await expect(connectHostile(url, { origin }), origin).rejects.toThrow();
+    }
+    await expect(connectHostile(url, { origin: 'http://evil.example', namespace: DASHBOARD_NAMESPACE })).rejects.toThrow();
+    for (const origin of [`http://127.0.0.1:${c.port}`, `http://localhost:${c.port}`, 'http://127.0.0.1:5173', 'https://swarm.example.org', undefined]) {
+      const { s } = await joinHostile(url, { origin });
+      sockets.push(s);
+    }
+    expect(c.workerList()).toHaveLength(5);
+  });
+
+  it('a coordinator listening on every interface also takes pages that name this machine', () => {
+    const policy = new OriginPolicy();
+    expect(policy.allows(`http://${hostname()}:3000`)).toBe(false);
+    policy.listening('0.0.0.0', 3000);
+    expect(policy.allows(`http://${hostname()}:3000`)).toBe(true);
+    expect(policy.allows(`https://${hostname()}:3000`)).toBe(true);
+    expect(policy.allows(`http://${hostname()}:3001`)).toBe(false);
+    expect(() => new OriginPolicy(['swarm.example.org'])).toThrow(/not an origin/);
+  });
+});
+
+describe('6. worker records expire', () => {
+  it('a worker disconnected longer than workerRecordTtlMs is forgotten and can no longer resume', async () => {
+    const c = await start({ workerRecordTtlMs: 50 }, { tickMs: 20 });
+    const a = await joinHostile(url);
+    const b = await joinHostile(url);
+    sockets.push(b.s);
+    a.s.disconnect();
+    await vi.waitFor(() => expect(c.workerList().map((w) => w.workerId)).toEqual([b.reply.workerId]), { timeout: 10_000, interval: 20 });
+    const s = await connectHostile(url);
+    sockets.push(s);
+    const resume = await s.timeout(5000).emitWithAck('join', { ...hostileJoin, resume: { workerId: a.reply.workerId, resumeToken: a.reply.resumeToken } });
+    expect(resume).toMatchObject({ ok: false, error: expect.stringMatching(/cannot resume/) });
+  });
+
+  it('keeps at most maxDisconnected dropped records, forgetting the oldest drop first; within the TTL the rest resume', () => {
+    const registry = new WorkerRegistry<string>({ ...defaultConfig, workerRecordTtlMs: 1000 }, () => {}, 3);
+    const ws = Array.from({ length: 5 }, (_, i) => registry.join(hostileJoin, `socket ${i}`, 0, 0));
+    ws.forEach((w, i) => typeof w !== 'string' && registry.drop(w, i));
+    expect(registry.list()).toHaveLength(3);
+    const resume = (i: number) => {
+      const w = ws[i];
+      if (typeof w === 'string') throw new Error(w);
+      return registry.join({ ...hostileJoin, resume: { workerId: w.workerId, resumeToken: w.resumeToken } }, 'again', 0, 10);
+    };
+    expect(resume(0)).toMatch(/cannot resume/);
+    expect(resume(4)).toMatchObject({ connected: true });
+    registry.tick(1, 3 + 1000 + 1); // drops 2 and 3 have expired
+    expect(registry.list().map((w) => w.workerIndex)).toEqual([4]);
+  });
+});
+
+describe('7. every message is counted', () => {
+  it('pushes, reports and joins without an ack and unknown events are counted as ignored, and change nothing', async () => {
+    const c = await start();
+    const s = await joined();
+    emitRaw(s, 'push', { version: 0, rolloutVersion: 0, grad: smallGrad(c) });
+    emitRaw(s, 'rollout', fakeReport(c.config));
+    emitRaw(s, 'join', hostileJoin);
+    emitRaw(s, 'mine', 'x'.repeat(100));
+    // One connection's messages are handled in order: once this is answered, those were too.
+    expect(await pushUpdate(c, s)).toMatchObject({ accepted: true });
+    expect(c.status()).toMatchObject({ ignoredMessages: { noAck: 3, unknownEvent: 1 }, version: 1, envSteps: 0 });
+    const dash = await connectHostile(url, { namespace: DASHBOARD_NAMESPACE });
+    sockets.push(dash);
+    emitRaw(dash, 'tick', {});
+    await vi.waitFor(() => expect(c.status().ignoredMessages.unknownEvent).toBe(2), { timeout: 10_000, interval: 10 });
+  });
+});
