@@ -10,9 +10,12 @@ import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 
+/** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
+const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
+
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const config: TrainConfig = { ...defaultConfig, annealClip: false, maxStaleness: 2, totalTimesteps: 10_000, solveWindow: 3, solveThreshold: 100 };
+const config: TrainConfig = { ...asyncDefaults, annealClip: false, maxStaleness: 2, totalTimesteps: 10_000, solveWindow: 3, solveThreshold: 100 };
 const join = { backend: 'cpu' as const, adapter: 'test', timings: [], userAgent: 'vitest' };
 
 let coordinator: Coordinator;

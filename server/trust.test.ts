@@ -19,13 +19,16 @@ import {
   connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, push, report, type HostileSocket,
 } from './testing/hostileClient.ts';
 
+/** These tests exercise the per-minibatch protocol with 8 envs a tab (CartPole-v1's defaults are local mode with 16). */
+const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const, numEnvs: 8, numMinibatches: 1 };
+
 let coordinators: Coordinator[] = [];
 let url = '';
 const sockets: HostileSocket[] = [];
 
 /** A coordinator of CartPole-v1's default run with `overrides`. */
 async function start(overrides: Partial<TrainConfig> = {}, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
-  const c = new Coordinator({ tickMs: 50, ...opts, config: { ...defaultConfig, ...overrides }, port: 0 });
+  const c = new Coordinator({ tickMs: 50, ...opts, config: { ...asyncDefaults, ...overrides }, port: 0 });
   coordinators.push(c);
   url = `http://127.0.0.1:${await c.start()}`;
   return c;
@@ -273,7 +276,7 @@ describe('6. worker records expire', () => {
   });
 
   it('keeps at most maxDisconnected dropped records, forgetting the oldest drop first; within the TTL the rest resume', () => {
-    const registry = new WorkerRegistry<string>({ ...defaultConfig, workerRecordTtlMs: 1000 }, () => {}, 3);
+    const registry = new WorkerRegistry<string>({ ...asyncDefaults, workerRecordTtlMs: 1000 }, () => {}, 3);
     const ws = Array.from({ length: 5 }, (_, i) => registry.join(hostileJoin, `socket ${i}`, 0, 0));
     ws.forEach((w, i) => typeof w !== 'string' && registry.drop(w, i));
     expect(registry.list()).toHaveLength(3);

@@ -8,6 +8,9 @@ import { Coordinator } from '../../server/coordinator.ts';
 import { defaultConfig } from '../../shared/config.ts';
 import { RolloutWorker } from './rolloutWorker.ts';
 
+/** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
+const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -20,7 +23,7 @@ describe.each([false, true])('RolloutWorker against a real coordinator (pipeline
 
   beforeAll(async () => {
     coordinator = new Coordinator({
-      config: { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, totalTimesteps: 4 * 16 * 6, hiddenSizes: [16, 16], pipelinePushes },
+      config: { ...asyncDefaults, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, totalTimesteps: 4 * 16 * 6, hiddenSizes: [16, 16], pipelinePushes },
       port: 0,
       tickMs: 50,
     });
@@ -75,7 +78,7 @@ describe('Local mode: one delta per rollout', () => {
   });
 
   it('async mode, for comparison, waits on a round trip per minibatch', async () => {
-    const config = { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 4, numMinibatches: 2, totalTimesteps: 4 * 16 * 3, hiddenSizes: [16, 16] };
+    const config = { ...asyncDefaults, numEnvs: 4, numSteps: 16, updateEpochs: 4, numMinibatches: 2, totalTimesteps: 4 * 16 * 3, hiddenSizes: [16, 16] };
     const coordinator = new Coordinator({ config, port: 0, tickMs: 50 });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
     const s = await new RolloutWorker(workerOpts(url)).run();
@@ -89,7 +92,7 @@ describe('Local mode: one delta per rollout', () => {
 describe.each(['CartPole-v1', 'Pendulum-v1'])('worker tensor memory (%s: categorical and Gaussian heads)', (envId) => {
   it('stays flat across rollouts and updates', async () => {
     const coordinator = new Coordinator({
-      config: { ...defaultConfig, envId, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 40, hiddenSizes: [8] },
+      config: { ...asyncDefaults, envId, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 40, hiddenSizes: [8] },
       port: 0,
     });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
@@ -107,7 +110,7 @@ describe.each(['CartPole-v1', 'Pendulum-v1'])('worker tensor memory (%s: categor
 
 describe('RolloutWorker options', () => {
   it('target-KL early stop ends each rollout\'s update after its first epoch', async () => {
-    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 5, numMinibatches: 2, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], targetKl: 1e-12 };
+    const cfg = { ...asyncDefaults, numEnvs: 4, numSteps: 8, updateEpochs: 5, numMinibatches: 2, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], targetKl: 1e-12 };
     const coordinator = new Coordinator({ config: cfg, port: 0 });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
     const s = await new RolloutWorker(workerOpts(url)).run();
@@ -119,7 +122,7 @@ describe('RolloutWorker options', () => {
   });
 
   it('a policyLag rejection ends the rollout\'s update and the worker collects a fresh rollout', async () => {
-    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 4, numMinibatches: 2, totalTimesteps: 4 * 8 * 4, hiddenSizes: [8], maxPolicyLag: 2 };
+    const cfg = { ...asyncDefaults, numEnvs: 4, numSteps: 8, updateEpochs: 4, numMinibatches: 2, totalTimesteps: 4 * 8 * 4, hiddenSizes: [8], maxPolicyLag: 2 };
     const coordinator = new Coordinator({ config: cfg, port: 0 });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
     const s = await new RolloutWorker(workerOpts(url)).run();
@@ -132,7 +135,7 @@ describe('RolloutWorker options', () => {
   });
 
   it('with normalization on, the coordinator\'s stats count every observation the worker saw', async () => {
-    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], normObs: true, normReward: true };
+    const cfg = { ...asyncDefaults, numEnvs: 4, numSteps: 8, updateEpochs: 1, numMinibatches: 1, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], normObs: true, normReward: true };
     const coordinator = new Coordinator({ config: cfg, port: 0 });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
     const s = await new RolloutWorker(workerOpts(url)).run();
@@ -147,7 +150,7 @@ describe('RolloutWorker options', () => {
 
 describe('RolloutWorker update codecs', () => {
   it.each(['fp16', 'int8'] as const)('trains with %s updates: every push decodes and is accepted', async (updateCodec) => {
-    const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 8, updateEpochs: 2, numMinibatches: 2, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], updateCodec };
+    const cfg = { ...asyncDefaults, numEnvs: 4, numSteps: 8, updateEpochs: 2, numMinibatches: 2, totalTimesteps: 4 * 8 * 3, hiddenSizes: [8], updateCodec };
     const coordinator = new Coordinator({ config: cfg, port: 0 });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
     const s = await new RolloutWorker(workerOpts(url)).run();
@@ -161,7 +164,7 @@ describe('RolloutWorker update codecs', () => {
 });
 
 describe('RolloutWorker lifecycle', () => {
-  const cfg = { ...defaultConfig, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, hiddenSizes: [8] };
+  const cfg = { ...asyncDefaults, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, hiddenSizes: [8] };
 
   it('a slow worker beside a fast one gets shorter rollouts and still lands updates within the bound', async () => {
     const coordinator = new Coordinator({ config: { ...cfg, maxStaleness: 2, workSizing: true, totalTimesteps: 4 * 16 * 100 }, port: 0, tickMs: 50 });

@@ -13,12 +13,15 @@ import { defaultConfig, type TrainConfig } from '../../shared/config.ts';
 import { WORKER_NAMESPACE, type ClientToServerEvents, type PushReply, type ServerToClientEvents } from '../../shared/protocol.ts';
 import { decodeF32, encodeF32 } from '../../shared/codec.ts';
 
+/** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
+const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
+
 type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 // About 270k params (1 MB a reply): a few unread replies fill the loopback socket buffers,
 // so the coordinator's later writes to that socket wait in Node while other workers' replies go out.
 const config: TrainConfig = {
-  ...defaultConfig, hiddenSizes: [512, 512], maxStaleness: 10_000, maxPushesPerSecond: 1e9, totalTimesteps: 1e9, annealLr: false, annealClip: false,
+  ...asyncDefaults, hiddenSizes: [512, 512], maxStaleness: 10_000, maxPushesPerSecond: 1e9, totalTimesteps: 1e9, annealLr: false, annealClip: false,
 };
 const joinReq = { backend: 'cpu' as const, adapter: 'test', timings: [], userAgent: 'vitest' };
 

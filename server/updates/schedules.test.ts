@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../shared/config.ts';
 import { clipCoef, learningRate, sizeWork, stepSize } from './schedules.ts';
 
-const c = { ...defaultConfig, learningRate: 1e-3, clipCoef: 0.2, totalTimesteps: 1000, numSteps: 128, annealLr: false, annealClip: false };
+/** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
+const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
+
+const c = { ...asyncDefaults, learningRate: 1e-3, clipCoef: 0.2, totalTimesteps: 1000, numSteps: 128, annealLr: false, annealClip: false };
 
 describe('schedules', () => {
   it('anneal the learning rate and the clip linearly to 0 over the budget, only when enabled', () => {
