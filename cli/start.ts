@@ -58,7 +58,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .addOption(new Option('--backend <name>', 'force a tfjs backend on every tab').choices([...BACKENDS, 'auto']))
   .option('--token <token>', 'require this token from workers (?token= on the worker page)')
   .option('--allowed-origin <origin>', 'also accept worker and dashboard pages from this origin, e.g. https://swarm.example.org (repeatable; the coordinator\'s own and loopback origins always are)', parseOriginArg, [] as string[])
-  .option('--resume <checkpoint>', 'start from a checkpoint\'s parameters')
+  .option('--resume <checkpoint>', 'continue a run from its checkpoint (params, optimizer, version, counts, env steps)')
   .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
   .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
   .option('--link <profiles>', `emulate each tab's network link through a relay: one profile, or one per tab comma-separated (${LINK_NAMES.join(', ')})`, parseLinks)

@@ -58,7 +58,7 @@ test('a run out of budget writes a loadable checkpoint and a summary, and exits 
 test('an env registered by a user\'s --env-module file trains in real tabs', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
   const { code, out } = await tabswarm([
-    'start',    '--port', '0', '--workers', '1', '--backend', 'cpu', '--env-module', 'examples/lineWalk.ts', '--env', 'LineWalk-v0',
+    'start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--env-module', 'examples/lineWalk.ts', '--env', 'LineWalk-v0',
     '--total-timesteps', '3000', '--run-dir', runDir,
   ]);
   expect(out).toContain('training LineWalk-v0');
@@ -107,6 +107,6 @@ test('--version and --help answer without building the client', async () => {
   });
   expect(help.code).toBe(0);
   expect(help.out).toContain('Usage: tabswarm start');
-  expect(help.out).toMatch(/--codec <codec> .*\(choices: "fp32", "fp16", "int8"\)/s);
+  expect(help.out).toMatch(/--codec <codec>[^-]*choices:\s+"fp32",\s+"fp16",\s+"int8"/);
   expect((await stat('dist/client/worker.html')).mtimeMs).toBe(before);
 });

@@ -17,7 +17,7 @@ import { ErrorFeedback } from '../../shared/updateCodec.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { Adam } from '../../shared/ppo/adam.ts';
-import { lossCoefs } from '../../shared/ppo/loss.ts';
+import { lossCoefs, type LossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
 import { M, PPO_STATS, type PpoStats } from '../../shared/metrics.ts';
 
@@ -195,14 +195,34 @@ export class RolloutWorker {
       };
     };
 
-    /** Sums of the PPO statistics of a rollout's minibatches, and their means for the next report. */
-    const statSums = () => {
+    /**
+     * A rollout's PPO epochs: a fresh shuffle per epoch, and for each minibatch the gradient at the
+     * learner's current params handed to `use` (false ends the update). An epoch whose mean
+     * approximate KL passes targetKl ends it too (CleanRL's early stop). Returns the means of the
+     * minibatches' statistics, for the next report.
+     */
+    const runEpochs = async (coefs: LossCoefs, use: (grad: Float32Array) => Promise<boolean> | boolean): Promise<Record<string, number>> => {
       const sums = Object.fromEntries(PPO_STATS.map((name) => [name, 0])) as PpoStats;
       let n = 0;
-      return {
-        add(stats: PpoStats) { for (const name of PPO_STATS) sums[name] += stats[name]; n++; },
-        means: (): Record<string, number> => Object.fromEntries(PPO_STATS.map((name) => [name, sums[name] / Math.max(n, 1)])),
-      };
+      update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
+        const idx = collector.shuffledIndices();
+        let epochKl = 0;
+        let epochN = 0;
+        for (let start = 0; start + mb.size <= idx.length; start += mb.size) {
+          if (this.stopped || this.status.state !== 'training') break update;
+          const t0 = performance.now();
+          const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
+          if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
+          this.status.seconds.gradient += (performance.now() - t0) / 1000;
+          for (const name of PPO_STATS) sums[name] += stats[name];
+          n++;
+          epochKl += stats[M.approxKl];
+          epochN++;
+          if (!(await use(grad))) break update;
+        }
+        if (config.targetKl !== null && epochKl / epochN > config.targetKl) break;
+      }
+      return Object.fromEntries(PPO_STATS.map((name) => [name, sums[name] / Math.max(n, 1)]));
     };
 
     /**
@@ -219,7 +239,6 @@ export class RolloutWorker {
       adoptNorm(report.norm);
       const coefs = { ...lossCoefs(config), clipCoef: report.clipCoef };
 
-      const sums = statSums();
       const t = this.status.seconds;
       let pending: Promise<PushReply> | null = null;
       /**
@@ -245,33 +264,19 @@ export class RolloutWorker {
         return reply.accepted || reply.reason !== 'policyLag';
       };
       try {
-        update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
-          const idx = collector.shuffledIndices();
-          const epochKl = { sum: 0, n: 0 };
-          for (let start = 0; start + mb.size <= idx.length; start += mb.size) {
-            if (this.stopped || this.status.state !== 'training') break update;
-            const t0 = performance.now();
-            const gradVersion = version;
-            const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
-            if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
-            t.gradient += (performance.now() - t0) / 1000;
-            sums.add(stats);
-            epochKl.sum += stats[M.approxKl];
-            epochKl.n++;
-            // With pipelining the previous push's round trip overlapped this gradient.
-            if (!(await settle())) break update;
-            pending = this.ack((s) => s.emitWithAck('push', { version: gradVersion, rolloutVersion, grad: codec.encode(grad) }));
-            if (!config.pipelinePushes && !(await settle())) break update;
-          }
-          // Target-KL early stop (CleanRL): the policy moved far enough from the rollout's.
-          if (config.targetKl !== null && epochKl.sum / epochKl.n > config.targetKl) break;
-        }
+        lastLosses = await runEpochs(coefs, async (grad) => {
+          // The params the gradient was computed at: replies are adopted only in settle().
+          const gradVersion = version;
+          // With pipelining the previous push's round trip overlapped this gradient.
+          if (!(await settle())) return false;
+          pending = this.ack((s) => s.emitWithAck('push', { version: gradVersion, rolloutVersion, grad: codec.encode(grad) }));
+          return config.pipelinePushes || settle();
+        });
         await settle();
       } finally {
         // A push abandoned by an error must not surface later as an unhandled rejection.
         (pending as Promise<PushReply> | null)?.catch(() => {});
       }
-      lastLosses = sums.means();
       numSteps = report.numSteps;
       this.update({ version, numSteps });
     };
@@ -324,30 +329,17 @@ export class RolloutWorker {
       if (this.status.state !== 'training') return;
       const rolloutVersion = version;
       const report = await collect(rolloutVersion);
-      const coefs = { ...lossCoefs(config), clipCoef };
-      const sums = statSums();
-      update: for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
-        const idx = collector.shuffledIndices();
-        const epochKl = { sum: 0, n: 0 };
-        for (let start = 0; start + mb.size <= idx.length; start += mb.size) {
-          if (this.stopped || this.status.state !== 'training') break update;
-          const t0 = performance.now();
-          const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
-          adam.grad.set(grad);
-          adam.step(adam.grad, localLr, Math.min(1, config.maxGradNorm / (adam.gradNorm() + 1e-6)));
-          learner.setParams(adam.params);
-          if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
-          t.gradient += (performance.now() - t0) / 1000;
-          sums.add(stats);
-          epochKl.sum += stats[M.approxKl];
-          epochKl.n++;
-        }
-        if (config.targetKl !== null && epochKl.sum / epochKl.n > config.targetKl) break;
-      }
+      const losses = await runEpochs({ ...lossCoefs(config), clipCoef }, (grad) => {
+        // The tab's own step, clipped to maxGradNorm as the coordinator clips a gradient.
+        adam.grad.set(grad);
+        adam.step(adam.grad, localLr, Math.min(1, config.maxGradNorm / (adam.gradNorm() + 1e-6)));
+        learner.setParams(adam.params);
+        return true;
+      });
       const delta = new Float32Array(numParams);
       for (let i = 0; i < numParams; i++) delta[i] = adam.params[i] - base[i];
       base.set(adam.params);
-      report.losses = { ...report.losses, ...sums.means() };
+      report.losses = { ...report.losses, ...losses };
       const entry: (typeof inFlight)[number] = { reply: this.ack((s) => s.emitWithAck('push', { version: rolloutVersion, rolloutVersion, grad: codec.encode(delta), report })), settled: null };
       entry.reply.then((r) => { entry.settled = r; }, () => {});
       inFlight.push(entry);
