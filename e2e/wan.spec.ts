@@ -13,7 +13,7 @@ import type { TrainConfig } from '../shared/config.ts';
 import type { RunStatus } from '../shared/protocol.ts';
 import type { WorkerStatus } from '../client/worker/rolloutWorker.ts';
 
-/** The CartPole-v1 config that solves in about 100k env steps (bench/cartpole-fast.json). */
+/** The CartPole-v1 config of the per-minibatch protocol that solves in about 100k env steps (bench/cartpole-fast.json). */
 const fast = JSON.parse(readFileSync(resolve('bench/cartpole-fast.json'), 'utf8')) as Partial<TrainConfig>;
 
 const doneOf = (coordinator: Swarm['coordinator']) => new Promise<RunStatus>((resolve) => coordinator.once('done', resolve));
@@ -35,7 +35,7 @@ function relaysOf(fleet: Swarm['fleet']) {
 test('2 tabs 100 ms away (continental link) train CartPole-v1 to solved in local mode, both with accepted work', async ({ swarm }) => {
   const { coordinator, fleet } = await swarm(
     // A generous budget so that a slow learner still solves; wasm is forced so the tabs skip timing backends.
-    { ...fast, envId: 'CartPole-v1', seed: 1, totalTimesteps: 300_000, updateMode: 'local', backend: 'wasm' },
+    { envId: 'CartPole-v1', seed: 1, totalTimesteps: 300_000, updateMode: 'local', backend: 'wasm' }, // CartPole-v1's defaults: local mode
     { workers: 2, link: LINK_PROFILES.continental },
   );
   const final = await doneOf(coordinator);
@@ -80,7 +80,7 @@ test('mixed links: one tab on loopback and one on a mobile link both contribute 
   // over by then on a fast machine. So this run cannot end (CartPole-v1's returns stop at 500,
   // and the budget is far off) and the test waits for the mobile tab's work instead.
   const { coordinator, fleet } = await swarm(
-    { ...fast, envId: 'CartPole-v1', seed: 2, totalTimesteps: 10_000_000, solveThreshold: 501, updateMode: 'local', backend: 'wasm' },
+    { envId: 'CartPole-v1', seed: 2, totalTimesteps: 10_000_000, solveThreshold: 501, updateMode: 'local', backend: 'wasm' },
     { workers: 2, link: [LINK_PROFILES.loopback, LINK_PROFILES.mobile] },
   );
   const relays = relaysOf(fleet);
