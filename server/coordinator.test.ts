@@ -499,3 +499,33 @@ describe('Resume from a checkpoint', () => {
     expect(a).toMatchObject({ version: 7, accepted: 7, envSteps: 2 * report.envSteps });
   });
 });
+
+describe('Local mode: a delta per rollout, with its report', () => {
+  it('steps along an accepted delta averaged over the connected workers, takes its report, and refuses what does not fit the mode', async () => {
+    await restart({ updateMode: 'local', outerLr: 1 });
+    const a = await joined();
+    await joined(); // two connected workers: each delta counts half
+    const before = coordinator.ps.params.slice();
+    const delta = new Float32Array(n()).map((_, i) => (i % 3) * 1e-3);
+    const reply = await push(a.s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: rolloutOf(config.numSteps) });
+    expect(reply).toMatchObject({ ok: true, accepted: true, version: 1, rollout: { ok: true, numSteps: config.numSteps } });
+    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(before, (p, i) => Math.fround(p + 0.5 * delta[i])));
+    expect(coordinator.status()).toMatchObject({ envSteps: config.numEnvs * config.numSteps, accepted: 1 });
+
+    // Without its report a delta is refused, and a report on its own is not taken.
+    expect(await push(a.s, { version: 1, rolloutVersion: 1, grad: encodeF32(delta) })).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(await a.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps))).toMatchObject({ ok: false, error: expect.stringMatching(/local mode/) });
+
+    // A delta more than maxStaleness versions old is refused by the same gate as a gradient; its
+    // report still counts (the env steps were spent), and fresh params come back.
+    for (let v = 1; v <= 3; v++) {
+      expect(await push(a.s, { version: v, rolloutVersion: v, grad: encodeF32(delta), report: { ...rolloutOf(config.numSteps), rolloutVersion: v } }))
+        .toMatchObject({ accepted: true, version: v + 1 });
+    }
+    const stale = await push(a.s, { version: 1, rolloutVersion: 1, grad: encodeF32(delta), report: { ...rolloutOf(config.numSteps), rolloutVersion: 1 } });
+    expect(stale).toMatchObject({ ok: true, accepted: false, reason: 'stale', version: 4, rollout: { ok: true } });
+    expect((stale as { params?: unknown }).params).toBeDefined();
+    expect(coordinator.status()).toMatchObject({ version: 4, envSteps: 5 * config.numEnvs * config.numSteps });
+    expect(coordinator.updates.counts.rejected).toMatchObject({ stale: 1, malformed: 1 });
+  });
+});
