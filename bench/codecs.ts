@@ -12,9 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { envSpec } from '../shared/envs/registry.ts';
-import { policyHead } from '../shared/ppo/policyHead.ts';
-import { actorCriticLayout, paramCount } from '../shared/ppo/params.ts';
+import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { defaultConfig } from '../shared/config.ts';
 import { Rng } from '../shared/rng.ts';
 import { ErrorFeedback, UPDATE_CODECS, decodeUpdateInto, encodeUpdate, updateBytes, type UpdateCodec } from '../shared/updateCodec.ts';
@@ -71,8 +69,7 @@ function cumulativeError(codec: UpdateCodec, n: number, steps: number, feedback:
 }
 
 async function main(): Promise<void> {
-  const spec = envSpec('CartPole-v1');
-  const cartpole = paramCount(actorCriticLayout(spec.obsDim, policyHead(spec), defaultConfig.hiddenSizes));
+  const cartpole = modelFor(defaultConfig).numParams;
   const sizes = [cartpole, 100_000, 1_000_000];
   const lines = [
     '# Update codecs',

@@ -17,9 +17,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { envSpec } from '../shared/envs/registry.ts';
-import { policyHead } from '../shared/ppo/policyHead.ts';
-import { actorCriticLayout, paramCount } from '../shared/ppo/params.ts';
+import { modelFor as modelSpec } from '../shared/ppo/modelSpec.ts';
 import { Adam } from '../shared/ppo/adam.ts';
 import type { CoordinatorPerf } from '../server/coordinator.ts';
 import { numberArg } from '../cli/args.ts';
@@ -175,9 +173,7 @@ interface ModelSize {
 
 /** Two equal tanh hidden layers [h, h] (the default model's shape) with the count closest to the target. */
 function modelFor(label: string, target: number): ModelSize {
-  const spec = envSpec(ENV_ID);
-  const head = policyHead(spec);
-  const count = (h: number) => paramCount(actorCriticLayout(spec.obsDim, head, [h, h]));
+  const count = (h: number) => modelSpec({ envId: ENV_ID, hiddenSizes: [h, h], gsde: false }).numParams;
   let best = 1;
   for (let h = 1; h <= 8192; h++) {
     if (Math.abs(count(h) - target) < Math.abs(count(best) - target)) best = h;

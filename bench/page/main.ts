@@ -12,9 +12,8 @@ import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import '../../client/tfBackends.ts';
 import type { Backend } from '../../shared/protocol.ts';
 import { configFor } from '../../shared/config.ts';
-import { envSpec } from '../../shared/envs/registry.ts';
-import { policyHead } from '../../shared/ppo/policyHead.ts';
-import { actorCriticLayout, initParams, paramCount } from '../../shared/ppo/params.ts';
+import { initParams } from '../../shared/ppo/params.ts';
+import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
@@ -97,9 +96,7 @@ async function series(sizes: number[], slowMs: number, label: string, measure: (
 async function rolloutAt(numEnvs: number, req: BenchRequest): Promise<Measurement> {
   const t0 = performance.now();
   const config = configFor(ENV_ID);
-  const spec = envSpec(ENV_ID);
-  const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, ROLLOUT_HIDDEN);
+  const { spec, head, layout } = modelFor({ envId: ENV_ID, hiddenSizes: ROLLOUT_HIDDEN, gsde: false });
   const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
   try {
     // Size numSteps so one collect lasts at least rolloutMinSeconds: collect, rescale, repeat.
@@ -126,9 +123,7 @@ async function rolloutAt(numEnvs: number, req: BenchRequest): Promise<Measuremen
 }
 
 async function gradientAt(batch: number, hidden: number[], req: BenchRequest): Promise<Measurement> {
-  const spec = envSpec(ENV_ID);
-  const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, hidden);
+  const { spec, head, layout } = modelFor({ envId: ENV_ID, hiddenSizes: hidden, gsde: false });
   const learner = new Learner(layout, initParams(layout, 0), spec.obsDim, head);
   const coefs = lossCoefs(configFor(ENV_ID));
   const mb = syntheticMinibatch(batch, spec.obsDim, head, 0);
@@ -144,9 +139,7 @@ async function gradientAt(batch: number, hidden: number[], req: BenchRequest): P
 /** A worker's steady state, many times over: the tensor count must not move. */
 async function leakCheck(iterations: number): Promise<NonNullable<BenchResult['leakCheck']>> {
   const t0 = performance.now();
-  const spec = envSpec(ENV_ID);
-  const head = policyHead(spec);
-  const layout = actorCriticLayout(spec.obsDim, head, [64, 64]);
+  const { spec, head, layout } = modelFor({ envId: ENV_ID, hiddenSizes: [64, 64], gsde: false });
   const params = initParams(layout, 0);
   const learner = new Learner(layout, params, spec.obsDim, head);
   const coefs = lossCoefs(configFor(ENV_ID));
@@ -247,8 +240,7 @@ async function tabswarmBench(req: BenchRequest): Promise<BenchResult> {
 
   result.rollout = await series(req.numEnvs, req.slowMs, 'rollout env steps/s, numEnvs', (e) => rolloutAt(e, req));
   for (const hidden of req.hiddens) {
-    const spec = envSpec(ENV_ID);
-    const numParams = paramCount(actorCriticLayout(spec.obsDim, policyHead(spec), hidden));
+    const { numParams } = modelFor({ envId: ENV_ID, hiddenSizes: hidden, gsde: false });
     const s: GradientSeries = { hidden, numParams, results: [] };
     s.results = await series(req.batches, req.slowMs, `gradient samples/s, MLP ${hidden.join('x')}, batch`, (b) => gradientAt(b, hidden, req));
     result.gradient.push(s);
