@@ -264,11 +264,14 @@ function spread(rs: RunRecord[], f: 'wall' | 'steps', digits: number): string {
 }
 
 /** Median time to solve of `g` over that of `base`, both from the invocations that `g`'s runs come from. */
+/** A session: runs of one day on one machine (a grid may be run as several invocations, one after another). */
+const session = (r: RunRecord) => `${r.date}|${r.machine}`;
+
 function ratio(g: Group, base: Group | undefined): string {
   if (!base) return '-';
-  const invocations = new Set(g.runs.map((r) => r.invocation));
-  const same = base.runs.filter((r) => invocations.has(r.invocation));
-  const mg = medianToSolve(g.runs.filter((r) => same.some((b) => b.invocation === r.invocation)), 'wall');
+  const sessions = new Set(g.runs.map(session));
+  const same = base.runs.filter((r) => sessions.has(session(r)));
+  const mg = medianToSolve(g.runs.filter((r) => same.some((b) => session(b) === session(r))), 'wall');
   const mb = medianToSolve(same, 'wall');
   if (mg === null || mb === null || mb === Infinity) return '-';
   return mg === Infinity ? '∞' : `${(mg / mb).toFixed(2)}×`;
@@ -366,7 +369,7 @@ async function report(runs: RunRecord[]): Promise<void> {
     'Solved = mean return of the last 100 training episodes >= the env\'s threshold. "time to solve" is training seconds from',
     'the first tab\'s join; medians and ranges are over seeds, an unsolved run counting as ∞ (slower than any solved one).',
     '"× own loopback" and "× async loopback" divide the median time to solve by that of the same protocol on loopback and of',
-    'async on loopback, both taken from the same invocations only. Bytes are what the relays carried (up = tab to',
+    'async on loopback, both from the same session only (runs of the same day on the same machine). Bytes are what the relays carried (up = tab to',
     'coordinator) per env step of the whole run. "rejected" is refused updates (except those refused because the run had',
     'ended) over all pushes; "idle" is each tab\'s time waiting for replies over its staged time (collect, gradient, push,',
     'set params), averaged over tabs. Failed runs (crashed, or killed past the wall cap plus a grace period) count in',
