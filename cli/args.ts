@@ -14,6 +14,15 @@ export const numberArg = (name: string, { integer = false, min = 0 } = {}) => (v
   return n;
 };
 
+/** A commander parser from a function that throws on bad input: its message becomes a usage error (exit 2). */
+export const parsedBy = <T>(parse: (v: string) => T) => (v: string): T => {
+  try {
+    return parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+};
+
 /** Imports the user's `--env-module` files, which register their envs; returns their absolute paths. */
 export async function importEnvModules(files: string[]): Promise<string[]> {
   const paths = files.map((f) => resolve(f));

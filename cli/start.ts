@@ -3,7 +3,7 @@
  * coordinator, open headless worker tabs, train until solved or out of budget, then write a
  * checkpoint and a summary into the run's folder. Exit code 0 = solved, 1 = not, 2 = bad input.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -14,29 +14,16 @@ import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from '../server/coordinator.ts';
 import { parseOrigin } from '../server/net/origins.ts';
 import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
-import { importEnvModules, numberArg } from './args.ts';
+import { importEnvModules, numberArg, parsedBy } from './args.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
 
 const int = (name: string) => numberArg(name, { integer: true });
 
 /** `--link mobile` or `--link loopback,continental`: the named link profiles, one per tab (the last one for the remaining tabs). */
-function parseLinks(v: string): LinkProfile[] {
-  try {
-    return v.split(',').map((name) => linkProfile(name.trim()));
-  } catch (e) {
-    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
-  }
-}
-
+const parseLinks = parsedBy((v) => v.split(',').map((name) => linkProfile(name.trim())));
 /** One `--allowed-origin`, checked now so that a typo is a usage error. */
-function parseOriginArg(v: string, all: string[]): string[] {
-  try {
-    return [...all, parseOrigin(v)];
-  } catch (e) {
-    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
-  }
-}
+const parseOriginArg = (v: string, all: string[]) => [...all, parsedBy(parseOrigin)(v)];
 
 export const startCommand = (onExit: (code: number) => void) => new Command('start')
   .description('Train PPO on volunteered browser tabs: coordinator, dashboard and headless worker tabs.')
