@@ -1,12 +1,13 @@
 /**
- * The `tabswarm` command: `start` (a training run: coordinator, dashboard, headless tabs) and
- * `eval` (play a checkpoint's policy). Exit codes: 0 done (a run solved), 1 a run not solved,
+ * The `tabswarm` command: `start` (a training run: coordinator, dashboard, headless tabs), `eval`
+ * (play a checkpoint's policy) and `export` (the policy as a TensorFlow.js LayersModel). Exit codes: 0 done (a run solved), 1 a run not solved,
  * 2 bad flags, files or config.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { startCommand } from './start.ts';
 import { evalCommand } from './eval.ts';
+import { exportCommand } from './export.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,7 +18,8 @@ const program = new Command()
   .version(version)
   .exitOverride()
   .addCommand(startCommand((code) => { exitCode = code; }))
-  .addCommand(evalCommand());
+  .addCommand(evalCommand())
+  .addCommand(exportCommand());
 
 program.parseAsync().then(
   () => process.exit(exitCode),

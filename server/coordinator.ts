@@ -38,6 +38,8 @@ import { LatencyWindow, type LatencySummary } from './metrics/latency.ts';
 import { RunTracker } from './metrics/runTracker.ts';
 import { SolveCheck } from './metrics/solveCheck.ts';
 import { impossibleReport } from './metrics/reportBounds.ts';
+import { metricsRoute } from './metrics/prometheus.ts';
+import { historyCsv, historyJsonl } from './metrics/historyExport.ts';
 import { OriginPolicy } from './net/origins.ts';
 
 export interface CoordinatorOptions {
@@ -151,6 +153,9 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
           if (q.get('reset') === '1') this.pushLatency.reset();
           return body;
         },
+        '/metrics': metricsRoute(this),
+        '/api/history.csv': () => historyCsv(this.config.envId, this.tracker.history),
+        '/api/history.jsonl': () => historyJsonl(this.config.envId, this.tracker.history),
       },
     });
     this.io = new Server(this.http, {

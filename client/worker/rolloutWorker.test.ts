@@ -167,7 +167,7 @@ describe('RolloutWorker lifecycle', () => {
   const cfg = { ...asyncDefaults, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, hiddenSizes: [8] };
 
   it('a slow worker beside a fast one gets shorter rollouts and still lands updates within the bound', async () => {
-    const coordinator = new Coordinator({ config: { ...cfg, maxStaleness: 2, workSizing: true, totalTimesteps: 4 * 16 * 100 }, port: 0, tickMs: 50 });
+    const coordinator = new Coordinator({ config: { ...cfg, maxStaleness: 2, workSizing: true, totalTimesteps: 4 * 16 * 200 }, port: 0, tickMs: 50 });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
     const fast = new RolloutWorker(workerOpts(url));
     const slow = new RolloutWorker({ ...workerOpts(url), delayMs: 24 });

@@ -1,8 +1,9 @@
 /**
  * The coordinator's HTTP side: the built client (dashboard and worker pages) as static files, and
- * a few JSON routes (`/api/config`, `/api/status`, `/api/perf`). Socket.IO attaches to the same server.
+ * a few routes: JSON ones (`/api/config`, `/api/status`, `/api/perf`) and text ones (`/metrics`,
+ * `/api/history.csv`, `/api/history.jsonl`). Socket.IO attaches to the same server.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import sirv from 'sirv';
 
@@ -14,8 +15,33 @@ export interface HttpOptions {
    * (tfjs uses half the logical cores: on a 2-core machine that is 1, and the threaded build is slower).
    */
   crossOriginIsolation?: boolean;
-  /** JSON routes by path: each returns the body to send. `query` is the request's search params. */
+  /**
+   * Routes by path: each returns the body to send as JSON, or a TextReply, or a promise of either
+   * (a Prometheus registry renders asynchronously). `query` is the request's search params.
+   */
   routes: Record<string, (query: URLSearchParams) => unknown>;
+}
+
+/** A route's answer that is not JSON: a text body sent as is, with its content type and any further headers (e.g. Content-Disposition). */
+export class TextReply {
+  constructor(readonly contentType: string, readonly body: string, readonly headers: Readonly<Record<string, string>> = {}) {}
+}
+
+function send(res: ServerResponse, body: unknown): void {
+  if (body instanceof TextReply) {
+    res.writeHead(200, { ...body.headers, 'content-type': body.contentType });
+    res.end(body.body);
+  } else {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+/** A route that throws answers 500 instead of taking the coordinator down with it. */
+function fail(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`route failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 export function createHttpServer(opts: HttpOptions): Server {
@@ -28,8 +54,14 @@ export function createHttpServer(opts: HttpOptions): Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = opts.routes[url.pathname];
     if (route) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(route(url.searchParams)));
+      let body: unknown;
+      try {
+        body = route(url.searchParams);
+      } catch (err) {
+        return fail(res, err);
+      }
+      if (body instanceof Promise) body.then((b) => send(res, b), (err) => fail(res, err));
+      else send(res, body);
       return;
     }
     if (url.pathname === '/worker') {

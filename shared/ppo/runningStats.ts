@@ -1,3 +1,6 @@
+/** Added to the variance when normalizing, so a constant feature does not divide by zero. */
+export const NORM_EPSILON = 1e-8;
+
 /**
  * Running mean and variance of vectors, mergeable across workers (Chan et al.'s parallel
  * update), for observation normalization and reward scaling as SB3's VecNormalize does them.
@@ -47,12 +50,12 @@ export class RunningMeanStd {
     this.count = total;
   }
 
-  /** (x - mean) / sqrt(var + 1e-8), clipped to [-clip, clip], row by row into `out`. */
+  /** (x - mean) / sqrt(var + NORM_EPSILON), clipped to [-clip, clip], row by row into `out`. */
   normalize(x: ArrayLike<number>, n: number, clip: number, out: Float32Array): Float32Array {
     const d = this.dim;
     for (let r = 0; r < n; r++) {
       for (let j = 0; j < d; j++) {
-        const z = (x[r * d + j] - this.mean[j]) / Math.sqrt(this.var[j] + 1e-8);
+        const z = (x[r * d + j] - this.mean[j]) / Math.sqrt(this.var[j] + NORM_EPSILON);
         out[r * d + j] = Math.min(clip, Math.max(-clip, z));
       }
     }
