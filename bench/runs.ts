@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as vega from 'vega';
+import type * as vl from 'vega-lite';
+import { compile } from 'vega-lite';
 import type { HistoryPoint } from '../shared/protocol.ts';
 import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
 import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
@@ -110,3 +113,18 @@ export function machineLine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), headless Chromium, no GPU`;
 }
 
+
+/** Line charts as SVG through vega-lite: one panel per value of `facet`, one line per value of `encoding.color`, independent y scales. */
+export async function lineChartSvg(
+  values: Record<string, unknown>[], facet: string, encoding: Record<'x' | 'y' | 'color', object>, size: { width: number; height: number },
+): Promise<string> {
+  // vega-lite checks the encoding channels when it compiles the spec.
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    data: { values },
+    facet: { column: { field: facet, type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: { ...size, mark: { type: 'line', point: true }, encoding },
+  } as vl.TopLevelSpec;
+  return new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' }).toSVG();
+}

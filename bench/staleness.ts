@@ -13,9 +13,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Command } from 'commander';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
-import { fmt, list, machineLine, median, runTabswarm, writeReport } from './runs.ts';
+import { fmt, lineChartSvg, list, machineLine, median, runTabswarm, writeReport } from './runs.ts';
 
 /** What `--max-staleness` gets for "unbounded". */
 const UNBOUNDED = 1_000_000;
@@ -147,24 +145,11 @@ async function plot(rs: Row[], field: 'steps' | 'wall'): Promise<string> {
     const series = `${r.tabs} tab${r.tabs > 1 ? 's' : ''}${r.variant.mode === 'sync' ? '' : r.variant.scaling ? ', scaled' : ''}${r.variant.workSizing === false ? '' : ', sizing'}`;
     return [{ env: r.envId, S: sLabel(r.variant), series, y }];
   });
-  const spec: vl.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    data: { values },
-    facet: { column: { field: 'env', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 320,
-      height: 220,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'S', type: 'ordinal', sort: ['0', '1', '2', '4', '8', '16', '∞', 'sync'], title: 'staleness bound S (sync = sync baseline)' },
-        y: { field: 'y', type: 'quantitative', title: field === 'steps' ? 'median env steps to solve' : 'median wall s to solve' },
-        color: { field: 'series', type: 'nominal', title: null },
-      },
-    },
-  };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
+  return lineChartSvg(values, 'env', {
+    x: { field: 'S', type: 'ordinal', sort: ['0', '1', '2', '4', '8', '16', '∞', 'sync'], title: 'staleness bound S (sync = sync baseline)' },
+    y: { field: 'y', type: 'quantitative', title: field === 'steps' ? 'median env steps to solve' : 'median wall s to solve' },
+    color: { field: 'series', type: 'nominal', title: null },
+  }, { width: 320, height: 220 });
 }
 
 async function report(runs: RunRecord[]): Promise<void> {

@@ -23,12 +23,10 @@ import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import { configFor, type TrainConfig } from '../shared/config.ts';
 import { envIds } from '../shared/envs/registry.ts';
 import { linkProfile } from '../fleet/wanRelay.ts';
-import { evalCheckpoint, fmt, list, machineLine, median, spawnTabswarm, writeReport } from './runs.ts';
+import { evalCheckpoint, fmt, lineChartSvg, list, machineLine, median, spawnTabswarm, writeReport } from './runs.ts';
 
 /**
  * The protocols compared: a name and the TrainConfig fields it sets, layered over the env's
@@ -298,24 +296,11 @@ async function chart(gs: Group[]): Promise<string | null> {
   const ys = values.map((v) => v.y);
   const log = Math.max(...ys) / Math.min(...ys) > 4;
   const links = [...new Map([...values].sort((a, b) => a.rtt - b.rtt).map((v) => [v.link, `${v.link} ${v.rtt}`])).values()].join(', ');
-  const spec: vl.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    data: { values },
-    facet: { column: { field: 'panel', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 420,
-      height: 240,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'rtt', type: 'quantitative', title: `link RTT, ms (${links})` },
-        y: { field: 'y', type: 'quantitative', title: `median s to solve${log ? ' (log scale)' : ''}`, scale: log ? { type: 'log' } : {} },
-        color: { field: 'protocol', type: 'nominal', title: 'protocol' },
-      },
-    },
-  };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
+  return lineChartSvg(values, 'panel', {
+    x: { field: 'rtt', type: 'quantitative', title: `link RTT, ms (${links})` },
+    y: { field: 'y', type: 'quantitative', title: `median s to solve${log ? ' (log scale)' : ''}`, scale: log ? { type: 'log' } : {} },
+    color: { field: 'protocol', type: 'nominal', title: 'protocol' },
+  }, { width: 420, height: 240 });
 }
 
 const READING = '## Reading';
