@@ -2,8 +2,11 @@
  * `tabswarm start` (what `npm start` runs): build the worker and dashboard pages, start the
  * coordinator, open headless worker tabs, train until solved or out of budget, then write a
  * checkpoint and a summary into the run's folder. Exit code 0 = solved, 1 = not, 2 = bad input.
+ * Crash-safe: checkpoint.ckpt is saved every config.checkpointEverySec while training, each history
+ * point is appended to history.jsonl as it is made, and SIGTERM ends the run like Ctrl-C (SIGINT).
  */
 import { Command, Option } from 'commander';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -14,6 +17,7 @@ import { UPDATE_CODECS, type UpdateCodec } from '../shared/updateCodec.ts';
 import { Coordinator } from '../server/coordinator.ts';
 import { parseOrigin } from '../server/net/origins.ts';
 import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { PeriodicCheckpoints } from '../server/checkpoint/periodic.ts';
 import { importEnvModules, numberArg, parsedBy } from './args.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
@@ -120,6 +124,29 @@ async function buildClient(envModules: string[], runDir: string, build: boolean)
   return outDir;
 }
 
+/**
+ * Appends JSON lines to `path` (truncated first: a resumed run's history starts anew, as its
+ * history.json does). A failed write is reported once and ends the log, not the run.
+ */
+function historyWriter(path: string): { write(point: unknown): void; close(): void } {
+  let fd: number | null = openSync(path, 'w');
+  const fail = (e: unknown) => {
+    console.error(`tabswarm: cannot append to ${path}, history streaming stops: ${e instanceof Error ? e.message : String(e)}`);
+    if (fd !== null) try { closeSync(fd); } catch { /* already failing */ }
+    fd = null;
+  };
+  return {
+    write(point) {
+      if (fd === null || point === undefined) return;
+      try { writeSync(fd, `${JSON.stringify(point)}\n`); } catch (e) { fail(e); }
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
 async function start(o: Options): Promise<number> {
   const runDir = resolve(o.runDir ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.env ?? defaultConfig.envId}`));
   const staticDir = await buildClient(o.envModule, runDir, o.build);
@@ -134,7 +161,16 @@ async function start(o: Options): Promise<number> {
   if (coordinator.tracker.finished) {
     throw new ConfigError(`the run in ${o.resume} is already over (${coordinator.tracker.state} at ${coordinator.tracker.envSteps.toLocaleString()} env steps): raise --total-timesteps to continue it`);
   }
+  // Each history point goes to disk as it is made (before start(), so the first ticks are not missed):
+  // a killed coordinator loses at most the tick in progress. Synchronous appends keep the file in tick order.
+  const historyLog = historyWriter(join(runDir, 'history.jsonl'));
+  coordinator.on('tick', () => historyLog.write(coordinator.tracker.history.at(-1)));
   const port = await coordinator.start();
+  const ckptPath = join(runDir, 'checkpoint.ckpt');
+  const periodic = new PeriodicCheckpoints(ckptPath, () => coordinator.checkpoint(), (e) => {
+    console.error(`tabswarm: periodic checkpoint to ${ckptPath} failed (training goes on): ${e instanceof Error ? e.message : String(e)}`);
+  });
+  periodic.start(config.checkpointEverySec);
   const origin = `http://localhost:${port}`;
   console.log(`tabswarm: training ${config.envId} (solve: mean of last ${config.solveWindow} returns >= ${config.solveThreshold}, budget ${config.totalTimesteps.toLocaleString()} env steps)`);
   console.log(`dashboard: ${origin}/   contribute a tab: ${origin}/worker.html${o.token ? `?token=${o.token}` : ''}`);
@@ -150,6 +186,7 @@ async function start(o: Options): Promise<number> {
     onLog: (i, line) => console.error(`[worker tab ${i}] ${line}`),
     plain: true,
     link: o.link && Array.from({ length: o.workers }, (_, i) => o.link![Math.min(i, o.link!.length - 1)]),
+    ownSignals: true, // the browser must outlive SIGINT/SIGTERM: the run ends first, then the fleet stops
   });
   await fleet?.start();
   const relays = fleet?.relays() ?? [];
@@ -167,13 +204,15 @@ async function start(o: Options): Promise<number> {
   });
 
   if (o.maxWall > 0) setTimeout(() => coordinator.endRun(), o.maxWall * 1000).unref();
+  // Ctrl-C and a service manager's stop end the run the same way: tabs told, final files written, exit.
   process.once('SIGINT', () => coordinator.endRun());
+  process.once('SIGTERM', () => coordinator.endRun());
   await new Promise<RunStatus>((resolveDone) => coordinator.once('done', resolveDone));
+  await periodic.stop(); // a periodic save still being written lands before the final one
   bar.stop();
   await fleet?.stop();
   const final = coordinator.status(); // after the tabs are gone, so late decisions are counted too
 
-  const ckptPath = join(runDir, 'checkpoint.ckpt');
   await saveCheckpoint(ckptPath, coordinator.checkpoint());
   const summary = {
     envId: config.envId,
@@ -207,8 +246,9 @@ async function start(o: Options): Promise<number> {
 
   if (o.serve) {
     console.log(`serving ${origin}/ until interrupted (Ctrl-C)`);
-    await new Promise<void>((r) => process.once('SIGINT', () => r()));
+    await new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });
   }
   await coordinator.stop();
+  historyLog.close();
   return final.state === 'solved' ? 0 : 1;
 }

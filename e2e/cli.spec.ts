@@ -1,6 +1,6 @@
 /** The `tabswarm` command (what `npm start` and `npm run eval` run) as a user runs it: a real process, real tabs, real files. */
 import { test, expect } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +8,50 @@ import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 
 /** Runs `tabswarm ARGS` through the package's bin; `start` serves the client `npm run build` made. */
 function tabswarm(args: string[]): Promise<{ code: number | null; out: string }> {
-  const argv = args[0] === 'start' ? ['start', '--no-build', ...args.slice(1)] : args;
-  return new Promise((resolve) => {
-    const p = spawn('node', ['bin/tabswarm.js', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    p.on('close', (code) => resolve({ code, out }));
-  });
+  return tabswarmProcess(args).done;
 }
+
+/** tabswarm's variant that also hands back the process, so a test can signal it mid-run. */
+function tabswarmProcess(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
+  const argv = args[0] === 'start' ? ['start', '--no-build', ...args.slice(1)] : args;
+  const child = spawn('node', ['bin/tabswarm.js', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, out }));
+  });
+  return { child, done };
+}
+
+/** The lines of a JSON-lines file so far (none while it does not exist). */
+async function jsonLines(path: string): Promise<unknown[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
+}
+
+/** Polls until `ready` holds; fails at once (with the output) if the process ends first. */
+async function until(p: { child: ChildProcess; done: Promise<{ out: string }> }, ready: () => Promise<boolean>): Promise<void> {
+  let ended = false;
+  void p.done.then(() => { ended = true; });
+  while (!(await ready())) {
+    if (ended) throw new Error(`tabswarm ended before the test could signal it:\n${(await p.done).out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A run that will not end by itself before the test signals it: a long budget and a checkpoint every
+ * second. --max-wall only bounds a broken build's run, which `until` then reports instead of hanging.
+ */
+async function longRun(): Promise<{ runDir: string; args: string[] }> {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  const config = join(runDir, 'config.json');
+  await writeFile(config, JSON.stringify({ checkpointEverySec: 1 }));
+  return { runDir, args: ['start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--total-timesteps', '10000000', '--max-wall', '30', '--config', config, '--run-dir', runDir] };
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
 
 test('a run out of budget writes a loadable checkpoint and a summary, and exits 1', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
@@ -109,4 +144,69 @@ test('--version and --help answer without building the client', async () => {
   expect(help.out).toContain('Usage: tabswarm start');
   expect(help.out).toMatch(/--codec <codec>[^-]*choices:\s+"fp32",\s+"fp16",\s+"int8"/);
   expect((await stat('dist/client/worker.html')).mtimeMs).toBe(before);
+});
+
+// SIGINT too: Playwright's own handler would close the tabs' browser and exit before the run's files are written.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) test(`${sig} mid-run ends the run: final checkpoint, summary and the streamed history are written`, async () => {
+  const { runDir, args } = await longRun();
+  const run = tabswarmProcess(args);
+  try {
+    // a few points on disk, the latest after training began (a tab's first ticks come before its first update)
+    await until(run, async () => {
+      const lines = await jsonLines(join(runDir, 'history.jsonl')) as { version: number }[];
+      return lines.length >= 3 && lines.at(-1)!.version > 0;
+    });
+    run.child.kill(sig);
+    const { code, signal, out } = await run.done;
+    expect(signal).toBeNull(); // it exited by itself, not by the signal's default action
+    expect(out).toContain('NOT SOLVED');
+    expect(code).toBe(1);
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+  const ck = await loadCheckpoint(join(runDir, 'checkpoint.ckpt'));
+  expect(ck.version).toBeGreaterThan(0);
+  const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+  expect(summary).toMatchObject({ solved: false, state: 'stopped', version: ck.version });
+  const history = JSON.parse(await readFile(join(runDir, 'history.json'), 'utf8')) as unknown[];
+  const lines = await jsonLines(join(runDir, 'history.jsonl'));
+  expect(lines.length).toBeGreaterThanOrEqual(history.length - 1);
+  // same shape as history.json's points: the last point of each is the same one
+  expect(lines.at(-1)).toEqual(history.at(-1));
+  expect(lines[0]).toMatchObject({ wallS: expect.any(Number), envSteps: expect.any(Number), version: expect.any(Number), metrics: expect.any(Object) });
+});
+
+test('SIGKILL mid-run leaves a whole periodic checkpoint, and --resume continues from it', async () => {
+  const { runDir, args } = await longRun();
+  const ckptPath = join(runDir, 'checkpoint.ckpt');
+  const run = tabswarmProcess(args);
+  try {
+    // a periodic checkpoint taken after training began (a version > 0), and history on disk
+    await until(run, async () => (await jsonLines(join(runDir, 'history.jsonl'))).length > 0
+      && (await loadCheckpoint(ckptPath).then((ck) => ck.version > 0, () => false)));
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+  // Killed wherever it was, even mid-save: the file is the last whole checkpoint, never a partial one.
+  const killed = await loadCheckpoint(ckptPath);
+  expect(killed.version).toBeGreaterThan(0);
+  expect(killed.envSteps).toBeGreaterThan(0);
+  expect(await exists(join(runDir, 'summary.json'))).toBe(false);
+  const lines = await jsonLines(join(runDir, 'history.jsonl'));
+  expect(lines.length).toBeGreaterThan(0);
+
+  const resumeDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  const resumed = await tabswarm([
+    'start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--resume', ckptPath, '--total-timesteps', '20000000', '--max-wall', '3', '--run-dir', resumeDir,
+  ]);
+  expect(resumed.code).toBe(1);
+  const after = await loadCheckpoint(join(resumeDir, 'checkpoint.ckpt'));
+  expect(after.version).toBeGreaterThanOrEqual(killed.version);
+  expect(after.envSteps).toBeGreaterThanOrEqual(killed.envSteps);
+  expect(after.config.totalTimesteps).toBe(20000000);
+  // continued, not restarted: the resumed run's very first history point already counts the killed run's env steps
+  const resumedHistory = await jsonLines(join(resumeDir, 'history.jsonl')) as { envSteps: number }[];
+  expect(resumedHistory[0].envSteps).toBeGreaterThanOrEqual(killed.envSteps);
 });

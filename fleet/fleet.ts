@@ -61,6 +61,12 @@ export interface FleetOptions {
    * at http://127.0.0.1:<relay port>, which keeps it a secure context. Needs an http:// url.
    */
   link?: LinkProfile | (LinkProfile | undefined)[];
+  /**
+   * Lets the caller handle SIGINT and SIGTERM itself (default: Playwright's handlers, which close the
+   * browser on either and exit the process on SIGINT). `tabswarm start` ends its run on them and then
+   * stops the fleet, so the browser must outlive the signal.
+   */
+  ownSignals?: boolean;
 }
 
 /** The parts of a plain tab's DevTools messages that its watcher reads (command replies have no method). */
@@ -86,7 +92,10 @@ export class Fleet {
   constructor(private readonly opts: FleetOptions) {}
 
   async start(): Promise<Page[]> {
-    this.browser = await chromium.launch({ executablePath: findChromium(), headless: this.opts.headless ?? true, args: CHROMIUM_ARGS });
+    this.browser = await chromium.launch({
+      executablePath: findChromium(), headless: this.opts.headless ?? true, args: CHROMIUM_ARGS,
+      ...(this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}),
+    });
     for (let i = 0; i < this.opts.workers; i++) await this.open(i);
     return this.pages;
   }

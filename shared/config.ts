@@ -110,9 +110,7 @@ const trainConfigFields = z.strictObject({
 
   /**
    * Staleness gate: an update computed at version v' is applied iff current - v' <= maxStaleness.
-   * 16 from docs/STALENESS.md (CartPole-v1 and Acrobot-v1): with 2 and 4 tabs updates arrive 1-3
-   * versions old; 16 rejected 0.4% or fewer and was the best cell on 4 tabs, smaller bounds threw
-   * work away.
+   * The default, 16, is chosen in docs/STALENESS.md.
    */
   maxStaleness: nonNegInt(),
   /**
@@ -149,8 +147,8 @@ const trainConfigFields = z.strictObject({
    * gradient time) while its updates arrive more than maxStaleness versions old on average; grow
    * it back up to numSteps when they arrive at under half that. Rollouts never go below
    * numSteps / 8. An update from a shortened rollout steps with the learning rate scaled by the
-   * same fraction, so each sample weighs the same whatever the tab's size. Off by default: in
-   * docs/STALENESS.md every CartPole-v1 run that shrank tabs solved later, or not at all.
+   * same fraction, so each sample weighs the same whatever the tab's size. Off by default
+   * (docs/STALENESS.md says why).
    */
   workSizing: flag(),
   /** Socket.IO heartbeat: the coordinator pings every heartbeatMs and drops a socket that misses heartbeatTimeoutMs. */
@@ -168,6 +166,12 @@ const trainConfigFields = z.strictObject({
   updateCodec: oneOf(UPDATE_CODECS),
   /** Backend the workers must use; 'auto' lets each tab measure and pick the fastest. */
   backend: oneOf([...BACKENDS, 'auto']),
+  /**
+   * Seconds between the checkpoints `tabswarm start` saves into the run folder while training
+   * (atomically, over checkpoint.ckpt), so a killed run can be resumed from its latest one; 0 saves
+   * only at the end of the run.
+   */
+  checkpointEverySec: nonNegInt(),
 });
 
 /**
@@ -256,6 +260,7 @@ export const baseConfig: TrainConfig = {
   maxPushesPerSecond: 1000,
   updateCodec: 'fp32',
   backend: 'auto',
+  checkpointEverySec: 30,
 };
 
 /**
