@@ -283,13 +283,15 @@ export class RolloutWorker {
 
     // Local mode: the tab's own optimizer over the params it trains, and the params its next delta is measured from.
     const local = config.updateMode === 'local' ? new Adam(numParams, { beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps }) : null;
-    const base = new Float32Array(numParams);
-    /** Adopts global params (a join's or a reply's) as both the local params and the next delta's base. */
+    const base = new Float32Array(local ? numParams : 0);
+    /** Adopts global params (a join's or a reply's); in local mode also as the local params and the next delta's base. */
     const adoptParams = (bin: Binary, v: number) => {
       const params = decodeF32(bin, numParams);
       learner.setParams(params);
-      local?.params.set(params);
-      base.set(params);
+      if (local) {
+        local.params.set(params);
+        base.set(params);
+      }
       version = v;
     };
     adoptParams(join0.params, join0.version);
