@@ -12,17 +12,24 @@ import { evaluatePolicy } from '../shared/ppo/evaluate.ts';
 import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import { checkpointRunState } from '../server/checkpoint/runState.ts';
 
+/** The parts of a run's summary.json (written by cli/start.ts) that the benchmarks read. */
+export interface RunSummary {
+  envId: string; solved: boolean; state: string; envSteps: number; trainingWallS: number | null;
+  solvedAtEnvSteps: number | null; solvedAtWallS: number | null; meanReturn: number | null; checkpoint: string;
+  workers: {
+    backend: string; adapter: string; accepted: number; rejected: number; envSteps: number;
+    stageSeconds: { collect: number; gradient: number; push: number; setParams: number };
+  }[];
+  updates: { accepted: number; rejected: Record<string, number>; stalenessHistogram: number[] };
+  network: { tabs: ({ link: string; bytesUp: number; bytesDown: number } | null)[]; bytesUpPerEnvStep: number; bytesDownPerEnvStep: number } | null;
+  config: Record<string, unknown>;
+}
+
 export interface RunOutput {
   exitCode: number | null;
   /** Seconds from process launch to exit. */
   launchToExitS: number;
-  summary: {
-    envId: string; solved: boolean; state: string; envSteps: number; trainingWallS: number | null;
-    solvedAtEnvSteps: number | null; solvedAtWallS: number | null; meanReturn: number | null;
-    workers: { backend: string; adapter: string }[];
-    updates: { accepted: number; rejected: Record<string, number>; stalenessHistogram: number[] };
-    config: Record<string, unknown>;
-  };
+  summary: RunSummary;
   history: HistoryPoint[];
   /** The run's folder (checkpoint.ckpt, summary.json, history.json). */
   runDir: string;

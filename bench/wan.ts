@@ -26,7 +26,7 @@ import { Command } from 'commander';
 import { configFor, type TrainConfig } from '../shared/config.ts';
 import { envIds } from '../shared/envs/registry.ts';
 import { linkProfile } from '../fleet/wanRelay.ts';
-import { evalCheckpoint, fmt, lineChartSvg, list, machineLine, median, spawnTabswarm, writeReport } from './runs.ts';
+import { evalCheckpoint, fmt, lineChartSvg, list, machineLine, median, spawnTabswarm, writeReport, type RunSummary } from './runs.ts';
 
 /**
  * The protocols compared: a name and the TrainConfig fields it sets, layered over the env's
@@ -154,14 +154,6 @@ async function layeredConfig(base: string | undefined, overrides: Partial<TrainC
   return { file, fields };
 }
 
-interface Summary {
-  state: string; solved: boolean; envSteps: number; trainingWallS: number | null; solvedAtEnvSteps: number | null; solvedAtWallS: number | null;
-  meanReturn: number | null; checkpoint: string;
-  updates: { accepted: number; rejected: Record<string, number> };
-  workers: { accepted: number; rejected: number; envSteps: number; stageSeconds: { collect: number; gradient: number; push: number; setParams: number } }[];
-  network: { tabs: ({ link: string; bytesUp: number; bytesDown: number } | null)[]; bytesUpPerEnvStep: number; bytesDownPerEnvStep: number } | null;
-}
-
 async function runOnce(envId: string, tabs: number, link: string, protocol: string, seed: number): Promise<RunRecord> {
   const base = perEnv(opts.config, envId);
   const budgetS = perEnv(opts.budget, envId);
@@ -186,8 +178,8 @@ async function runOnce(envId: string, tabs: number, link: string, protocol: stri
   const summaryFile = join(run.runDir, 'summary.json');
   if (!existsSync(summaryFile)) return record;
   try {
-    const s = JSON.parse(await readFile(summaryFile, 'utf8')) as Summary;
-    const stageTotal = (w: Summary['workers'][number]) => Object.values(w.stageSeconds ?? {}).reduce((a, b) => a + b, 0);
+    const s = JSON.parse(await readFile(summaryFile, 'utf8')) as RunSummary;
+    const stageTotal = (w: RunSummary['workers'][number]) => Object.values(w.stageSeconds ?? {}).reduce((a, b) => a + b, 0);
     Object.assign(record, {
       state: s.state, solved: s.solved, solvedAtWallS: s.solvedAtWallS, solvedAtEnvSteps: s.solvedAtEnvSteps, trainingWallS: s.trainingWallS,
       envSteps: s.envSteps, meanReturn: s.meanReturn,

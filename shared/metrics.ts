@@ -31,7 +31,6 @@ export type PpoStats = Record<(typeof PPO_STATS)[number], number>;
  * what the coordinator keeps per statistic stays bounded.
  */
 export const REPORTED_STATS = [...PPO_STATS, M.explainedVariance] as const;
-export type ReportedStat = (typeof REPORTED_STATS)[number];
 
 /** Cumulative rejections for one reason, e.g. `coordinator/rejected/stale`. */
 export const rejectedMetric = (reason: string) => `${M.rejected}/${reason}`;

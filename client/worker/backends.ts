@@ -8,8 +8,6 @@ import '../tfBackends.ts';
 import type { Backend, BackendTiming } from '../../shared/protocol.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import { derive } from '../../shared/config.ts';
-import { envSpec } from '../../shared/envs/registry.ts';
-import { policyHead } from '../../shared/ppo/policyHead.ts';
 import { initParams } from '../../shared/ppo/params.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';

@@ -5,10 +5,9 @@
  * runs in Node without TensorFlow.js.
  */
 import type { TrainConfig } from '../config.ts';
-import { envSpec, makeEnv } from '../envs/registry.ts';
+import { makeEnv } from '../envs/registry.ts';
 import { forwardPlain } from './params.ts';
 import { modelFor } from './modelSpec.ts';
-import { policyHead } from './policyHead.ts';
 import { RunningMeanStd } from './runningStats.ts';
 
 export type EvalConfig = Pick<TrainConfig, 'envId' | 'hiddenSizes' | 'gsde' | 'normObs' | 'clipObs'>;

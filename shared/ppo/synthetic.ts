@@ -1,12 +1,11 @@
 /** Random but well-formed PPO minibatches, for timing backends and comparing their gradients. */
 import { Rng } from '../rng.ts';
 import type { TrainConfig } from '../config.ts';
-import { envSpec } from '../envs/registry.ts';
 import { modelFor } from './modelSpec.ts';
 import { Learner, type MinibatchArrays } from './learner.ts';
 import { lossCoefs } from './loss.ts';
 import { HALF_LOG_2PI } from './gaussian.ts';
-import { actionWidth, policyHead, type PolicyHead } from './policyHead.ts';
+import { actionWidth, type PolicyHead } from './policyHead.ts';
 
 /**
  * Categorical: uniform action indices, logpOld near log(1 / numActions). Gaussian: standard normal
