@@ -174,6 +174,12 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** The run is over (solved or out of budget): stop working. */
   done: (summary: RunStatus) => void;
+  /**
+   * Training is held (`paused` true: an admin paused it, or the coordinator is stopping and the
+   * run will continue on resume) or goes on again (false). A held tab stays connected, sends
+   * nothing, and waits; `reason` is shown to its volunteer.
+   */
+  paused: (paused: boolean, reason: string) => void;
 }
 
 /** One row of the dashboard's worker list. */
