@@ -528,4 +528,34 @@ describe('Local mode: a delta per rollout, with its report', () => {
     expect(coordinator.status()).toMatchObject({ version: 4, envSteps: 5 * config.numEnvs * config.numSteps });
     expect(coordinator.updates.counts.rejected).toMatchObject({ stale: 1, malformed: 1 });
   });
+
+  it('link sizing: a tab that waits on its replies gets longer rollouts, and its reports of the lengths it may still be on are taken', async () => {
+    await restart({ updateMode: 'local', maxRolloutScale: 4, maxPushesInFlight: 2, maxStaleness: 100 });
+    const a = await joined();
+    const delta = encodeF32(new Float32Array(n()).fill(1e-4));
+    let busy = 0;
+    let waited = 0;
+    /** A delta with a report of `steps` per env from a tab that spent `idle` of the second since its last one waiting. */
+    const send = (steps: number, idle: number) => {
+      busy += 1 - idle;
+      waited += idle;
+      const v = coordinator.ps.version;
+      const report = { ...rolloutOf(steps), rolloutVersion: v, stageSeconds: { collect: busy, gradient: 0, push: waited, setParams: 0 } };
+      return push(a.s, { version: v, rolloutVersion: v, grad: delta, report });
+    };
+    const S = config.numSteps;
+    // Busy: the length stays.
+    expect(await send(S, 0)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: S } });
+    // Idle 60% of the time since: 1 / 0.4 = 2.5 -> 3 x numSteps.
+    expect(await send(S, 0.6)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: 3 * S } });
+    // With two deltas on the wire it learns that a reply late: its next report is still of the old length.
+    expect(await send(S, 0)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: 3 * S } });
+    expect(await send(3 * S, 0)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: 3 * S } });
+    // A length it was never given is not a rollout it made.
+    expect(await send(2 * S, 0)).toMatchObject({ ok: false, reason: 'malformed', error: expect.stringMatching(/env steps/) });
+    // Never more than maxRolloutScale x numSteps, and never shorter again.
+    expect(await send(3 * S, 1)).toMatchObject({ rollout: { ok: true, numSteps: 4 * S } });
+    expect(coordinator.workerList()[0].numSteps).toBe(4 * S);
+    expect(coordinator.status().envSteps).toBe(config.numEnvs * S * (3 + 3 + 3));
+  });
 });

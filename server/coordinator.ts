@@ -31,7 +31,7 @@ import { createHttpServer } from './net/httpServer.ts';
 import { ParamsSnapshots, TrackingWebSocketServer } from './net/paramsSnapshots.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 import { UpdatePipeline } from './updates/updatePipeline.ts';
-import { clipCoef, learningRate, sizeWork } from './updates/schedules.ts';
+import { clipCoef, idleShare, learningRate, sizeForLink, sizeWork } from './updates/schedules.ts';
 import { WorkerRegistry, type WorkerRecord } from './workers/workerRegistry.ts';
 import { MergedNormStats } from './stats/normStats.ts';
 import { LatencyWindow, type LatencySummary } from './metrics/latency.ts';
@@ -323,7 +323,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
    * possible for this run (reportBounds.ts) and, when `paced`, the worker may report now.
    */
   private takeReport(w: WorkerRecord<WorkerSocket>, r: RolloutReport, paced: boolean): RolloutAck {
-    const impossible = impossibleReport(this.config, envSpec(this.config.envId), w.numSteps, this.ps.version, r);
+    const impossible = impossibleReport(this.config, envSpec(this.config.envId), w.assignedSteps, this.ps.version, r);
     if (impossible) return { ok: false, error: impossible };
     const norm = this.norm.check(r.norm, r.envSteps, this.config.numEnvs);
     if (typeof norm === 'string') return { ok: false, error: `bad rollout report: ${norm}` };
@@ -334,11 +334,15 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.norm.merge(norm);
     w.envSteps += r.envSteps;
     w.rolloutSps = r.rolloutSps;
+    const idle = idleShare(w.stageSeconds, r.stageSeconds);
     w.stageSeconds = r.stageSeconds;
     if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
     else if (this.tracker.windowSolved() && this.solveCheck.due(this.tracker.envSteps)) this.checkSolved();
-    w.updateSteps = w.numSteps;
-    w.numSteps = sizeWork(this.config, w.numSteps, w.meanStaleness);
+    w.updateSteps = r.envSteps / this.config.numEnvs;
+    const local = this.config.updateMode === 'local';
+    w.numSteps = local ? sizeForLink(this.config, w.numSteps, idle) : sizeWork(this.config, w.numSteps, w.meanStaleness);
+    // A local-mode tab hears of a new length with a later reply; any other starts its next rollout with it.
+    if (w.numSteps !== w.assignedSteps.at(-1)) w.assignedSteps = [...w.assignedSteps, w.numSteps].slice(local ? -(this.config.maxPushesInFlight + 1) : -1);
     const envSteps = this.tracker.envSteps;
     return { ok: true, norm: this.norm.wire(), numSteps: w.numSteps, clipCoef: clipCoef(this.config, envSteps), learningRate: learningRate(this.config, envSteps) };
   }

@@ -138,6 +138,14 @@ const trainConfigFields = z.strictObject({
   outerMomentum: unitInterval(),
   /** Local mode: deltas a tab may have on the wire before it waits for the oldest reply (it keeps training from its own params meanwhile). */
   maxPushesInFlight: positiveInt(),
+  /**
+   * Local mode, link sizing: a tab that spent more than a fifth of its time since its last report
+   * waiting on replies (a slow link) gets longer rollouts, up to this many times numSteps, so its
+   * round trips hide behind more work; never shorter again in the run. Minibatches keep their number
+   * and grow with the rollout, and every delta weighs the same whatever its length, so a longer
+   * rollout gains a tab no influence. 1 = every tab keeps numSteps. docs/WAN.md measures it.
+   */
+  maxRolloutScale: positiveInt(),
   /** Sync mode: gradients averaged per step; null = one from every connected worker. */
   syncGradients: positiveInt('must be null or a positive integer').nullable(),
   /** Sync mode straggler cutoff: a round steps this long after its first gradient with what has arrived. */
@@ -249,6 +257,7 @@ export const baseConfig: TrainConfig = {
   outerLr: 1,
   outerMomentum: 0,
   maxPushesInFlight: 2,
+  maxRolloutScale: 4,
   syncGradients: null,
   syncTimeoutMs: 2000,
   workSizing: false,

@@ -155,7 +155,9 @@ export class RolloutWorker {
     this.learner = learner;
     let version = join0.version;
     let numSteps = join0.numSteps;
-    const collector = new RolloutCollector(config.envId, config.numEnvs, config.numSteps, config.seed + join0.workerIndex * 1000, config);
+    // Room for the longest rollout the coordinator may assign (link sizing in local mode).
+    const maxSteps = config.numSteps * (config.updateMode === 'local' ? config.maxRolloutScale : 1);
+    const collector = new RolloutCollector(config.envId, config.numEnvs, maxSteps, config.seed + join0.workerIndex * 1000, config);
     this.collector = collector;
     const adoptNorm = (n: NormStatsWire) => collector.normalizer.setGlobal({
       obs: n.obs === undefined ? undefined : decodeF64(n.obs, 1 + 2 * spec.obsDim),

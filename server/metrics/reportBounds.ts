@@ -1,6 +1,6 @@
 /**
  * What a rollout report can hold for this run, beyond its schema (shared/protocol.ts): the
- * rollout's size is the one the coordinator assigned; no episode is longer than the env's time
+ * rollout's size is one the coordinator assigned this worker lately; no episode is longer than the env's time
  * limit; a return lies within the env's per-step reward bounds times its length (EnvSpec.rewardRange,
  * where the env has them); and the episodes ending in one rollout fit in it: each env's episodes
  * that end in this rollout ran in it, except for at most one that began before it (and that one
@@ -14,10 +14,12 @@ import type { RolloutReport } from '../../shared/protocol.ts';
 /** Relative slack on a return's bounds, for rewards summed in float32 or float64 by the tab. */
 const RETURN_SLACK = 1e-6;
 
-/** Why `r` cannot be a true report of a rollout of `numSteps` steps per env at or before `version`; null when it can. */
-export function impossibleReport(config: TrainConfig, spec: EnvSpec, numSteps: number, version: number, r: RolloutReport): string | null {
-  const expected = config.numEnvs * numSteps;
-  if (r.envSteps !== expected) return `your rollouts are ${config.numEnvs} envs x ${numSteps} steps = ${expected} env steps, got ${r.envSteps}`;
+/** Why `r` cannot be a true report of a rollout of one of `assignedSteps` steps per env at or before `version`; null when it can. */
+export function impossibleReport(config: TrainConfig, spec: EnvSpec, assignedSteps: readonly number[], version: number, r: RolloutReport): string | null {
+  if (!assignedSteps.some((s) => r.envSteps === config.numEnvs * s)) {
+    const sizes = assignedSteps.map((s) => `${config.numEnvs} envs x ${s} steps = ${config.numEnvs * s}`).join(' or ');
+    return `your rollouts are ${sizes} env steps, got ${r.envSteps}`;
+  }
   if (r.rolloutVersion > version) return `rolloutVersion ${r.rolloutVersion} is ahead of the coordinator's version ${version}`;
   const maxLen = spec.maxEpisodeSteps;
   const range = spec.rewardRange;

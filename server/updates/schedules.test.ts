@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../shared/config.ts';
-import { clipCoef, learningRate, sizeWork, stepSize } from './schedules.ts';
+import { clipCoef, idleShare, learningRate, sizeForLink, sizeWork, stepSize } from './schedules.ts';
 
 /** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
 const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
@@ -26,7 +26,8 @@ describe('schedules', () => {
   it('a local-mode delta steps with outerLr averaged over the connected workers', () => {
     const local = { ...c, updateMode: 'local' as const, outerLr: 0.8, annealLr: true };
     expect(stepSize(local, 900, 128, 0, 4)).toBeCloseTo(0.2, 12); // no annealing: the tab's own steps were annealed
-    expect(stepSize(local, 0, 64, 0, 2)).toBeCloseTo(0.2, 12);
+    expect(stepSize(local, 0, 64, 0, 2)).toBeCloseTo(0.4, 12); // a delta weighs the same whatever its rollout's length
+    expect(stepSize(local, 0, 512, 0, 2)).toBeCloseTo(0.4, 12);
     expect(stepSize(local, 0, 128, 0, 0)).toBeCloseTo(0.8, 12);
   });
 
@@ -39,5 +40,24 @@ describe('schedules', () => {
     expect(sizeWork(w, 64, 3)).toBe(64);
     expect(sizeWork({ ...w, workSizing: false }, 128, 8)).toBe(128);
     expect(sizeWork({ ...w, updateMode: 'sync' }, 128, 8)).toBe(128);
+  });
+
+  it('idleShare is the share of the time between two reports spent waiting on replies', () => {
+    const before = { collect: 1, gradient: 2, push: 3, setParams: 0 };
+    expect(idleShare(before, { collect: 2, gradient: 3, push: 5, setParams: 0 })).toBeCloseTo(0.5, 12);
+    expect(idleShare(before, before)).toBe(0);
+    // Counters that go backwards (a lie, or a tab that reloaded) count as no time.
+    expect(idleShare(before, { collect: 0, gradient: 0, push: 4, setParams: 0 })).toBe(1);
+  });
+
+  it('sizeForLink stretches a local-mode rollout by 1 / (1 - idle) in whole multiples, up to maxRolloutScale, never back', () => {
+    const local = { ...c, updateMode: 'local' as const, numSteps: 32, maxRolloutScale: 4 };
+    expect(sizeForLink(local, 32, 0.1)).toBe(32); // under LINK_IDLE: left alone
+    expect(sizeForLink(local, 32, 0.58)).toBe(96); // 1 / 0.42 = 2.4 -> 3 x 32
+    expect(sizeForLink(local, 64, 0.3)).toBe(96); // 2 / 0.7 = 2.86 -> 3 x 32
+    expect(sizeForLink(local, 32, 1)).toBe(128); // capped at maxRolloutScale
+    expect(sizeForLink(local, 96, 0)).toBe(96); // never shorter
+    expect(sizeForLink({ ...local, maxRolloutScale: 1 }, 32, 0.9)).toBe(32);
+    expect(sizeForLink({ ...local, updateMode: 'async' }, 32, 0.9)).toBe(32);
   });
 });

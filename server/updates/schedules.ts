@@ -3,6 +3,7 @@
  * the env-step budget, work sizing, and staleness scaling.
  */
 import { minNumSteps, type TrainConfig } from '../../shared/config.ts';
+import type { StageSeconds } from '../../shared/protocol.ts';
 
 /** The fraction of the env-step budget left, which annealed values are scaled by. */
 export function budgetLeft(c: TrainConfig, envSteps: number): number {
@@ -20,17 +21,39 @@ export function clipCoef(c: TrainConfig, envSteps: number): number {
 }
 
 /**
- * The step size of one accepted update: the (annealed) learning rate for a gradient; for a
- * local-mode delta, outerLr divided by the number of connected workers (each tab's delta is one
- * full PPO update from nearly the same params, so a round of them is averaged, as DiLoCo averages
- * its workers' deltas); times the fraction of a full rollout its samples came from (a shortened
- * rollout's minibatches hold fewer samples, so every sample weighs the same); divided by
- * 1 + staleness when stalenessScaling is on.
+ * The step size of one accepted update: for a gradient, the (annealed) learning rate times the
+ * fraction of a full rollout its samples came from (a shortened rollout's minibatches hold fewer
+ * samples, so every sample weighs the same); for a local-mode delta, outerLr divided by the number
+ * of connected workers, whatever the rollout's length (each tab's delta is one full PPO update from
+ * nearly the same params, so a round of them is averaged, as DiLoCo averages its workers' deltas);
+ * divided by 1 + staleness when stalenessScaling is on.
  */
 export function stepSize(c: TrainConfig, envSteps: number, rolloutSteps: number, staleness: number, workers = 1): number {
-  const base = c.updateMode === 'local' ? c.outerLr / Math.max(1, workers) : learningRate(c, envSteps);
-  const lr = (base * rolloutSteps) / c.numSteps;
+  const lr = c.updateMode === 'local' ? c.outerLr / Math.max(1, workers) : (learningRate(c, envSteps) * rolloutSteps) / c.numSteps;
   return c.stalenessScaling ? lr / (1 + staleness) : lr;
+}
+
+/** The share of the time between two of a tab's reports (cumulative stage seconds) it spent waiting on replies, in [0, 1]. */
+export function idleShare(before: StageSeconds, after: StageSeconds): number {
+  const d = (k: keyof StageSeconds) => Math.max(0, after[k] - before[k]);
+  const total = d('collect') + d('gradient') + d('push') + d('setParams');
+  return total > 0 ? d('push') / total : 0;
+}
+
+/** Link sizing: the share of a tab's time spent waiting on replies above which its rollouts grow. */
+export const LINK_IDLE = 0.2;
+
+/**
+ * Link sizing (local mode): the next rollout length of a tab that spent `idle` of its time since
+ * its last report waiting on replies. A tab bound by its link sends a delta every reply time /
+ * maxPushesInFlight whatever its rollout length, so stretching the rollout by 1 / (1 - idle) fills
+ * the waiting with work: whole multiples of numSteps, at most maxRolloutScale of them, never
+ * shorter than the last. `idle` is the tab's word, clamped; a lie only lengthens its own rollouts.
+ */
+export function sizeForLink(c: TrainConfig, numSteps: number, idle: number): number {
+  if (c.updateMode !== 'local' || !(idle > LINK_IDLE)) return numSteps;
+  const scale = Math.ceil(numSteps / c.numSteps / (1 - Math.min(idle, 0.9)));
+  return Math.max(numSteps, Math.min(c.maxRolloutScale, scale) * c.numSteps);
 }
 
 /**

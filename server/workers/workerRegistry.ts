@@ -26,6 +26,11 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   minVersion: number;
   /** Steps per env of the rollout its current pushes come from (numSteps is the next one's). */
   updateSteps: number;
+  /**
+   * The rollout lengths it was last assigned, oldest first, numSteps last: in local mode a tab
+   * learns of a new length maxPushesInFlight replies late, so a report may be of an earlier one.
+   */
+  assignedSteps: number[];
   /** accepted and envSteps at the last metrics tick, for per-worker throughput. */
   atTick: { accepted: number; envSteps: number };
   /**
@@ -90,6 +95,7 @@ export class WorkerRegistry<S> {
         stageSeconds: noStageSeconds(),
         numSteps: this.config.numSteps,
         updateSteps: this.config.numSteps,
+        assignedSteps: [this.config.numSteps],
         meanStaleness: 0,
         updatesPerS: 0,
         envStepsPerS: 0,
