@@ -39,7 +39,11 @@ const PROTOCOLS: Record<string, { about: string; config: Partial<TrainConfig>; e
     envConfig: { 'CartPole-v1': { numEnvs: 8, numMinibatches: 1 } },
   },
   sync: { about: 'one gradient per connected tab averaged per step', config: { updateMode: 'sync' } },
-  local: { about: 'PPO epochs on the tab, one delta per rollout, maxPushesInFlight (default 2) on the wire', config: { updateMode: 'local' } },
+  local: {
+    about: 'PPO epochs on the tab, one delta per rollout, maxPushesInFlight (default 2) on the wire, every tab on numSteps (link sizing off; runs recorded before link sizing existed had it implicitly)',
+    config: { updateMode: 'local', maxRolloutScale: 1 },
+  },
+  'local-sized': { about: 'local with link sizing: a tab waiting on replies gets rollouts up to maxRolloutScale (4) x numSteps (the default)', config: { updateMode: 'local', maxRolloutScale: 4 } },
   'local-w4': { about: 'local with up to 4 pushes on the wire', config: { updateMode: 'local', maxPushesInFlight: 4 } },
   'local-fp16': { about: 'local with deltas sent as fp16', config: { updateMode: 'local', updateCodec: 'fp16' } },
 };
@@ -468,11 +472,13 @@ async function main(): Promise<void> {
     await mkdir(dirname(opts.jsonl), { recursive: true });
     const total = envs.length * list(opts.tabs).length * links.length * protocols.length * list(opts.seeds).length;
     let n = 0;
+    // Seeds outermost: the cells compared take turns, so a machine that slows down over the
+    // benchmark slows them alike.
     for (const envId of envs) {
       for (const tabs of list(opts.tabs).map(Number)) {
-        for (const link of links) {
-          for (const protocol of protocols) {
-            for (const seed of list(opts.seeds).map(Number)) {
+        for (const seed of list(opts.seeds).map(Number)) {
+          for (const link of links) {
+            for (const protocol of protocols) {
               console.log(`bench:wan: run ${++n} of ${total}: ${envId}, ${tabs} tabs, ${link}, ${protocol}, seed ${seed}`);
               const r = await runOnce(envId, tabs, link, protocol, seed);
               console.log(JSON.stringify(r));

@@ -48,7 +48,7 @@ export const LINK_IDLE = 0.2;
  * its last report waiting on replies. A tab bound by its link sends a delta every reply time /
  * maxPushesInFlight whatever its rollout length, so stretching the rollout by 1 / (1 - idle) fills
  * the waiting with work: whole multiples of numSteps, at most maxRolloutScale of them, never
- * shorter than the last. `idle` is the tab's word, clamped; a lie only lengthens its own rollouts.
+ * shorter than the last. `idle` is the tab's word, clamped: a lie gets it longer rollouts, whose deltas are bounded like any.
  */
 export function sizeForLink(c: TrainConfig, numSteps: number, idle: number): number {
   if (c.updateMode !== 'local' || !(idle > LINK_IDLE)) return numSteps;
