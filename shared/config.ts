@@ -142,9 +142,9 @@ const trainConfigFields = z.strictObject({
    * Local mode, link sizing: a tab that spent more than a fifth of its time since its last report
    * waiting on replies (a slow link) gets longer rollouts, up to this many times numSteps, so its
    * round trips hide behind more work; never shorter again in the run. Minibatches keep their
-   * size, so a stretched rollout is as many more of the tab's own Adam steps and a delta about as
-   * many times larger; every delta is weighed alike (outerLr / connected tabs), so every env step
-   * counts about the same. 1 = every tab keeps numSteps. docs/WAN.md measures it.
+   * number and grow with the rollout (keeping their size instead, so more local steps per delta,
+   * cost twice the env steps on the mobile link), and every delta weighs the same. 1 = every tab
+   * keeps numSteps. docs/WAN.md measures it.
    */
   maxRolloutScale: positiveInt(),
   /** Sync mode: gradients averaged per step; null = one from every connected worker. */

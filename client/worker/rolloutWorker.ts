@@ -171,14 +171,9 @@ export class RolloutWorker {
     let lastLosses: Record<string, number> = {};
     this.update({ state: 'training', message: 'training', version, numSteps });
 
-    /**
-     * Collects one rollout of numSteps per env and makes its report. The minibatches: in local mode
-     * always the config's size (a rollout stretched by link sizing is more minibatches, so more of
-     * the tab's own steps); otherwise numMinibatches of them, shrinking with a rollout shortened by
-     * work sizing.
-     */
+    /** Collects one rollout of numSteps per env (with the minibatch buffer sized to it) and makes its report. */
     const collect = async (rolloutVersion: number): Promise<RolloutReport> => {
-      const { minibatchSize } = derive(config, config.updateMode === 'local' ? config.numSteps : numSteps);
+      const { minibatchSize } = derive(config, numSteps);
       if (mb.size !== minibatchSize) mb = collector.allocMinibatch(minibatchSize);
       const t0 = performance.now();
       const r = await collector.collect(learner, config.gamma, config.gaeLambda, numSteps);
