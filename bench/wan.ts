@@ -257,10 +257,10 @@ function spread(rs: RunRecord[], f: 'wall' | 'steps', digits: number): string {
   return xs.length > 1 ? `${show(m, digits)} (${show(Math.min(...xs), digits)}–${show(Math.max(...xs), digits)})` : show(m, digits);
 }
 
-/** Median time to solve of `g` over that of `base`, both from the invocations that `g`'s runs come from. */
 /** A session: runs of one day on one machine (a grid may be run as several invocations, one after another). */
 const session = (r: RunRecord) => `${r.date}|${r.machine}`;
 
+/** Median time to solve of `g` over that of `base`, both from the sessions that `g`'s runs come from. */
 function ratio(g: Group, base: Group | undefined): string {
   if (!base) return '-';
   const sessions = new Set(g.runs.map(session));
