@@ -28,3 +28,10 @@ export function formatDuration(seconds: number | null): string {
   if (m > 0) return `${m}m ${pad(sec)}s`;
   return `${sec}s`;
 }
+
+/** Compact wall seconds for chart axes: 45 -> "45s", 150 -> "2.5m", 5400 -> "1.5h". */
+export function formatWall(seconds: number): string {
+  if (Math.abs(seconds) >= 3600) return `${+(seconds / 3600).toFixed(2)}h`;
+  if (Math.abs(seconds) >= 120) return `${+(seconds / 60).toFixed(1)}m`;
+  return `${+seconds.toFixed(1)}s`;
+}

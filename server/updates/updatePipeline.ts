@@ -4,6 +4,7 @@
  *   notJoined     the socket has not joined
  *   malformed     the message fails its schema
  *   finished      the run is over
+ *   paused        an admin paused training (`paused`)
  *   rateLimited   more than maxPushesPerSecond from this worker
  *   dropped       computed before this worker was dropped and resumed
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
@@ -43,6 +44,8 @@ export class UpdatePipeline<S> {
   readonly counts = noDecisions();
   /** stalenessHistogram[s] = accepted updates that were s versions old. */
   readonly stalenessHistogram: number[] = [0];
+  /** While true (an admin paused training) every push is refused as 'paused' and nothing is stepped. */
+  paused = false;
   /** Staleness and gradient norm of the updates accepted since the last metrics tick. */
   private sinceTick = { staleness: 0, maxStaleness: 0, gradNorm: 0, n: 0 };
   private readonly round: SyncRound<PendingSyncPush<S>>;
@@ -74,6 +77,7 @@ export class UpdatePipeline<S> {
     const parsed = pushSchema.safeParse(req);
     if (!parsed.success) return this.refused(w, refuse('malformed', `bad push: ${describeIssue(parsed.error)}`));
     if (this.tracker.finished) return this.refused(w, refuse('finished', `the run is over (${this.tracker.state})`));
+    if (this.paused) return this.refused(w, refuse('paused', 'training is paused: wait until it resumes'));
     w.lastSeenAt = performance.now();
     if (!this.registry.takeToken(w)) return this.refused(w, refuse('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`));
     const { version, rolloutVersion, grad, report } = parsed.data;
@@ -172,9 +176,19 @@ export class UpdatePipeline<S> {
 
   /** The run is over: gradients waiting in the sync round are refused as 'finished'. */
   finish(): void {
+    this.refuseRound(refuse('finished', `the run is over (${this.tracker.state})`));
+  }
+
+  /** Holds training: from now on pushes are refused as 'paused', gradients waiting in the sync round too. */
+  pause(): void {
+    this.paused = true;
+    this.refuseRound(refuse('paused', 'training is paused: wait until it resumes'));
+  }
+
+  private refuseRound(r: Refusal): void {
     if (this.roundTimer) clearTimeout(this.roundTimer);
     this.roundTimer = null;
-    for (const p of this.round.clear()) p.ack(this.refused(p.worker, refuse('finished', `the run is over (${this.tracker.state})`)));
+    for (const p of this.round.clear()) p.ack(this.refused(p.worker, r));
   }
 
 }
