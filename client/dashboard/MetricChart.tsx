@@ -4,7 +4,7 @@ import { ChartFrame } from './ChartFrame.tsx';
 import type { HistoryPoint } from '../../shared/protocol.ts';
 import type { ChartDef } from './charts.ts';
 import { chartSeries, type XAxisKind } from './series.ts';
-import { formatNumber, formatSteps, formatWall } from './format.ts';
+import { formatNumber, formatSteps, formatTick, formatWall } from './format.ts';
 
 interface Props {
   def: ChartDef;
@@ -37,7 +37,7 @@ export const MetricChart = memo(function MetricChart({ def, history, xAxis, smoo
           label={{ value: X_LABELS[xAxis], position: 'insideBottom', offset: -14, fill: '#6b7280' }}
         />
         <YAxis
-          tickFormatter={(v: number) => (Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(0) : formatSteps(v))} stroke="#9ca3af" width={64}
+          tickFormatter={formatTick} stroke="#9ca3af" width={64}
           domain={['auto', 'auto']}
           label={{ value: def.yLabel, angle: -90, position: 'insideLeft', offset: 4, fill: '#6b7280', style: { textAnchor: 'middle' } }}
         />

@@ -111,7 +111,7 @@ describe('admin controls', () => {
     expect(w.paused[0][0]).toBe(true);
     const before = coordinator.ps.params.slice();
     const refused = await push(w.s);
-    expect(refused).toMatchObject({ accepted: false, reason: 'paused' });
+    expect(refused).toMatchObject({ ok: true, accepted: false, reason: 'paused' });
     expect(coordinator.ps.params).toEqual(before);
     expect(coordinator.updates.counts.rejected.paused).toBe(1);
     expect(coordinator.status().controls.paused).toBe(true);

@@ -4,9 +4,9 @@
  *   notJoined     the socket has not joined
  *   malformed     the message fails its schema
  *   finished      the run is over
- *   paused        an admin paused training (`paused`)
  *   rateLimited   more than maxPushesPerSecond from this worker
  *   dropped       computed before this worker was dropped and resumed
+ *   paused        an admin paused training (`paused`; a report riding with the push is still taken)
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
  * In local mode the push carries its rollout's report, taken first (`takeReport`); a refused
  * report refuses the delta too. In the other modes a push that gets this far lets its worker send
@@ -77,7 +77,6 @@ export class UpdatePipeline<S> {
     const parsed = pushSchema.safeParse(req);
     if (!parsed.success) return this.refused(w, refuse('malformed', `bad push: ${describeIssue(parsed.error)}`));
     if (this.tracker.finished) return this.refused(w, refuse('finished', `the run is over (${this.tracker.state})`));
-    if (this.paused) return this.refused(w, refuse('paused', 'training is paused: wait until it resumes'));
     w.lastSeenAt = performance.now();
     if (!this.registry.takeToken(w)) return this.refused(w, refuse('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`));
     const { version, rolloutVersion, grad, report } = parsed.data;
@@ -92,6 +91,9 @@ export class UpdatePipeline<S> {
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
+    // Paused: the report is taken (its env steps were spent), the update is not, and the reply is the
+    // ordinary refusal (fresh params when behind) that a tab unaware of pausing goes on from.
+    if (this.paused) return { ...this.refused(w, refuse('paused', 'training is paused: wait until it resumes'), version), ...(rollout && { rollout }) };
 
     const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
     if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
