@@ -12,6 +12,8 @@ import { M } from '../shared/metrics.ts';
 import { renderableEnvIds } from '../shared/envs/render.ts';
 import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import type { Coordinator } from '../server/coordinator.ts';
+import { connectHostile, hostileJoin } from '../server/testing/hostileClient.ts';
+import { MAX_WORKER_ROWS } from '../client/dashboard/WorkerTable.tsx';
 
 const chart = (page: Page, metric: string) => page.getByTestId(`chart-${metric}`);
 
@@ -62,8 +64,16 @@ test('every PPO diagnostic is charted live, over env steps or wall time, smoothe
   await expect(lines()).toHaveCount(2);
   await page.getByTestId('smoothing').fill('0.6');
 
-  const shot = await screenshot(page, 'dashboard-desktop', testInfo);
-  if (process.env.TABSWARM_DOCS_SCREENSHOT === '1') await copyFile(shot, 'docs/dashboard.png');
+  await screenshot(page, 'dashboard-desktop', testInfo);
+  if (process.env.TABSWARM_DOCS_SCREENSHOT === '1') {
+    // docs/dashboard.png: the top of the page once the policy is well on its way.
+    await expect.poll(() => coordinator.status().meanReturn ?? 0, { timeout: 300_000 }).toBeGreaterThan(300);
+    const drawn = Number(await chart(page, M.sps).getAttribute('data-points'));
+    await expect.poll(async () => Number(await chart(page, M.sps).getAttribute('data-points'))).not.toBe(drawn); // the page has redrawn since
+    await page.setViewportSize({ width: 1280, height: 1500 });
+    await copyFile(await screenshot(page, 'dashboard-docs', testInfo, false), 'docs/dashboard.png');
+    await page.setViewportSize({ width: 1280, height: 720 });
+  }
 
   // Over wall time.
   await page.getByTestId('x-axis-wallS').check();
@@ -177,5 +187,24 @@ test('the live view plays the current policy of every shipped env', async ({ swa
     await page.getByTestId('policy-canvas').screenshot({ path });
     await testInfo.attach(`policy-${envId}`, { path, contentType: 'image/png' });
     await page.close();
+  }
+});
+
+test('with 300 workers connected the worker table draws its first 100 rows and counts them all', async ({ swarm }) => {
+  const { coordinator, fleet, url } = await swarm({ totalTimesteps: 10_000_000 }, { workers: 0 });
+  const sockets = await Promise.all(Array.from({ length: 300 }, async () => {
+    const s = await connectHostile(url);
+    const reply = await s.timeout(30_000).emitWithAck('join', hostileJoin);
+    expect(reply.ok).toBe(true);
+    return s;
+  }));
+  try {
+    const page = await fleet.page('/');
+    await expect(page.locator('.workers h2')).toContainText('300 connected, 300 total');
+    await expect(page.getByTestId('worker-row')).toHaveCount(MAX_WORKER_ROWS);
+    await expect(page.getByTestId('workers-more')).toHaveText(`showing ${MAX_WORKER_ROWS} of 300 workers; the CSV history and /metrics cover all`);
+    expect(coordinator.workerList()).toHaveLength(300);
+  } finally {
+    for (const s of sockets) s.disconnect();
   }
 });
