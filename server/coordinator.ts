@@ -2,7 +2,8 @@
  * The coordinator wires the run together: HTTP for the built client (net/httpServer.ts), Socket.IO
  * for workers (/worker) and dashboards (/dashboard), the worker registry (workers/), the update
  * pipeline and parameter server (updates/), the merged normalization statistics (stats/), and the
- * run's progress and history (metrics/). Workers join, push updates and report rollouts.
+ * run's progress and history (metrics/), and the dashboards' admin controls (admin/). Workers join,
+ * push updates and report rollouts.
  *
  * Nothing that ends or sizes the run rests on a tab's word: a solve is confirmed by the
  * coordinator's own evaluation (metrics/solveCheck.ts); a report must be possible for the run

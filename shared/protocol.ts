@@ -240,6 +240,9 @@ export interface RunStatus {
   controls: ControlsStatus;
 }
 
+/** Whether a run in `state` is over: solved, out of budget or stopped. */
+export const runIsOver = (state: RunStatus['state']): boolean => state === 'solved' || state === 'budgetExhausted' || state === 'stopped';
+
 /**
  * Solved is confirmed by the coordinator: when the workers' returns reach the threshold, it plays
  * the current params itself (deterministic, solveCheckEpisodes episodes) and ends the run only if

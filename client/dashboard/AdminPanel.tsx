@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { AdminAction, AdminReply } from '../../shared/admin.ts';
-import type { RunStatus } from '../../shared/protocol.ts';
+import { runIsOver, type RunStatus } from '../../shared/protocol.ts';
 
 const TOKEN_KEY = 'tabswarm-admin-token';
 
@@ -30,7 +30,7 @@ export function AdminPanel({ status, send }: Props) {
   const [busy, setBusy] = useState(false);
   const [lr, setLr] = useState(String(controls.learningRate));
   const [staleness, setStaleness] = useState(String(controls.maxStaleness));
-  const over = status.state === 'solved' || status.state === 'budgetExhausted' || status.state === 'stopped';
+  const over = runIsOver(status.state);
   const readOnly = controls.adminTokenRequired && token === '';
   const disabled = busy || over || readOnly;
 

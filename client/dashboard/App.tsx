@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RunStatus } from '../../shared/protocol.ts';
+import { runIsOver, type RunStatus } from '../../shared/protocol.ts';
 import { AdminPanel } from './AdminPanel.tsx';
 import { ChartControls } from './ChartControls.tsx';
 import { CHARTS } from './charts.ts';
@@ -11,8 +11,6 @@ import { StalenessChart } from './StalenessChart.tsx';
 import { useDashboard, type Connection } from './useDashboard.ts';
 import { WorkerTable } from './WorkerTable.tsx';
 import type { XAxisKind } from './series.ts';
-
-export const isOver = (s: RunStatus) => s.state === 'solved' || s.state === 'budgetExhausted' || s.state === 'stopped';
 
 /** The worker page's address, with the join token when this page was opened with one (`?token=`). */
 function contributeHref(): string {
@@ -36,7 +34,7 @@ export function App() {
   const { connection, data, admin } = useDashboard();
   const [xAxis, setXAxis] = useState<XAxisKind>('envSteps');
   const [smoothing, setSmoothing] = useState(0.6);
-  const over = data !== null && isOver(data.status);
+  const over = data !== null && runIsOver(data.status.state);
 
   return (
     <div className="app">

@@ -4,7 +4,7 @@
  * window only proposes a solve (`windowSolved`): the returns in it are the tabs' word, so the
  * coordinator confirms it with its own evaluation (SolveCheck) before it calls `markSolved`.
  */
-import type { HistoryPoint, RunStatus } from '../../shared/protocol.ts';
+import { runIsOver, type HistoryPoint, type RunStatus } from '../../shared/protocol.ts';
 import { M } from '../../shared/metrics.ts';
 
 export type RunState = RunStatus['state'];
@@ -49,7 +49,7 @@ export class RunTracker {
   }
 
   get finished(): boolean {
-    return this.state === 'solved' || this.state === 'budgetExhausted' || this.state === 'stopped';
+    return runIsOver(this.state);
   }
 
   /** Seconds of training: from the first join to now, or to the run's end once it is over. */
