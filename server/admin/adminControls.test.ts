@@ -8,7 +8,7 @@ import { Coordinator, type CoordinatorOptions } from '../coordinator.ts';
 import { defaultConfig, type TrainConfig } from '../../shared/config.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type ClientToServerEvents, type DashboardClientToServer, type DashboardServerToClient,
-  type DashboardSnapshot, type JoinReply, type PushReply, type PushRequest, type RunStatus, type ServerToClientEvents,
+  type DashboardSnapshot, type JoinReply, type PushReply, type PushRequest, type RolloutReport, type RunStatus, type ServerToClientEvents,
 } from '../../shared/protocol.ts';
 import type { AdminAction, AdminReply, AdminRequest } from '../../shared/admin.ts';
 import { M } from '../../shared/metrics.ts';
@@ -125,6 +125,20 @@ describe('admin controls', () => {
     expect(w.paused[1][0]).toBe(false);
     expect((await push(w.s)).accepted).toBe(true);
     expect(coordinator.tracker.history.at(-1)!.metrics[M.paused]).toBe(0);
+  });
+
+  it('sync mode: pausing refuses the gradients waiting in the open round as paused; the bound is not the sync run\'s to change', async () => {
+    await start({ config: { ...structuredClone(config), updateMode: 'sync', syncTimeoutMs: 60_000 } });
+    const { s } = await dashboard();
+    const a = await worker();
+    await worker(); // the round waits for both
+    const waiting = push(a.s);
+    // A reply on the same socket comes after the push was handled (Socket.IO keeps a socket's order): it now waits in the round.
+    expect(await a.s.timeout(5000).emitWithAck('rollout', {} as RolloutReport)).toMatchObject({ ok: false });
+    expect(await admin(s, { type: 'pause' })).toMatchObject({ ok: true });
+    expect(await waiting).toMatchObject({ accepted: false, reason: 'paused' });
+    expect(coordinator.ps.version).toBe(0);
+    expect(await admin(s, { type: 'maxStaleness', value: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/sync run/) });
   });
 
   it('a new learning rate steps the following updates and is recorded in the history', async () => {
