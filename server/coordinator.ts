@@ -262,6 +262,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   }
 
   // Admin controls (admin/adminControls.ts): each says what it did, or throws saying why it did nothing.
+  // The next tick records the change in the history and shows it on the dashboards.
 
   /** Holds training: pushes are refused as 'paused' and the workers are told to wait. */
   pause(): string {
@@ -269,7 +270,6 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (this.updates.paused) return 'training is already paused';
     this.updates.pause();
     this.workerNs.emit('paused', true, 'an admin paused training');
-    this.tick();
     return 'training paused';
   }
 
@@ -278,7 +278,6 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (!this.updates.paused) return 'training is not paused';
     this.updates.paused = false;
     this.workerNs.emit('paused', false, 'an admin resumed training');
-    this.tick();
     return 'training resumed';
   }
 
@@ -297,7 +296,6 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   setLearningRate(value: number): string {
     validateConfig({ ...this.config, learningRate: value });
     this.config.learningRate = value;
-    this.tick();
     return `learning rate set to ${value}`;
   }
 
@@ -306,7 +304,6 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (this.config.updateMode === 'sync') throw new Error('a sync run applies only gradients of the current version: it has no staleness bound to change');
     validateConfig({ ...this.config, maxStaleness: value });
     this.config.maxStaleness = value;
-    this.tick();
     return `staleness bound set to ${value}`;
   }
 
