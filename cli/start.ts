@@ -35,7 +35,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--port <n>', 'HTTP and Socket.IO port', int('--port'), 3000)
   .option('--host <addr>', 'address to listen on (0.0.0.0 to let other machines contribute)', '127.0.0.1')
   .option('--workers <n>', 'headless Chromium worker tabs to launch (0 for none)', int('--workers'), 2)
-  .option('--serve', 'keep serving after the run ends', false)
+  .option('--serve', 'keep serving after the run ends until Ctrl-C (without it: only while a dashboard is open)', false)
   .option('--config <file>', 'JSON file of TrainConfig overrides')
   .option('--env <id>', `environment (${envIds().join(', ')}, or one an --env-module registers)`)
   .option('--env-module <file>', 'a file that registers environments with registerEnv (repeatable)', (f: string, all: string[]) => [...all, f], [] as string[])
