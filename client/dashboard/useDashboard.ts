@@ -5,11 +5,9 @@ import {
   type DashboardClientToServer,
   type DashboardServerToClient,
   type DashboardSnapshot,
-  type DashboardTick,
-  type HistoryPoint,
 } from '../../shared/protocol.ts';
 import type { AdminAction, AdminReply } from '../../shared/admin.ts';
-import { appendHistory } from './history.ts';
+import { appendHistory, TickBuffer } from './history.ts';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -38,27 +36,18 @@ export function useDashboard(): DashboardState {
   useEffect(() => {
     const socket: DashboardSocket = io(DASHBOARD_NAMESPACE);
     socketRef.current = socket;
-    let latest: DashboardTick | null = null;
-    let points: HistoryPoint[] = [];
+    const ticks = new TickBuffer();
     socket.on('connect', () => setConnection('connected'));
     socket.on('disconnect', () => setConnection('disconnected'));
     socket.on('connect_error', () => setConnection('disconnected'));
     socket.on('snapshot', (s) => {
-      latest = null;
-      points = [];
+      ticks.clear();
       setData({ ...s, history: appendHistory([], s.history) });
     });
-    socket.on('tick', (t) => {
-      latest = t;
-      points.push(...t.points);
-    });
+    socket.on('tick', (t) => ticks.add(t));
     const flush = setInterval(() => {
-      if (!latest) return;
-      const t = latest;
-      const added = points;
-      latest = null;
-      points = [];
-      setData((prev) => prev && { config: prev.config, status: t.status, workers: t.workers, history: appendHistory(prev.history, added) });
+      const t = ticks.take();
+      if (t) setData((prev) => prev && { config: prev.config, status: t.status, workers: t.workers, history: appendHistory(prev.history, t.points) });
     }, UPDATE_INTERVAL_MS);
     return () => {
       clearInterval(flush);
