@@ -131,6 +131,9 @@ test('admin controls: read-only without the token, refused with a wrong one; pau
   await page.getByTestId('admin-resume').click();
   await expect(page.getByTestId('admin-reply')).toHaveText('training resumed');
   await expect.poll(() => coordinator.ps.version, { timeout: 60_000 }).toBeGreaterThan(versionPaused);
+  // The charts shade the time training was paused.
+  await page.getByTestId('x-axis-wallS').check();
+  await expect(chart(page, M.sps).locator('.recharts-reference-area')).toHaveCount(1);
 
   await page.getByTestId('admin-lr').fill('0.0001');
   await page.getByTestId('admin-lr').press('Enter');

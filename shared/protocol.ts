@@ -267,7 +267,7 @@ export interface IgnoredMessages {
 }
 
 export interface DashboardSnapshot {
-  /** The run's config as it started (status.controls has the values changed since). */
+  /** The run's config when the dashboard connected (status.controls follows the admin's later changes). */
   config: TrainConfig;
   status: RunStatus;
   workers: WorkerInfo[];

@@ -1,9 +1,9 @@
 import { memo, useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { ChartFrame } from './ChartFrame.tsx';
 import type { HistoryPoint } from '../../shared/protocol.ts';
 import type { ChartDef } from './charts.ts';
-import { chartSeries, type XAxisKind } from './series.ts';
+import { chartSeries, pausedSpans, type XAxisKind } from './series.ts';
 import { formatNumber, formatSteps, formatTick, formatWall } from './format.ts';
 
 interface Props {
@@ -22,6 +22,7 @@ const X_LABELS: Record<XAxisKind, string> = { envSteps: 'env steps', wallS: 'wal
 /** A live line chart of one metric of the history against env steps or wall time, smoothed and downsampled (series.ts). */
 export const MetricChart = memo(function MetricChart({ def, history, xAxis, smoothing, threshold, height = 220 }: Props) {
   const data = useMemo(() => chartSeries(history, def.metric, xAxis, smoothing), [history, def.metric, xAxis, smoothing]);
+  const paused = useMemo(() => pausedSpans(history, xAxis), [history, xAxis]);
   const xFormat = xAxis === 'envSteps' ? formatSteps : formatWall;
   const showThreshold = def.threshold && threshold !== undefined;
 
@@ -32,6 +33,9 @@ export const MetricChart = memo(function MetricChart({ def, history, xAxis, smoo
     >
       <LineChart data={data} margin={{ top: 8, right: 16, bottom: 22, left: 8 }}>
         <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
+        {paused.map(([x1, x2]) => (
+          <ReferenceArea key={x1} x1={x1} x2={x2} fill="#fde68a" fillOpacity={0.5} ifOverflow="hidden" className="paused-span" />
+        ))}
         <XAxis
           dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={xFormat} stroke="#9ca3af"
           label={{ value: X_LABELS[xAxis], position: 'insideBottom', offset: -14, fill: '#6b7280' }}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chartSeries, downsample, emaSmooth } from './series.ts';
+import { chartSeries, downsample, emaSmooth, pausedSpans } from './series.ts';
+import { M } from '../../shared/metrics.ts';
 import type { HistoryPoint } from '../../shared/protocol.ts';
 
 describe('emaSmooth', () => {
@@ -55,5 +56,16 @@ describe('chartSeries', () => {
     const thin = chartSeries(history, 'a', 'envSteps', 0.9, 100);
     const byX = new Map(full.map((p) => [p.x, p.smoothed]));
     for (const p of thin) expect(p.smoothed).toBe(byX.get(p.x));
+  });
+});
+
+describe('pausedSpans', () => {
+  const at = (i: number, paused?: number): HistoryPoint => ({ wallS: i, envSteps: 100 * i, version: 0, metrics: paused === undefined ? {} : { [M.paused]: paused } });
+
+  it('finds each paused stretch, from its first paused point to the point that resumed, and one still going', () => {
+    const h = [at(0, 0), at(1, 1), at(2, 1), at(3, 0), at(4), at(5, 1), at(6, 1)];
+    expect(pausedSpans(h, 'wallS')).toEqual([[1, 3], [5, 6]]);
+    expect(pausedSpans(h, 'envSteps')).toEqual([[100, 300], [500, 600]]);
+    expect(pausedSpans([at(0, 0), at(1)], 'wallS')).toEqual([]);
   });
 });

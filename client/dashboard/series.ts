@@ -4,6 +4,7 @@
  * buckets), so a chart draws a bounded number of points however long the run.
  */
 import type { HistoryPoint } from '../../shared/protocol.ts';
+import { M } from '../../shared/metrics.ts';
 
 export type XAxisKind = 'envSteps' | 'wallS';
 
@@ -86,4 +87,25 @@ export function chartSeries(history: readonly HistoryPoint[], metric: string, xA
   const smoothed = emaSmooth(ys, smoothing);
   const points = xs.map((x, i) => ({ x, raw: ys[i], smoothed: smoothed[i] }));
   return downsample(points, max, (p) => p.x, (p) => p.raw);
+}
+
+/**
+ * The stretches of the history during which an admin had training paused (`coordinator/paused`
+ * is 1), as [first x, last x] on the chosen axis; one still going ends at the newest point.
+ */
+export function pausedSpans(history: readonly HistoryPoint[], xAxis: XAxisKind): [number, number][] {
+  const spans: [number, number][] = [];
+  let start: number | null = null;
+  let last = 0;
+  for (const p of history) {
+    const paused = p.metrics[M.paused] === 1;
+    if (paused && start === null) start = p[xAxis];
+    if (!paused && start !== null) {
+      spans.push([start, p[xAxis]]);
+      start = null;
+    }
+    last = p[xAxis];
+  }
+  if (start !== null) spans.push([start, last]);
+  return spans;
 }
