@@ -29,7 +29,7 @@ export const MetricChart = memo(function MetricChart({ def, history, xAxis, smoo
   return (
     <ChartFrame
       title={def.title} help={def.help} empty={data.length === 0 ? 'no data yet' : null} height={height}
-      data-testid={`chart-${def.metric}`} data-points={data.length} data-x={xAxis}
+      data-testid={`chart-${def.metric}`} data-points={data.length} data-x={xAxis} data-last-x={data.at(-1)?.x ?? ''}
     >
       <LineChart data={data} margin={{ top: 8, right: 16, bottom: 22, left: 8 }}>
         <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
