@@ -1,7 +1,8 @@
 /**
  * After a run, `tabswarm start` keeps serving the dashboard while someone is watching it: with
  * `--serve` until interrupted, else while a dashboard is connected (a reload's reconnect within
- * `graceMs` counts as still watching). Either way Ctrl-C ends it.
+ * `graceMs` counts as still watching). Either way Ctrl-C ends it. (A run ended by Ctrl-C or
+ * SIGTERM quits at once unless --serve: start does not call this then.)
  */
 import type { Coordinator } from '../server/coordinator.ts';
 

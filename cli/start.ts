@@ -208,8 +208,9 @@ async function start(o: Options): Promise<number> {
 
   if (o.maxWall > 0) setTimeout(() => coordinator.endRun(), o.maxWall * 1000).unref();
   // Ctrl-C and a service manager's stop end the run the same way: tabs told, final files written, exit.
-  process.once('SIGINT', () => coordinator.endRun());
-  process.once('SIGTERM', () => coordinator.endRun());
+  let signalled = false; // then it quits once the files are written, open dashboards or not (unless --serve)
+  process.once('SIGINT', () => { signalled = true; coordinator.endRun(); });
+  process.once('SIGTERM', () => { signalled = true; coordinator.endRun(); });
   await new Promise<RunStatus>((resolveDone) => coordinator.once('done', resolveDone));
   await periodic.stop(); // a periodic save still being written lands before the final one
   bar.stop();
@@ -247,7 +248,7 @@ async function start(o: Options): Promise<number> {
   for (const w of summary.workers) console.log(`  worker ${w.workerId}: backend ${w.backend} (${w.adapter}), ${w.accepted} accepted, ${w.rejected} rejected, ${w.envSteps} env steps; time: ${stageShares(w.stageSeconds)}`);
   console.log(`  checkpoint ${ckptPath}\n  summary ${join(runDir, 'summary.json')}`);
 
-  await keepServing(coordinator, origin, o.serve);
+  if (o.serve || !signalled) await keepServing(coordinator, origin, o.serve);
   await coordinator.stop();
   historyLog.close();
   return final.state === 'solved' ? 0 : 1;
