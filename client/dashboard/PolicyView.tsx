@@ -39,8 +39,8 @@ export function PolicyView({ config, finished }: { config: TrainConfig; finished
       }
     };
     void load();
-    // Once the run is over its params no longer change: one fetch is enough.
-    const refresh = finished ? null : setInterval(() => void load(), REFRESH_S * 1000);
+    // Once the run is over its params no longer change: one fetch is enough. A hidden page fetches nothing.
+    const refresh = finished ? null : setInterval(() => { if (!document.hidden) void load(); }, REFRESH_S * 1000);
     let frames = 0;
     const frame = setInterval(() => {
       const c = canvas.current;
