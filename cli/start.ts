@@ -21,6 +21,7 @@ import { PeriodicCheckpoints } from '../server/checkpoint/periodic.ts';
 import { importEnvModules, numberArg, parsedBy } from './args.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
+import { keepServing } from './keepServing.ts';
 
 const int = (name: string) => numberArg(name, { integer: true });
 
@@ -34,7 +35,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--port <n>', 'HTTP and Socket.IO port', int('--port'), 3000)
   .option('--host <addr>', 'address to listen on (0.0.0.0 to let other machines contribute)', '127.0.0.1')
   .option('--workers <n>', 'headless Chromium worker tabs to launch (0 for none)', int('--workers'), 2)
-  .option('--serve', 'keep serving after the run ends', false)
+  .option('--serve', 'keep serving after the run ends until Ctrl-C (without it: only while a dashboard is open)', false)
   .option('--config <file>', 'JSON file of TrainConfig overrides')
   .option('--env <id>', `environment (${envIds().join(', ')}, or one an --env-module registers)`)
   .option('--env-module <file>', 'a file that registers environments with registerEnv (repeatable)', (f: string, all: string[]) => [...all, f], [] as string[])
@@ -48,6 +49,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--slow-delay-ms <ms>', 'extra ms per full-size gradient on a slow tab', int('--slow-delay-ms'), 100)
   .addOption(new Option('--backend <name>', 'force a tfjs backend on every tab').choices([...BACKENDS, 'auto']))
   .option('--token <token>', 'require this token from workers (?token= on the worker page)')
+  .option('--admin-token <token>', 'require this token for the dashboard\'s admin controls (pause, stop, learning rate...); without it they are open to anyone who reaches the dashboard')
   .option('--allowed-origin <origin>', 'also accept worker and dashboard pages from this origin, e.g. https://swarm.example.org (repeatable; the coordinator\'s own and loopback origins always are)', parseOriginArg, [] as string[])
   .option('--resume <checkpoint>', 'continue a run from its checkpoint (params, optimizer, version, counts, env steps)')
   .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
@@ -63,7 +65,7 @@ interface Options {
   envModule: string[];
   port: number; host: string; workers: number; serve: boolean; config?: string; env?: string; totalTimesteps?: number;
   seed?: number; maxStaleness?: number; backend?: Backend | 'auto'; updateMode?: TrainConfig['updateMode']; stalenessScaling?: boolean; codec?: UpdateCodec;
-  slowTabs: number; slowDelayMs: number; token?: string; allowedOrigin: string[]; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
+  slowTabs: number; slowDelayMs: number; token?: string; adminToken?: string; allowedOrigin: string[]; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
   build: boolean; link?: LinkProfile[];
 }
 
@@ -157,6 +159,7 @@ async function start(o: Options): Promise<number> {
 
   const coordinator = new Coordinator({
     config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate, allowedOrigins: o.allowedOrigin,
+    adminToken: o.adminToken, saveCheckpoint: (): Promise<string> => periodic.saveNow(),
   });
   if (coordinator.tracker.finished) {
     throw new ConfigError(`the run in ${o.resume} is already over (${coordinator.tracker.state} at ${coordinator.tracker.envSteps.toLocaleString()} env steps): raise --total-timesteps to continue it`);
@@ -205,8 +208,9 @@ async function start(o: Options): Promise<number> {
 
   if (o.maxWall > 0) setTimeout(() => coordinator.endRun(), o.maxWall * 1000).unref();
   // Ctrl-C and a service manager's stop end the run the same way: tabs told, final files written, exit.
-  process.once('SIGINT', () => coordinator.endRun());
-  process.once('SIGTERM', () => coordinator.endRun());
+  let signalled = false; // then it quits once the files are written, open dashboards or not (unless --serve)
+  process.once('SIGINT', () => { signalled = true; coordinator.endRun(); });
+  process.once('SIGTERM', () => { signalled = true; coordinator.endRun(); });
   await new Promise<RunStatus>((resolveDone) => coordinator.once('done', resolveDone));
   await periodic.stop(); // a periodic save still being written lands before the final one
   bar.stop();
@@ -244,10 +248,7 @@ async function start(o: Options): Promise<number> {
   for (const w of summary.workers) console.log(`  worker ${w.workerId}: backend ${w.backend} (${w.adapter}), ${w.accepted} accepted, ${w.rejected} rejected, ${w.envSteps} env steps; time: ${stageShares(w.stageSeconds)}`);
   console.log(`  checkpoint ${ckptPath}\n  summary ${join(runDir, 'summary.json')}`);
 
-  if (o.serve) {
-    console.log(`serving ${origin}/ until interrupted (Ctrl-C)`);
-    await new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });
-  }
+  if (o.serve || !signalled) await keepServing(coordinator, origin, o.serve);
   await coordinator.stop();
   historyLog.close();
   return final.state === 'solved' ? 0 : 1;

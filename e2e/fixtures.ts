@@ -17,7 +17,7 @@ export interface Swarm {
 
 interface Fixtures {
   /** Starts a coordinator with `config` overrides and `workers` tabs. */
-  swarm: (config: Partial<TrainConfig>, fleet: Omit<FleetOptions, 'url'>, coordinator?: Pick<CoordinatorOptions, 'crossOriginIsolation'>) => Promise<Swarm>;
+  swarm: (config: Partial<TrainConfig>, fleet: Omit<FleetOptions, 'url'>, coordinator?: Pick<CoordinatorOptions, 'crossOriginIsolation' | 'token' | 'adminToken' | 'saveCheckpoint'>) => Promise<Swarm>;
 }
 
 export const test = base.extend<Fixtures>({

@@ -2,7 +2,8 @@
  * The coordinator wires the run together: HTTP for the built client (net/httpServer.ts), Socket.IO
  * for workers (/worker) and dashboards (/dashboard), the worker registry (workers/), the update
  * pipeline and parameter server (updates/), the merged normalization statistics (stats/), and the
- * run's progress and history (metrics/). Workers join, push updates and report rollouts.
+ * run's progress and history (metrics/), and the dashboards' admin controls (admin/). Workers join,
+ * push updates and report rollouts.
  *
  * Nothing that ends or sizes the run rests on a tab's word: a solve is confirmed by the
  * coordinator's own evaluation (metrics/solveCheck.ts); a report must be possible for the run
@@ -15,7 +16,7 @@ import type { Server as HttpServer } from 'node:http';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import type { TrainConfig } from '../shared/config.ts';
+import { validateConfig, type TrainConfig } from '../shared/config.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, describeIssue, joinSchema, rolloutSchema, type ClientToServerEvents, type DashboardClientToServer,
   type DashboardServerToClient, type IgnoredMessages, type JoinReply, type RolloutAck, type RolloutReport, type RunStatus, type ServerToClientEvents,
@@ -41,6 +42,8 @@ import { impossibleReport } from './metrics/reportBounds.ts';
 import { metricsRoute } from './metrics/prometheus.ts';
 import { historyCsv, historyJsonl } from './metrics/historyExport.ts';
 import { OriginPolicy } from './net/origins.ts';
+import { handleAdmin, type AdminTarget } from './admin/adminControls.ts';
+import { policyRoute } from './net/policyRoute.ts';
 
 export interface CoordinatorOptions {
   config: TrainConfig;
@@ -62,6 +65,10 @@ export interface CoordinatorOptions {
    * https://swarm.example.org (see net/origins.ts). A browser connection from any other page is refused.
    */
   allowedOrigins?: string[];
+  /** Required for the dashboard's admin controls (shared/admin.ts); without it they are open to anyone who reaches the dashboard. */
+  adminToken?: string;
+  /** Saves a checkpoint of the run now and returns where (the admin's "checkpoint now"); without it that control is refused. */
+  saveCheckpoint?: () => Promise<string>;
 }
 
 export interface CoordinatorPerf {
@@ -83,7 +90,7 @@ type WorkerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 /** The events a worker may send; anything else is counted in ignoredMessages.unknownEvent. */
 const WORKER_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'push', 'rollout']);
 
-export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunStatus]; solveCheck: [SolveChecks] }> {
+export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunStatus]; solveCheck: [SolveChecks]; dashboards: [number] }> implements AdminTarget {
   readonly config: TrainConfig;
   readonly ps: ParameterServer;
   readonly updates: UpdatePipeline<WorkerSocket>;
@@ -156,6 +163,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
         '/metrics': metricsRoute(this),
         '/api/history.csv': () => historyCsv(this.config.envId, this.tracker.history),
         '/api/history.jsonl': () => historyJsonl(this.config.envId, this.tracker.history),
+        '/api/policy': () => policyRoute(this.config, this.ps, this.norm),
       },
     });
     this.io = new Server(this.http, {
@@ -171,9 +179,15 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.dashNs = this.io.of(DASHBOARD_NAMESPACE);
     this.workerNs.on('connection', (s) => this.onWorker(s));
     this.dashNs.on('connection', (s) => {
-      // Dashboards only listen: whatever they send is counted, not answered.
-      s.onAny(() => { this.ignoredMessages.unknownEvent++; });
-      s.emit('snapshot', { status: this.status(), workers: this.workerList(), history: this.tracker.history });
+      // Dashboards listen, and send admin requests; anything else is counted, not answered.
+      s.onAny((event: string) => { if (event !== 'admin') this.ignoredMessages.unknownEvent++; });
+      s.on('admin', (req, ack) => {
+        if (typeof ack !== 'function') return void this.ignoredMessages.noAck++;
+        void handleAdmin(this, this.opts.adminToken, req).then(ack);
+      });
+      s.on('disconnect', () => this.emit('dashboards', this.dashNs.sockets.size));
+      s.emit('snapshot', { config: this.config, status: this.status(), workers: this.workerList(), history: this.tracker.history });
+      this.emit('dashboards', this.dashNs.sockets.size);
     });
   }
 
@@ -189,6 +203,11 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
 
   get port(): number {
     return (this.http.address() as AddressInfo).port;
+  }
+
+  /** Dashboards connected now. */
+  get dashboards(): number {
+    return this.dashNs.sockets.size;
   }
 
   async stop(): Promise<void> {
@@ -235,7 +254,57 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       solvedAtWallS: t.solvedAtWallS,
       solveChecks: this.solveCheck.status(),
       ignoredMessages: { ...this.ignoredMessages },
+      controls: {
+        paused: this.updates.paused, adminTokenRequired: this.opts.adminToken !== undefined,
+        learningRate: this.config.learningRate, maxStaleness: this.config.maxStaleness,
+      },
     };
+  }
+
+  // Admin controls (admin/adminControls.ts): each says what it did, or throws saying why it did nothing.
+  // The next tick records the change in the history and shows it on the dashboards.
+
+  /** Holds training: pushes are refused as 'paused' and the workers are told to wait. */
+  pause(): string {
+    if (this.tracker.finished) throw new Error(`the run is over (${this.tracker.state})`);
+    if (this.updates.paused) return 'training is already paused';
+    this.updates.pause();
+    this.workerNs.emit('paused', true, 'an admin paused training');
+    return 'training paused';
+  }
+
+  resume(): string {
+    if (this.tracker.finished) throw new Error(`the run is over (${this.tracker.state})`);
+    if (!this.updates.paused) return 'training is not paused';
+    this.updates.paused = false;
+    this.workerNs.emit('paused', false, 'an admin resumed training');
+    return 'training resumed';
+  }
+
+  stopRun(): string {
+    if (this.tracker.finished) throw new Error(`the run is already over (${this.tracker.state})`);
+    this.endRun();
+    return 'run stopped';
+  }
+
+  async checkpointNow(): Promise<string> {
+    if (!this.opts.saveCheckpoint) throw new Error('this coordinator has no checkpoint file to save to');
+    return `checkpoint saved to ${await this.opts.saveCheckpoint()}`;
+  }
+
+  /** The base learning rate of every step from now on (annealing, when on, still scales it); recorded in the history. */
+  setLearningRate(value: number): string {
+    validateConfig({ ...this.config, learningRate: value });
+    this.config.learningRate = value;
+    return `learning rate set to ${value}`;
+  }
+
+  /** The staleness bound of the gate from now on; recorded in the history. */
+  setMaxStaleness(value: number): string {
+    if (this.config.updateMode === 'sync') throw new Error('a sync run applies only gradients of the current version: it has no staleness bound to change');
+    validateConfig({ ...this.config, maxStaleness: value });
+    this.config.maxStaleness = value;
+    return `staleness bound set to ${value}`;
   }
 
   /** The coordinator's own cost: push decision latency percentiles and process memory (GET /api/perf). */
@@ -296,6 +365,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (typeof w === 'string') return { ok: false, error: w };
     socket.data.worker = w;
     this.tracker.start();
+    // A tab joining a paused run is told to wait (after its join reply, which goes out first).
+    if (this.updates.paused) setImmediate(() => socket.emit('paused', true, 'an admin paused training'));
     return {
       ok: true, workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, config: this.config, version: this.ps.version,
       params: this.snapshots.current(this.ps.version), norm: this.norm.wire(), numSteps: w.numSteps,
@@ -336,7 +407,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     w.rolloutSps = r.rolloutSps;
     const idle = idleShare(w.stageSeconds, r.stageSeconds);
     w.stageSeconds = r.stageSeconds;
-    if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses)) this.finish();
+    if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses, r.episodeLengths)) this.finish();
     else if (this.tracker.windowSolved() && this.solveCheck.due(this.tracker.envSteps)) this.checkSolved();
     w.updateSteps = r.envSteps / this.config.numEnvs;
     const local = this.config.updateMode === 'local';
@@ -392,6 +463,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const now = performance.now();
     const dt = Math.max(1e-3, (now - this.lastTickAt) / 1000);
     this.lastTickAt = now;
+    // Paused tabs send nothing, as they are told: their silence is not a reason to drop them.
+    if (this.updates.paused) for (const w of this.registry.workers.values()) if (w.connected) w.lastSeenAt = now;
     this.registry.tick(dt, now);
     const connected = this.registry.connectedCount();
     // Per-worker series only for fleets small enough to read them: at 1,000 workers they would be 2,000 numbers a point.
@@ -413,6 +486,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     metrics[M.accepted] = counts.accepted;
     metrics[M.rejected] = rejected;
     metrics[M.learningRate] = this.learningRate();
+    metrics[M.stalenessBound] = this.config.maxStaleness;
+    metrics[M.paused] = this.updates.paused ? 1 : 0;
     metrics[M.workers] = connected;
     const sinceTick = this.updates.takeTick();
     if (sinceTick) {

@@ -19,6 +19,10 @@ export const M = {
   version: 'coordinator/version',
   workers: 'coordinator/workers',
   maxStaleness: 'coordinator/maxStaleness',
+  /** The staleness bound S in force (an admin may change it during the run). */
+  stalenessBound: 'coordinator/stalenessBound',
+  /** 1 while an admin has training paused, else 0. */
+  paused: 'coordinator/paused',
 } as const;
 
 /** The statistics of one PPO gradient (means over its minibatch), by metric name. */

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { TrainConfig } from './config.ts';
 import { REPORTED_STATS } from './metrics.ts';
+import type { AdminReply, AdminRequest, ControlsStatus } from './admin.ts';
 
 export type Backend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKENDS: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -23,9 +24,10 @@ export type RejectReason =
   | 'rateLimited' // more pushes per second than maxPushesPerSecond
   | 'notJoined' // push before a successful join
   | 'dropped' // computed before this worker was dropped and resumed
-  | 'finished'; // the run is over
+  | 'finished' // the run is over
+  | 'paused'; // an admin paused training
 export const REJECT_REASONS: readonly RejectReason[] = [
-  'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'dropped', 'finished',
+  'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'dropped', 'finished', 'paused',
 ];
 
 export type Binary = ArrayBuffer | Uint8Array;
@@ -234,7 +236,12 @@ export interface RunStatus {
   solveChecks: SolveChecks;
   /** Messages from workers or dashboards that nothing answered: no ack callback, or an unknown event. */
   ignoredMessages: IgnoredMessages;
+  /** Paused or not, and the settings the admin controls change (shared/admin.ts). */
+  controls: ControlsStatus;
 }
+
+/** Whether a run in `state` is over: solved, out of budget or stopped. */
+export const runIsOver = (state: RunStatus['state']): boolean => state === 'solved' || state === 'budgetExhausted' || state === 'stopped';
 
 /**
  * Solved is confirmed by the coordinator: when the workers' returns reach the threshold, it plays
@@ -260,6 +267,8 @@ export interface IgnoredMessages {
 }
 
 export interface DashboardSnapshot {
+  /** The run's config when the dashboard connected (status.controls follows the admin's later changes). */
+  config: TrainConfig;
   status: RunStatus;
   workers: WorkerInfo[];
   history: HistoryPoint[];
@@ -276,8 +285,20 @@ export interface DashboardServerToClient {
   tick: (t: DashboardTick) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DashboardClientToServer {}
+export interface DashboardClientToServer {
+  /** An admin control (shared/admin.ts); refused without the admin token when the coordinator has one. */
+  admin: (req: AdminRequest, ack: (reply: AdminReply) => void) => void;
+}
+
+/** `GET /api/policy`: the current policy, for a viewer to play (the dashboard's live view). */
+export interface PolicyWire {
+  envId: string;
+  version: number;
+  /** Float32 params in the layout of shared/ppo/modelSpec.ts: base64 of their little-endian bytes. */
+  params: string;
+  /** Float64 [count, mean[d], var[d]] of the observations, base64; null when the run does not normalize them. */
+  obsStats: string | null;
+}
 
 export const WORKER_NAMESPACE = '/worker';
 export const DASHBOARD_NAMESPACE = '/dashboard';

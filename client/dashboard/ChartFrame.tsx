@@ -1,8 +1,10 @@
 import type { HTMLAttributes, ReactNode } from 'react';
 import { ResponsiveContainer } from 'recharts';
 
-interface Props extends HTMLAttributes<HTMLElement> {
+interface Props extends Omit<HTMLAttributes<HTMLElement>, 'title'> {
   title: string;
+  /** What the chart shows, as the caption's tooltip. */
+  help?: string;
   /** What to say instead of the chart while there is nothing to plot; null once there is. */
   empty: string | null;
   height: number;
@@ -10,10 +12,10 @@ interface Props extends HTMLAttributes<HTMLElement> {
 }
 
 /** A captioned dashboard chart, or its placeholder while there is no data. */
-export function ChartFrame({ title, empty, height, children, ...figure }: Props) {
+export function ChartFrame({ title, help, empty, height, children, ...figure }: Props) {
   return (
     <figure className="chart" {...figure}>
-      <figcaption className="chart__title">{title}</figcaption>
+      <figcaption className="chart__title" title={help}>{title}</figcaption>
       {empty !== null ? (
         <div className="chart__empty" style={{ height }}>
           {empty}

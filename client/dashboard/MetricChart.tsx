@@ -1,63 +1,63 @@
-import { useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { ChartFrame } from './ChartFrame.tsx';
 import type { HistoryPoint } from '../../shared/protocol.ts';
-import type { MetricName } from '../../shared/metrics.ts';
-import { formatNumber, formatSteps } from './format.ts';
+import type { ChartDef } from './charts.ts';
+import { chartSeries, pausedSpans, type XAxisKind } from './series.ts';
+import { formatNumber, formatSteps, formatTick, formatWall } from './format.ts';
 
 interface Props {
-  title: string;
+  def: ChartDef;
   history: readonly HistoryPoint[];
-  metric: MetricName;
-  /** Unit shown in the tooltip. */
-  unit: string;
-  /** Rotated y axis label; omit on short charts. */
-  yLabel?: string;
-  color?: string;
+  xAxis: XAxisKind;
+  /** EMA weight in [0, 1); above 0 the raw values are drawn faintly behind the smoothed line. */
+  smoothing: number;
+  /** The solve threshold, drawn when the chart asks for it. */
+  threshold?: number;
   height?: number;
-  digits?: number;
 }
 
-interface Datum {
-  envSteps: number;
-  value: number;
-}
+const X_LABELS: Record<XAxisKind, string> = { envSteps: 'env steps', wallS: 'wall time' };
 
-/** A live line chart of one metric of the history against env steps. */
-export function MetricChart({ title, history, metric, unit, yLabel, color = '#2563eb', height = 320, digits = 1 }: Props) {
-  const data = useMemo<Datum[]>(() => {
-    const out: Datum[] = [];
-    for (const p of history) {
-      const value = p.metrics[metric];
-      if (value !== undefined && Number.isFinite(value)) out.push({ envSteps: p.envSteps, value });
-    }
-    return out;
-  }, [history, metric]);
+/** A live line chart of one metric of the history against env steps or wall time, smoothed and downsampled (series.ts). */
+export const MetricChart = memo(function MetricChart({ def, history, xAxis, smoothing, threshold, height = 220 }: Props) {
+  const data = useMemo(() => chartSeries(history, def.metric, xAxis, smoothing), [history, def.metric, xAxis, smoothing]);
+  const paused = useMemo(() => pausedSpans(history, xAxis), [history, xAxis]);
+  const xFormat = xAxis === 'envSteps' ? formatSteps : formatWall;
+  const showThreshold = def.threshold && threshold !== undefined;
 
   return (
-    <ChartFrame title={title} empty={data.length === 0 ? 'no data yet' : null} height={height}>
-      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 20, left: 8 }}>
+    <ChartFrame
+      title={def.title} help={def.help} empty={data.length === 0 ? 'no data yet' : null} height={height}
+      data-testid={`chart-${def.metric}`} data-points={data.length} data-x={xAxis} data-last-x={data.at(-1)?.x ?? ''}
+    >
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 22, left: 8 }}>
         <CartesianGrid stroke="#e5e7eb" strokeDasharray="3 3" />
+        {paused.map(([x1, x2]) => (
+          <ReferenceArea key={x1} x1={x1} x2={x2} fill="#fde68a" fillOpacity={0.5} ifOverflow="hidden" className="paused-span" />
+        ))}
         <XAxis
-          dataKey="envSteps"
-          type="number"
-          domain={['dataMin', 'dataMax']}
-          tickFormatter={formatSteps}
-          label={{ value: 'env steps', position: 'insideBottom', offset: -12, fill: '#6b7280' }}
-          stroke="#9ca3af"
+          dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={xFormat} stroke="#9ca3af"
+          label={{ value: X_LABELS[xAxis], position: 'insideBottom', offset: -14, fill: '#6b7280' }}
         />
         <YAxis
-          tickFormatter={formatSteps}
-          label={yLabel ? { value: yLabel, angle: -90, position: 'insideLeft', offset: 4, fill: '#6b7280' } : undefined}
-          stroke="#9ca3af"
-          width={yLabel ? 64 : 48}
+          tickFormatter={formatTick} stroke="#9ca3af" width={64}
+          domain={['auto', 'auto']}
+          label={{ value: def.yLabel, angle: -90, position: 'insideLeft', offset: 4, fill: '#6b7280', style: { textAnchor: 'middle' } }}
         />
         <Tooltip
-          labelFormatter={(label) => `${Number(label).toLocaleString('en-US')} env steps`}
-          formatter={(value) => [formatNumber(Number(value), digits), unit]}
+          labelFormatter={(x) => (xAxis === 'envSteps' ? `${Number(x).toLocaleString('en-US')} env steps` : `${formatWall(Number(x))} of training`)}
+          formatter={(value, name) => [formatNumber(Number(value), def.digits), name === 'raw' ? `${def.yLabel} (raw)` : def.yLabel]}
         />
-        <Line type="monotone" dataKey="value" stroke={color} strokeWidth={2} dot={false} isAnimationActive={false} />
+        {smoothing > 0 && <Line type="linear" dataKey="raw" stroke={def.color} strokeOpacity={0.25} strokeWidth={1} dot={false} isAnimationActive={false} />}
+        <Line type="linear" dataKey="smoothed" stroke={def.color} strokeWidth={2} dot={false} isAnimationActive={false} />
+        {showThreshold && (
+          <ReferenceLine
+            y={threshold} stroke="#dc2626" strokeDasharray="6 4" ifOverflow="extendDomain"
+            label={{ value: `solve threshold ${threshold}`, position: 'insideTopLeft', fill: '#dc2626', fontSize: 12 }}
+          />
+        )}
       </LineChart>
     </ChartFrame>
   );
-}
+});

@@ -32,6 +32,9 @@ export function StatusBar({ status }: { status: RunStatus }) {
         <span className={`state state--${status.state}`} data-testid="run-state" data-state={status.state}>
           {STATE_LABELS[status.state]}
         </span>
+        {status.controls.paused && status.state === 'training' && (
+          <span className="state state--paused" data-testid="paused">paused by an admin</span>
+        )}
         {status.solvedAtEnvSteps !== null && (
           <span className="status__solved">
             solved at {formatInt(status.solvedAtEnvSteps)} steps

@@ -11,9 +11,13 @@ function timingsTitle(timings: readonly BackendTiming[]): string {
   ].join('\n');
 }
 
-/** The worker registry: one row per tab that joined, departed ones greyed out. */
+/** Most rows the table draws: connected workers first, then by index; the counts above it cover all. */
+export const MAX_WORKER_ROWS = 100;
+
+/** The worker registry: one row per tab that joined, departed ones greyed out, at most MAX_WORKER_ROWS of them. */
 export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
-  const rows = [...workers].sort((a, b) => Number(b.connected) - Number(a.connected) || a.workerIndex - b.workerIndex);
+  const sorted = [...workers].sort((a, b) => Number(b.connected) - Number(a.connected) || a.workerIndex - b.workerIndex);
+  const rows = sorted.slice(0, MAX_WORKER_ROWS);
   const live = workers.filter((w) => w.connected).length;
   return (
     <section className="workers">
@@ -70,6 +74,9 @@ export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
               ))}
             </tbody>
           </table>
+          {sorted.length > rows.length && (
+            <p className="muted" data-testid="workers-more">showing {rows.length} of {sorted.length} workers; the CSV history and /metrics cover all</p>
+          )}
         </div>
       )}
     </section>

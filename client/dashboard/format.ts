@@ -28,3 +28,15 @@ export function formatDuration(seconds: number | null): string {
   if (m > 0) return `${m}m ${pad(sec)}s`;
   return `${sec}s`;
 }
+
+/** Compact wall seconds for chart axes: 45 -> "45s", 150 -> "2.5m", 5400 -> "1.5h". */
+export function formatWall(seconds: number): string {
+  if (Math.abs(seconds) >= 3600) return `${+(seconds / 3600).toFixed(2)}h`;
+  if (Math.abs(seconds) >= 120) return `${+(seconds / 60).toFixed(1)}m`;
+  return `${+seconds.toFixed(1)}s`;
+}
+
+/** Chart axis values: compact above 1000 (formatSteps), else 3 significant digits: 0.6953 -> "0.695", 0.00031 -> "0.00031". */
+export function formatTick(n: number): string {
+  return Math.abs(n) >= 1000 ? formatSteps(n) : String(Number(n.toPrecision(3)));
+}

@@ -30,6 +30,18 @@ export class PeriodicCheckpoints {
       .finally(() => { this.saving = null; });
   }
 
+  /**
+   * Saves now (an admin's "checkpoint now"), after any save still being written, and returns the
+   * file's path; rejects if this save fails.
+   */
+  async saveNow(): Promise<string> {
+    while (this.saving) await this.saving;
+    const save = saveCheckpoint(this.path, this.take());
+    this.saving = save.catch(() => undefined).finally(() => { this.saving = null; });
+    await save;
+    return this.path;
+  }
+
   /** Stops saving; resolves once a save in progress has landed, so that the run's final save comes after it. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);

@@ -63,4 +63,29 @@ describe('RunTracker', () => {
     const versions = t.history.map((p) => p.version);
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
   });
+
+  it('the training wall time stops when the run ends', () => {
+    const t = new RunTracker(2, 1000, 1_000_000);
+    t.start(1000);
+    expect(t.wallS(3000)).toBe(2);
+    t.stop(5000);
+    expect(t.state).toBe('stopped');
+    expect(t.wallS(9000)).toBe(4);
+    expect(t.point(0, {}, 9000).wallS).toBe(4);
+  });
+
+  it('history points carry the mean return and length of the episodes finished in their tick only', () => {
+    const t = new RunTracker(100, 1000, 1_000_000);
+    t.start(0);
+    t.addRollout(100, [10, 20], {}, [10, 20]);
+    t.addRollout(100, [60], {}, [60]);
+    const p = t.point(1, {}, 1000);
+    expect(p.metrics[M.episodicReturn]).toBe(30);
+    expect(p.metrics[M.episodicLength]).toBe(30);
+    t.addRollout(100, [], {}, []);
+    const q = t.point(2, {}, 2000);
+    expect(q.metrics[M.episodicReturn]).toBeUndefined(); // no episode ended in this tick
+    expect(q.metrics[M.episodicLength]).toBeUndefined();
+    expect(q.metrics[M.meanReturn]).toBe(30); // the window still holds all three
+  });
 });

@@ -4,7 +4,7 @@
  * window only proposes a solve (`windowSolved`): the returns in it are the tabs' word, so the
  * coordinator confirms it with its own evaluation (SolveCheck) before it calls `markSolved`.
  */
-import type { HistoryPoint, RunStatus } from '../../shared/protocol.ts';
+import { runIsOver, type HistoryPoint, type RunStatus } from '../../shared/protocol.ts';
 import { M } from '../../shared/metrics.ts';
 
 export type RunState = RunStatus['state'];
@@ -20,11 +20,15 @@ export class RunTracker {
   episodes = 0;
   state: RunState = 'waiting';
   startedAt: number | null = null;
+  /** When the run ended (solved, out of budget or stopped); wall seconds stop here. */
+  endedAt: number | null = null;
   solvedAtEnvSteps: number | null = null;
   solvedAtWallS: number | null = null;
   readonly history: HistoryPoint[] = [];
   /** Latest value of each loss statistic, averaged over the reports of the current tick. */
   private lossSums = new Map<string, { sum: number; n: number }>();
+  /** Returns and lengths of the episodes finished in the current tick. */
+  private tickEpisodes = { returns: 0, lengths: 0, n: 0, withLength: 0 };
   private latestLosses: Record<string, number> = {};
   private readonly window: Float64Array;
   private windowFill = 0;
@@ -45,11 +49,18 @@ export class RunTracker {
   }
 
   get finished(): boolean {
-    return this.state === 'solved' || this.state === 'budgetExhausted' || this.state === 'stopped';
+    return runIsOver(this.state);
   }
 
+  /** Seconds of training: from the first join to now, or to the run's end once it is over. */
   wallS(now = performance.now()): number | null {
-    return this.startedAt === null ? null : (now - this.startedAt) / 1000;
+    return this.startedAt === null ? null : (Math.min(now, this.endedAt ?? Infinity) - this.startedAt) / 1000;
+  }
+
+  /** The run is over in `state`: the wall clock stops now. */
+  private end(state: 'solved' | 'budgetExhausted' | 'stopped', now = performance.now()): void {
+    this.state = state;
+    this.endedAt = now;
   }
 
   /** Mean return over the last solveWindow episodes (fewer while the window fills), null before any. */
@@ -58,11 +69,19 @@ export class RunTracker {
     return n === 0 ? null : this.windowSum / n;
   }
 
-  /** Counts a rollout's env steps and episodes; returns true if this spent the step budget (the run is over). */
-  addRollout(envSteps: number, episodeReturns: number[], losses: Partial<Record<string, number>>): boolean {
+  /**
+   * Counts a rollout's env steps and episodes (`episodeLengths`, when given, in the order of the
+   * returns); returns true if this spent the step budget (the run is over).
+   */
+  addRollout(envSteps: number, episodeReturns: number[], losses: Partial<Record<string, number>>, episodeLengths: readonly number[] = []): boolean {
     if (this.finished) return false;
     this.envSteps += envSteps;
+    const e = this.tickEpisodes;
+    for (const len of episodeLengths) e.lengths += len;
+    e.withLength += episodeLengths.length;
     for (const r of episodeReturns) {
+      e.returns += r;
+      e.n++;
       const slot = this.windowFill % this.solveWindow;
       if (this.windowFill >= this.solveWindow) this.windowSum -= this.window[slot];
       this.window[slot] = r;
@@ -78,7 +97,7 @@ export class RunTracker {
       this.lossSums.set(k, s);
     }
     if (this.envSteps >= this.totalTimesteps) {
-      this.state = 'budgetExhausted';
+      this.end('budgetExhausted');
       return true;
     }
     return false;
@@ -93,13 +112,13 @@ export class RunTracker {
   /** Ends the run as solved, at the env steps and time the confirmed params were taken. */
   markSolved(atEnvSteps: number, at = performance.now()): void {
     if (this.finished) return;
-    this.state = 'solved';
     this.solvedAtEnvSteps = atEnvSteps;
     this.solvedAtWallS = this.wallS(at);
+    this.end('solved');
   }
 
-  stop(): void {
-    if (!this.finished) this.state = 'stopped';
+  stop(now = performance.now()): void {
+    if (!this.finished) this.end('stopped', now);
   }
 
   /** What a checkpoint keeps of the run's progress: env steps, episodes and the solve window's returns, oldest first. */
@@ -117,6 +136,7 @@ export class RunTracker {
     this.windowFill = 0;
     this.windowSum = 0;
     this.addRollout(0, s.recentReturns, {});
+    this.tickEpisodes = { returns: 0, lengths: 0, n: 0, withLength: 0 };
   }
 
   /** Closes the current tick into a history point (extra holds coordinator-side metrics). */
@@ -130,6 +150,11 @@ export class RunTracker {
     const metrics: Partial<Record<string, number>> = { ...this.latestLosses, ...extra, [M.sps]: sps };
     const mean = this.meanReturn();
     if (mean !== null) metrics[M.meanReturn] = mean;
+    // The episodes finished in this tick: their mean return and length (none finished: no value).
+    const e = this.tickEpisodes;
+    if (e.n > 0) metrics[M.episodicReturn] = e.returns / e.n;
+    if (e.withLength > 0) metrics[M.episodicLength] = e.lengths / e.withLength;
+    this.tickEpisodes = { returns: 0, lengths: 0, n: 0, withLength: 0 };
     const p: HistoryPoint = { wallS: this.wallS(now) ?? 0, envSteps: this.envSteps, version, metrics };
     this.history.push(p);
     if (this.history.length > this.maxHistory) {

@@ -6,6 +6,7 @@
  *   finished      the run is over
  *   rateLimited   more than maxPushesPerSecond from this worker
  *   dropped       computed before this worker was dropped and resumed
+ *   paused        an admin paused training (`paused`; a report riding with the push is still taken)
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
  * In local mode the push carries its rollout's report, taken first (`takeReport`); a refused
  * report refuses the delta too. In the other modes a push that gets this far lets its worker send
@@ -43,6 +44,8 @@ export class UpdatePipeline<S> {
   readonly counts = noDecisions();
   /** stalenessHistogram[s] = accepted updates that were s versions old. */
   readonly stalenessHistogram: number[] = [0];
+  /** While true (an admin paused training) every push is refused as 'paused' and nothing is stepped. */
+  paused = false;
   /** Staleness and gradient norm of the updates accepted since the last metrics tick. */
   private sinceTick = { staleness: 0, maxStaleness: 0, gradNorm: 0, n: 0 };
   private readonly round: SyncRound<PendingSyncPush<S>>;
@@ -88,6 +91,9 @@ export class UpdatePipeline<S> {
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
+    // Paused: the report is taken (its env steps were spent), the update is not, and the reply is the
+    // ordinary refusal (fresh params when behind) that a tab unaware of pausing goes on from.
+    if (this.paused) return { ...this.refused(w, refuse('paused', 'training is paused: wait until it resumes'), version), ...(rollout && { rollout }) };
 
     const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
     if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
@@ -172,9 +178,19 @@ export class UpdatePipeline<S> {
 
   /** The run is over: gradients waiting in the sync round are refused as 'finished'. */
   finish(): void {
+    this.refuseRound(refuse('finished', `the run is over (${this.tracker.state})`));
+  }
+
+  /** Holds training: from now on pushes are refused as 'paused', gradients waiting in the sync round too. */
+  pause(): void {
+    this.paused = true;
+    this.refuseRound(refuse('paused', 'training is paused: wait until it resumes'));
+  }
+
+  private refuseRound(r: Refusal): void {
     if (this.roundTimer) clearTimeout(this.roundTimer);
     this.roundTimer = null;
-    for (const p of this.round.clear()) p.ack(this.refused(p.worker, refuse('finished', `the run is over (${this.tracker.state})`)));
+    for (const p of this.round.clear()) p.ack(this.refused(p.worker, r));
   }
 
 }
