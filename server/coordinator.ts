@@ -32,7 +32,7 @@ import { createHttpServer } from './net/httpServer.ts';
 import { ParamsSnapshots, TrackingWebSocketServer } from './net/paramsSnapshots.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 import { UpdatePipeline } from './updates/updatePipeline.ts';
-import { clipCoef, idleShare, learningRate, sizeForLink, sizeWork } from './updates/schedules.ts';
+import { clipCoef, learningRate, sizeForLink, sizeWork } from './updates/schedules.ts';
 import { WorkerRegistry, type WorkerRecord } from './workers/workerRegistry.ts';
 import { MergedNormStats } from './stats/normStats.ts';
 import { LatencyWindow, type LatencySummary } from './metrics/latency.ts';
@@ -405,13 +405,13 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.norm.merge(norm);
     w.envSteps += r.envSteps;
     w.rolloutSps = r.rolloutSps;
-    const idle = idleShare(w.stageSeconds, r.stageSeconds);
+    const local = this.config.updateMode === 'local';
+    if (local) Object.assign(w, sizeForLink(this.config, w, w.stageSeconds, r.stageSeconds));
+    else w.numSteps = sizeWork(this.config, w.numSteps, w.meanStaleness);
     w.stageSeconds = r.stageSeconds;
     if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses, r.episodeLengths)) this.finish();
     else if (this.tracker.windowSolved() && this.solveCheck.due(this.tracker.envSteps)) this.checkSolved();
     w.updateSteps = r.envSteps / this.config.numEnvs;
-    const local = this.config.updateMode === 'local';
-    w.numSteps = local ? sizeForLink(this.config, w.numSteps, idle) : sizeWork(this.config, w.numSteps, w.meanStaleness);
     // A local-mode tab hears of a new length with a later reply; any other starts its next rollout with it.
     if (w.numSteps !== w.assignedSteps.at(-1)) w.assignedSteps = [...w.assignedSteps, w.numSteps].slice(local ? -(this.config.maxPushesInFlight + 1) : -1);
     const envSteps = this.tracker.envSteps;

@@ -139,12 +139,12 @@ const trainConfigFields = z.strictObject({
   /** Local mode: deltas a tab may have on the wire before it waits for the oldest reply (it keeps training from its own params meanwhile). */
   maxPushesInFlight: positiveInt(),
   /**
-   * Local mode, link sizing: a tab that spent more than a fifth of its time since its last report
-   * waiting on replies (a slow link) gets longer rollouts, up to this many times numSteps, so its
-   * round trips hide behind more work; never shorter again in the run. Minibatches keep their
-   * number and grow with the rollout (keeping their size instead, so more local steps per delta,
-   * cost twice the env steps on the mobile link), and every delta weighs the same. 1 = every tab
-   * keeps numSteps. docs/WAN.md measures it.
+   * Local mode, link sizing: a tab whose smoothed share of time spent waiting on replies passes
+   * a fifth (a slow link) gets longer rollouts, up to this many times numSteps, so its round trips
+   * hide behind more work; one that hardly waits any more steps back. Minibatches keep their number
+   * and grow with the rollout (keeping their size instead, so more local steps per delta, cost
+   * twice the env steps on the mobile link), and every delta weighs the same. 1 = every tab keeps
+   * numSteps. docs/wan/LINK-SIZING.md measures it.
    */
   maxRolloutScale: positiveInt(),
   /** Sync mode: gradients averaged per step; null = one from every connected worker. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../shared/config.ts';
+import { defaultConfig, type TrainConfig } from '../../shared/config.ts';
 import { clipCoef, idleShare, learningRate, sizeForLink, sizeWork, stepSize } from './schedules.ts';
 
 /** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
@@ -42,22 +42,31 @@ describe('schedules', () => {
     expect(sizeWork({ ...w, updateMode: 'sync' }, 128, 8)).toBe(128);
   });
 
-  it('idleShare is the share of the time between two reports spent waiting on replies', () => {
+  it('idleShare is the share of the time between two reports spent waiting on replies; none for the interval from the join', () => {
     const before = { collect: 1, gradient: 2, push: 3, setParams: 0 };
     expect(idleShare(before, { collect: 2, gradient: 3, push: 5, setParams: 0 })).toBeCloseTo(0.5, 12);
-    expect(idleShare(before, before)).toBe(0);
+    expect(idleShare(before, before)).toBeNull();
+    expect(idleShare({ collect: 0, gradient: 0, push: 0, setParams: 0 }, before)).toBeNull();
     // Counters that go backwards (a lie, or a tab that reloaded) count as no time.
     expect(idleShare(before, { collect: 0, gradient: 0, push: 4, setParams: 0 })).toBe(1);
   });
 
-  it('sizeForLink stretches a local-mode rollout by 1 / (1 - idle) in whole multiples, up to maxRolloutScale, never back', () => {
+  it('sizeForLink stretches a local-mode rollout by 1 / (1 - smoothed idle) in whole multiples up to maxRolloutScale, and steps back one when the tab hardly waits', () => {
     const local = { ...c, updateMode: 'local' as const, numSteps: 32, maxRolloutScale: 4 };
-    expect(sizeForLink(local, 32, 0.1)).toBe(32); // under LINK_IDLE: left alone
-    expect(sizeForLink(local, 32, 0.58)).toBe(96); // 1 / 0.42 = 2.4 -> 3 x 32
-    expect(sizeForLink(local, 64, 0.3)).toBe(96); // 2 / 0.7 = 2.86 -> 3 x 32
-    expect(sizeForLink(local, 32, 1)).toBe(128); // capped at maxRolloutScale
-    expect(sizeForLink(local, 96, 0)).toBe(96); // never shorter
-    expect(sizeForLink({ ...local, maxRolloutScale: 1 }, 32, 0.9)).toBe(32);
-    expect(sizeForLink({ ...local, updateMode: 'async' }, 32, 0.9)).toBe(32);
+    const t0 = { collect: 10, gradient: 0, push: 0, setParams: 0 };
+    /** Sizing after one second of which the tab waited `idle`. */
+    const after = (cfg: TrainConfig, s: { numSteps: number; idle: number | null }, idle: number) =>
+      sizeForLink(cfg, s, t0, { ...t0, collect: t0.collect + 1 - idle, push: idle });
+    expect(sizeForLink(local, { numSteps: 32, idle: null }, { ...t0, collect: 0 }, t0)).toEqual({ numSteps: 32, idle: null }); // from the join: no measure
+    expect(after(local, { numSteps: 32, idle: null }, 0.1)).toEqual({ numSteps: 32, idle: expect.closeTo(0.1, 12) }); // under LINK_GROW: holds
+    expect(after(local, { numSteps: 32, idle: null }, 0.58)).toEqual({ numSteps: 96, idle: null }); // 1 / 0.42 = 2.4 -> 3 x 32, a new average
+    // One busy spike is smoothed: 0.1 + 0.3 * (0.5 - 0.1) = 0.22 grows, 0.1 + 0.3 * (0.3 - 0.1) = 0.16 does not.
+    expect(after(local, { numSteps: 32, idle: 0.1 }, 0.5).numSteps).toBe(64);
+    expect(after(local, { numSteps: 32, idle: 0.1 }, 0.3)).toEqual({ numSteps: 32, idle: expect.closeTo(0.16, 12) });
+    expect(after(local, { numSteps: 64, idle: null }, 1)).toEqual({ numSteps: 128, idle: null }); // capped at maxRolloutScale
+    expect(after(local, { numSteps: 96, idle: null }, 0.01)).toEqual({ numSteps: 64, idle: null }); // hardly waits: one step back
+    expect(after(local, { numSteps: 32, idle: null }, 0)).toEqual({ numSteps: 32, idle: 0 }); // never below numSteps
+    expect(after({ ...local, maxRolloutScale: 1 }, { numSteps: 32, idle: null }, 0.9).numSteps).toBe(32);
+    expect(after({ ...local, updateMode: 'async' }, { numSteps: 32, idle: null }, 0.9).numSteps).toBe(32);
   });
 });

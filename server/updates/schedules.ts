@@ -33,27 +33,48 @@ export function stepSize(c: TrainConfig, envSteps: number, rolloutSteps: number,
   return c.stalenessScaling ? lr / (1 + staleness) : lr;
 }
 
-/** The share of the time between two of a tab's reports (cumulative stage seconds) it spent waiting on replies, in [0, 1]. */
-export function idleShare(before: StageSeconds, after: StageSeconds): number {
+/**
+ * The share of the time between two of a tab's reports (cumulative stage seconds) it spent waiting
+ * on replies, in [0, 1]; null when `before` is its join (nothing staged yet: that interval holds the
+ * tab's start, not its link) or no time passed.
+ */
+export function idleShare(before: StageSeconds, after: StageSeconds): number | null {
   const d = (k: keyof StageSeconds) => Math.max(0, after[k] - before[k]);
   const total = d('collect') + d('gradient') + d('push') + d('setParams');
-  return total > 0 ? d('push') / total : 0;
+  const started = before.collect + before.gradient + before.push + before.setParams > 0;
+  return started && total > 0 ? d('push') / total : null;
 }
 
-/** Link sizing: the share of a tab's time spent waiting on replies above which its rollouts grow. */
-export const LINK_IDLE = 0.2;
+/** Link sizing: a smoothed idle share above LINK_GROW stretches a tab's rollouts, one under LINK_SHRINK shortens them a step. */
+export const LINK_GROW = 0.2;
+export const LINK_SHRINK = 0.05;
+/** Weight of the newest interval in a tab's smoothed idle share. */
+const IDLE_EWMA = 0.3;
+
+/** A tab's link sizing: its next rollout length, and its idle share smoothed since that length was set (null: no interval yet). */
+export interface LinkSizing {
+  numSteps: number;
+  idle: number | null;
+}
 
 /**
- * Link sizing (local mode): the next rollout length of a tab that spent `idle` of its time since
- * its last report waiting on replies. A tab bound by its link sends a delta every reply time /
+ * Link sizing (local mode): folds the interval between two of a tab's reports into its smoothed
+ * idle share and sizes its next rollout. A tab bound by its link sends a delta every reply time /
  * maxPushesInFlight whatever its rollout length, so stretching the rollout by 1 / (1 - idle) fills
- * the waiting with work: whole multiples of numSteps, at most maxRolloutScale of them, never
- * shorter than the last. `idle` is the tab's word, clamped: a lie gets it longer rollouts, whose deltas are bounded like any.
+ * the waiting with work: whole multiples of numSteps, at most maxRolloutScale of them. A tab that
+ * hardly waits any more steps back one multiple (its link may have got faster); between the two
+ * thresholds the length holds. A new length starts a new average. The stage seconds are the tab's
+ * word: a lie gets it longer or shorter rollouts, whose deltas are bounded like any.
  */
-export function sizeForLink(c: TrainConfig, numSteps: number, idle: number): number {
-  if (c.updateMode !== 'local' || !(idle > LINK_IDLE)) return numSteps;
-  const scale = Math.ceil(numSteps / c.numSteps / (1 - Math.min(idle, 0.9)));
-  return Math.max(numSteps, Math.min(c.maxRolloutScale, scale) * c.numSteps);
+export function sizeForLink(c: TrainConfig, s: LinkSizing, before: StageSeconds, after: StageSeconds): LinkSizing {
+  const interval = idleShare(before, after);
+  if (c.updateMode !== 'local' || interval === null) return s;
+  const idle = s.idle === null ? interval : s.idle + IDLE_EWMA * (interval - s.idle);
+  const scale = s.numSteps / c.numSteps;
+  let next = s.numSteps;
+  if (idle > LINK_GROW) next = Math.min(c.maxRolloutScale, Math.max(scale, Math.ceil(scale / (1 - Math.min(idle, 0.9))))) * c.numSteps;
+  else if (idle < LINK_SHRINK && scale > 1) next = s.numSteps - c.numSteps;
+  return next === s.numSteps ? { numSteps: next, idle } : { numSteps: next, idle: null };
 }
 
 /**

@@ -31,6 +31,8 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
    * learns of a new length maxPushesInFlight replies late, so a report may be of an earlier one.
    */
   assignedSteps: number[];
+  /** Local mode: its idle share smoothed since numSteps was set (link sizing, schedules.ts); null before a first interval. */
+  idle: number | null;
   /** accepted and envSteps at the last metrics tick, for per-worker throughput. */
   atTick: { accepted: number; envSteps: number };
   /**
@@ -96,6 +98,7 @@ export class WorkerRegistry<S> {
         numSteps: this.config.numSteps,
         updateSteps: this.config.numSteps,
         assignedSteps: [this.config.numSteps],
+        idle: null,
         meanStaleness: 0,
         updatesPerS: 0,
         envStepsPerS: 0,
