@@ -67,6 +67,12 @@ export interface FleetOptions {
    * stops the fleet, so the browser must outlive the signal.
    */
   ownSignals?: boolean;
+  /**
+   * Further Chromium flags, e.g. `--ignore-certificate-errors` for a coordinator's self-signed
+   * certificate, or `--host-resolver-rules=MAP name 127.0.0.1` to reach this machine's coordinator
+   * by the name its certificate is for.
+   */
+  chromiumArgs?: string[];
 }
 
 /** The parts of a plain tab's DevTools messages that its watcher reads (command replies have no method). */
@@ -93,7 +99,7 @@ export class Fleet {
 
   async start(): Promise<Page[]> {
     this.browser = await chromium.launch({
-      executablePath: findChromium(), headless: this.opts.headless ?? true, args: CHROMIUM_ARGS,
+      executablePath: findChromium(), headless: this.opts.headless ?? true, args: [...CHROMIUM_ARGS, ...(this.opts.chromiumArgs ?? [])],
       ...(this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}),
     });
     for (let i = 0; i < this.opts.workers; i++) await this.open(i);

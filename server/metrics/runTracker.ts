@@ -13,6 +13,8 @@ export interface TrackerState {
   envSteps: number;
   episodes: number;
   recentReturns: number[];
+  /** Training wall seconds so far (a resumed run's clock goes on from here); absent in older checkpoints. */
+  wallS?: number;
 }
 
 export class RunTracker {
@@ -31,6 +33,8 @@ export class RunTracker {
   private windowSum = 0;
   private lastPointSteps = 0;
   private lastPointAt = 0;
+  /** Wall seconds trained before this process: a resumed run's (restore). */
+  private wallOffsetS = 0;
 
   constructor(readonly solveWindow: number, readonly solveThreshold: number, readonly totalTimesteps: number, private readonly maxHistory = 20_000) {
     this.window = new Float64Array(solveWindow);
@@ -49,7 +53,7 @@ export class RunTracker {
   }
 
   wallS(now = performance.now()): number | null {
-    return this.startedAt === null ? null : (now - this.startedAt) / 1000;
+    return this.startedAt === null ? null : this.wallOffsetS + (now - this.startedAt) / 1000;
   }
 
   /** Mean return over the last solveWindow episodes (fewer while the window fills), null before any. */
@@ -106,13 +110,14 @@ export class RunTracker {
   saved(): TrackerState {
     const n = Math.min(this.windowFill, this.solveWindow);
     const recentReturns = Array.from({ length: n }, (_, i) => this.window[(this.windowFill - n + i) % this.solveWindow]);
-    return { envSteps: this.envSteps, episodes: this.episodes, recentReturns };
+    return { envSteps: this.envSteps, episodes: this.episodes, recentReturns, wallS: this.wallS() ?? this.wallOffsetS };
   }
 
   /** Continues from a checkpoint's progress (before training starts). */
   restore(s: TrackerState): void {
     this.envSteps = s.envSteps;
     this.lastPointSteps = s.envSteps;
+    this.wallOffsetS = s.wallS ?? 0;
     this.episodes = s.episodes - s.recentReturns.length;
     this.windowFill = 0;
     this.windowSum = 0;
