@@ -224,6 +224,7 @@ async function start(o: Options): Promise<number> {
       link: o.link && Array.from({ length: o.workers }, (_, i) => o.link![Math.min(i, o.link!.length - 1)]),
       ownSignals: true, // the browser must outlive SIGINT/SIGTERM: the run ends first, then the fleet stops
       chromiumArgs,
+      token: o.token,
     });
     await fleet?.start();
     started = true;
