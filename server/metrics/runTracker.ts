@@ -107,10 +107,10 @@ export class RunTracker {
   }
 
   /** What a checkpoint keeps of the run's progress: env steps, episodes and the solve window's returns, oldest first. */
-  saved(): TrackerState {
+  saved(now = performance.now()): TrackerState {
     const n = Math.min(this.windowFill, this.solveWindow);
     const recentReturns = Array.from({ length: n }, (_, i) => this.window[(this.windowFill - n + i) % this.solveWindow]);
-    return { envSteps: this.envSteps, episodes: this.episodes, recentReturns, wallS: this.wallS() ?? this.wallOffsetS };
+    return { envSteps: this.envSteps, episodes: this.episodes, recentReturns, wallS: this.wallS(now) ?? this.wallOffsetS };
   }
 
   /** Continues from a checkpoint's progress (before training starts). */
