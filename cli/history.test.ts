@@ -17,6 +17,8 @@ describe('run history on disk', () => {
     expect(read).toEqual([point(1, 100), point(2, 200), point(3, 300)]);
     const kept = historyUpTo(read, 2, 200);
     expect(kept).toEqual([point(1, 100), point(2, 200)]);
+    // a tick after the checkpoint that saw no progress is after it all the same
+    expect(historyUpTo(read, 2, 200, 0.9)).toEqual([point(1, 100)]);
 
     const log = await historyWriter(path, kept, (m) => { throw new Error(m); });
     log.write(point(3, 256));

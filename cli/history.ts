@@ -24,9 +24,9 @@ export async function readHistoryLines(path: string): Promise<HistoryPoint[]> {
   return points;
 }
 
-/** The points of a run's history that its checkpoint at `version` and `envSteps` still holds. */
-export function historyUpTo(points: readonly HistoryPoint[], version: number, envSteps: number): HistoryPoint[] {
-  return points.filter((p) => p.version <= version && p.envSteps <= envSteps);
+/** The points of a run's history made before its checkpoint at `version`, `envSteps` and `wallS` training seconds (when known). */
+export function historyUpTo(points: readonly HistoryPoint[], version: number, envSteps: number, wallS = Infinity): HistoryPoint[] {
+  return points.filter((p) => p.version <= version && p.envSteps <= envSteps && p.wallS <= wallS);
 }
 
 export interface HistoryWriter {

@@ -21,6 +21,7 @@ import { Coordinator } from '../server/coordinator.ts';
 import { parseOrigin } from '../server/net/origins.ts';
 import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import { PeriodicCheckpoints } from '../server/checkpoint/periodic.ts';
+import { checkpointRunState } from '../server/checkpoint/runState.ts';
 import { reachableOrigins, ANY_HOST } from '../server/net/addresses.ts';
 import { certificateDnsNames, readTlsFiles, selfSignedNames, selfSignedTls, type TlsFiles } from '../server/net/tls.ts';
 import { importEnvModules, numberArg, parsedBy } from './args.ts';
@@ -196,7 +197,9 @@ async function start(o: Options): Promise<number> {
     }
     // The resumed run's history up to its checkpoint, then each point as it is made (before start(),
     // so the first ticks are not missed): a killed coordinator loses at most the tick in progress.
-    const earlier = resumed && resumeFrom ? historyUpTo(await readHistoryLines(join(dirname(resumeFrom), 'history.jsonl')), resumed.version, resumed.envSteps) : [];
+    const earlier = resumed && resumeFrom
+      ? historyUpTo(await readHistoryLines(join(dirname(resumeFrom), 'history.jsonl')), resumed.version, resumed.envSteps, checkpointRunState(resumed).tracker?.wallS)
+      : [];
     coordinator.tracker.history.push(...earlier);
     const historyLog = await historyWriter(join(runDir, 'history.jsonl'), earlier, (m) => log.error(`tabswarm: ${m}`));
     coordinator.on('tick', () => historyLog.write(coordinator!.tracker.history.at(-1)));

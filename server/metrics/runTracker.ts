@@ -135,7 +135,7 @@ export class RunTracker {
     const metrics: Partial<Record<string, number>> = { ...this.latestLosses, ...extra, [M.sps]: sps };
     const mean = this.meanReturn();
     if (mean !== null) metrics[M.meanReturn] = mean;
-    const p: HistoryPoint = { wallS: this.wallS(now) ?? 0, envSteps: this.envSteps, version, metrics };
+    const p: HistoryPoint = { wallS: this.wallS(now) ?? this.wallOffsetS, envSteps: this.envSteps, version, metrics };
     this.history.push(p);
     if (this.history.length > this.maxHistory) {
       // Keep long runs light: drop every other point of the older half.
