@@ -1,6 +1,6 @@
 /** The `tabswarm` command (what `npm start` and `npm run eval` run) as a user runs it: a real process, real tabs, real files. */
 import { test, expect } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,47 +8,7 @@ import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import { WORKER_NAMESPACE } from '../shared/protocol.ts';
-
-/** Runs `tabswarm ARGS` through the package's bin; `start` serves the client `npm run build` made. */
-function tabswarm(args: string[]): Promise<{ code: number | null; out: string }> {
-  return tabswarmProcess(args).done;
-}
-
-/** tabswarm's variant that also hands back the process, so a test can signal it mid-run. */
-function tabswarmProcess(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
-  const argv = args[0] === 'start' ? ['start', '--no-build', ...args.slice(1)] : args;
-  const child = spawn('node', ['bin/tabswarm.js', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
-  outputs.set(child, () => out);
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, out }));
-  });
-  return { child, done };
-}
-
-const outputs = new WeakMap<ChildProcess, () => string>();
-/** What a tabswarmProcess has printed so far. */
-async function outputSoFar(p: { child: ChildProcess }): Promise<string> {
-  return outputs.get(p.child)!();
-}
-
-/** The lines of a JSON-lines file so far (none while it does not exist). */
-async function jsonLines(path: string): Promise<unknown[]> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
-}
-
-/** Polls until `ready` holds; fails at once (with the output) if the process ends first. */
-async function until(p: { child: ChildProcess; done: Promise<{ out: string }> }, ready: () => Promise<boolean>): Promise<void> {
-  let ended = false;
-  void p.done.then(() => { ended = true; });
-  while (!(await ready())) {
-    if (ended) throw new Error(`tabswarm ended before the test could signal it:\n${(await p.done).out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { jsonLines, outputSoFar, tabswarm, tabswarmProcess, until } from './tabswarmProcess.ts';
 
 /**
  * A run that will not end by itself before the test signals it: a long budget and a checkpoint every
@@ -168,7 +128,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) test(`${sig} mid-run ends the 
       return lines.length >= 3 && lines.at(-1)!.version > 0;
     });
     // a tab of another machine, connected but not joined, hears what the stopping coordinator says
-    const port = /dashboard: http:\/\/localhost:(\d+)\//.exec(await outputSoFar(run))![1];
+    const port = /dashboard: http:\/\/localhost:(\d+)\//.exec(outputSoFar(run))![1];
     const tab = io(`http://127.0.0.1:${port}${WORKER_NAMESPACE}`, { transports: ['websocket'], reconnection: false });
     tab.on('paused', (paused: boolean, reason: string) => told.push(`paused ${paused}: ${reason}`));
     tab.on('done', () => told.push('done'));

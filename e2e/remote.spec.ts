@@ -1,0 +1,160 @@
+/**
+ * A volunteer on another machine, played on this one: Chromium resolves a made-up hostname,
+ * tabswarm.test, to 127.0.0.1, so the worker page's origin is not a loopback one (the browser
+ * treats http://localhost as secure, and would hide what a remote volunteer sees). Over HTTPS with
+ * the coordinator's self-signed certificate the page is a secure context and has WebGPU; over
+ * plain http it is not and trains on another backend. And `tabswarm workers`, the fleet for
+ * another machine, joins, reopens a tab whose renderer is killed, and exits 0 on SIGTERM.
+ */
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium } from '../fleet/fleet.ts';
+import { outputSoFar, tabswarmProcess, until, type TabswarmProcess } from './tabswarmProcess.ts';
+
+const HOST = 'tabswarm.test';
+
+/** A volunteer's browser on "another machine": tabswarm.test resolves to this one. */
+function volunteerBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`, ...extraArgs] });
+}
+
+/** The port a `tabswarm start` prints in its dashboard line. */
+async function printedPort(run: TabswarmProcess, scheme: string): Promise<number> {
+  const line = new RegExp(`dashboard: ${scheme}://${HOST.replace('.', '\\.')}:(\\d+)/`);
+  await until(run, async () => line.test(outputSoFar(run)));
+  return Number(line.exec(outputSoFar(run))![1]);
+}
+
+/** A port free right now. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Updates this worker page says the coordinator accepted. */
+async function accepted(page: Page): Promise<number> {
+  return Number((await page.getByTestId('worker-updates').textContent())?.split('/')[0] ?? 0);
+}
+
+test('over HTTPS with a self-signed certificate a remote tab is a secure context with WebGPU, and trains with `tabswarm workers` until CartPole-v1 is solved', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-remote-'));
+  const coordinator = tabswarmProcess([
+    'start', '--tls-self-signed', '--tls-hostname', HOST, '--host', '127.0.0.1', '--port', '0', '--workers', '0', '--max-wall', '400', '--run-dir', runDir,
+  ]);
+  let browser: Browser | undefined;
+  let workers: TabswarmProcess | undefined;
+  try {
+    const port = await printedPort(coordinator, 'https');
+    browser = await volunteerBrowser(['--ignore-certificate-errors']);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`https://${HOST}:${port}/worker.html`);
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
+    expect(await page.evaluate(() => 'gpu' in navigator)).toBe(true);
+    expect(await page.evaluate(() => location.origin)).toBe(`https://${HOST}:${port}`);
+    await expect.poll(() => accepted(page), { timeout: 180_000 }).toBeGreaterThan(0);
+
+    // a second machine's fleet: a headless tab of `tabswarm workers`, which must accept the certificate too
+    workers = tabswarmProcess(['workers', '--url', `https://127.0.0.1:${port}/worker.html`, '--tabs', '1', '--backend', 'cpu', '--ignore-certificate-errors']);
+    await until(workers, async () => /tab 0: training/.test(outputSoFar(workers!)));
+    const { code, out } = await coordinator.done;
+    expect(out).toContain('SOLVED CartPole-v1: solved');
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as { solved: boolean; workers: { accepted: number }[] };
+    expect(summary.solved).toBe(true);
+    expect(summary.workers).toHaveLength(2);
+    for (const w of summary.workers) expect(w.accepted).toBeGreaterThan(0);
+    // the certificate stays in the run folder, for the next start (a resume) to serve again
+    expect(await readFile(join(runDir, 'tls-cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+
+    workers.child.kill('SIGTERM');
+    const stopped = await workers.done;
+    expect(stopped.signal).toBeNull();
+    expect(stopped.code).toBe(0);
+    expect(stopped.out).toContain('tabswarm workers: stopped');
+  } finally {
+    await browser?.close();
+    coordinator.child.kill('SIGKILL');
+    workers?.child.kill('SIGKILL');
+  }
+});
+
+test('over plain http to a remote name the tab is not a secure context, and trains on a backend other than WebGPU', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-remote-'));
+  const port = await freePort();
+  // The name volunteers use is not one of this machine's: the operator allows its origin.
+  const coordinator = tabswarmProcess([
+    'start', '--host', '127.0.0.1', '--port', String(port), '--allowed-origin', `http://${HOST}:${port}`, '--workers', '0', '--total-timesteps', '10000000',
+    '--max-wall', '300', '--run-dir', runDir,
+  ]);
+  let browser: Browser | undefined;
+  try {
+    await until(coordinator, async () => outputSoFar(coordinator).includes('dashboard: http://localhost:'));
+    browser = await volunteerBrowser();
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`http://${HOST}:${port}/worker.html`);
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+    expect(await page.evaluate(() => 'gpu' in navigator)).toBe(false);
+    await expect.poll(() => accepted(page), { timeout: 180_000 }).toBeGreaterThan(0);
+    const backend = await page.getByTestId('worker-backend').textContent();
+    expect(['wasm', 'webgl', 'cpu']).toContain(backend);
+  } finally {
+    await browser?.close();
+    coordinator.child.kill('SIGTERM');
+    await coordinator.done;
+  }
+});
+
+/** The pids of the Chromium renderer processes under process `root`. */
+function renderersUnder(root: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!).map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
+  const under = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of rows) if (under.has(r.ppid) && !under.has(r.pid)) { under.add(r.pid); grew = true; }
+  }
+  return rows.filter((r) => under.has(r.pid) && r.args.includes('--type=renderer')).map((r) => r.pid);
+}
+
+test('`tabswarm workers` joins with the token of its link, reopens a tab whose renderer dies, and exits 0 on SIGTERM', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-remote-'));
+  const coordinator = tabswarmProcess([
+    'start', '--port', '0', '--workers', '0', '--token', 's3cret', '--total-timesteps', '10000000', '--max-wall', '300', '--run-dir', runDir,
+  ]);
+  let workers: TabswarmProcess | undefined;
+  try {
+    await until(coordinator, async () => /contribute a tab: http:\/\/localhost:\d+\/worker\.html\?token=s3cret/.test(outputSoFar(coordinator)));
+    const link = /contribute a tab: (\S+)/.exec(outputSoFar(coordinator))![1];
+    workers = tabswarmProcess(['workers', '--url', link, '--tabs', '1', '--backend', 'cpu']);
+    const w = workers;
+    await until(w, async () => /tab 0: training \| backend cpu \| version \d+ .*updates [1-9]\d* \//.test(outputSoFar(w)));
+    const renderers = renderersUnder(w.child.pid!);
+    expect(renderers.length).toBeGreaterThan(0);
+    for (const pid of renderers) process.kill(pid, 'SIGKILL'); // what an out-of-memory kill does to a tab
+    await until(w, async () => /tab 0: training .*updates [1-9]\d* \/.*\| reopened 1x/.test(outputSoFar(w)));
+    expect(outputSoFar(w)).toMatch(/\[tab 0\] page crashed/);
+
+    w.child.kill('SIGTERM');
+    const { code, signal, out } = await w.done;
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(out).toContain('tabswarm workers: stopped');
+    expect(renderersUnder(w.child.pid!)).toEqual([]);
+  } finally {
+    workers?.child.kill('SIGKILL');
+    coordinator.child.kill('SIGTERM');
+    await coordinator.done;
+  }
+  const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as { workers: { accepted: number }[] };
+  // the reopened tab joined as a new worker and was accepted too
+  expect(summary.workers.length).toBeGreaterThanOrEqual(2);
+  expect(summary.workers.every((x) => x.accepted > 0)).toBe(true);
+});
