@@ -79,6 +79,8 @@ function statusPrinter(log: Log): (lines: string[]) => void {
 async function workers(o: Options): Promise<number> {
   const log = makeLog(logLevel(o));
   const { origin, token } = parseWorkerUrl(o.url);
+  let stop: ((browserGone: boolean) => void) | null = null;
+  const stopped = new Promise<boolean>((resolve) => { stop = resolve; });
   const fleet = new Fleet({
     url: origin,
     workers: o.tabs,
@@ -89,12 +91,11 @@ async function workers(o: Options): Promise<number> {
     restartTabs: true,
     ownSignals: true,
     chromiumArgs: o.ignoreCertificateErrors ? ['--ignore-certificate-errors'] : [],
+    onBrowserClosed: () => stop!(true),
     onLog: (i, line) => (/crashed|closed|reopen/.test(line) ? log.warn : log.debug)(`[tab ${i}] ${line}`),
   });
-  let stopping: (() => void) | null = null;
-  const stopped = new Promise<void>((resolve) => { stopping = resolve; });
-  process.once('SIGINT', () => stopping!());
-  process.once('SIGTERM', () => stopping!());
+  process.once('SIGINT', () => stop!(false));
+  process.once('SIGTERM', () => stop!(false));
   try {
     await fleet.start();
   } catch (e) {
@@ -109,8 +110,13 @@ async function workers(o: Options): Promise<number> {
     polling = true;
     fleet.tabStatus().then((tabs) => print(tabs.map((t, i) => statusLine(i, t))), () => undefined).finally(() => { polling = false; });
   }, 1000);
-  await stopped;
+  const browserGone = await stopped;
   clearInterval(timer);
+  if (browserGone) {
+    log.error('tabswarm workers: the browser closed (crashed or killed): stopping');
+    await fleet.stop().catch(() => undefined);
+    return 1;
+  }
   const last = await fleet.tabStatus().catch(() => []);
   await fleet.stop();
   log.info(`\ntabswarm workers: stopped; ${last.map((t, i) => statusLine(i, t)).join('\n                  ')}`);

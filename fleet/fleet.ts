@@ -2,7 +2,10 @@
  * A fleet of headless Chromium workers driven by Playwright: each worker is a page in its own
  * browser context (its own renderer process) opened at the coordinator's /worker.html.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { Backend } from '../shared/protocol.ts';
 import { WanRelay, type LinkProfile } from './wanRelay.ts';
@@ -34,6 +37,25 @@ export function findChromium(): string {
     throw new Error('no Chromium found: install one (`apt-get install chromium` or `npx playwright install chromium`) or set TABSWARM_CHROMIUM to its path');
   }
   return found;
+}
+
+/**
+ * findChromium, else Playwright's own Chromium, downloaded now (`playwright-core install chromium`,
+ * into Playwright's cache) when the network allows; else an error saying how to get one.
+ */
+export async function ensureChromium(say: (line: string) => void): Promise<string> {
+  try {
+    return findChromium();
+  } catch (e) {
+    if (process.env.TABSWARM_CHROMIUM) throw e;
+  }
+  say('tabswarm: no Chromium found: downloading Playwright\'s (playwright-core install chromium)');
+  const cli = join(dirname(createRequire(import.meta.url).resolve('playwright-core')), 'cli.js');
+  const code = await new Promise<number | null>((resolve) => {
+    spawn(process.execPath, [cli, 'install', 'chromium'], { stdio: ['ignore', 'inherit', 'inherit'] }).on('close', resolve).on('error', () => resolve(null));
+  });
+  if (code === 0) return findChromium();
+  throw new Error('no Chromium found, and downloading Playwright\'s failed: install one (`apt-get install chromium` or `npx playwright install chromium`) or set TABSWARM_CHROMIUM to its path');
 }
 
 export interface FleetOptions {
@@ -81,6 +103,8 @@ export interface FleetOptions {
    */
   restartTabs?: boolean;
   restartDelayMs?: number;
+  /** Called if the browser goes away (crashed, killed) other than by stop(). */
+  onBrowserClosed?: () => void;
 }
 
 /** A plain tab: its DevTools target and session, and the replies its commands wait for. */
@@ -134,9 +158,10 @@ export class Fleet {
   async start(): Promise<Page[]> {
     this.stopping = false;
     this.browser = await chromium.launch({
-      executablePath: findChromium(), headless: this.opts.headless ?? true, args: [...CHROMIUM_ARGS, ...(this.opts.chromiumArgs ?? [])],
+      executablePath: await ensureChromium((line) => console.error(line)), headless: this.opts.headless ?? true, args: [...CHROMIUM_ARGS, ...(this.opts.chromiumArgs ?? [])],
       ...(this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}),
     });
+    this.browser.on('disconnected', () => { if (!this.stopping) this.opts.onBrowserClosed?.(); });
     for (let i = 0; i < this.opts.workers; i++) await this.open(i);
     return this.pages;
   }
