@@ -189,9 +189,15 @@ async function start(o: Options): Promise<number> {
     await mkdir(runDir, { recursive: true });
     const staticDir = await buildClient(envModules, runDir, o.build);
     const { tls, selfSigned, names } = await tlsFor(o, runDir, log);
-    coordinator = new Coordinator({
-      config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate, allowedOrigins: o.allowedOrigin, tls,
-    });
+    try {
+      coordinator = new Coordinator({
+        config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate, allowedOrigins: o.allowedOrigin, tls,
+      });
+    } catch (e) {
+      // a checkpoint of another network, or with run state that does not fit it
+      if (resumed) throw new ConfigError(`checkpoint ${resumeFrom} does not fit this run: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
     if (coordinator.tracker.finished) {
       throw new ConfigError(`the run in ${resumeFrom} is already over (${coordinator.tracker.state} at ${coordinator.tracker.envSteps.toLocaleString()} env steps): raise --total-timesteps to continue it`);
     }

@@ -244,3 +244,19 @@ test('the default run folder is named after the env trained (here the one a read
     for (const d of made) await rm(join('runs', d), { recursive: true, force: true });
   }
 });
+
+test('a checkpoint of another env or another network is refused with the file named, and nothing is started over it', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  expect((await tabswarm(['start', '--port', '0', '--workers', '0', '--max-wall', '1', '--run-dir', runDir])).code).toBe(1);
+  const ckptPath = join(runDir, 'checkpoint.ckpt');
+  const before = await readFile(ckptPath);
+  const otherEnv = await tabswarm(['start', '--port', '0', '--workers', '0', '--resume', runDir, '--env', 'Acrobot-v1']);
+  expect(otherEnv.code).toBe(2);
+  expect(otherEnv.out.trim()).toBe(`tabswarm: checkpoint ${ckptPath} is for CartPole-v1, not Acrobot-v1`);
+  const config = join(runDir, 'small.json');
+  await writeFile(config, JSON.stringify({ hiddenSizes: [8] }));
+  const otherNet = await tabswarm(['start', '--port', '0', '--workers', '0', '--resume', runDir, '--config', config]);
+  expect(otherNet.code).toBe(2);
+  expect(otherNet.out).toMatch(new RegExp(`^tabswarm: checkpoint ${ckptPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not fit this run: .*values`));
+  expect(await readFile(ckptPath)).toEqual(before);
+});
