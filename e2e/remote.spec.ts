@@ -7,14 +7,13 @@
  * another machine, joins, reopens a tab whose renderer is killed, and exits 0 on SIGTERM.
  */
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, findChromium } from '../fleet/fleet.ts';
-import { outputSoFar, tabswarmProcess, until, type TabswarmProcess } from './tabswarmProcess.ts';
+import { alive, descendants, outputSoFar, renderersUnder, tabswarmProcess, until, type TabswarmProcess } from './tabswarmProcess.ts';
 
 const HOST = 'tabswarm.test';
 
@@ -112,18 +111,6 @@ test('over plain http to a remote name the tab is not a secure context, and trai
   }
 });
 
-/** The pids of the Chromium renderer processes under process `root`. */
-function renderersUnder(root: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!).map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
-  const under = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const r of rows) if (under.has(r.ppid) && !under.has(r.pid)) { under.add(r.pid); grew = true; }
-  }
-  return rows.filter((r) => under.has(r.pid) && r.args.includes('--type=renderer')).map((r) => r.pid);
-}
-
 test('`tabswarm workers` joins with the token of its link, reopens a tab whose renderer dies, and exits 0 on SIGTERM', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-remote-'));
   const coordinator = tabswarmProcess([
@@ -142,12 +129,14 @@ test('`tabswarm workers` joins with the token of its link, reopens a tab whose r
     await until(w, async () => /tab 0: training .*updates [1-9]\d* \/.*\| reopened 1x/.test(outputSoFar(w)));
     expect(outputSoFar(w)).toMatch(/\[tab 0\] page crashed/);
 
+    // the browser and its processes (not crashpad's handler, which outlives a browser by design)
+    const browserProcesses = descendants(w.child.pid!).filter((p) => !p.args.includes('crashpad')).map((p) => p.pid);
     w.child.kill('SIGTERM');
     const { code, signal, out } = await w.done;
     expect(signal).toBeNull();
     expect(code).toBe(0);
     expect(out).toContain('tabswarm workers: stopped');
-    expect(renderersUnder(w.child.pid!)).toEqual([]);
+    expect(browserProcesses.filter(alive)).toEqual([]); // the browser closed with it
   } finally {
     workers?.child.kill('SIGKILL');
     coordinator.child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 /** Running the `tabswarm` command as a user does, for the e2e specs: a real process through the package's bin. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
 export type TabswarmProcess = { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
@@ -42,5 +42,32 @@ export async function until(p: TabswarmProcess, ready: () => Promise<boolean>): 
   while (!(await ready())) {
     if (ended) throw new Error(`tabswarm ended before the test saw what it waits for:\n${(await p.done).out}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The processes under process `root` (its children, theirs, ...): pid and command line. */
+export function descendants(root: number): { pid: number; args: string }[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).trim().split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!).map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
+  const under = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of rows) if (under.has(r.ppid) && !under.has(r.pid)) { under.add(r.pid); grew = true; }
+  }
+  return rows.filter((r) => r.pid !== root && under.has(r.pid));
+}
+
+/** The pids of the Chromium renderer processes under process `root`. */
+export function renderersUnder(root: number): number[] {
+  return descendants(root).filter((r) => r.args.includes('--type=renderer')).map((r) => r.pid);
+}
+
+/** Whether process `pid` still runs. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
