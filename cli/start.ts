@@ -25,7 +25,7 @@ import { checkpointRunState } from '../server/checkpoint/runState.ts';
 import { reachableOrigins, ANY_HOST } from '../server/net/addresses.ts';
 import { certificateDnsNames, readTlsFiles, selfSignedNames, selfSignedTls, type TlsFiles } from '../server/net/tls.ts';
 import { importEnvModules, numberArg, parsedBy } from './args.ts';
-import { historyUpTo, historyWriter, readHistoryLines } from './history.ts';
+import { historyUpTo, historyWriter, readHistoryLines, type HistoryWriter } from './history.ts';
 import { logLevel, makeLog, type Log } from './log.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
@@ -184,6 +184,7 @@ async function start(o: Options): Promise<number> {
   const madeRunDir = !existsSync(runDir);
   let coordinator: Coordinator | undefined;
   let fleet: import('../fleet/fleet.ts').Fleet | null = null;
+  let historyLog: HistoryWriter | undefined;
   let started = false;
   try {
     await mkdir(runDir, { recursive: true });
@@ -207,8 +208,8 @@ async function start(o: Options): Promise<number> {
       ? historyUpTo(await readHistoryLines(join(dirname(resumeFrom), 'history.jsonl')), resumed.version, resumed.envSteps, checkpointRunState(resumed).tracker?.wallS)
       : [];
     coordinator.tracker.history.push(...earlier);
-    const historyLog = await historyWriter(join(runDir, 'history.jsonl'), earlier, (m) => log.error(`tabswarm: ${m}`));
-    coordinator.on('tick', () => historyLog.write(coordinator!.tracker.history.at(-1)));
+    historyLog = await historyWriter(join(runDir, 'history.jsonl'), earlier, (m) => log.error(`tabswarm: ${m}`));
+    coordinator.on('tick', () => historyLog!.write(coordinator!.tracker.history.at(-1)));
     const port = await coordinator.start().catch((e: unknown) => { throw listenError(e, o); });
     const origins = reachableOrigins(o.host, port, tls !== undefined, names);
     log.info(`tabswarm: training ${config.envId} (solve: mean of last ${config.solveWindow} returns >= ${config.solveThreshold}, budget ${config.totalTimesteps.toLocaleString()} env steps)${resumed ? `, resumed at version ${resumed.version}, ${resumed.envSteps.toLocaleString()} env steps` : ''}`);
@@ -242,6 +243,7 @@ async function start(o: Options): Promise<number> {
     if (!started) {
       await fleet?.stop().catch(() => undefined);
       await coordinator?.stop().catch(() => undefined);
+      historyLog?.close();
       if (madeRunDir) await rm(runDir, { recursive: true, force: true });
     }
   }
@@ -250,7 +252,7 @@ async function start(o: Options): Promise<number> {
 /** The run itself, from the tabs' start to the final files. */
 async function train(
   o: Options, log: Log, config: TrainConfig, coordinator: Coordinator, fleet: import('../fleet/fleet.ts').Fleet | null, runDir: string, origin: string,
-  historyLog: { close(): void },
+  historyLog: HistoryWriter,
 ): Promise<number> {
   const relays = fleet?.relays() ?? [];
   const ckptPath = join(runDir, 'checkpoint.ckpt');

@@ -186,9 +186,11 @@ test('SIGKILL mid-run leaves a whole periodic checkpoint, and --resume continues
 
   // --resume RUN_FOLDER continues in that folder: the history up to the checkpoint stays, the run's goes on after it
   const resumed = await tabswarm([
-    'start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--resume', runDir, '--total-timesteps', '20000000', '--max-wall', '3',
+    'start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--resume', runDir, '--total-timesteps', '20000000', '--max-wall', '3', '--verbose',
   ]);
   expect(resumed.out).toContain(`run folder: ${runDir}`);
+  // --verbose reports each periodic checkpoint (the resumed config keeps checkpointEverySec 1)
+  expect(resumed.out).toMatch(new RegExp(`tabswarm: checkpoint at version \\d+, [\\d,]+ env steps -> ${ckptPath}`));
   expect(resumed.out).toContain(`resumed at version ${killed.version}, ${killed.envSteps.toLocaleString()} env steps`);
   expect(resumed.code).toBe(1);
   const after = await loadCheckpoint(ckptPath);
