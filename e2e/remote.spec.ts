@@ -8,11 +8,16 @@
  */
 import { test, expect } from '@playwright/test';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import https from 'node:https';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { io } from 'socket.io-client';
 import { CHROMIUM_ARGS, findChromium } from '../fleet/fleet.ts';
+import { selfSignedTls, SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../server/net/tls.ts';
+import { WORKER_NAMESPACE } from '../shared/protocol.ts';
 import { alive, descendants, outputSoFar, renderersUnder, tabswarmProcess, until, type TabswarmProcess } from './tabswarmProcess.ts';
 
 const HOST = 'tabswarm.test';
@@ -146,4 +151,44 @@ test('`tabswarm workers` joins with the token of its link, reopens a tab whose r
   // the reopened tab joined as a new worker and was accepted too
   expect(summary.workers.length).toBeGreaterThanOrEqual(2);
   expect(summary.workers.every((x) => x.accepted > 0)).toBe(true);
+});
+
+test('with --tls-cert and --tls-key it serves that certificate, pages and WebSocket alike, and prints the URLs of its names', async () => {
+  const certDir = await mkdtemp(join(tmpdir(), 'tabswarm-remote-cert-'));
+  const { cert } = await selfSignedTls(certDir, ['swarm.test']); // stands in for an authority's certificate for swarm.test
+  const coordinator = tabswarmProcess([
+    'start', '--tls-cert', join(certDir, SELF_SIGNED_CERT), '--tls-key', join(certDir, SELF_SIGNED_KEY), '--host', '127.0.0.1', '--port', '0', '--workers', '0',
+    '--max-wall', '120', '--run-dir', await mkdtemp(join(tmpdir(), 'tabswarm-remote-')),
+  ]);
+  try {
+    await until(coordinator, async () => /dashboard: https:\/\/swarm\.test:\d+\//.test(outputSoFar(coordinator)));
+    const port = Number(/dashboard: https:\/\/swarm\.test:(\d+)\//.exec(outputSoFar(coordinator))![1]);
+    expect(outputSoFar(coordinator)).toContain(`or: https://localhost:${port}/`);
+    // a client that trusts this certificate and asks for swarm.test gets the worker page over TLS
+    const page = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port, path: '/worker.html', servername: 'swarm.test', ca: cert, headers: { host: `swarm.test:${port}` } }, (res) => {
+        let body = '';
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      }).on('error', reject);
+    });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('data-testid="worker-state"');
+    // the WebSocket too, and a page served under the certificate's name may open it (its origin is the coordinator's own)
+    // (engine.io passes checkServerIdentity on to the TLS connection; its types leave it out)
+    const options = {
+      transports: ['websocket'], reconnection: false, ca: cert, extraHeaders: { origin: `https://swarm.test:${port}` },
+      checkServerIdentity: (_host: string, peer: PeerCertificate) => checkServerIdentity('swarm.test', peer), // as if it had asked for swarm.test
+    };
+    const socket = io(`https://127.0.0.1:${port}${WORKER_NAMESPACE}`, options);
+    try {
+      await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+      expect(socket.connected).toBe(true);
+    } finally {
+      socket.disconnect();
+    }
+  } finally {
+    coordinator.child.kill('SIGTERM');
+    await coordinator.done;
+  }
 });
