@@ -68,7 +68,7 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--tls-self-signed', 'serve HTTPS with a self-signed certificate for this machine\'s names and addresses, kept in the run folder (browsers ask once to accept it)', false)
   .option('--tls-hostname <name>', 'a further name the self-signed certificate covers, e.g. the one volunteers type (repeatable)', (n: string, all: string[]) => [...all, n], [] as string[])
   .option('--quiet', 'print only errors and the outcome', false)
-  .option('--verbose', 'also print checkpoints, certificates and tab events', false)
+  .option('--verbose', 'also print each checkpoint saved and the certificate used', false)
   .option('--link <profiles>', `emulate each tab's network link through a relay: one profile, or one per tab comma-separated (${LINK_NAMES.join(', ')})`, parseLinks)
   .option('--headed', 'show the worker browser windows', false)
   .option('--isolate', 'send COOP/COEP so tabs can use wasm threads (helps with more than 2 cores)', false)

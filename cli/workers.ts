@@ -2,8 +2,10 @@
  * `tabswarm workers --url URL --tabs N`: contribute N headless worker tabs from any machine that
  * can reach a coordinator. The tabs run in Chromium (TABSWARM_CHROMIUM, Playwright's own browser
  * or a system one, fleet/fleet.ts) with the flags WebGPU needs; a tab that crashes or is closed is
- * reopened; one status line per tab shows what its worker page shows; Ctrl-C or SIGTERM closes
- * the browser and exits 0 (the coordinator forgets the tabs, nothing they sent is lost).
+ * reopened, and one whose page could not be loaded (the coordinator not up yet, or restarting) is
+ * loaded again every few seconds; one status line per tab shows what its worker page shows; Ctrl-C
+ * or SIGTERM closes the browser and exits 0 (the coordinator forgets the tabs, nothing they sent
+ * is lost), a browser that dies exits 1.
  */
 import { Command, Option } from 'commander';
 import { BACKENDS, type Backend } from '../shared/protocol.ts';
@@ -11,6 +13,9 @@ import { ConfigError } from '../shared/config.ts';
 import { Fleet, type TabStatus } from '../fleet/fleet.ts';
 import { numberArg } from './args.ts';
 import { logLevel, makeLog, type Log } from './log.ts';
+
+/** A tab without its worker page this many polls (seconds) in a row loads it again. */
+const RELOAD_AFTER_POLLS = 5;
 
 interface Options {
   url: string; tabs: number; token?: string; backend?: Backend | 'auto'; headed: boolean; ignoreCertificateErrors: boolean;
@@ -105,10 +110,22 @@ async function workers(o: Options): Promise<number> {
   log.info(`tabswarm workers: ${o.tabs} tab${o.tabs > 1 ? 's' : ''} contributing to ${origin} (Ctrl-C to stop)`);
   const print = statusPrinter(log);
   let polling = false;
+  // Polls without a worker page in a tab (the coordinator was unreachable: the browser shows its error page).
+  const missing: number[] = [];
   const timer = setInterval(() => {
     if (polling) return;
     polling = true;
-    fleet.tabStatus().then((tabs) => print(tabs.map((t, i) => statusLine(i, t))), () => undefined).finally(() => { polling = false; });
+    fleet.tabStatus().then((tabs) => {
+      print(tabs.map((t, i) => statusLine(i, t)));
+      tabs.forEach((t, i) => {
+        missing[i] = t && !('worker-state' in t.fields) ? (missing[i] ?? 0) + 1 : 0;
+        if (missing[i] >= RELOAD_AFTER_POLLS) {
+          missing[i] = 0;
+          log.warn(`[tab ${i}] no worker page (is ${origin} reachable?): loading it again`);
+          fleet.reload(i).catch(() => undefined);
+        }
+      });
+    }, () => undefined).finally(() => { polling = false; });
   }, 1000);
   const browserGone = await stopped;
   clearInterval(timer);

@@ -192,3 +192,19 @@ test('with --tls-cert and --tls-key it serves that certificate, pages and WebSoc
     await coordinator.done;
   }
 });
+
+test('`tabswarm workers` started before its coordinator loads the worker page again until the coordinator is up, then trains', async () => {
+  const port = await freePort();
+  const workers = tabswarmProcess(['workers', '--url', `http://127.0.0.1:${port}`, '--tabs', '1', '--backend', 'cpu']);
+  let coordinator: TabswarmProcess | undefined;
+  try {
+    await until(workers, async () => /\[tab 0\] no worker page \(is http:\/\/127\.0\.0\.1:\d+ reachable\?\): loading it again/.test(outputSoFar(workers)));
+    coordinator = tabswarmProcess(['start', '--port', String(port), '--workers', '0', '--total-timesteps', '10000000', '--max-wall', '120', '--run-dir', await mkdtemp(join(tmpdir(), 'tabswarm-remote-'))]);
+    await until(workers, async () => /tab 0: training .*updates [1-9]/.test(outputSoFar(workers)));
+  } finally {
+    workers.child.kill('SIGTERM');
+    expect((await workers.done).code).toBe(0);
+    coordinator?.child.kill('SIGTERM');
+    await coordinator?.done;
+  }
+});

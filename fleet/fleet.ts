@@ -243,6 +243,12 @@ export class Fleet {
     }));
   }
 
+  /** Opens plain tab `i`'s worker page again (e.g. after the coordinator could not be reached). */
+  async reload(i: number): Promise<void> {
+    const tab = this.plainTabs[i];
+    if (tab && this.plainBySession.get(tab.sessionId) === tab) await this.send(tab, 'Page.navigate', { url: tab.url });
+  }
+
   /** A plain tab crashed or was closed: forgets it and, with restartTabs, reopens it after a pause. */
   private lost(tab: PlainTab, what: string): void {
     if (this.stopping || this.plainBySession.get(tab.sessionId) !== tab) return;
