@@ -10,7 +10,6 @@ import { test, expect } from '@playwright/test';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -18,7 +17,7 @@ import { io } from 'socket.io-client';
 import { CHROMIUM_ARGS, findChromium } from '../fleet/fleet.ts';
 import { selfSignedTls, SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../server/net/tls.ts';
 import { WORKER_NAMESPACE } from '../shared/protocol.ts';
-import { alive, descendants, outputSoFar, renderersUnder, tabswarmProcess, until, type TabswarmProcess } from './tabswarmProcess.ts';
+import { alive, descendants, freePort, outputSoFar, renderersUnder, tabswarmProcess, until, type TabswarmProcess } from './tabswarmProcess.ts';
 
 const HOST = 'tabswarm.test';
 
@@ -32,15 +31,6 @@ async function printedPort(run: TabswarmProcess, scheme: string): Promise<number
   const line = new RegExp(`dashboard: ${scheme}://${HOST.replace('.', '\\.')}:(\\d+)/`);
   await until(run, async () => line.test(outputSoFar(run)));
   return Number(line.exec(outputSoFar(run))![1]);
-}
-
-/** A port free right now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** Updates this worker page says the coordinator accepted. */

@@ -1,6 +1,7 @@
 /** Running the `tabswarm` command as a user does, for the e2e specs: a real process through the package's bin. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 
 export type TabswarmProcess = { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
 
@@ -70,4 +71,13 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A port free right now. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
 }
