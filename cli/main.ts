@@ -1,6 +1,7 @@
 /**
  * The `tabswarm` command: `start` (a training run: coordinator, dashboard, headless tabs), `eval`
- * (play a checkpoint's policy) and `export` (the policy as a TensorFlow.js LayersModel). Exit codes: 0 done (a run solved), 1 a run not solved,
+ * (play a checkpoint's policy), `export` (the policy as a TensorFlow.js LayersModel) and `workers`
+ * (headless tabs contributing to a coordinator, on any machine). Exit codes: 0 done (a run solved), 1 a run not solved,
  * 2 bad flags, files or config.
  */
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { startCommand } from './start.ts';
 import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
+import { workersCommand } from './workers.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -19,7 +21,8 @@ const program = new Command()
   .exitOverride()
   .addCommand(startCommand((code) => { exitCode = code; }))
   .addCommand(evalCommand())
-  .addCommand(exportCommand());
+  .addCommand(exportCommand())
+  .addCommand(workersCommand((code) => { exitCode = code; }));
 
 program.parseAsync().then(
   () => process.exit(exitCode),

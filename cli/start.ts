@@ -3,12 +3,15 @@
  * coordinator, open headless worker tabs, train until solved or out of budget, then write a
  * checkpoint and a summary into the run's folder. Exit code 0 = solved, 1 = not, 2 = bad input.
  * Crash-safe: checkpoint.ckpt is saved every config.checkpointEverySec while training, each history
- * point is appended to history.jsonl as it is made, and SIGTERM ends the run like Ctrl-C (SIGINT).
+ * point is appended to history.jsonl as it is made, and SIGTERM and Ctrl-C (SIGINT) end the process
+ * with a final checkpoint, telling connected tabs that training is paused (they wait and carry on
+ * when `--resume` brings the coordinator back, in the same run folder).
+ * A start that fails (a port in use, no browser) leaves no run folder behind.
  */
 import { Command, Option } from 'commander';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { configFor, defaultConfig, parseConfigFile, validateConfig, ConfigError, type TrainConfig } from '../shared/config.ts';
 import { BACKENDS, stageShares, type Backend, type RunStatus } from '../shared/protocol.ts';
@@ -18,12 +21,20 @@ import { Coordinator } from '../server/coordinator.ts';
 import { parseOrigin } from '../server/net/origins.ts';
 import { saveCheckpoint, loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
 import { PeriodicCheckpoints } from '../server/checkpoint/periodic.ts';
+import { checkpointRunState } from '../server/checkpoint/runState.ts';
+import { reachableOrigins, ANY_HOST } from '../server/net/addresses.ts';
+import { certificateDnsNames, readTlsFiles, selfSignedNames, selfSignedTls, type TlsFiles } from '../server/net/tls.ts';
 import { importEnvModules, numberArg, parsedBy } from './args.ts';
+import { historyUpTo, historyWriter, readHistoryLines, type HistoryWriter } from './history.ts';
+import { logLevel, makeLog, type Log } from './log.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
 import { keepServing } from './keepServing.ts';
 
 const int = (name: string) => numberArg(name, { integer: true });
+
+/** What tabs of other machines are told when the coordinator stops to be resumed (SIGINT, SIGTERM). */
+export const STOPPING = 'the coordinator is stopping; training continues when it restarts';
 
 /** `--link mobile` or `--link loopback,continental`: the named link profiles, one per tab (the last one for the remaining tabs). */
 const parseLinks = parsedBy((v) => v.split(',').map((name) => linkProfile(name.trim())));
@@ -51,9 +62,15 @@ export const startCommand = (onExit: (code: number) => void) => new Command('sta
   .option('--token <token>', 'require this token from workers (?token= on the worker page)')
   .option('--admin-token <token>', 'require this token for the dashboard\'s admin controls (pause, stop, learning rate...); without it they are open to anyone who reaches the dashboard')
   .option('--allowed-origin <origin>', 'also accept worker and dashboard pages from this origin, e.g. https://swarm.example.org (repeatable; the coordinator\'s own and loopback origins always are)', parseOriginArg, [] as string[])
-  .option('--resume <checkpoint>', 'continue a run from its checkpoint (params, optimizer, version, counts, env steps)')
+  .option('--resume <checkpoint>', 'continue a run from its checkpoint file or run folder (params, optimizer, version, counts, env steps, history), in that run folder unless --run-dir says otherwise')
   .option('--max-wall <seconds>', 'stop the run this many seconds after launch (0 = no limit)', int('--max-wall'), 0)
-  .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>)')
+  .option('--run-dir <dir>', 'where the checkpoint and summary go (default runs/<time>-<env>, or the resumed run\'s folder)')
+  .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key): pages from other machines get WebGPU only over HTTPS')
+  .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+  .option('--tls-self-signed', 'serve HTTPS with a self-signed certificate for this machine\'s names and addresses, kept in the run folder (browsers ask once to accept it)', false)
+  .option('--tls-hostname <name>', 'a further name the self-signed certificate covers, e.g. the one volunteers type (repeatable)', (n: string, all: string[]) => [...all, n], [] as string[])
+  .option('--quiet', 'print only errors and the outcome', false)
+  .option('--verbose', 'also print each checkpoint saved and the certificate used', false)
   .option('--link <profiles>', `emulate each tab's network link through a relay: one profile, or one per tab comma-separated (${LINK_NAMES.join(', ')})`, parseLinks)
   .option('--headed', 'show the worker browser windows', false)
   .option('--isolate', 'send COOP/COEP so tabs can use wasm threads (helps with more than 2 cores)', false)
@@ -67,6 +84,7 @@ interface Options {
   seed?: number; maxStaleness?: number; backend?: Backend | 'auto'; updateMode?: TrainConfig['updateMode']; stalenessScaling?: boolean; codec?: UpdateCodec;
   slowTabs: number; slowDelayMs: number; token?: string; adminToken?: string; allowedOrigin: string[]; resume?: string; maxWall: number; runDir?: string; headed: boolean; isolate: boolean;
   build: boolean; link?: LinkProfile[];
+  tlsCert?: string; tlsKey?: string; tlsSelfSigned: boolean; tlsHostname: string[]; quiet: boolean; verbose: boolean;
 }
 
 async function readConfigFile(path: string): Promise<Partial<TrainConfig>> {
@@ -116,8 +134,7 @@ function statusLine(s: RunStatus, workers: number): Record<string, string> {
  * Builds the client pages: into dist/client, or with the user's env modules bundled in, into a
  * build of this run's own. Returns the folder to serve.
  */
-async function buildClient(envModules: string[], runDir: string, build: boolean): Promise<string> {
-  const paths = await importEnvModules(envModules);
+async function buildClient(paths: string[], runDir: string, build: boolean): Promise<string> {
   const outDir = paths.length ? join(runDir, 'client') : resolve('dist/client');
   if (!build && !paths.length) return outDir;
   process.env.TABSWARM_ENV_MODULES = paths.join(',');
@@ -126,94 +143,164 @@ async function buildClient(envModules: string[], runDir: string, build: boolean)
   return outDir;
 }
 
-/**
- * Appends JSON lines to `path` (truncated first: a resumed run's history starts anew, as its
- * history.json does). A failed write is reported once and ends the log, not the run.
- */
-function historyWriter(path: string): { write(point: unknown): void; close(): void } {
-  let fd: number | null = openSync(path, 'w');
-  const fail = (e: unknown) => {
-    console.error(`tabswarm: cannot append to ${path}, history streaming stops: ${e instanceof Error ? e.message : String(e)}`);
-    if (fd !== null) try { closeSync(fd); } catch { /* already failing */ }
-    fd = null;
-  };
-  return {
-    write(point) {
-      if (fd === null || point === undefined) return;
-      try { writeSync(fd, `${JSON.stringify(point)}\n`); } catch (e) { fail(e); }
-    },
-    close() {
-      if (fd !== null) closeSync(fd);
-      fd = null;
-    },
-  };
+/** A checkpoint file, or a run folder's checkpoint.ckpt. */
+function checkpointPath(fileOrDir: string): string {
+  const path = resolve(fileOrDir);
+  return existsSync(path) && statSync(path).isDirectory() ? join(path, 'checkpoint.ckpt') : path;
+}
+
+/** --tls-cert/--tls-key, or --tls-self-signed (kept in `runDir`), or none; `selfSigned` says whether this run made or kept its own. */
+async function tlsFor(o: Options, runDir: string, log: Log): Promise<{ tls?: TlsFiles; selfSigned: boolean; names: string[] }> {
+  if (o.tlsSelfSigned && (o.tlsCert || o.tlsKey)) throw new ConfigError('--tls-self-signed and --tls-cert/--tls-key exclude each other');
+  if (o.tlsHostname.length && !o.tlsSelfSigned) throw new ConfigError('--tls-hostname names a --tls-self-signed certificate\'s further names');
+  if (o.tlsSelfSigned) {
+    const names = selfSignedNames(o.host, o.tlsHostname);
+    const tls = await selfSignedTls(runDir, names);
+    log.debug(`tabswarm: ${tls.made ? 'made a self-signed certificate' : 'serving the self-signed certificate kept'} in ${runDir} for ${names.join(', ')}`);
+    return { tls, selfSigned: true, names: o.tlsHostname };
+  }
+  if (!o.tlsCert !== !o.tlsKey) throw new ConfigError('--tls-cert and --tls-key go together');
+  if (!o.tlsCert) return { selfSigned: false, names: [] };
+  const tls = await readTlsFiles(o.tlsCert, o.tlsKey!);
+  return { tls, selfSigned: false, names: certificateDnsNames(tls.cert) };
+}
+
+/** The coordinator's listen() error as a one-line ConfigError where it is the user's to fix. */
+function listenError(e: unknown, o: Options): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new ConfigError(`port ${o.port} on ${o.host} is in use (another tabswarm?): pick another with --port, or --port 0 for any free one`);
+  if (code === 'EACCES') return new ConfigError(`no permission to listen on port ${o.port} on ${o.host}: pick a port above 1023 with --port`);
+  if (code === 'EADDRNOTAVAIL') return new ConfigError(`--host ${o.host} is not an address of this machine`);
+  return e;
 }
 
 async function start(o: Options): Promise<number> {
-  const runDir = resolve(o.runDir ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.env ?? defaultConfig.envId}`));
-  const staticDir = await buildClient(o.envModule, runDir, o.build);
-  const resumed = o.resume ? await loadCheckpoint(o.resume) : undefined;
+  const log = makeLog(logLevel(o));
+  const envModules = await importEnvModules(o.envModule);
+  const resumeFrom = o.resume === undefined ? undefined : checkpointPath(o.resume);
+  const resumed = resumeFrom ? await loadCheckpoint(resumeFrom) : undefined;
   const config = await buildConfig(o, resumed?.config);
-  if (resumed && resumed.envId !== config.envId) throw new ConfigError(`checkpoint ${o.resume} is for ${resumed.envId}, not ${config.envId}`);
-  await mkdir(runDir, { recursive: true });
-
-  const coordinator = new Coordinator({
-    config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate, allowedOrigins: o.allowedOrigin,
-    adminToken: o.adminToken, saveCheckpoint: (): Promise<string> => periodic.saveNow(),
-  });
-  if (coordinator.tracker.finished) {
-    throw new ConfigError(`the run in ${o.resume} is already over (${coordinator.tracker.state} at ${coordinator.tracker.envSteps.toLocaleString()} env steps): raise --total-timesteps to continue it`);
-  }
-  // Each history point goes to disk as it is made (before start(), so the first ticks are not missed):
-  // a killed coordinator loses at most the tick in progress. Synchronous appends keep the file in tick order.
-  const historyLog = historyWriter(join(runDir, 'history.jsonl'));
-  coordinator.on('tick', () => historyLog.write(coordinator.tracker.history.at(-1)));
-  const port = await coordinator.start();
+  if (resumed && resumed.envId !== config.envId) throw new ConfigError(`checkpoint ${resumeFrom} is for ${resumed.envId}, not ${config.envId}`);
+  // A resumed run goes on in its own folder: its history, summary and certificate continue there.
+  const runDir = resolve(o.runDir ?? (resumeFrom ? dirname(resumeFrom) : join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${config.envId}`)));
+  const madeRunDir = !existsSync(runDir);
+  let coordinator: Coordinator | undefined;
+  let fleet: import('../fleet/fleet.ts').Fleet | null = null;
+  let historyLog: HistoryWriter | undefined;
+  let started = false;
   const ckptPath = join(runDir, 'checkpoint.ckpt');
-  const periodic = new PeriodicCheckpoints(ckptPath, () => coordinator.checkpoint(), (e) => {
-    console.error(`tabswarm: periodic checkpoint to ${ckptPath} failed (training goes on): ${e instanceof Error ? e.message : String(e)}`);
+  // Made before the coordinator, whose admin "checkpoint now" saves through it; started with the run.
+  const periodic = new PeriodicCheckpoints(ckptPath, () => {
+    const ck = coordinator!.checkpoint();
+    log.debug(`tabswarm: checkpoint at version ${ck.version}, ${ck.envSteps.toLocaleString()} env steps -> ${ckptPath}`);
+    return ck;
+  }, (e) => {
+    log.error(`tabswarm: periodic checkpoint to ${ckptPath} failed (training goes on): ${e instanceof Error ? e.message : String(e)}`);
   });
-  periodic.start(config.checkpointEverySec);
-  const origin = `http://localhost:${port}`;
-  console.log(`tabswarm: training ${config.envId} (solve: mean of last ${config.solveWindow} returns >= ${config.solveThreshold}, budget ${config.totalTimesteps.toLocaleString()} env steps)`);
-  console.log(`dashboard: ${origin}/   contribute a tab: ${origin}/worker.html${o.token ? `?token=${o.token}` : ''}`);
-  console.log(`run folder: ${runDir}`);
+  try {
+    await mkdir(runDir, { recursive: true });
+    const staticDir = await buildClient(envModules, runDir, o.build);
+    const { tls, selfSigned, names } = await tlsFor(o, runDir, log);
+    try {
+      coordinator = new Coordinator({
+        config, port: o.port, host: o.host, token: o.token, staticDir, resume: resumed, crossOriginIsolation: o.isolate, allowedOrigins: o.allowedOrigin, tls,
+        adminToken: o.adminToken, saveCheckpoint: (): Promise<string> => periodic.saveNow(),
+      });
+    } catch (e) {
+      // a checkpoint of another network, or with run state that does not fit it
+      if (resumed) throw new ConfigError(`checkpoint ${resumeFrom} does not fit this run: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+    if (coordinator.tracker.finished) {
+      throw new ConfigError(`the run in ${resumeFrom} is already over (${coordinator.tracker.state} at ${coordinator.tracker.envSteps.toLocaleString()} env steps): raise --total-timesteps to continue it`);
+    }
+    // The resumed run's history up to its checkpoint, then each point as it is made (before start(),
+    // so the first ticks are not missed): a killed coordinator loses at most the tick in progress.
+    const earlier = resumed && resumeFrom
+      ? historyUpTo(await readHistoryLines(join(dirname(resumeFrom), 'history.jsonl')), resumed.version, resumed.envSteps, checkpointRunState(resumed).tracker?.wallS)
+      : [];
+    coordinator.tracker.history.push(...earlier);
+    historyLog = await historyWriter(join(runDir, 'history.jsonl'), earlier, (m) => log.error(`tabswarm: ${m}`));
+    coordinator.on('tick', () => historyLog!.write(coordinator!.tracker.history.at(-1)));
+    const port = await coordinator.start().catch((e: unknown) => { throw listenError(e, o); });
+    const origins = reachableOrigins(o.host, port, tls !== undefined, names);
+    log.info(`tabswarm: training ${config.envId} (solve: mean of last ${config.solveWindow} returns >= ${config.solveThreshold}, budget ${config.totalTimesteps.toLocaleString()} env steps)${resumed ? `, resumed at version ${resumed.version}, ${resumed.envSteps.toLocaleString()} env steps` : ''}`);
+    log.info(`dashboard: ${origins[0]}/   contribute a tab: ${origins[0]}/worker.html${o.token ? `?token=${o.token}` : ''}`);
+    for (const other of origins.slice(1)) log.info(`       or: ${other}/   contribute a tab: ${other}/worker.html${o.token ? `?token=${o.token}` : ''}`);
+    if (selfSigned) log.info('  (self-signed certificate: each browser asks once to accept it, see the README)');
+    log.info(`run folder: ${runDir}`);
 
-  // Playwright is loaded only when there are tabs to launch: a serving coordinator stays lighter.
-  const fleet = o.workers === 0 ? null : new (await import('../fleet/fleet.ts')).Fleet({
-    url: `http://127.0.0.1:${port}`,
-    workers: o.workers,
-    headless: !o.headed,
-    backend: config.backend === 'auto' ? undefined : config.backend,
-    delays: Array.from({ length: o.workers }, (_, i) => (i >= o.workers - o.slowTabs ? o.slowDelayMs : 0)),
-    onLog: (i, line) => console.error(`[worker tab ${i}] ${line}`),
-    plain: true,
-    link: o.link && Array.from({ length: o.workers }, (_, i) => o.link![Math.min(i, o.link!.length - 1)]),
-    ownSignals: true, // the browser must outlive SIGINT/SIGTERM: the run ends first, then the fleet stops
-  });
-  await fleet?.start();
+    // Playwright is loaded only when there are tabs to launch: a serving coordinator stays lighter.
+    // Over TLS the tabs open the coordinator by a name its certificate covers, resolved to this machine.
+    const local = ANY_HOST.has(o.host) ? '127.0.0.1' : o.host;
+    const tabHost = tls && !selfSigned && names[0] ? names[0] : local.includes(':') ? `[${local}]` : local;
+    const chromiumArgs = !tls ? [] : selfSigned ? ['--ignore-certificate-errors'] : names[0] ? [`--host-resolver-rules=MAP ${names[0]} ${local}`] : [];
+    fleet = o.workers === 0 ? null : new (await import('../fleet/fleet.ts')).Fleet({
+      url: `${tls ? 'https' : 'http'}://${tabHost}:${port}`,
+      workers: o.workers,
+      headless: !o.headed,
+      backend: config.backend === 'auto' ? undefined : config.backend,
+      delays: Array.from({ length: o.workers }, (_, i) => (i >= o.workers - o.slowTabs ? o.slowDelayMs : 0)),
+      onLog: (i, line) => log.warn(`[worker tab ${i}] ${line}`),
+      plain: true,
+      link: o.link && Array.from({ length: o.workers }, (_, i) => o.link![Math.min(i, o.link!.length - 1)]),
+      ownSignals: true, // the browser must outlive SIGINT/SIGTERM: the run ends first, then the fleet stops
+      chromiumArgs,
+      token: o.token,
+    });
+    await fleet?.start();
+    started = true;
+    return await train(o, log, { config, coordinator, fleet, runDir, origin: origins[0], historyLog, periodic, ckptPath });
+  } finally {
+    if (!started) {
+      await fleet?.stop().catch(() => undefined);
+      await coordinator?.stop().catch(() => undefined);
+      historyLog?.close();
+      if (madeRunDir) await rm(runDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The run itself, from the tabs' start to the final files. */
+/** What start() sets up for a run. */
+interface Run {
+  config: TrainConfig;
+  coordinator: Coordinator;
+  fleet: import('../fleet/fleet.ts').Fleet | null;
+  runDir: string;
+  /** The first URL the coordinator is reachable at. */
+  origin: string;
+  historyLog: HistoryWriter;
+  periodic: PeriodicCheckpoints;
+  ckptPath: string;
+}
+
+async function train(o: Options, log: Log, { config, coordinator, fleet, runDir, origin, historyLog, periodic, ckptPath }: Run): Promise<number> {
   const relays = fleet?.relays() ?? [];
+  periodic.start(config.checkpointEverySec);
 
-  const bar = new cliProgress.SingleBar({
+  const bar = log.level === 'quiet' ? null : new cliProgress.SingleBar({
     format: '{bar} {value}/{total} steps | {state} | {sps} steps/s | return {ret} | workers {workers} | updates {acc} ok, {rej} rejected | {wall}s',
     noTTYOutput: true,
     notTTYSchedule: 5000,
     hideCursor: true,
   }, cliProgress.Presets.shades_classic);
-  bar.start(config.totalTimesteps, 0, { ...statusLine(coordinator.status(), 0), sps: '0' });
+  bar?.start(config.totalTimesteps, 0, { ...statusLine(coordinator.status(), 0), sps: '0' });
   coordinator.on('tick', (s) => {
     const last = coordinator.tracker.history.at(-1)?.metrics;
-    bar.update(Math.min(s.envSteps, config.totalTimesteps), { ...statusLine(s, last?.[M.workers] ?? 0), sps: (last?.[M.sps] ?? 0).toFixed(0) });
+    bar?.update(Math.min(s.envSteps, config.totalTimesteps), { ...statusLine(s, last?.[M.workers] ?? 0), sps: (last?.[M.sps] ?? 0).toFixed(0) });
   });
 
   if (o.maxWall > 0) setTimeout(() => coordinator.endRun(), o.maxWall * 1000).unref();
-  // Ctrl-C and a service manager's stop end the run the same way: tabs told, final files written, exit.
+  // Ctrl-C and a service manager's stop end the process the same way: final files written, exit. Tabs
+  // of other machines are told training is paused: they wait, and carry on when the run is resumed.
   let signalled = false; // then it quits once the files are written, open dashboards or not (unless --serve)
-  process.once('SIGINT', () => { signalled = true; coordinator.endRun(); });
-  process.once('SIGTERM', () => { signalled = true; coordinator.endRun(); });
+  const pause = () => { signalled = true; coordinator.endRun(STOPPING); };
+  process.once('SIGINT', pause);
+  process.once('SIGTERM', pause);
   await new Promise<RunStatus>((resolveDone) => coordinator.once('done', resolveDone));
   await periodic.stop(); // a periodic save still being written lands before the final one
-  bar.stop();
+  bar?.stop();
   await fleet?.stop();
   const final = coordinator.status(); // after the tabs are gone, so late decisions are counted too
 
@@ -242,11 +329,11 @@ async function start(o: Options): Promise<number> {
   await writeFile(join(runDir, 'history.json'), JSON.stringify(coordinator.tracker.history));
 
   const rejected = Object.entries(final.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
-  console.log(`\n${final.state === 'solved' ? 'SOLVED' : 'NOT SOLVED'} ${config.envId}: ${final.state}`);
-  if (final.solvedAtEnvSteps !== null) console.log(`  solved at ${final.solvedAtEnvSteps.toLocaleString()} env steps, ${final.solvedAtWallS!.toFixed(1)} s of training`);
-  console.log(`  env steps ${final.envSteps.toLocaleString()}, mean return ${final.meanReturn?.toFixed(1) ?? '-'}, updates accepted ${final.accepted}, rejected: ${rejected}`);
-  for (const w of summary.workers) console.log(`  worker ${w.workerId}: backend ${w.backend} (${w.adapter}), ${w.accepted} accepted, ${w.rejected} rejected, ${w.envSteps} env steps; time: ${stageShares(w.stageSeconds)}`);
-  console.log(`  checkpoint ${ckptPath}\n  summary ${join(runDir, 'summary.json')}`);
+  log.result(`\n${final.state === 'solved' ? 'SOLVED' : 'NOT SOLVED'} ${config.envId}: ${final.state}`);
+  if (final.solvedAtEnvSteps !== null) log.result(`  solved at ${final.solvedAtEnvSteps.toLocaleString()} env steps, ${final.solvedAtWallS!.toFixed(1)} s of training`);
+  log.result(`  env steps ${final.envSteps.toLocaleString()}, mean return ${final.meanReturn?.toFixed(1) ?? '-'}, updates accepted ${final.accepted}, rejected: ${rejected}`);
+  for (const w of summary.workers) log.info(`  worker ${w.workerId}: backend ${w.backend} (${w.adapter}), ${w.accepted} accepted, ${w.rejected} rejected, ${w.envSteps} env steps; time: ${stageShares(w.stageSeconds)}`);
+  log.result(`  checkpoint ${ckptPath}\n  summary ${join(runDir, 'summary.json')}`);
 
   if (o.serve || !signalled) await keepServing(coordinator, origin, o.serve);
   await coordinator.stop();

@@ -1,44 +1,14 @@
 /** The `tabswarm` command (what `npm start` and `npm run eval` run) as a user runs it: a real process, real tabs, real files. */
 import { test, expect } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { io } from 'socket.io-client';
 import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
-
-/** Runs `tabswarm ARGS` through the package's bin; `start` serves the client `npm run build` made. */
-function tabswarm(args: string[]): Promise<{ code: number | null; out: string }> {
-  return tabswarmProcess(args).done;
-}
-
-/** tabswarm's variant that also hands back the process, so a test can signal it mid-run. */
-function tabswarmProcess(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
-  const argv = args[0] === 'start' ? ['start', '--no-build', ...args.slice(1)] : args;
-  const child = spawn('node', ['bin/tabswarm.js', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, out }));
-  });
-  return { child, done };
-}
-
-/** The lines of a JSON-lines file so far (none while it does not exist). */
-async function jsonLines(path: string): Promise<unknown[]> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
-}
-
-/** Polls until `ready` holds; fails at once (with the output) if the process ends first. */
-async function until(p: { child: ChildProcess; done: Promise<{ out: string }> }, ready: () => Promise<boolean>): Promise<void> {
-  let ended = false;
-  void p.done.then(() => { ended = true; });
-  while (!(await ready())) {
-    if (ended) throw new Error(`tabswarm ended before the test could signal it:\n${(await p.done).out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { WORKER_NAMESPACE } from '../shared/protocol.ts';
+import { jsonLines, outputSoFar, tabswarm, tabswarmProcess, until } from './tabswarmProcess.ts';
 
 /**
  * A run that will not end by itself before the test signals it: a long budget and a checkpoint every
@@ -150,20 +120,30 @@ test('--version and --help answer without building the client', async () => {
 for (const sig of ['SIGTERM', 'SIGINT'] as const) test(`${sig} mid-run ends the run: final checkpoint, summary and the streamed history are written`, async () => {
   const { runDir, args } = await longRun();
   const run = tabswarmProcess(args);
+  const told: string[] = [];
   try {
     // a few points on disk, the latest after training began (a tab's first ticks come before its first update)
     await until(run, async () => {
       const lines = await jsonLines(join(runDir, 'history.jsonl')) as { version: number }[];
       return lines.length >= 3 && lines.at(-1)!.version > 0;
     });
+    // a tab of another machine, connected but not joined, hears what the stopping coordinator says
+    const port = /dashboard: http:\/\/localhost:(\d+)\//.exec(outputSoFar(run))![1];
+    const tab = io(`http://127.0.0.1:${port}${WORKER_NAMESPACE}`, { transports: ['websocket'], reconnection: false });
+    tab.on('paused', (paused: boolean, reason: string) => told.push(`paused ${paused}: ${reason}`));
+    tab.on('done', () => told.push('done'));
+    await new Promise<void>((resolve, reject) => { tab.once('connect', resolve); tab.once('connect_error', reject); });
     run.child.kill(sig);
     const { code, signal, out } = await run.done;
+    tab.disconnect();
     expect(signal).toBeNull(); // it exited by itself, not by the signal's default action
     expect(out).toContain('NOT SOLVED');
     expect(code).toBe(1);
   } finally {
     run.child.kill('SIGKILL');
   }
+  // told to wait for the coordinator's return, not that the run is over
+  expect(told).toEqual(['paused true: the coordinator is stopping; training continues when it restarts']);
   const ck = await loadCheckpoint(join(runDir, 'checkpoint.ckpt'));
   expect(ck.version).toBeGreaterThan(0);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
@@ -182,8 +162,11 @@ test('SIGKILL mid-run leaves a whole periodic checkpoint, and --resume continues
   const run = tabswarmProcess(args);
   try {
     // a periodic checkpoint taken after training began (a version > 0), and history on disk
-    await until(run, async () => (await jsonLines(join(runDir, 'history.jsonl'))).length > 0
-      && (await loadCheckpoint(ckptPath).then((ck) => ck.version > 0, () => false)));
+    const firstVersion = async () => loadCheckpoint(ckptPath).then((ck) => ck.version, () => 0);
+    await until(run, async () => (await jsonLines(join(runDir, 'history.jsonl'))).length > 0 && (await firstVersion()) > 0);
+    // then some training past that checkpoint, so that the kill lands somewhere inside a checkpoint interval
+    const v0 = await firstVersion();
+    await until(run, async () => ((await jsonLines(join(runDir, 'history.jsonl'))).at(-1) as { version: number }).version >= v0 + 3);
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
   } finally {
@@ -197,16 +180,85 @@ test('SIGKILL mid-run leaves a whole periodic checkpoint, and --resume continues
   const lines = await jsonLines(join(runDir, 'history.jsonl'));
   expect(lines.length).toBeGreaterThan(0);
 
-  const resumeDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  // what the kill lost: the training after the last checkpoint (its history points are on disk)
+  const last = lines.at(-1) as { version: number; envSteps: number };
+  console.log(`SIGKILL with checkpointEverySec 1: lost ${last.version - killed.version} versions and ${last.envSteps - killed.envSteps} env steps (checkpoint at version ${killed.version}, ${killed.envSteps} env steps)`);
+
+  // --resume RUN_FOLDER continues in that folder: the history up to the checkpoint stays, the run's goes on after it
   const resumed = await tabswarm([
-    'start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--resume', ckptPath, '--total-timesteps', '20000000', '--max-wall', '3', '--run-dir', resumeDir,
+    'start', '--port', '0', '--workers', '1', '--backend', 'cpu', '--resume', runDir, '--total-timesteps', '20000000', '--max-wall', '3', '--verbose',
   ]);
+  expect(resumed.out).toContain(`run folder: ${runDir}`);
+  // --verbose reports each periodic checkpoint (the resumed config keeps checkpointEverySec 1)
+  expect(resumed.out).toMatch(new RegExp(`tabswarm: checkpoint at version \\d+, [\\d,]+ env steps -> ${ckptPath}`));
+  expect(resumed.out).toContain(`resumed at version ${killed.version}, ${killed.envSteps.toLocaleString()} env steps`);
   expect(resumed.code).toBe(1);
-  const after = await loadCheckpoint(join(resumeDir, 'checkpoint.ckpt'));
+  const after = await loadCheckpoint(ckptPath);
   expect(after.version).toBeGreaterThanOrEqual(killed.version);
   expect(after.envSteps).toBeGreaterThanOrEqual(killed.envSteps);
   expect(after.config.totalTimesteps).toBe(20000000);
-  // continued, not restarted: the resumed run's very first history point already counts the killed run's env steps
-  const resumedHistory = await jsonLines(join(resumeDir, 'history.jsonl')) as { envSteps: number }[];
-  expect(resumedHistory[0].envSteps).toBeGreaterThanOrEqual(killed.envSteps);
+  const history = await jsonLines(join(runDir, 'history.jsonl')) as { envSteps: number; version: number; wallS: number }[];
+  const killedWallS = (killed.extra as { tracker: { wallS: number } }).tracker.wallS;
+  const kept = (lines as typeof history).filter((p) => p.version <= killed.version && p.envSteps <= killed.envSteps && p.wallS <= killedWallS);
+  expect(kept.length).toBeGreaterThan(0);
+  expect(history.slice(0, kept.length)).toEqual(kept);
+  const continued = history.slice(kept.length);
+  expect(continued.length).toBeGreaterThan(0);
+  // continued, not restarted: env steps, versions and wall time go on from the checkpoint's
+  for (const p of continued) expect(p.envSteps).toBeGreaterThanOrEqual(killed.envSteps);
+  for (const p of continued) expect(p.version).toBeGreaterThanOrEqual(killed.version);
+  expect(continued[0].wallS).toBeGreaterThanOrEqual(kept.at(-1)!.wallS);
+  expect(JSON.parse(await readFile(join(runDir, 'history.json'), 'utf8'))).toEqual(history);
+});
+
+test('a port in use gets one clear line and exit 2, and the failed start leaves no run folder', async () => {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const port = (busy.address() as AddressInfo).port;
+  const runDir = join(await mkdtemp(join(tmpdir(), 'tabswarm-cli-')), 'run');
+  try {
+    const { code, out } = await tabswarm(['start', '--port', String(port), '--workers', '0', '--run-dir', runDir]);
+    expect(code).toBe(2);
+    expect(out.trim()).toBe(`tabswarm: port ${port} on 127.0.0.1 is in use (another tabswarm?): pick another with --port, or --port 0 for any free one`);
+  } finally {
+    busy.close();
+  }
+  expect(await exists(runDir)).toBe(false);
+});
+
+test('the default run folder is named after the env trained (here the one a ready config file names); --quiet prints only the outcome', async () => {
+  const before = new Set(await readdir('runs').catch(() => []));
+  const { code, out } = await tabswarm(['start', '--port', '0', '--workers', '0', '--config', 'configs/Acrobot-v1.json', '--max-wall', '1', '--quiet']);
+  const made = (await readdir('runs')).filter((d) => !before.has(d));
+  try {
+    expect(code).toBe(1);
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/-Acrobot-v1$/);
+    expect(out).not.toContain('dashboard:');
+    expect(out.trim().split('\n')).toEqual([
+      'NOT SOLVED Acrobot-v1: stopped',
+      '  env steps 0, mean return -, updates accepted 0, rejected: none',
+      `  checkpoint ${join(process.cwd(), 'runs', made[0], 'checkpoint.ckpt')}`,
+      `  summary ${join(process.cwd(), 'runs', made[0], 'summary.json')}`,
+    ]);
+    expect(JSON.parse(await readFile(join('runs', made[0], 'summary.json'), 'utf8'))).toMatchObject({ envId: 'Acrobot-v1' });
+  } finally {
+    for (const d of made) await rm(join('runs', d), { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint of another env or another network is refused with the file named, and nothing is started over it', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));
+  expect((await tabswarm(['start', '--port', '0', '--workers', '0', '--max-wall', '1', '--run-dir', runDir])).code).toBe(1);
+  const ckptPath = join(runDir, 'checkpoint.ckpt');
+  const before = await readFile(ckptPath);
+  const otherEnv = await tabswarm(['start', '--port', '0', '--workers', '0', '--resume', runDir, '--env', 'Acrobot-v1']);
+  expect(otherEnv.code).toBe(2);
+  expect(otherEnv.out.trim()).toBe(`tabswarm: checkpoint ${ckptPath} is for CartPole-v1, not Acrobot-v1`);
+  const config = join(runDir, 'small.json');
+  await writeFile(config, JSON.stringify({ hiddenSizes: [8] }));
+  const otherNet = await tabswarm(['start', '--port', '0', '--workers', '0', '--resume', runDir, '--config', config]);
+  expect(otherNet.code).toBe(2);
+  expect(otherNet.out).toMatch(new RegExp(`^tabswarm: checkpoint ${ckptPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not fit this run: .*values`));
+  expect(await readFile(ckptPath)).toEqual(before);
 });

@@ -2,7 +2,10 @@
  * A fleet of headless Chromium workers driven by Playwright: each worker is a page in its own
  * browser context (its own renderer process) opened at the coordinator's /worker.html.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { Backend } from '../shared/protocol.ts';
 import { WanRelay, type LinkProfile } from './wanRelay.ts';
@@ -36,6 +39,25 @@ export function findChromium(): string {
   return found;
 }
 
+/**
+ * findChromium, else Playwright's own Chromium, downloaded now (`playwright-core install chromium`,
+ * into Playwright's cache) when the network allows; else an error saying how to get one.
+ */
+export async function ensureChromium(say: (line: string) => void): Promise<string> {
+  try {
+    return findChromium();
+  } catch (e) {
+    if (process.env.TABSWARM_CHROMIUM) throw e;
+  }
+  say('tabswarm: no Chromium found: downloading Playwright\'s (playwright-core install chromium)');
+  const cli = join(dirname(createRequire(import.meta.url).resolve('playwright-core')), 'cli.js');
+  const code = await new Promise<number | null>((resolve) => {
+    spawn(process.execPath, [cli, 'install', 'chromium'], { stdio: ['ignore', 'inherit', 'inherit'] }).on('close', resolve).on('error', () => resolve(null));
+  });
+  if (code === 0) return findChromium();
+  throw new Error('no Chromium found, and downloading Playwright\'s failed: install one (`apt-get install chromium` or `npx playwright install chromium`) or set TABSWARM_CHROMIUM to its path');
+}
+
 export interface FleetOptions {
   /** Coordinator origin, e.g. http://localhost:3000 (localhost keeps WebGPU's secure context). */
   url: string;
@@ -67,10 +89,50 @@ export interface FleetOptions {
    * stops the fleet, so the browser must outlive the signal.
    */
   ownSignals?: boolean;
+  /**
+   * Further Chromium flags, e.g. `--ignore-certificate-errors` for a coordinator's self-signed
+   * certificate, or `--host-resolver-rules=MAP name 127.0.0.1` to reach this machine's coordinator
+   * by the name its certificate is for.
+   */
+  chromiumArgs?: string[];
+  /** The run's join token, passed to each tab as ?token=. */
+  token?: string;
+  /**
+   * Reopens a plain tab whose page crashed or was closed (after restartDelayMs), as a volunteer
+   * would reload it; `onLog` hears of each restart.
+   */
+  restartTabs?: boolean;
+  restartDelayMs?: number;
+  /** Called if the browser goes away (crashed, killed) other than by stop(). */
+  onBrowserClosed?: () => void;
 }
 
-/** The parts of a plain tab's DevTools messages that its watcher reads (command replies have no method). */
+/** A plain tab: its DevTools target and session, and the replies its commands wait for. */
+interface PlainTab {
+  index: number;
+  url: string;
+  targetId: string;
+  browserContextId: string;
+  sessionId: string;
+  nextId: number;
+  replies: Map<number, { resolve: (result: unknown) => void; reject: (e: Error) => void }>;
+  onLog: (line: string) => void;
+  /** Times this tab was reopened after a crash or a close. */
+  restarts: number;
+  /** What its page showed when last asked. */
+  shown: TabStatus;
+}
+
+/** A worker page's status fields: each [data-testid] element's text, by its test id (e.g. worker-state). */
+export type TabStatus = Record<string, string>;
+
+const READ_STATUS = `JSON.stringify(Object.fromEntries(Array.from(document.querySelectorAll('[data-testid]'), (e) => [e.dataset.testid, (e.textContent || '').trim()])))`;
+
+/** The parts of a plain tab's DevTools messages that its watcher reads (command replies have an id, events a method). */
 interface DevToolsMessage {
+  id?: number;
+  result?: { result?: { value?: unknown }; exceptionDetails?: { text: string } };
+  error?: { message: string };
   method?: string;
   params?: {
     type?: string; // Runtime.consoleAPICalled
@@ -84,18 +146,22 @@ export class Fleet {
   private browser: Browser | null = null;
   /** The browser-level DevTools session that opens and watches plain tabs. */
   private cdp: CDPSession | null = null;
-  /** Per plain tab's DevTools session id, where its errors go. */
-  private readonly plainLogs = new Map<string, (line: string) => void>();
+  /** The plain tabs by index, and by their DevTools session id. */
+  private readonly plainTabs: PlainTab[] = [];
+  private readonly plainBySession = new Map<string, PlainTab>();
+  private stopping = false;
   /** Per tab, its WAN relay (null = direct to the coordinator). */
   private readonly tabRelays: (WanRelay | null)[] = [];
 
   constructor(private readonly opts: FleetOptions) {}
 
   async start(): Promise<Page[]> {
+    this.stopping = false;
     this.browser = await chromium.launch({
-      executablePath: findChromium(), headless: this.opts.headless ?? true, args: CHROMIUM_ARGS,
+      executablePath: await ensureChromium((line) => console.error(line)), headless: this.opts.headless ?? true, args: [...CHROMIUM_ARGS, ...(this.opts.chromiumArgs ?? [])],
       ...(this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}),
     });
+    this.browser.on('disconnected', () => { if (!this.stopping) this.opts.onBrowserClosed?.(); });
     for (let i = 0; i < this.opts.workers; i++) await this.open(i);
     return this.pages;
   }
@@ -107,10 +173,11 @@ export class Fleet {
     if (b) query.set('backend', b);
     const delay = this.opts.delays?.[i] ?? 0;
     if (delay > 0) query.set('delay', String(delay));
-    const path = `/worker.html${query.size ? `?${query}` : ''}`;
     const onLog = (line: string) => this.opts.onLog?.(i, line);
+    if (this.opts.token) query.set('token', this.opts.token);
+    const path = `/worker.html${query.size ? `?${query}` : ''}`;
     const origin = await this.relayOrigin(i);
-    if (this.opts.plain) await this.plainTab(origin + path, onLog);
+    if (this.opts.plain) await this.plainTab(i, origin + path, onLog);
     else this.pages.push(await this.page(path, onLog, origin));
   }
 
@@ -139,33 +206,90 @@ export class Fleet {
    * Opens a page in a browser context made through DevTools, which Playwright leaves alone, and
    * watches it through its own session with only the Runtime and Inspector domains on (no network events).
    */
-  private async plainTab(url: string, onLog: (line: string) => void): Promise<void> {
+  private async plainTab(index: number, url: string, onLog: (line: string) => void, restarts = 0): Promise<void> {
     const cdp = this.cdp ??= await this.watchPlainTabs();
     const { browserContextId } = await cdp.send('Target.createBrowserContext');
     const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank', browserContextId });
     // Not flattened: the session's messages then travel inside this browser-level session's.
     const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
-    this.plainLogs.set(sessionId, onLog);
-    let id = 0;
-    const send = (method: string, params: object = {}) =>
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method, params }) });
-    await send('Runtime.enable');
-    await send('Inspector.enable');
-    await send('Page.navigate', { url });
+    const tab: PlainTab = { index, url, targetId, browserContextId, sessionId, nextId: 0, replies: new Map(), onLog, restarts, shown: {} };
+    this.plainTabs[index] = tab;
+    this.plainBySession.set(sessionId, tab);
+    await this.send(tab, 'Runtime.enable');
+    await this.send(tab, 'Inspector.enable');
+    await this.send(tab, 'Page.navigate', { url });
+  }
+
+  /** Sends a DevTools command to a plain tab and waits for its reply. */
+  private async send(tab: PlainTab, method: string, params: object = {}): Promise<DevToolsMessage['result']> {
+    const id = ++tab.nextId;
+    const reply = new Promise<unknown>((resolve, reject) => tab.replies.set(id, { resolve, reject }));
+    await this.cdp!.send('Target.sendMessageToTarget', { sessionId: tab.sessionId, message: JSON.stringify({ id, method, params }) });
+    return reply as Promise<DevToolsMessage['result']>;
+  }
+
+  /**
+   * Each tab's status as its worker page shows it (the page's [data-testid] fields, see TabStatus),
+   * with how often the fleet reopened it; null for a tab being reopened. Plain tabs only.
+   */
+  async tabStatus(): Promise<({ fields: TabStatus; restarts: number } | null)[]> {
+    return Promise.all(this.plainTabs.map(async (tab) => {
+      if (!tab || this.plainBySession.get(tab.sessionId) !== tab) return null;
+      const answer = this.send(tab, 'Runtime.evaluate', { expression: READ_STATUS, returnByValue: true })
+        .then((r) => { tab.shown = JSON.parse(String(r?.result?.value ?? '{}')) as TabStatus; }, () => undefined);
+      // A busy or hung renderer may not reply soon: its last answer stands meanwhile.
+      await Promise.race([answer, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+      return { fields: tab.shown, restarts: tab.restarts };
+    }));
+  }
+
+  /** Opens plain tab `i`'s worker page again (e.g. after the coordinator could not be reached). */
+  async reload(i: number): Promise<void> {
+    const tab = this.plainTabs[i];
+    if (tab && this.plainBySession.get(tab.sessionId) === tab) await this.send(tab, 'Page.navigate', { url: tab.url });
+  }
+
+  /** A plain tab crashed or was closed: forgets it and, with restartTabs, reopens it after a pause. */
+  private lost(tab: PlainTab, what: string): void {
+    if (this.stopping || this.plainBySession.get(tab.sessionId) !== tab) return;
+    this.plainBySession.delete(tab.sessionId);
+    for (const r of tab.replies.values()) r.reject(new Error(`tab ${what}`));
+    tab.replies.clear();
+    tab.onLog(what === 'crashed' ? 'page crashed' : 'page closed');
+    // The crashed target and its context are left behind: close them (a closed one is gone already).
+    void this.cdp?.send('Target.closeTarget', { targetId: tab.targetId }).catch(() => undefined)
+      .then(() => this.cdp?.send('Target.disposeBrowserContext', { browserContextId: tab.browserContextId }).catch(() => undefined));
+    if (!this.opts.restartTabs) return;
+    setTimeout(() => {
+      if (this.stopping) return;
+      tab.onLog(`reopening the tab (restart ${tab.restarts + 1})`);
+      this.plainTab(tab.index, tab.url, tab.onLog, tab.restarts + 1).catch((e: unknown) => {
+        if (!this.stopping) tab.onLog(`cannot reopen the tab: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }, this.opts.restartDelayMs ?? 1000).unref();
   }
 
   private async watchPlainTabs(): Promise<CDPSession> {
     const cdp = await this.browser!.newBrowserCDPSession();
+    cdp.on('Target.detachedFromTarget', ({ sessionId }) => {
+      const tab = this.plainBySession.get(sessionId);
+      if (tab) this.lost(tab, 'closed');
+    });
     cdp.on('Target.receivedMessageFromTarget', ({ sessionId, message }) => {
-      const onLog = this.plainLogs.get(sessionId);
-      if (!onLog) return;
-      const { method, params } = JSON.parse(message) as DevToolsMessage;
-      if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
-        onLog(`console error: ${(params.args ?? []).map((a) => a.description ?? String(a.value)).join(' ')}`);
+      const tab = this.plainBySession.get(sessionId);
+      if (!tab) return;
+      const { id, result, error, method, params } = JSON.parse(message) as DevToolsMessage;
+      if (id !== undefined) {
+        const waiting = tab.replies.get(id);
+        tab.replies.delete(id);
+        if (error) waiting?.reject(new Error(error.message));
+        else waiting?.resolve(result);
+      } else if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
+        tab.onLog(`console error: ${(params.args ?? []).map((a) => a.description ?? String(a.value)).join(' ')}`);
       } else if (method === 'Runtime.exceptionThrown' && params?.exceptionDetails) {
-        onLog(`page error: ${params.exceptionDetails.exception?.description ?? params.exceptionDetails.text}`);
+        tab.onLog(`page error: ${params.exceptionDetails.exception?.description ?? params.exceptionDetails.text}`);
       } else if (method === 'Inspector.targetCrashed') {
-        onLog('page crashed');
+        this.lost(tab, 'crashed');
       }
     });
     return cdp;
@@ -187,10 +311,12 @@ export class Fleet {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.browser?.close();
     this.browser = null;
     this.cdp = null;
-    this.plainLogs.clear();
+    this.plainBySession.clear();
+    this.plainTabs.length = 0;
     await Promise.all(this.tabRelays.map((r) => r?.stop()));
     this.tabRelays.length = 0;
   }

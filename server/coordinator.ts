@@ -12,7 +12,6 @@
  * (net/origins.ts); dropped workers are forgotten after workerRecordTtlMs; and every message that
  * nothing answers is counted (`ignoredMessages`).
  */
-import type { Server as HttpServer } from 'node:http';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type Socket } from 'socket.io';
@@ -28,7 +27,8 @@ import { initParams } from '../shared/ppo/params.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import type { Checkpoint } from './checkpoint/checkpoint.ts';
 import { checkpointRunState, runStateExtra } from './checkpoint/runState.ts';
-import { createHttpServer } from './net/httpServer.ts';
+import { createHttpServer, type WebServer } from './net/httpServer.ts';
+import { certificateDnsNames, type TlsFiles } from './net/tls.ts';
 import { ParamsSnapshots, TrackingWebSocketServer } from './net/paramsSnapshots.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 import { UpdatePipeline } from './updates/updatePipeline.ts';
@@ -69,6 +69,8 @@ export interface CoordinatorOptions {
   adminToken?: string;
   /** Saves a checkpoint of the run now and returns where (the admin's "checkpoint now"); without it that control is refused. */
   saveCheckpoint?: () => Promise<string>;
+  /** Serve HTTPS with this certificate and key (net/tls.ts); the certificate's DNS names count as the coordinator's own origins. */
+  tls?: TlsFiles;
 }
 
 export interface CoordinatorPerf {
@@ -105,7 +107,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   readonly solveCheck: SolveCheck;
   readonly ignoredMessages: IgnoredMessages = { noAck: 0, unknownEvent: 0 };
   private readonly origins: OriginPolicy;
-  private readonly http: HttpServer;
+  private readonly http: WebServer;
   private readonly io: Server;
   private readonly workerNs: Namespace<ClientToServerEvents, ServerToClientEvents>;
   private readonly dashNs: Namespace<DashboardClientToServer, DashboardServerToClient>;
@@ -152,6 +154,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.http = createHttpServer({
       staticDir: opts.staticDir,
       crossOriginIsolation: opts.crossOriginIsolation,
+      tls: opts.tls,
       routes: {
         '/api/config': () => this.config,
         '/api/status': () => ({ status: this.status(), workers: this.workerList() }),
@@ -196,7 +199,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       this.http.once('error', reject);
       this.http.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
     });
-    this.origins.listening(this.opts.host ?? '127.0.0.1', this.port);
+    this.origins.listening(this.opts.host ?? '127.0.0.1', this.port, this.opts.tls ? certificateDnsNames(this.opts.tls.cert) : []);
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 500);
     return this.port;
   }
@@ -426,11 +429,15 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     return true;
   }
 
-  /** Ends the run early (time limit, Ctrl-C): workers are told, and 'done' fires with state 'stopped'. */
-  endRun(): void {
+  /**
+   * Ends the run early (time limit, Ctrl-C): 'done' fires with state 'stopped'. Workers are told
+   * the run is done, or, given `pausedReason` (the coordinator stops to be resumed), that training
+   * is paused, so that they wait and carry on when it comes back.
+   */
+  endRun(pausedReason?: string): void {
     if (this.tracker.finished) return;
     this.tracker.stop();
-    this.finish();
+    this.finish(pausedReason);
   }
 
   /**
@@ -449,11 +456,12 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     });
   }
 
-  private finish(): void {
+  private finish(pausedReason?: string): void {
     this.updates.finish();
     this.solveCheck.cancel();
     const status = this.status();
-    this.workerNs.emit('done', status);
+    if (pausedReason === undefined) this.workerNs.emit('done', status);
+    else this.workerNs.emit('paused', true, pausedReason);
     this.tick();
     this.emit('done', status);
   }

@@ -21,7 +21,7 @@ const runStateSchema = z.object({
     rejected: z.partialRecord(z.enum(REJECT_REASONS as [RejectReason, ...RejectReason[]]), count),
   }).optional(),
   stalenessHistogram: z.array(count).optional(),
-  tracker: z.object({ envSteps: count, episodes: count, recentReturns: z.array(z.number().finite()) }).optional(),
+  tracker: z.object({ envSteps: count, episodes: count, recentReturns: z.array(z.number().finite()), wallS: z.number().finite().nonnegative().optional() }).optional(),
   outerVelocity: z.array(z.number().finite()).optional(),
 });
 

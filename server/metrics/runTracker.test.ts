@@ -88,4 +88,19 @@ describe('RunTracker', () => {
     expect(q.metrics[M.episodicLength]).toBeUndefined();
     expect(q.metrics[M.meanReturn]).toBe(30); // the window still holds all three
   });
+
+  it('a restored run\'s wall clock goes on from its checkpoint\'s', () => {
+    const t = new RunTracker(2, 10, 1_000_000);
+    t.start(1000);
+    t.addRollout(100, [5], {});
+    const saved = t.saved(4000);
+    expect(saved).toEqual({ envSteps: 100, episodes: 1, recentReturns: [5], wallS: 3 });
+    const resumed = new RunTracker(2, 10, 1_000_000);
+    resumed.restore({ ...saved, wallS: 30 });
+    expect(resumed.wallS()).toBeNull(); // not training yet
+    resumed.start(5000);
+    expect(resumed.wallS(7000)).toBe(32);
+    expect(resumed.point(1, {}, 7000).wallS).toBe(32);
+    expect(resumed.saved(9000).wallS).toBe(34);
+  });
 });

@@ -13,6 +13,8 @@ export interface TrackerState {
   envSteps: number;
   episodes: number;
   recentReturns: number[];
+  /** Training wall seconds so far (a resumed run's clock goes on from here); absent in older checkpoints. */
+  wallS?: number;
 }
 
 export class RunTracker {
@@ -35,6 +37,8 @@ export class RunTracker {
   private windowSum = 0;
   private lastPointSteps = 0;
   private lastPointAt = 0;
+  /** Wall seconds trained before this process: a resumed run's (restore). */
+  private wallOffsetS = 0;
 
   constructor(readonly solveWindow: number, readonly solveThreshold: number, readonly totalTimesteps: number, private readonly maxHistory = 20_000) {
     this.window = new Float64Array(solveWindow);
@@ -54,7 +58,7 @@ export class RunTracker {
 
   /** Seconds of training: from the first join to now, or to the run's end once it is over. */
   wallS(now = performance.now()): number | null {
-    return this.startedAt === null ? null : (Math.min(now, this.endedAt ?? Infinity) - this.startedAt) / 1000;
+    return this.startedAt === null ? null : this.wallOffsetS + (Math.min(now, this.endedAt ?? Infinity) - this.startedAt) / 1000;
   }
 
   /** The run is over in `state`: the wall clock stops now. */
@@ -122,16 +126,17 @@ export class RunTracker {
   }
 
   /** What a checkpoint keeps of the run's progress: env steps, episodes and the solve window's returns, oldest first. */
-  saved(): TrackerState {
+  saved(now = performance.now()): TrackerState {
     const n = Math.min(this.windowFill, this.solveWindow);
     const recentReturns = Array.from({ length: n }, (_, i) => this.window[(this.windowFill - n + i) % this.solveWindow]);
-    return { envSteps: this.envSteps, episodes: this.episodes, recentReturns };
+    return { envSteps: this.envSteps, episodes: this.episodes, recentReturns, wallS: this.wallS(now) ?? this.wallOffsetS };
   }
 
   /** Continues from a checkpoint's progress (before training starts). */
   restore(s: TrackerState): void {
     this.envSteps = s.envSteps;
     this.lastPointSteps = s.envSteps;
+    this.wallOffsetS = s.wallS ?? 0;
     this.episodes = s.episodes - s.recentReturns.length;
     this.windowFill = 0;
     this.windowSum = 0;
@@ -155,7 +160,7 @@ export class RunTracker {
     if (e.n > 0) metrics[M.episodicReturn] = e.returns / e.n;
     if (e.withLength > 0) metrics[M.episodicLength] = e.lengths / e.withLength;
     this.tickEpisodes = { returns: 0, lengths: 0, n: 0, withLength: 0 };
-    const p: HistoryPoint = { wallS: this.wallS(now) ?? 0, envSteps: this.envSteps, version, metrics };
+    const p: HistoryPoint = { wallS: this.wallS(now) ?? this.wallOffsetS, envSteps: this.envSteps, version, metrics };
     this.history.push(p);
     if (this.history.length > this.maxHistory) {
       // Keep long runs light: drop every other point of the older half.

@@ -1,9 +1,11 @@
 /**
  * The coordinator's HTTP side: the built client (dashboard and worker pages) as static files, and
  * a few routes: JSON ones (`/api/config`, `/api/status`, `/api/perf`) and text ones (`/metrics`,
- * `/api/history.csv`, `/api/history.jsonl`). Socket.IO attaches to the same server.
+ * `/api/history.csv`, `/api/history.jsonl`). Socket.IO attaches to the same server. With `tls` it is
+ * an HTTPS server: pages, routes and WebSockets all go over TLS.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { existsSync } from 'node:fs';
 import sirv from 'sirv';
 
@@ -20,7 +22,11 @@ export interface HttpOptions {
    * (a Prometheus registry renders asynchronously). `query` is the request's search params.
    */
   routes: Record<string, (query: URLSearchParams) => unknown>;
+  /** PEM certificate and key: serve HTTPS instead of HTTP (see tls.ts). */
+  tls?: { cert: string; key: string };
 }
+
+export type WebServer = Server | HttpsServer;
 
 /** A route's answer that is not JSON: a text body sent as is, with its content type and any further headers (e.g. Content-Disposition). */
 export class TextReply {
@@ -44,9 +50,9 @@ function fail(res: ServerResponse, err: unknown): void {
   res.end(`route failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
-export function createHttpServer(opts: HttpOptions): Server {
+export function createHttpServer(opts: HttpOptions): WebServer {
   const serveStatic = opts.staticDir && existsSync(opts.staticDir) ? sirv(opts.staticDir, { dev: false, etag: true }) : null;
-  return createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (opts.crossOriginIsolation) {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
@@ -72,5 +78,6 @@ export function createHttpServer(opts: HttpOptions): Server {
     if (serveStatic) return serveStatic(req, res, () => { res.writeHead(404); res.end('not found'); });
     res.writeHead(404);
     res.end('client not built: run `npm run build`');
-  });
+  };
+  return opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handle) : createServer(handle);
 }

@@ -14,9 +14,9 @@
  *    the name volunteers reach the coordinator by behind a proxy: https://swarm.example.org.
  */
 import { hostname, networkInterfaces } from 'node:os';
+import { ANY_HOST, urlHost } from './addresses.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-const ANY_HOST = new Set(['0.0.0.0', '::', '']);
 
 /** `text` as an origin (scheme://host[:port]); throws on anything else. */
 export function parseOrigin(text: string): string {
@@ -39,11 +39,14 @@ export class OriginPolicy {
     for (const o of extra) this.allowed.add(parseOrigin(o));
   }
 
-  /** Adds the coordinator's own origins once it listens on `host`:`port`. */
-  listening(host: string, port: number): void {
-    const hosts = ANY_HOST.has(host) ? [hostname(), ...localAddresses()] : [host];
+  /**
+   * Adds the coordinator's own origins once it listens on `host`:`port`, and those of the other
+   * `names` it is reached by on that port (the DNS names of its TLS certificate).
+   */
+  listening(host: string, port: number, names: readonly string[] = []): void {
+    const hosts = [...(ANY_HOST.has(host) ? [hostname(), ...localAddresses()] : [host]), ...names];
     for (const h of hosts) {
-      const name = h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
+      const name = urlHost(h);
       for (const scheme of ['http', 'https']) {
         try {
           this.allowed.add(new URL(`${scheme}://${name}:${port}`).origin);
