@@ -55,6 +55,9 @@ const EVAL_EPISODES = 100;
 /** Seconds past --max-wall before a run counts as hung: Chromium launch, the tabs' joins, checkpoint and summary. */
 const GRACE_S = 240;
 
+const DEFAULT_OUT = 'docs/WAN.md';
+const DEFAULT_JSONL = 'docs/wan/runs.jsonl';
+
 const opts = new Command()
   .option('--envs <list>', 'environments (CartPole-v1, Acrobot-v1, LunarLander-v3, ...)', 'CartPole-v1')
   .option('--tabs <list>', 'tab counts', '2')
@@ -65,8 +68,8 @@ const opts = new Command()
   .option('--budget <spec>', 'env step budget (--total-timesteps): N for every env, or ENV=N,... (an env not named keeps its default)', 'LunarLander-v3=300000')
   .option('--max-wall <spec>', 'wall-clock cap per run in s: N, or ENV=N,...', '180')
   .option('--backend <name>', 'force the tabs\' backend (skips each tab\'s backend timing, so runs differ only in link and protocol)', 'wasm')
-  .option('--out <file>', 'report', 'docs/WAN.md')
-  .option('--jsonl <file>', 'where every run is appended, and the report read from', 'docs/wan/runs.jsonl')
+  .option('--out <file>', 'report', DEFAULT_OUT)
+  .option('--jsonl <file>', 'where every run is appended, and the report read from', DEFAULT_JSONL)
   .option('--report-only', 'only rewrite the report from the recorded runs')
   .option('--keep-runs', 'keep each run\'s folder (checkpoint, summary) in the temp dir; failed runs\' folders are always kept')
   .parse()
@@ -312,6 +315,7 @@ async function report(runs: RunRecord[]): Promise<void> {
   }
   const relSvg = relative(dirname(opts.out), svgFile);
   const relJsonl = relative(dirname(opts.out), opts.jsonl);
+  const paths = opts.jsonl === DEFAULT_JSONL && opts.out === DEFAULT_OUT ? '' : ` --jsonl ${opts.jsonl} --out ${opts.out}`;
   const distinct = <T>(xs: T[]) => [...new Set(xs)];
   const protocolsUsed = distinct(runs.map((r) => r.protocol));
   const linksUsed = distinct(runs.flatMap((r) => r.tabLinks)).sort((a, b) => linkOrder(a) - linkOrder(b));
@@ -324,7 +328,7 @@ async function report(runs: RunRecord[]): Promise<void> {
     '',
     ...distinct(runs.map((r) => r.command)).map((c) => `    ${c}`),
     '',
-    `The raw records, one per run, are in [${relJsonl}](${relJsonl}); \`npm run bench:wan -- --report-only\` rewrites this report from them.`,
+    `The raw records, one per run, are in [${relJsonl}](${relJsonl}); \`npm run bench:wan -- --report-only${paths}\` rewrites this report from them.`,
     '',
     'Each run is `tabswarm start` (a real coordinator and headless Chromium tabs, one run at a time) with every tab behind a',
     'userspace TCP relay emulating its link (`--link`, fleet/wanRelay.ts), loopback included, so every row pays the same',
