@@ -21,6 +21,7 @@ import { PeriodicCheckpoints } from '../server/checkpoint/periodic.ts';
 import { importEnvModules, numberArg, parsedBy } from './args.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
+import { defaultChoiceFile } from '../fleet/choiceCache.ts';
 
 const int = (name: string) => numberArg(name, { integer: true });
 
@@ -187,6 +188,7 @@ async function start(o: Options): Promise<number> {
     plain: true,
     link: o.link && Array.from({ length: o.workers }, (_, i) => o.link![Math.min(i, o.link!.length - 1)]),
     ownSignals: true, // the browser must outlive SIGINT/SIGTERM: the run ends first, then the fleet stops
+    rememberChoices: defaultChoiceFile(), // tabs skip timing backends once this browser and device have timed them
   });
   await fleet?.start();
   const relays = fleet?.relays() ?? [];

@@ -3,7 +3,9 @@
  * Stop and Restart, a coordinator restarted on the same port, a pause, a run that ends and the
  * next one at the same URL, and a returning tab that skips timing backends.
  */
-import { resolve } from 'node:path';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test as base, expect } from '@playwright/test';
 import { Coordinator } from '../server/coordinator.ts';
@@ -160,4 +162,27 @@ test('a returning tab uses the backend remembered in this browser without timing
   await retimed.goto(`${urlOf(c)}/worker.html?retime=1`);
   await expect(retimed.getByTestId('worker-state')).toHaveText('training', WAIT);
   expect((await choiceOf(retimed)).how).toBe('measured');
+});
+
+test('tabs of a later fleet launch (a fresh browser profile) use the choice the first launch measured, through the choices file', async ({ coordinatorAt }) => {
+  const c = await coordinatorAt(0);
+  const file = join(await mkdtemp(join(tmpdir(), 'tabswarm-choices-')), 'backend-choices.json');
+  const launch = async () => {
+    const fleet = new Fleet({ url: urlOf(c), workers: 1, plain: true, rememberChoices: file });
+    await fleet.start();
+    await expect.poll(() => connected(c).length, WAIT).toBe(1);
+    const joined = connected(c)[0];
+    await fleet.stop();
+    await expect.poll(() => connected(c).length, WAIT).toBe(0);
+    return joined;
+  };
+  const first = await launch();
+  expect(first.timings.map((t) => t.backend).sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
+  const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  expect(Object.values(saved).map((v) => JSON.parse(v))).toEqual([{ backend: first.backend, timings: first.timings }]);
+  // Measured again, two timings of four backends would not be equal to the last digit.
+  const second = await launch();
+  expect(second.workerId).not.toBe(first.workerId);
+  expect(second.backend).toBe(first.backend);
+  expect(second.timings).toEqual(first.timings);
 });

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { Backend } from '../shared/protocol.ts';
 import { WanRelay, type LinkProfile } from './wanRelay.ts';
+import { ChoiceCache } from './choiceCache.ts';
 
 /** Flags that work as root on a machine without network access; WebGPU needs the unsafe flag. */
 export const CHROMIUM_ARGS = [
@@ -67,6 +68,11 @@ export interface FleetOptions {
    * stops the fleet, so the browser must outlive the signal.
    */
   ownSignals?: boolean;
+  /**
+   * A file that carries the tabs' remembered backend choices across launches (choiceCache.ts), so
+   * that tabs skip timing backends once this browser on this device has timed them; none when undefined.
+   */
+  rememberChoices?: string;
 }
 
 /** The parts of a plain tab's DevTools messages that its watcher reads (command replies have no method). */
@@ -88,10 +94,14 @@ export class Fleet {
   private readonly plainLogs = new Map<string, (line: string) => void>();
   /** Per tab, its WAN relay (null = direct to the coordinator). */
   private readonly tabRelays: (WanRelay | null)[] = [];
+  private readonly choices: ChoiceCache | null;
 
-  constructor(private readonly opts: FleetOptions) {}
+  constructor(private readonly opts: FleetOptions) {
+    this.choices = opts.rememberChoices ? new ChoiceCache(opts.rememberChoices) : null;
+  }
 
   async start(): Promise<Page[]> {
+    await this.choices?.load();
     this.browser = await chromium.launch({
       executablePath: findChromium(), headless: this.opts.headless ?? true, args: CHROMIUM_ARGS,
       ...(this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}),
@@ -137,7 +147,8 @@ export class Fleet {
 
   /**
    * Opens a page in a browser context made through DevTools, which Playwright leaves alone, and
-   * watches it through its own session with only the Runtime and Inspector domains on (no network events).
+   * watches it through its own session with only the Runtime and Inspector domains on (no network events), and
+   * the Page domain where it seeds remembered backend choices (a few events while the page loads).
    */
   private async plainTab(url: string, onLog: (line: string) => void): Promise<void> {
     const cdp = this.cdp ??= await this.watchPlainTabs();
@@ -151,6 +162,10 @@ export class Fleet {
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method, params }) });
     await send('Runtime.enable');
     await send('Inspector.enable');
+    if (this.choices) {
+      await send('Page.enable');
+      await send('Page.addScriptToEvaluateOnNewDocument', { source: this.choices.seedScript() });
+    }
     await send('Page.navigate', { url });
   }
 
@@ -160,7 +175,9 @@ export class Fleet {
       const onLog = this.plainLogs.get(sessionId);
       if (!onLog) return;
       const { method, params } = JSON.parse(message) as DevToolsMessage;
-      if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
+      if (method === 'Runtime.consoleAPICalled' && params?.type === 'info' && this.choices) {
+        this.choices.take((params.args ?? []).map((a) => a.value), (e) => onLog(`cannot save backend choices: ${String(e)}`));
+      } else if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
         onLog(`console error: ${(params.args ?? []).map((a) => a.description ?? String(a.value)).join(' ')}`);
       } else if (method === 'Runtime.exceptionThrown' && params?.exceptionDetails) {
         onLog(`page error: ${params.exceptionDetails.exception?.description ?? params.exceptionDetails.text}`);
@@ -178,8 +195,15 @@ export class Fleet {
   async page(path: string, onLog?: (line: string) => void, origin = this.opts.url): Promise<Page> {
     if (!this.browser) throw new Error('fleet not started');
     const context = await this.browser.newContext();
+    const choices = this.choices;
+    if (choices) await context.addInitScript(choices.seedScript());
     const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') onLog?.(`console error: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') onLog?.(`console error: ${m.text()}`);
+      if (m.type() === 'info' && choices) {
+        void Promise.all(m.args().map((a) => a.jsonValue())).then((args) => choices.take(args, (e) => onLog?.(`cannot save backend choices: ${String(e)}`)), () => {});
+      }
+    });
     page.on('pageerror', (e) => onLog?.(`page error: ${e.message}`));
     page.on('crash', () => onLog?.('page crashed'));
     await page.goto(origin + path);
@@ -187,6 +211,7 @@ export class Fleet {
   }
 
   async stop(): Promise<void> {
+    await this.choices?.flushed();
     await this.browser?.close();
     this.browser = null;
     this.cdp = null;

@@ -11,7 +11,10 @@ import { derive } from '../../shared/config.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { BACKENDS, backendTimingSchema, type Backend, type BackendTiming } from '../../shared/protocol.ts';
 
-const PREFIX = 'tabswarm.backend.v1 ';
+/** Every remembered choice's key starts with this (fleet/choiceCache.ts carries them across browser launches). */
+export const CHOICE_KEY_PREFIX = 'tabswarm.backend.v1 ';
+/** The console line a page writes when it remembers a choice: this text, the key, the value. */
+export const CHOICE_LOG = 'tabswarm: backend choice remembered';
 
 const rememberedSchema = z.object({
   backend: z.enum(BACKENDS as [Backend, ...Backend[]]),
@@ -26,7 +29,7 @@ export function choiceKey(config: TrainConfig, userAgent: string, devices: strin
     obsDim: spec.obsDim, head, hiddenSizes: config.hiddenSizes, numParams, numEnvs: config.numEnvs, numSteps: config.numSteps,
     minibatchSize: derive(config).minibatchSize, updateEpochs: config.updateEpochs, numMinibatches: config.numMinibatches,
   };
-  return PREFIX + JSON.stringify({ userAgent, devices, shape });
+  return CHOICE_KEY_PREFIX + JSON.stringify({ userAgent, devices, shape });
 }
 
 /** A stored choice, or null when there is none or it is not one (an older format, an edit by hand). */
@@ -62,8 +65,10 @@ export function recall(key: string): Remembered | null {
 }
 
 export function remember(key: string, choice: Remembered): void {
+  const value = JSON.stringify(choice);
+  console.info(CHOICE_LOG, key, value);
   try {
-    storage()?.setItem(key, JSON.stringify(choice));
+    storage()?.setItem(key, value);
   } catch {
     // Not remembered: the next visit measures again.
   }
