@@ -151,7 +151,8 @@ test('a returning tab uses the backend remembered in this browser without timing
   expect(remembered.backend).toBe(measured.backend);
   expect(remembered.timings).toEqual(measured.timings);
   expect(messages.filter((m) => m.startsWith('timing'))).toEqual([]);
-  await expect(again.getByTestId('worker-backend')).toHaveText(`${measured.backend} (remembered)`);
+  await expect(again.getByTestId('worker-backend')).toHaveText(measured.backend);
+  await expect(again.getByTestId('worker-backend')).toHaveAttribute('data-how', 'remembered');
   await expect(again.getByTestId('worker-backend-why')).toHaveText(/remembered from this browser's earlier measurement/);
   // The coordinator got the measurements the choice was made from.
   await expect.poll(() => connected(c).length, WAIT).toBe(1);

@@ -92,6 +92,8 @@ export class Fleet {
   private cdp: CDPSession | null = null;
   /** Per plain tab's DevTools session id, where its errors go. */
   private readonly plainLogs = new Map<string, (line: string) => void>();
+  /** Per plain tab's session id and command id, what waits for that command's reply. */
+  private readonly plainReplies = new Map<string, () => void>();
   /** Per tab, its WAN relay (null = direct to the coordinator). */
   private readonly tabRelays: (WanRelay | null)[] = [];
   private readonly choices: ChoiceCache | null;
@@ -160,11 +162,18 @@ export class Fleet {
     let id = 0;
     const send = (method: string, params: object = {}) =>
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method, params }) });
+    /** Sends a command and waits for its reply (a later command may be handled before an earlier one's is done). */
+    const call = async (method: string, params: object = {}) => {
+      const replied = new Promise<void>((resolve) => this.plainReplies.set(`${sessionId} ${id + 1}`, resolve));
+      await send(method, params);
+      await replied;
+    };
     await send('Runtime.enable');
     await send('Inspector.enable');
     if (this.choices) {
       await send('Page.enable');
-      await send('Page.addScriptToEvaluateOnNewDocument', { source: this.choices.seedScript() });
+      // Before the navigation, so that the page's first script finds the choices.
+      await call('Page.addScriptToEvaluateOnNewDocument', { source: this.choices.seedScript() });
     }
     await send('Page.navigate', { url });
   }
@@ -174,7 +183,12 @@ export class Fleet {
     cdp.on('Target.receivedMessageFromTarget', ({ sessionId, message }) => {
       const onLog = this.plainLogs.get(sessionId);
       if (!onLog) return;
-      const { method, params } = JSON.parse(message) as DevToolsMessage;
+      const { id, method, params } = JSON.parse(message) as DevToolsMessage & { id?: number };
+      if (id !== undefined) {
+        this.plainReplies.get(`${sessionId} ${id}`)?.();
+        this.plainReplies.delete(`${sessionId} ${id}`);
+        return;
+      }
       if (method === 'Runtime.consoleAPICalled' && params?.type === 'info' && this.choices) {
         this.choices.take((params.args ?? []).map((a) => a.value), (e) => onLog(`cannot save backend choices: ${String(e)}`));
       } else if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
@@ -216,6 +230,7 @@ export class Fleet {
     this.browser = null;
     this.cdp = null;
     this.plainLogs.clear();
+    this.plainReplies.clear();
     await Promise.all(this.tabRelays.map((r) => r?.stop()));
     this.tabRelays.length = 0;
   }

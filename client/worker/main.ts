@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     retime: query.get('retime') === '1',
     onProgress: (p) => { $('worker-message').textContent = `timing ${p.backend}: ${p.what} ${p.step} of ${p.of}`; },
   });
-  $('worker-backend').textContent = `${choice.backend} (${choice.how})`;
+  $('worker-backend').textContent = choice.backend;
   $('worker-backend').dataset.backend = choice.backend;
   $('worker-backend').dataset.how = choice.how;
   $('worker-backend-why').textContent = why(choice, fromQuery ? `?backend=${fromQuery}` : "the run's config");
