@@ -27,7 +27,7 @@ import { deviceKey, forget, recall, remember } from './remembered.ts';
 const MEASURE_ORDER: readonly Backend[] = ['wasm', 'webgpu', 'webgl', 'cpu'];
 const WARMUP = 2;
 const REPEATS = 5;
-/** Time one backend's measurement may take, checked between steps. */
+/** Time one backend's measurement may take when choosing among them, checked between steps. */
 const BACKEND_BUDGET_MS = 20_000;
 
 /** What the page shows while it times: "timing webgpu: inference 3 of 7". */
@@ -74,10 +74,12 @@ function unavailableReason(backend: Backend): string | null {
  * Times the run's inference, then its gradient step, on one backend (switching tfjs to it). Stops
  * as soon as what is measured shows the backend more than GIVE_UP_RATIO times slower than `bestMs`
  * (choice.ts): after the inferences when a rollout's worth of them alone is, else after the first
- * timed gradient. Gives up once BACKEND_BUDGET_MS have passed.
+ * timed gradient. Gives up once `budgetMs` have passed.
  */
-async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number, onProgress?: (p: TimingProgress) => void): Promise<BackendTiming> {
-  const deadline = performance.now() + BACKEND_BUDGET_MS;
+async function timeBackend(
+  backend: Backend, config: TrainConfig, bestMs: number, budgetMs: number, onProgress?: (p: TimingProgress) => void,
+): Promise<BackendTiming> {
+  const deadline = performance.now() + budgetMs;
   if (!(await tf.setBackend(backend))) return notTimed(backend, 'not available');
   await tf.ready();
   const { spec, head, layout } = modelFor(config);
@@ -97,7 +99,7 @@ async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number
       if (timed.length > 0 && cut(timed)) break;
       if (performance.now() > deadline) {
         if (timed.length > 0) break;
-        return `${what} warm-up alone took over ${BACKEND_BUDGET_MS} ms`;
+        return `${what} warm-up alone took over ${budgetMs} ms`;
       }
     }
     return timed;
@@ -121,11 +123,13 @@ async function timeBackend(backend: Backend, config: TrainConfig, bestMs: number
 }
 
 /** `timeBackend`, with a backend that cannot run here or throws reported as unusable (its reason in the table). */
-async function timeOrError(backend: Backend, config: TrainConfig, bestMs: number, onProgress?: (p: TimingProgress) => void): Promise<BackendTiming> {
+async function timeOrError(
+  backend: Backend, config: TrainConfig, bestMs: number, onProgress?: (p: TimingProgress) => void, budgetMs = BACKEND_BUDGET_MS,
+): Promise<BackendTiming> {
   const unavailable = unavailableReason(backend);
   if (unavailable) return notTimed(backend, unavailable);
   try {
-    return await timeBackend(backend, config, bestMs, onProgress);
+    return await timeBackend(backend, config, bestMs, budgetMs, onProgress);
   } catch (e) {
     return notTimed(backend, e instanceof Error ? e.message : String(e));
   }
@@ -168,10 +172,13 @@ async function measure(config: TrainConfig, onProgress?: (p: TimingProgress) => 
  */
 export async function chooseBackend(config: TrainConfig, opts: ChooseOptions): Promise<BackendChoice> {
   const webgpuMissing = unavailableReason('webgpu');
-  const unavailable = opts.forced && unavailableReason(opts.forced);
-  if (opts.forced && !unavailable) {
-    const t = await timeOrError(opts.forced, config, Infinity, opts.onProgress);
-    if (t.cycleMs !== null) return settle(t.backend, [t], 'forced', webgpuMissing);
+  let unavailable: string | null = null;
+  if (opts.forced) {
+    unavailable = unavailableReason(opts.forced);
+    // Timed for the coordinator's table, however long that takes: it is used unless it fails.
+    const t = unavailable ? null : await timeOrError(opts.forced, config, Infinity, opts.onProgress, Infinity);
+    if (t && t.cycleMs !== null) return settle(t.backend, [t], 'forced', webgpuMissing);
+    if (t) unavailable = `the forced backend ${opts.forced} failed (${t.error})`;
   }
   const key = deviceKey(config, await devices());
   const known = opts.retime ? null : recall(key);
