@@ -185,14 +185,17 @@ export class RolloutWorker {
   /** After a run ended: waits for the connection to a new coordinator at the same URL (the old one closes, a new one answers). */
   private async nextConnection(): Promise<void> {
     const socket = this.socket!;
-    let dropped = !socket.connected;
-    const onDrop = () => { dropped = true; };
-    socket.on('disconnect', onDrop);
-    try {
-      await this.until(() => dropped && socket.connected);
-    } finally {
-      socket.off('disconnect', onDrop);
+    if (socket.connected) {
+      let dropped = false;
+      const onDrop = () => { dropped = true; };
+      socket.on('disconnect', onDrop);
+      try {
+        await this.until(() => dropped);
+      } finally {
+        socket.off('disconnect', onDrop);
+      }
     }
+    await this.connected();
   }
 
   /** A new run begins: its counts start at zero (the worker's identity there is a new one). */
