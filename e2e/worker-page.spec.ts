@@ -168,8 +168,9 @@ test('a returning tab uses the backend remembered in this browser without timing
 test('tabs of a later fleet launch (a fresh browser profile) use the choice the first launch measured, through the choices file', async ({ coordinatorAt }) => {
   const c = await coordinatorAt(0);
   const file = join(await mkdtemp(join(tmpdir(), 'tabswarm-choices-')), 'backend-choices.json');
+  const logs: string[] = [];
   const launch = async () => {
-    const fleet = new Fleet({ url: urlOf(c), workers: 1, plain: true, rememberChoices: file });
+    const fleet = new Fleet({ url: urlOf(c), workers: 1, plain: true, rememberChoices: file, onLog: (_, line) => logs.push(line) });
     await fleet.start();
     await expect.poll(() => connected(c).length, WAIT).toBe(1);
     const joined = connected(c)[0];
@@ -178,6 +179,10 @@ test('tabs of a later fleet launch (a fresh browser profile) use the choice the 
     return joined;
   };
   const first = await launch();
+  // What the tab does reaches the fleet's log (tabswarm start prints it).
+  expect(logs).toContainEqual(expect.stringMatching(/^tabswarm: timing the backends on this browser and device/));
+  expect(logs).toContainEqual(expect.stringMatching(/^tabswarm: backend \w+ \(measured, [\d.]+ s\)$/));
+  logs.length = 0;
   expect(first.timings.map((t) => t.backend).sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
   const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
   expect(Object.values(saved).map((v) => JSON.parse(v))).toEqual([{ backend: first.backend, timings: first.timings }]);
@@ -186,4 +191,6 @@ test('tabs of a later fleet launch (a fresh browser profile) use the choice the 
   expect(second.workerId).not.toBe(first.workerId);
   expect(second.backend).toBe(first.backend);
   expect(second.timings).toEqual(first.timings);
+  expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^tabswarm: backend ${first.backend} \\(remembered, [\\d.]+ s\\)$`)));
+  expect(logs.filter((l) => l.startsWith('tabswarm: timing'))).toEqual([]);
 });

@@ -189,8 +189,8 @@ export class Fleet {
         this.plainReplies.delete(`${sessionId} ${id}`);
         return;
       }
-      if (method === 'Runtime.consoleAPICalled' && params?.type === 'info' && this.choices) {
-        this.choices.take((params.args ?? []).map((a) => a.value), (e) => onLog(`cannot save backend choices: ${String(e)}`));
+      if (method === 'Runtime.consoleAPICalled' && params?.type === 'info') {
+        this.info((params.args ?? []).map((a) => a.value), onLog);
       } else if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
         onLog(`console error: ${(params.args ?? []).map((a) => a.description ?? String(a.value)).join(' ')}`);
       } else if (method === 'Runtime.exceptionThrown' && params?.exceptionDetails) {
@@ -203,20 +203,26 @@ export class Fleet {
   }
 
   /**
+   * A tab's console.info line: a backend choice to remember, or a line of the worker page's own
+   * ("tabswarm: ..." alone, e.g. that it times backends) for the log.
+   */
+  private info(args: unknown[], onLog: (line: string) => void): void {
+    if (this.choices?.take(args, (e) => onLog(`cannot save backend choices: ${String(e)}`))) return;
+    if (args.length === 1 && typeof args[0] === 'string' && args[0].startsWith('tabswarm: ')) onLog(args[0]);
+  }
+
+  /**
    * Opens any page of the coordinator in a fresh browser context (its own renderer process);
    * `origin` is the coordinator's url or a relay's in front of it.
    */
   async page(path: string, onLog?: (line: string) => void, origin = this.opts.url): Promise<Page> {
     if (!this.browser) throw new Error('fleet not started');
     const context = await this.browser.newContext();
-    const choices = this.choices;
-    if (choices) await context.addInitScript(choices.seedScript());
+    if (this.choices) await context.addInitScript(this.choices.seedScript());
     const page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') onLog?.(`console error: ${m.text()}`);
-      if (m.type() === 'info' && choices) {
-        void Promise.all(m.args().map((a) => a.jsonValue())).then((args) => choices.take(args, (e) => onLog?.(`cannot save backend choices: ${String(e)}`)), () => {});
-      }
+      if (m.type() === 'info') void Promise.all(m.args().map((a) => a.jsonValue())).then((args) => this.info(args, (line) => onLog?.(line)), () => {});
     });
     page.on('pageerror', (e) => onLog?.(`page error: ${e.message}`));
     page.on('crash', () => onLog?.('page crashed'));

@@ -124,11 +124,19 @@ async function main(): Promise<void> {
   const fromQuery = parseBackend(query.get('backend'));
   const forced = fromQuery ?? (config.backend === 'auto' ? null : config.backend);
   $('worker-state').textContent = 'choosing a backend';
+  const t0 = performance.now();
+  let timing = false;
   const choice = await chooseBackend(config, {
     forced,
     retime: query.get('retime') === '1',
-    onProgress: (p) => { $('worker-message').textContent = `timing ${p.backend}: ${p.what} ${p.step} of ${p.of}`; },
+    onProgress: (p) => {
+      // One console line (a headless fleet passes it to its terminal), then the page says each step.
+      if (!timing) console.info(`tabswarm: timing the backends on this browser and device (${config.envId}); the choice is remembered`);
+      timing = true;
+      $('worker-message').textContent = `timing ${p.backend}: ${p.what} ${p.step} of ${p.of}`;
+    },
   });
+  console.info(`tabswarm: backend ${choice.backend} (${choice.how}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   $('worker-backend').textContent = choice.backend;
   $('worker-backend').dataset.backend = choice.backend;
   $('worker-backend').dataset.how = choice.how;
