@@ -22,6 +22,7 @@ import { importEnvModules, numberArg, parsedBy } from './args.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
 import { defaultChoiceFile } from '../fleet/choiceCache.ts';
+import { clientUpToDate } from './clientBuild.ts';
 
 const int = (name: string) => numberArg(name, { integer: true });
 
@@ -118,7 +119,8 @@ function statusLine(s: RunStatus, workers: number): Record<string, string> {
 async function buildClient(envModules: string[], runDir: string, build: boolean): Promise<string> {
   const paths = await importEnvModules(envModules);
   const outDir = paths.length ? join(runDir, 'client') : resolve('dist/client');
-  if (!build && !paths.length) return outDir;
+  // dist/client is built again only when a source is newer than it (clientBuild.ts).
+  if (!paths.length && (!build || await clientUpToDate(outDir, resolve('.')))) return outDir;
   process.env.TABSWARM_ENV_MODULES = paths.join(',');
   const vite = await import('vite');
   await vite.build({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
