@@ -79,10 +79,11 @@ function parseDelay(value: string | null): number {
 function why(choice: BackendChoice, forcedBy: string | null): string {
   const fmt = (ms: number) => `${Math.round(ms).toLocaleString()} ms`;
   const timed = choice.timings.filter((t) => t.cycleMs !== null).map((t) => `${t.backend} ${fmt(t.cycleMs!)}`).join(', ');
+  const untimed = choice.timings.filter((t) => t.cycleMs === null).map((t) => t.backend).join(', ');
   const how = {
     forced: `forced by ${forcedBy}`,
     remembered: `remembered from this browser's earlier measurement on this device (${timed} a rollout-and-update cycle); add ?retime=1 to measure again`,
-    measured: `measured fastest here (${timed} a rollout-and-update cycle; the others stopped early or could not run)`,
+    measured: `measured fastest here (${timed} a rollout-and-update cycle${untimed ? `; ${untimed}: stopped early or could not run, see the table` : ''})`,
   }[choice.how];
   return choice.unavailable ? `${choice.unavailable}; this tab uses ${choice.backend} instead, ${how}.` : `${choice.backend}: ${how}.`;
 }
