@@ -165,32 +165,36 @@ test('a returning tab uses the backend remembered in this browser without timing
   expect((await choiceOf(retimed)).how).toBe('measured');
 });
 
-test('tabs of a later fleet launch (a fresh browser profile) use the choice the first launch measured, through the choices file', async ({ coordinatorAt }) => {
+test('a fleet\'s first tab times the backends alone and its other tabs start from its choice; a later launch (a fresh browser profile) uses it through the choices file', async ({ coordinatorAt }) => {
   const c = await coordinatorAt(0);
   const file = join(await mkdtemp(join(tmpdir(), 'tabswarm-choices-')), 'backend-choices.json');
   const logs: string[] = [];
-  const launch = async () => {
-    const fleet = new Fleet({ url: urlOf(c), workers: 1, plain: true, rememberChoices: file, onLog: (_, line) => logs.push(line) });
+  const launch = async (workers: number) => {
+    const fleet = new Fleet({ url: urlOf(c), workers, plain: true, rememberChoices: file, onLog: (i, line) => logs.push(`${i} ${line}`) });
     await fleet.start();
-    await expect.poll(() => connected(c).length, WAIT).toBe(1);
-    const joined = connected(c)[0];
+    await expect.poll(() => connected(c).length, WAIT).toBe(workers);
+    const joined = connected(c);
     await fleet.stop();
     await expect.poll(() => connected(c).length, WAIT).toBe(0);
     return joined;
   };
-  const first = await launch();
-  // What the tab does reaches the fleet's log (tabswarm start prints it).
-  expect(logs).toContainEqual(expect.stringMatching(/^tabswarm: timing the backends on this browser and device/));
-  expect(logs).toContainEqual(expect.stringMatching(/^tabswarm: backend \w+ \(measured, [\d.]+ s\)$/));
-  logs.length = 0;
+  const [first, other] = await launch(2);
+  // What the tabs do reaches the fleet's log (tabswarm start prints it): tab 0 times, tab 1 does not.
+  expect(logs).toContainEqual(expect.stringMatching(/^0 tabswarm: timing the backends on this browser and device/));
+  expect(logs).toContainEqual(expect.stringMatching(/^0 tabswarm: backend \w+ \(measured, [\d.]+ s\)$/));
+  expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^1 tabswarm: backend ${first.backend} \\(remembered, [\\d.]+ s\\)$`)));
+  expect(logs.filter((l) => l.startsWith('1 tabswarm: timing'))).toEqual([]);
   expect(first.timings.map((t) => t.backend).sort()).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
+  // Measured again, two timings of four backends would not be equal to the last digit.
+  expect(other.timings).toEqual(first.timings);
   const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
   expect(Object.values(saved).map((v) => JSON.parse(v))).toEqual([{ backend: first.backend, timings: first.timings }]);
-  // Measured again, two timings of four backends would not be equal to the last digit.
-  const second = await launch();
-  expect(second.workerId).not.toBe(first.workerId);
-  expect(second.backend).toBe(first.backend);
-  expect(second.timings).toEqual(first.timings);
-  expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^tabswarm: backend ${first.backend} \\(remembered, [\\d.]+ s\\)$`)));
-  expect(logs.filter((l) => l.startsWith('tabswarm: timing'))).toEqual([]);
+
+  logs.length = 0;
+  const [later] = await launch(1);
+  expect(later.workerId).not.toBe(first.workerId);
+  expect(later.backend).toBe(first.backend);
+  expect(later.timings).toEqual(first.timings);
+  expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^0 tabswarm: backend ${first.backend} \\(remembered, [\\d.]+ s\\)$`)));
+  expect(logs.filter((l) => l.includes('tabswarm: timing'))).toEqual([]);
 });

@@ -8,6 +8,9 @@ import type { Backend } from '../shared/protocol.ts';
 import { WanRelay, type LinkProfile } from './wanRelay.ts';
 import { ChoiceCache } from './choiceCache.ts';
 
+/** Longest wait for the first tab's backend choice before the other tabs open anyway. */
+const FIRST_CHOICE_WAIT_MS = 60_000;
+
 /** Flags that work as root on a machine without network access; WebGPU needs the unsafe flag. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -97,6 +100,8 @@ export class Fleet {
   /** Per tab, its WAN relay (null = direct to the coordinator). */
   private readonly tabRelays: (WanRelay | null)[] = [];
   private readonly choices: ChoiceCache | null;
+  /** Ends start()'s wait for tab 0's backend choice (see start()). */
+  private firstChosen: (() => void) | null = null;
 
   constructor(private readonly opts: FleetOptions) {
     this.choices = opts.rememberChoices ? new ChoiceCache(opts.rememberChoices) : null;
@@ -108,8 +113,28 @@ export class Fleet {
       executablePath: findChromium(), headless: this.opts.headless ?? true, args: CHROMIUM_ARGS,
       ...(this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}),
     });
-    for (let i = 0; i < this.opts.workers; i++) await this.open(i);
+    for (let i = 0; i < this.opts.workers; i++) {
+      // With remembered choices the first tab chooses alone: if it must time the backends, it does so
+      // without the other tabs' timing beside it (one GPU process compiles every tab's shaders in turn),
+      // and the other tabs then start from its choice.
+      const chosen = i === 0 && this.choices && this.opts.workers > 1 ? this.firstChoice() : null;
+      await this.open(i);
+      await chosen;
+    }
     return this.pages;
+  }
+
+  /** Resolves when tab 0 says which backend it uses or fails, or after FIRST_CHOICE_WAIT_MS. */
+  private firstChoice(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.firstChosen = null;
+        resolve();
+      };
+      const timer = setTimeout(done, FIRST_CHOICE_WAIT_MS);
+      this.firstChosen = done;
+    });
   }
 
   /** Opens worker tab `i`. */
@@ -120,7 +145,10 @@ export class Fleet {
     const delay = this.opts.delays?.[i] ?? 0;
     if (delay > 0) query.set('delay', String(delay));
     const path = `/worker.html${query.size ? `?${query}` : ''}`;
-    const onLog = (line: string) => this.opts.onLog?.(i, line);
+    const onLog = (line: string) => {
+      if (i === 0 && /^(tabswarm: backend |page error|page crashed|console error)/.test(line)) this.firstChosen?.();
+      this.opts.onLog?.(i, line);
+    };
     const origin = await this.relayOrigin(i);
     if (this.opts.plain) await this.plainTab(origin + path, onLog);
     else this.pages.push(await this.page(path, onLog, origin));
