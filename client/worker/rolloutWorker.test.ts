@@ -231,6 +231,25 @@ describe('RolloutWorker across coordinator restarts, pauses and runs', () => {
     expect(b.updates.counts.accepted).toBeGreaterThan(0);
   });
 
+  it('keeps trying a coordinator that is not up yet, joins it once it is, and stop() ends the wait', async () => {
+    const probe = new Coordinator({ config: cfg, port: 0 });
+    const port = await probe.start();
+    await probe.stop(); // a port nothing listens on now
+    const worker = new RolloutWorker(workerOpts(`http://127.0.0.1:${port}`));
+    const running = worker.run();
+    await until(() => worker.status.message.startsWith('cannot reach'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(worker.status.state).toBe('connecting');
+    const late = new Coordinator({ config: { ...cfg, totalTimesteps: 1e9 }, port, tickMs: 50 });
+    await late.start();
+    await until(() => late.updates.counts.accepted > 0);
+    await late.stop();
+    // Down again: stop() ends the reconnecting.
+    await until(() => worker.status.message.startsWith('cannot reach') || worker.status.message.startsWith('connection lost'));
+    worker.stop();
+    expect((await running).state).toBe('stopped');
+  });
+
   it('holds while the coordinator pauses the run, connected, and goes on when it resumes', async () => {
     const coordinator = new Coordinator({ config: { ...cfg, totalTimesteps: 1e9 }, port: 0, tickMs: 50 });
     const worker = new RolloutWorker(workerOpts(`http://127.0.0.1:${await coordinator.start()}`));
