@@ -2,8 +2,8 @@
  * `npm run bench:startup`: how fast a tab starts training, and `npm start` from process launch to
  * solved. Writes docs/perf/startup.md (keeping its hand-written part from "## Notes" on).
  *
- * Page: a coordinator serves the built client; each run opens /worker.html in a fresh browser
- * context (a first visit: the tab times backends) and then again in the same context (a returning
+ * Page: a coordinator serves the built client; each run launches a fresh browser, opens /worker.html
+ * (a first visit: the tab times backends) and then again in the same browser context (a returning
  * tab: the choice is remembered), and takes the time from `goto` to the coordinator's join.
  *
  * Process: `node bin/tabswarm.js start` (what `npm start` runs, client build included), CartPole-v1
@@ -47,8 +47,6 @@ async function pageRuns(): Promise<Record<string, { first: number[]; returning: 
     const c = new Coordinator({ config: configFor('CartPole-v1', { totalTimesteps: 1e12 }), port: 0, staticDir: join(t.dir, 'dist/client') });
     return { tree: t, c, url: `http://127.0.0.1:${await c.start()}` };
   }));
-  const fleet = new Fleet({ url: servers[0].url, workers: 0 });
-  await fleet.start();
   /** Opens the worker page with `open` and returns seconds to its join. */
   const joinS = async (c: Coordinator, open: () => Promise<unknown>) => {
     const known = new Set(c.workerList().map((w) => w.workerId));
@@ -62,17 +60,19 @@ async function pageRuns(): Promise<Record<string, { first: number[]; returning: 
   };
   for (let run = 0; run < Number(opts.runs); run++) {
     for (const { tree, c, url } of servers) {
+      // A fresh browser each time: its GPU process has compiled no shaders yet, as on a first visit.
+      const fleet = new Fleet({ url, workers: 0 });
+      await fleet.start();
       let page = await fleet.page('about:blank', undefined, '');
       out[tree.label].first.push(await joinS(c, () => page.goto(`${url}/worker.html`)));
       const context = page.context();
       await page.close();
       page = await context.newPage();
       out[tree.label].returning.push(await joinS(c, () => page.goto(`${url}/worker.html`)));
-      await context.close();
+      await fleet.stop();
       console.log(tree.label, 'first', out[tree.label].first.at(-1), 'returning', out[tree.label].returning.at(-1));
     }
   }
-  await fleet.stop();
   for (const s of servers) await s.c.stop();
   return out;
 }
@@ -151,8 +151,8 @@ async function main(): Promise<void> {
     '',
     '## A worker tab: from opening the page to joining',
     '',
-    'Seconds from `page.goto("/worker.html")` to the coordinator\'s join (CartPole-v1, backend chosen by the page). "first visit": a fresh browser',
-    'context, so the tab times backends; "returning": a second page in the same context after the first closed.',
+    'Seconds from `page.goto("/worker.html")` to the coordinator\'s join (CartPole-v1, backend chosen by the page), one tab at a time. "first visit":',
+    'a freshly launched browser, so the tab times backends; "returning": a second page in the same browser context after the first closed.',
     '',
     '| tree | visit | median s | runs (s) |',
     '|---|---|---:|---|',
