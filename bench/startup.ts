@@ -166,8 +166,9 @@ async function main(): Promise<void> {
     lines.push(
       '## `npm start`: from process launch to solved',
       '',
-      '`node bin/tabswarm.js start --workers 2` (CartPole-v1, its config, client build included), seconds from launch. "first launch": an empty backend',
-      'choices file, so both tabs time backends; "later launch": the file a previous launch wrote.',
+      '`node bin/tabswarm.js start --workers 2` (what `npm start` runs: CartPole-v1 with its config), seconds from launch. "before" builds the client on',
+      'every start and both its tabs time backends; "after" builds it only when a source changed (here it had not). "first launch": an empty backend',
+      'choices file, so the first tab times backends and the second starts from its choice; "later launch": the file a previous launch wrote.',
       '',
       '| variant | solved | median launch to first join | median launch to solved | median training to solved | median launch to exit |',
       '|---|---|---:|---:|---:|---:|',
