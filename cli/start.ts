@@ -30,6 +30,8 @@ import { logLevel, makeLog, type Log } from './log.ts';
 import { LINK_NAMES, linkProfile, type LinkProfile, type WanRelay } from '../fleet/wanRelay.ts';
 import { M } from '../shared/metrics.ts';
 import { keepServing } from './keepServing.ts';
+import { defaultChoiceFile } from '../fleet/choiceCache.ts';
+import { clientUpToDate } from './clientBuild.ts';
 
 const int = (name: string) => numberArg(name, { integer: true });
 
@@ -136,7 +138,8 @@ function statusLine(s: RunStatus, workers: number): Record<string, string> {
  */
 async function buildClient(paths: string[], runDir: string, build: boolean): Promise<string> {
   const outDir = paths.length ? join(runDir, 'client') : resolve('dist/client');
-  if (!build && !paths.length) return outDir;
+  // dist/client is built again only when a source is newer than it (clientBuild.ts).
+  if (!paths.length && (!build || await clientUpToDate(outDir, resolve('.')))) return outDir;
   process.env.TABSWARM_ENV_MODULES = paths.join(',');
   const vite = await import('vite');
   await vite.build({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
@@ -247,6 +250,7 @@ async function start(o: Options): Promise<number> {
       ownSignals: true, // the browser must outlive SIGINT/SIGTERM: the run ends first, then the fleet stops
       chromiumArgs,
       token: o.token,
+      rememberChoices: defaultChoiceFile(), // tabs skip timing backends once this browser and device have timed them
     });
     await fleet?.start();
     started = true;
@@ -261,7 +265,6 @@ async function start(o: Options): Promise<number> {
   }
 }
 
-/** The run itself, from the tabs' start to the final files. */
 /** What start() sets up for a run. */
 interface Run {
   config: TrainConfig;
@@ -275,6 +278,7 @@ interface Run {
   ckptPath: string;
 }
 
+/** The run itself, from the tabs' start to the final files. */
 async function train(o: Options, log: Log, { config, coordinator, fleet, runDir, origin, historyLog, periodic, ckptPath }: Run): Promise<number> {
   const relays = fleet?.relays() ?? [];
   periodic.start(config.checkpointEverySec);

@@ -9,6 +9,10 @@ import { dirname, join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { Backend } from '../shared/protocol.ts';
 import { WanRelay, type LinkProfile } from './wanRelay.ts';
+import { ChoiceCache } from './choiceCache.ts';
+
+/** Longest wait for the first tab's backend choice before the other tabs open anyway. */
+const FIRST_CHOICE_WAIT_MS = 60_000;
 
 /** Flags that work as root on a machine without network access; WebGPU needs the unsafe flag. */
 export const CHROMIUM_ARGS = [
@@ -105,6 +109,11 @@ export interface FleetOptions {
   restartDelayMs?: number;
   /** Called if the browser goes away (crashed, killed) other than by stop(). */
   onBrowserClosed?: () => void;
+  /**
+   * A file that carries the tabs' remembered backend choices across launches (choiceCache.ts), so
+   * that tabs skip timing backends once this browser on this device has timed them; none when undefined.
+   */
+  rememberChoices?: string;
 }
 
 /** A plain tab: its DevTools target and session, and the replies its commands wait for. */
@@ -152,18 +161,44 @@ export class Fleet {
   private stopping = false;
   /** Per tab, its WAN relay (null = direct to the coordinator). */
   private readonly tabRelays: (WanRelay | null)[] = [];
+  private readonly choices: ChoiceCache | null;
+  /** Ends start()'s wait for tab 0's backend choice (see start()). */
+  private firstChosen: (() => void) | null = null;
 
-  constructor(private readonly opts: FleetOptions) {}
+  constructor(private readonly opts: FleetOptions) {
+    this.choices = opts.rememberChoices ? new ChoiceCache(opts.rememberChoices) : null;
+  }
 
   async start(): Promise<Page[]> {
     this.stopping = false;
+    await this.choices?.load();
     this.browser = await chromium.launch({
       executablePath: await ensureChromium((line) => console.error(line)), headless: this.opts.headless ?? true, args: [...CHROMIUM_ARGS, ...(this.opts.chromiumArgs ?? [])],
       ...(this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}),
     });
     this.browser.on('disconnected', () => { if (!this.stopping) this.opts.onBrowserClosed?.(); });
-    for (let i = 0; i < this.opts.workers; i++) await this.open(i);
+    for (let i = 0; i < this.opts.workers; i++) {
+      // With remembered choices the first tab chooses alone: if it must time the backends, it does so
+      // without the other tabs' timing beside it (one GPU process compiles every tab's shaders in turn),
+      // and the other tabs then start from its choice.
+      const chosen = i === 0 && this.choices && this.opts.workers > 1 ? this.firstChoice() : null;
+      await this.open(i);
+      await chosen;
+    }
     return this.pages;
+  }
+
+  /** Resolves when tab 0 says which backend it uses or fails, or after FIRST_CHOICE_WAIT_MS. */
+  private firstChoice(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.firstChosen = null;
+        resolve();
+      };
+      const timer = setTimeout(done, FIRST_CHOICE_WAIT_MS);
+      this.firstChosen = done;
+    });
   }
 
   /** Opens worker tab `i`. */
@@ -173,9 +208,12 @@ export class Fleet {
     if (b) query.set('backend', b);
     const delay = this.opts.delays?.[i] ?? 0;
     if (delay > 0) query.set('delay', String(delay));
-    const onLog = (line: string) => this.opts.onLog?.(i, line);
     if (this.opts.token) query.set('token', this.opts.token);
     const path = `/worker.html${query.size ? `?${query}` : ''}`;
+    const onLog = (line: string) => {
+      if (i === 0 && /^(tabswarm: backend |page error|page crashed|console error)/.test(line)) this.firstChosen?.();
+      this.opts.onLog?.(i, line);
+    };
     const origin = await this.relayOrigin(i);
     if (this.opts.plain) await this.plainTab(i, origin + path, onLog);
     else this.pages.push(await this.page(path, onLog, origin));
@@ -204,7 +242,8 @@ export class Fleet {
 
   /**
    * Opens a page in a browser context made through DevTools, which Playwright leaves alone, and
-   * watches it through its own session with only the Runtime and Inspector domains on (no network events).
+   * watches it through its own session with only the Runtime and Inspector domains on (no network events), and
+   * the Page domain where it seeds remembered backend choices (a few events while the page loads).
    */
   private async plainTab(index: number, url: string, onLog: (line: string) => void, restarts = 0): Promise<void> {
     const cdp = this.cdp ??= await this.watchPlainTabs();
@@ -217,6 +256,11 @@ export class Fleet {
     this.plainBySession.set(sessionId, tab);
     await this.send(tab, 'Runtime.enable');
     await this.send(tab, 'Inspector.enable');
+    if (this.choices) {
+      await this.send(tab, 'Page.enable');
+      // Before the navigation, so that the page's first script finds the choices.
+      await this.send(tab, 'Page.addScriptToEvaluateOnNewDocument', { source: this.choices.seedScript() });
+    }
     await this.send(tab, 'Page.navigate', { url });
   }
 
@@ -284,6 +328,8 @@ export class Fleet {
         tab.replies.delete(id);
         if (error) waiting?.reject(new Error(error.message));
         else waiting?.resolve(result);
+      } else if (method === 'Runtime.consoleAPICalled' && params?.type === 'info') {
+        this.info((params.args ?? []).map((a) => a.value), tab.onLog);
       } else if (method === 'Runtime.consoleAPICalled' && params?.type === 'error') {
         tab.onLog(`console error: ${(params.args ?? []).map((a) => a.description ?? String(a.value)).join(' ')}`);
       } else if (method === 'Runtime.exceptionThrown' && params?.exceptionDetails) {
@@ -296,14 +342,27 @@ export class Fleet {
   }
 
   /**
+   * A tab's console.info line: a backend choice to remember, or a line of the worker page's own
+   * ("tabswarm: ..." alone, e.g. that it times backends) for the log.
+   */
+  private info(args: unknown[], onLog: (line: string) => void): void {
+    if (this.choices?.take(args, (e) => onLog(`cannot save backend choices: ${String(e)}`))) return;
+    if (args.length === 1 && typeof args[0] === 'string' && args[0].startsWith('tabswarm: ')) onLog(args[0]);
+  }
+
+  /**
    * Opens any page of the coordinator in a fresh browser context (its own renderer process);
    * `origin` is the coordinator's url or a relay's in front of it.
    */
   async page(path: string, onLog?: (line: string) => void, origin = this.opts.url): Promise<Page> {
     if (!this.browser) throw new Error('fleet not started');
     const context = await this.browser.newContext();
+    if (this.choices) await context.addInitScript(this.choices.seedScript());
     const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') onLog?.(`console error: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') onLog?.(`console error: ${m.text()}`);
+      if (m.type() === 'info') void Promise.all(m.args().map((a) => a.jsonValue())).then((args) => this.info(args, (line) => onLog?.(line)), () => {});
+    });
     page.on('pageerror', (e) => onLog?.(`page error: ${e.message}`));
     page.on('crash', () => onLog?.('page crashed'));
     await page.goto(origin + path);
@@ -312,6 +371,7 @@ export class Fleet {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.choices?.flushed();
     await this.browser?.close();
     this.browser = null;
     this.cdp = null;

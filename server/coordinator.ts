@@ -362,7 +362,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const parsed = joinSchema.safeParse(req);
     if (!parsed.success) return { ok: false, error: `bad join: ${describeIssue(parsed.error)}` };
     if (this.opts.token !== undefined && parsed.data.token !== this.opts.token) return { ok: false, error: 'bad token' };
-    if (this.tracker.finished) return { ok: false, error: `the run is over (${this.tracker.state})` };
+    if (this.tracker.finished) return { ok: false, error: `the run is over (${this.tracker.state})`, over: true };
     if (socket.data.worker) return { ok: false, error: 'already joined' };
     const w = this.registry.join(parsed.data, socket, this.ps.version);
     if (typeof w === 'string') return { ok: false, error: w };
@@ -418,7 +418,10 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     // A local-mode tab hears of a new length with a later reply; any other starts its next rollout with it.
     if (w.numSteps !== w.assignedSteps.at(-1)) w.assignedSteps = [...w.assignedSteps, w.numSteps].slice(local ? -(this.config.maxPushesInFlight + 1) : -1);
     const envSteps = this.tracker.envSteps;
-    return { ok: true, norm: this.norm.wire(), numSteps: w.numSteps, clipCoef: clipCoef(this.config, envSteps), learningRate: learningRate(this.config, envSteps) };
+    return {
+      ok: true, norm: this.norm.wire(), numSteps: w.numSteps, clipCoef: clipCoef(this.config, envSteps), learningRate: learningRate(this.config, envSteps),
+      accepted: { worker: w.accepted, run: this.updates.counts.accepted },
+    };
   }
 
   /** Drops a worker now (an operator's choice; a silent worker is dropped by the tick). It may resume. */

@@ -81,7 +81,11 @@ export type JoinReply =
     /** Steps per env of this worker's next rollout (work sizing; config.numSteps at first). */
     numSteps: number;
   }
-  | { ok: false; error: string };
+  | {
+    ok: false; error: string;
+    /** The run has ended (solved, out of budget or stopped): a new run at the same URL may be joined later. */
+    over?: boolean;
+  };
 
 export const pushSchema = z.object({
   /** Version of the params the update was computed at (v'). */
@@ -163,9 +167,16 @@ export function stageShares(s: StageSeconds): string {
 
 /**
  * The coordinator's answer to a rollout report: the merged normalization stats, the next rollout's
- * length, the PPO clip for this rollout's epochs and the learning rate for a tab's local steps.
+ * length, the PPO clip for this rollout's epochs, the learning rate for a tab's local steps, and
+ * the accepted updates so far.
  */
-export type RolloutAck = { ok: true; norm: NormStatsWire; numSteps: number; clipCoef: number; learningRate: number } | { ok: false; error: string };
+export type RolloutAck =
+  | {
+    ok: true; norm: NormStatsWire; numSteps: number; clipCoef: number; learningRate: number;
+    /** Accepted updates so far, this worker's and the run's (the worker page shows its share). */
+    accepted: { worker: number; run: number };
+  }
+  | { ok: false; error: string };
 
 export interface ClientToServerEvents {
   join: (req: JoinRequest, ack: (reply: JoinReply) => void) => void;

@@ -204,3 +204,115 @@ describe('RolloutWorker lifecycle', () => {
     expect(coordinator.updates.counts.accepted).toBe(s.accepted);
   });
 });
+
+describe('RolloutWorker across coordinator restarts, pauses and runs', () => {
+  const cfg = { ...asyncDefaults, numEnvs: 4, numSteps: 16, updateEpochs: 2, numMinibatches: 2, hiddenSizes: [8] };
+  /** Resolves once `check()` holds, polling every 20 ms. */
+  const until = async (check: () => boolean) => { while (!check()) await new Promise((r) => setTimeout(r, 20)); };
+
+  it('reconnects to a coordinator restarted on the same port and trains on there', async () => {
+    const a = new Coordinator({ config: { ...cfg, totalTimesteps: 1e9 }, port: 0, tickMs: 50 });
+    const port = await a.start();
+    const worker = new RolloutWorker(workerOpts(`http://127.0.0.1:${port}`));
+    const running = worker.run();
+    await until(() => worker.status.accepted > 0);
+    await a.stop();
+    // Down for longer than Socket.IO's first retries: the worker keeps trying.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(worker.status.state).toBe('training');
+    const b = new Coordinator({ config: { ...cfg, totalTimesteps: 4 * 16 * 6 }, port, tickMs: 50 });
+    await b.start();
+    const s = await running;
+    await b.stop();
+    expect(s.state).toBe('done');
+    expect(s.resumes).toBeGreaterThanOrEqual(1);
+    expect(b.status().state).toBe('budgetExhausted');
+    expect(b.workerList()).toHaveLength(1);
+    expect(b.updates.counts.accepted).toBeGreaterThan(0);
+  });
+
+  it('keeps trying a coordinator that is not up yet, joins it once it is, and stop() ends the wait', async () => {
+    const probe = new Coordinator({ config: cfg, port: 0 });
+    const port = await probe.start();
+    await probe.stop(); // a port nothing listens on now
+    const worker = new RolloutWorker(workerOpts(`http://127.0.0.1:${port}`));
+    const running = worker.run();
+    await until(() => worker.status.message.startsWith('cannot reach'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(worker.status.state).toBe('connecting');
+    const late = new Coordinator({ config: { ...cfg, totalTimesteps: 1e9 }, port, tickMs: 50 });
+    await late.start();
+    await until(() => late.updates.counts.accepted > 0);
+    await late.stop();
+    // Down again: stop() ends the reconnecting.
+    await until(() => worker.status.message.startsWith('cannot reach') || worker.status.message.startsWith('connection lost'));
+    worker.stop();
+    expect((await running).state).toBe('stopped');
+  });
+
+  it('holds while the coordinator pauses the run, connected, and goes on when it resumes', async () => {
+    const coordinator = new Coordinator({ config: { ...cfg, totalTimesteps: 1e9 }, port: 0, tickMs: 50 });
+    const worker = new RolloutWorker(workerOpts(`http://127.0.0.1:${await coordinator.start()}`));
+    const running = worker.run();
+    await until(() => worker.status.accepted > 0);
+    coordinator['workerNs'].emit('paused', true, 'checkpointing');
+    await until(() => worker.status.paused === 'checkpointing');
+    // What was on the wire settles; after that nothing more arrives while held.
+    await new Promise((r) => setTimeout(r, 300));
+    const held = { pushes: coordinator.updates.counts.accepted, envSteps: coordinator.status().envSteps };
+    await new Promise((r) => setTimeout(r, 700));
+    expect(coordinator.updates.counts.accepted).toBe(held.pushes);
+    expect(coordinator.status().envSteps).toBe(held.envSteps);
+    expect(coordinator.workerList()[0].connected).toBe(true);
+    coordinator['workerNs'].emit('paused', false, '');
+    await until(() => coordinator.updates.counts.accepted > held.pushes);
+    expect(worker.status.paused).toBeNull();
+    worker.stop();
+    const s = await running;
+    expect(s.state).toBe('stopped');
+    await until(() => !coordinator.workerList()[0].connected);
+    await coordinator.stop();
+  });
+
+  it('with waitForNextRun, a worker whose run ended joins the next run at the same URL', async () => {
+    const a = new Coordinator({ config: { ...cfg, totalTimesteps: 4 * 16 * 3 }, port: 0, tickMs: 50 });
+    const port = await a.start();
+    const worker = new RolloutWorker({ ...workerOpts(`http://127.0.0.1:${port}`), waitForNextRun: true });
+    const running = worker.run();
+    await until(() => worker.status.state === 'done');
+    expect(worker.status.message).toMatch(/waiting for the next run/);
+    // The ended run stays served for a while: the worker waits, connected.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(worker.status.state).toBe('done');
+    await a.stop();
+    const b = new Coordinator({ config: { ...cfg, totalTimesteps: 4 * 16 * 3 }, port, tickMs: 50 });
+    const bDone = new Promise((r) => b.once('done', r));
+    await b.start();
+    await bDone;
+    expect(b.workerList()).toHaveLength(1);
+    expect(b.workerList()[0].accepted).toBeGreaterThan(0);
+    await until(() => worker.status.state === 'done');
+    expect(worker.status.accepted).toBe(b.workerList()[0].accepted); // counted afresh for the new run
+    worker.stop();
+    expect((await running).state).toBe('stopped');
+    await b.stop();
+  });
+
+  it('with waitForNextRun, a worker that joins a run that has ended says so and joins the next one', async () => {
+    const a = new Coordinator({ config: { ...cfg, totalTimesteps: 1e9 }, port: 0, tickMs: 50 });
+    const port = await a.start();
+    a.endRun();
+    const worker = new RolloutWorker({ ...workerOpts(`http://127.0.0.1:${port}`), waitForNextRun: true });
+    const running = worker.run();
+    await until(() => worker.status.state === 'done');
+    expect(worker.status.message).toMatch(/the run is over \(stopped\).*waiting for the next run/);
+    await a.stop();
+    const b = new Coordinator({ config: { ...cfg, totalTimesteps: 1e9 }, port, tickMs: 50 });
+    await b.start();
+    await until(() => b.updates.counts.accepted > 0);
+    expect(worker.status.state).toBe('training');
+    worker.stop();
+    expect((await running).state).toBe('stopped');
+    await b.stop();
+  });
+});

@@ -2,8 +2,11 @@
  * RolloutWorker: one tab's training loop. Joins the coordinator, then repeats: roll out the
  * tab's envs with the params it holds (version v), compute GAE, and for each epoch and minibatch
  * push the PPO gradient at the params it currently holds (v'), adopting fresh params from each
- * reply. If the connection drops it reconnects, resumes with its token and starts a fresh rollout
- * at the params it is given; what it was computing when it dropped is thrown away.
+ * reply. If the connection drops it reconnects (Socket.IO's backoff, no deadline), resumes with its
+ * token and starts a fresh rollout at the params it is given; what it was computing when it dropped
+ * is thrown away. While the coordinator holds the run (`paused`) it sends nothing and waits,
+ * connected. With waitForNextRun, a run that ends leaves it connected, waiting for the next run at
+ * the same URL (a new coordinator there), which it joins.
  * No DOM here, so the same loop runs in Node tests with the tfjs cpu backend.
  */
 import { io, type Socket } from 'socket.io-client';
@@ -31,8 +34,8 @@ export interface RolloutWorkerOptions {
   token?: string;
   /** Milliseconds to wait for any reply before treating the coordinator as gone. */
   ackTimeoutMs?: number;
-  /** How long to keep trying to reconnect and resume after the connection drops (ms). */
-  resumeWithinMs?: number;
+  /** When the run ends, wait for the next one at the same URL and join it (the worker page); else run() returns. */
+  waitForNextRun?: boolean;
   /**
    * Simulated slow device (benchmarks, tests): extra milliseconds per gradient on a full-size
    * minibatch, scaled by the size of the minibatch actually computed.
@@ -42,8 +45,14 @@ export interface RolloutWorkerOptions {
 }
 
 export interface WorkerStatus {
-  state: 'connecting' | 'training' | 'done' | 'error';
+  state: 'connecting' | 'training' | 'done' | 'stopped' | 'error';
   message: string;
+  /** The env of the run it trains (or last trained); null before it joined one. */
+  envId: string | null;
+  /** Why the coordinator holds the run (training waits, connected); null while it does not. */
+  paused: string | null;
+  /** This worker's and the whole run's accepted updates, as of its last rollout report's reply; null before one. */
+  acceptedShare: { worker: number; run: number } | null;
   workerId: string | null;
   version: number;
   rollouts: number;
@@ -64,6 +73,14 @@ export interface WorkerStatus {
 type WorkerClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Joined = Extract<JoinReply, { ok: true }>;
 
+/** stop() was called while the worker waited. */
+class Stopped extends Error {
+  override name = 'Stopped';
+  constructor() {
+    super('stopped');
+  }
+}
+
 /** The connection to the coordinator dropped; the worker resumes. */
 class Disconnected extends Error {
   override name = 'Disconnected';
@@ -74,45 +91,138 @@ class Disconnected extends Error {
 
 export class RolloutWorker {
   readonly status: WorkerStatus = {
-    state: 'connecting', message: '', workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
+    state: 'connecting', message: '', envId: null, paused: null, acceptedShare: null, workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
     numSteps: 0, resumes: 0, roundTripsWaited: 0, seconds: noStageSeconds(),
   };
   private socket: WorkerClientSocket | null = null;
   private stopped = false;
   private learner: Learner | null = null;
   private resumeToken = '';
+  /** Settles what the worker waits for (a connection, the end of a pause) when it stops, disconnects or is unpaused. */
+  private wake = new EventTarget();
   /** The tab's envs and rollout buffers, once training has started (the page draws env 0). */
   collector: RolloutCollector | null = null;
 
   constructor(private readonly opts: RolloutWorkerOptions) {}
 
-  /** Connects, joins and trains until the run is done or stop() is called. */
+  /** Connects, joins and trains until the run is done (with waitForNextRun: until stop() is called). */
   async run(): Promise<WorkerStatus> {
     const socket: WorkerClientSocket = io(this.opts.url + WORKER_NAMESPACE, {
-      transports: ['websocket'], reconnectionDelay: 250, reconnectionDelayMax: 2000,
+      transports: ['websocket'], reconnectionDelay: 250, reconnectionDelayMax: 4000,
     });
     this.socket = socket;
     socket.on('done', (s) => this.finish(`run over: ${s.state}`));
+    socket.on('paused', (paused, reason) => this.setPaused(paused ? String(reason).slice(0, 500) || 'paused' : null));
+    // A new connection is told afresh whether the run is held.
+    socket.on('disconnect', () => this.setPaused(null));
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', (e) => reject(new Error(`cannot reach ${this.opts.url}: ${e.message}`)));
-      });
-      const join = await this.join();
-      await this.train(join);
-      if (this.status.state !== 'done') this.finish('stopped');
+      for (;;) {
+        let join: Joined | null = await this.connectAndJoin();
+        while (join) join = await this.train(join);
+        this.learner?.dispose();
+        this.learner = null;
+        if (this.stopped || this.status.state !== 'done' || !this.opts.waitForNextRun) break;
+        this.update({ message: `${this.status.message}; waiting for the next run at ${this.opts.url}` });
+        await this.nextConnection();
+        this.newRun();
+      }
     } catch (e) {
-      if (this.status.state !== 'done') this.update({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+      if (!this.stopped && this.status.state !== 'done') this.update({ state: 'error', message: e instanceof Error ? e.message : String(e) });
     } finally {
       this.learner?.dispose();
       this.learner = null;
       socket.disconnect();
     }
+    if (this.stopped) this.update({ state: 'stopped', message: 'stopped: this tab no longer trains', paused: null });
     return this.status;
   }
 
+  /** Stops training and disconnects; run() then resolves with state 'stopped'. */
   stop(): void {
     this.stopped = true;
+    this.socket?.disconnect();
+    this.wake.dispatchEvent(new Event('wake'));
+  }
+
+  /**
+   * Waits until `ready()` holds, re-checking whenever the socket connects or disconnects, the
+   * pause changes or stop() is called; Stopped once stopped.
+   */
+  private async until(ready: () => boolean): Promise<void> {
+    const socket = this.socket!;
+    while (!ready()) {
+      if (this.stopped) throw new Stopped();
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('connect', done);
+          socket.off('disconnect', done);
+          this.wake.removeEventListener('wake', done);
+          resolve();
+        };
+        socket.on('connect', done);
+        socket.on('disconnect', done);
+        this.wake.addEventListener('wake', done);
+      });
+    }
+    if (this.stopped) throw new Stopped();
+  }
+
+  /** Waits for a connection, without a deadline: Socket.IO retries with backoff, and a connection the coordinator closed is reopened. */
+  private async connected(): Promise<void> {
+    const socket = this.socket!;
+    if (socket.connected) return;
+    const onError = (e: Error) => this.update({ message: `cannot reach ${this.opts.url} (${e.message}): retrying` });
+    socket.on('connect_error', onError);
+    try {
+      // Closed by the coordinator (or never opened): Socket.IO does not retry that on its own.
+      if (!socket.active) socket.connect();
+      await this.until(() => socket.connected);
+    } finally {
+      socket.off('connect_error', onError);
+    }
+  }
+
+  /** After a run ended: waits for the connection to a new coordinator at the same URL (the old one closes, a new one answers). */
+  private async nextConnection(): Promise<void> {
+    const socket = this.socket!;
+    if (socket.connected) {
+      let dropped = false;
+      const onDrop = () => { dropped = true; };
+      socket.on('disconnect', onDrop);
+      try {
+        await this.until(() => dropped);
+      } finally {
+        socket.off('disconnect', onDrop);
+      }
+    }
+    await this.connected();
+  }
+
+  /** A new run begins: its counts start at zero (the worker's identity there is a new one). */
+  private newRun(): void {
+    this.status.workerId = null;
+    this.update({
+      state: 'connecting', message: 'joining the next run', version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
+      acceptedShare: null, seconds: noStageSeconds(),
+    });
+  }
+
+  /** Connects (no deadline) and joins; a connection that drops meanwhile is waited for again. */
+  private async connectAndJoin(): Promise<Joined> {
+    for (;;) {
+      await this.connected();
+      try {
+        return await this.join();
+      } catch (e) {
+        if (!(e instanceof Disconnected)) throw e;
+      }
+    }
+  }
+
+  private setPaused(reason: string | null): void {
+    if (reason === this.status.paused) return;
+    this.update({ paused: reason });
+    this.wake.dispatchEvent(new Event('wake'));
   }
 
   /** Joins, or resumes as the worker it was when it has a workerId (a fresh join if the coordinator no longer knows it). */
@@ -121,34 +231,35 @@ export class RolloutWorker {
     const id = this.status.workerId;
     let reply = id ? await this.ack((s) => s.emitWithAck('join', { ...base, resume: { workerId: id, resumeToken: this.resumeToken } })) : null;
     if (!reply?.ok) reply = await this.ack((s) => s.emitWithAck('join', base));
-    if (!reply.ok) throw new Error(`join refused: ${reply.error}`);
+    if (!reply.ok) {
+      // Joined a run that has ended: with waitForNextRun, wait for the next one there.
+      if (reply.over && this.opts.waitForNextRun) {
+        this.finish(reply.error);
+        this.update({ message: `${reply.error}: waiting for the next run at ${this.opts.url}` });
+        await this.nextConnection();
+        this.newRun();
+        return this.connectAndJoin();
+      }
+      throw new Error(`join refused: ${reply.error}`);
+    }
     this.status.workerId = reply.workerId;
     this.resumeToken = reply.resumeToken;
     return reply;
   }
 
-  /** After the connection dropped: reconnect within resumeWithinMs and join again. */
+  /** After the connection dropped: reconnect (no deadline) and join again. */
   private async resume(): Promise<Joined> {
-    const socket = this.socket!;
     this.update({ message: 'connection lost: reconnecting' });
-    if (!socket.connected) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`could not reconnect to ${this.opts.url} within ${this.resumeWithinMs / 1000} s`)), this.resumeWithinMs);
-        socket.once('connect', () => { clearTimeout(timer); resolve(); });
-        // Dropped by the coordinator: Socket.IO does not retry that on its own.
-        if (!socket.active) socket.connect();
-      });
-    }
-    const join = await this.join();
+    const join = await this.connectAndJoin();
     this.update({ resumes: this.status.resumes + 1, message: 'training' });
     return join;
   }
 
-  private get resumeWithinMs(): number {
-    return this.opts.resumeWithinMs ?? 60_000;
-  }
-
-  private async train(join0: Joined): Promise<void> {
+  /**
+   * Trains on the run `join0` joined until it ends or the worker stops. Returns the join of a
+   * different run (another config) found on reconnecting, to train on that instead.
+   */
+  private async train(join0: Joined): Promise<Joined | null> {
     const { config } = join0;
     const { spec, head, layout, numParams } = modelFor(config);
     const learner = new Learner(layout, decodeF32(join0.params, numParams), spec.obsDim, head);
@@ -169,7 +280,7 @@ export class RolloutWorker {
     const fullMinibatch = derive(config).minibatchSize;
     let mb = collector.allocMinibatch(derive(config, numSteps).minibatchSize);
     let lastLosses: Record<string, number> = {};
-    this.update({ state: 'training', message: 'training', version, numSteps });
+    this.update({ state: 'training', message: 'training', envId: config.envId, version, numSteps });
 
     /** Collects one rollout of numSteps per env (with the minibatch buffer sized to it) and makes its report. */
     const collect = async (rolloutVersion: number): Promise<RolloutReport> => {
@@ -239,6 +350,7 @@ export class RolloutWorker {
       this.status.roundTripsWaited++;
       if (!report.ok) throw new Error(`rollout report refused: ${report.error}`);
       adoptNorm(report.norm);
+      this.update({ acceptedShare: report.accepted });
       const coefs = { ...lossCoefs(config), clipCoef: report.clipCoef };
 
       const t = this.status.seconds;
@@ -310,6 +422,7 @@ export class RolloutWorker {
       if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
       if (reply.rollout?.ok) {
         adoptNorm(reply.rollout.norm);
+        this.status.acceptedShare = reply.rollout.accepted;
         numSteps = reply.rollout.numSteps;
         clipCoef = reply.rollout.clipCoef;
         localLr = reply.rollout.learningRate;
@@ -360,12 +473,21 @@ export class RolloutWorker {
 
     while (!this.stopped && this.status.state === 'training') {
       try {
+        // Held by the coordinator: start nothing new until it lets go.
+        await this.until(() => this.status.paused === null);
         if (local) await localRollout(local);
         else await gradientRollout();
       } catch (e) {
-        if (!(e instanceof Disconnected) || this.stopped || this.status.state !== 'training') throw e;
+        if (e instanceof Stopped || (e instanceof Disconnected && this.stopped)) break;
+        if (!(e instanceof Disconnected) || this.status.state !== 'training') throw e;
         inFlight = [];
         const join = await this.resume();
+        // A new run there (this one ended meanwhile, or another config): start over on it.
+        if (this.status.state !== 'training' || JSON.stringify(join.config) !== JSON.stringify(config)) {
+          learner.dispose();
+          this.learner = null;
+          return join;
+        }
         adoptParams(join.params, join.version);
         adoptNorm(join.norm);
         numSteps = join.numSteps;
@@ -375,11 +497,14 @@ export class RolloutWorker {
     }
     // What is still on the wire when the run ends is not waited for.
     for (const p of inFlight) p.reply.catch(() => {});
+    return null;
   }
 
   /** One acknowledged emit, `call(socket with the ack timeout)`; Disconnected when the connection is gone. */
   private async ack<T>(call: (timed: ReturnType<WorkerClientSocket['timeout']>) => Promise<T>): Promise<T> {
     const socket = this.socket!;
+    // While the coordinator holds the run nothing is sent (a drop or stop() ends the wait).
+    if (this.status.paused !== null) await this.until(() => this.status.paused === null || !socket.connected);
     if (!socket.connected) throw new Disconnected();
     try {
       return await call(socket.timeout(this.opts.ackTimeoutMs ?? 30_000));
