@@ -80,7 +80,7 @@ test('over HTTPS with a self-signed certificate a remote tab is a secure context
   }
 });
 
-test('over plain http to a remote name the tab is not a secure context, and trains on a backend other than WebGPU', async () => {
+test('over plain http to a remote name the tab is not a secure context, trains on a backend other than WebGPU, and says why', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'tabswarm-remote-'));
   const port = await freePort();
   // The name volunteers use is not one of this machine's: the operator allows its origin.
@@ -99,6 +99,9 @@ test('over plain http to a remote name the tab is not a secure context, and trai
     await expect.poll(() => accepted(page), { timeout: 180_000 }).toBeGreaterThan(0);
     const backend = await page.getByTestId('worker-backend').textContent();
     expect(['wasm', 'webgl', 'cpu']).toContain(backend);
+    // and the page says why
+    await expect(page.getByTestId('worker-backend-why')).toContainText('WebGPU needs HTTPS (or localhost)');
+    await expect(page.getByTestId('worker-backend-why')).toContainText(`http://${HOST}:${port} is not a secure context`);
   } finally {
     await browser?.close();
     coordinator.child.kill('SIGTERM');
