@@ -298,7 +298,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     this.tracker.start();
     return {
       ok: true, workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, config: this.config, version: this.ps.version,
-      params: this.snapshots.current(this.ps.version), norm: this.norm.wire(), numSteps: w.numSteps,
+      params: this.snapshots.current(this.ps.version), ticket: w.tickets.issue(this.ps.version), norm: this.norm.wire(), numSteps: w.numSteps,
     };
   }
 
@@ -324,12 +324,20 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
    */
   private takeReport(w: WorkerRecord<WorkerSocket>, r: RolloutReport, paced: boolean): RolloutAck {
     const impossible = impossibleReport(this.config, envSpec(this.config.envId), w.numSteps, this.ps.version, r);
-    if (impossible) return { ok: false, error: impossible };
+    if (impossible) {
+      this.updates.offence(w);
+      return { ok: false, error: impossible };
+    }
     const norm = this.norm.check(r.norm, r.envSteps, this.config.numEnvs);
-    if (typeof norm === 'string') return { ok: false, error: `bad rollout report: ${norm}` };
+    if (typeof norm === 'string') {
+      this.updates.offence(w);
+      return { ok: false, error: `bad rollout report: ${norm}` };
+    }
+    if (w.quarantined) return { ok: false, error: `worker ${w.workerId} is quarantined: its reports no longer count` };
     if (paced) {
       if (!w.mayReport) return { ok: false, error: 'one rollout report per rollout: push this rollout\'s updates before reporting the next one (report not counted)' };
       w.mayReport = false;
+      w.pushAllowance = this.registry.rolloutPushes();
     }
     this.norm.merge(norm);
     w.envSteps += r.envSteps;

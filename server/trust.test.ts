@@ -144,8 +144,11 @@ describe('2. reports are bounded by what is possible', () => {
     ];
     for (const [what, fields] of impossible) expect((await report(s, fakeReport(c.config, fields))).ok, what).toBe(false);
     expect(c.status()).toMatchObject({ envSteps: 0, episodes: 0 });
-    // The most one rollout can hold is taken.
-    const most = await report(s, fakeReport(c.config, { ...episodes(8, 500), losses: { 'losses/policyLoss': 0.1 } }));
+    // Its sender is quarantined: even a possible report no longer counts.
+    expect(c.workerList()[0]).toMatchObject({ quarantined: true });
+    expect(await report(s, fakeReport(c.config))).toMatchObject({ ok: false, error: expect.stringMatching(/quarantined/) });
+    // The most one rollout can hold is taken (from another worker).
+    const most = await report(await joined(), fakeReport(c.config, { ...episodes(8, 500), losses: { 'losses/policyLoss': 0.1 } }));
     expect(most.ok).toBe(true);
     expect(c.status()).toMatchObject({ envSteps: 256, episodes: 8, meanReturn: 500 });
   });
@@ -221,8 +224,10 @@ describe('4. normalization statistics are merged robustly', () => {
     expect(c.norm.obs!.toArray()).toEqual(before.obs);
     expect(c.norm.ret!.toArray()).toEqual(before.ret);
 
+    // Three refused reports quarantined that worker; a second one sends statistics within every bound.
+    expect(c.workerList()[1]).toMatchObject({ quarantined: true });
     const attack = { obs: stats(steps, 4), ret: stats(steps, 1) };
-    expect((await report(hostile, fakeReport(c.config, { norm: attack }))).ok).toBe(true);
+    expect((await report(await joined(), fakeReport(c.config, { norm: attack }))).ok).toBe(true);
     expect(c.norm.clipped).toBe(1);
     for (const [merged, was, dim] of [[c.norm.obs!, before.obs, 4], [c.norm.ret!, before.ret, 1]] as const) {
       const n = was[0];

@@ -23,9 +23,15 @@ export type RejectReason =
   | 'rateLimited' // more pushes per second than maxPushesPerSecond
   | 'notJoined' // push before a successful join
   | 'dropped' // computed before this worker was dropped and resumed
-  | 'finished'; // the run is over
+  | 'finished' // the run is over
+  | 'badTicket' // names a ticket the coordinator did not issue to this worker with params at that version
+  | 'replayed' // its ticket already carried all the updates one set of params can give
+  | 'overQuota' // more pushes than the worker's reported rollouts justify
+  | 'outlier' // far from the recent accepted updates (robust acceptance)
+  | 'quarantined'; // its worker lost the coordinator's trust
 export const REJECT_REASONS: readonly RejectReason[] = [
   'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'dropped', 'finished',
+  'badTicket', 'replayed', 'overQuota', 'outlier', 'quarantined',
 ];
 
 export type Binary = ArrayBuffer | Uint8Array;
@@ -75,6 +81,8 @@ export type JoinRequest = z.infer<typeof joinSchema>;
 export type JoinReply =
   | {
     ok: true; workerId: string; workerIndex: number; resumeToken: string; config: TrainConfig; version: number; params: Binary;
+    /** The ticket of these params: each push names the ticket of the params it was computed from (server/workers/tickets.ts). */
+    ticket: number;
     norm: NormStatsWire;
     /** Steps per env of this worker's next rollout (work sizing; config.numSteps at first). */
     numSteps: number;
@@ -84,6 +92,8 @@ export type JoinReply =
 export const pushSchema = z.object({
   /** Version of the params the update was computed at (v'). */
   version,
+  /** The ticket that came with those params (a join's or a push reply's); the coordinator checks the two agree. */
+  ticket: version,
   /** Version of the params the rollout was collected with (v). */
   rolloutVersion: version,
   /**
@@ -96,10 +106,10 @@ export const pushSchema = z.object({
 });
 export type PushRequest = z.infer<typeof pushSchema>;
 
-/** The reply to a push; in local mode `rollout` answers the report it carried. */
+/** The reply to a push; in local mode `rollout` answers the report it carried. `ticket` comes with `params`. */
 export type PushReply =
-  | { ok: true; accepted: true; version: number; params?: Binary; done: boolean; rollout?: RolloutAck }
-  | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; done: boolean; rollout?: RolloutAck }
+  | { ok: true; accepted: true; version: number; params?: Binary; ticket?: number; done: boolean; rollout?: RolloutAck }
+  | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; ticket?: number; done: boolean; rollout?: RolloutAck }
   | { ok: false; accepted: false; reason: RejectReason; error: string; done: boolean };
 
 /**
@@ -204,6 +214,10 @@ export interface WorkerInfo {
   /** Accepted updates and env steps per second over the last metrics tick. */
   updatesPerS: number;
   envStepsPerS: number;
+  /** The coordinator's trust in it: up with accepted work, down with failed checks (server/workers/trust.ts). */
+  trust: number;
+  /** Its updates and reports no longer count. */
+  quarantined: boolean;
 }
 
 /** A point of the live history: one per metrics tick. */

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TrainConfig } from '../../shared/config.ts';
 import { noStageSeconds, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
+import { TicketBook, usesPerTicket } from './tickets.ts';
 
 /** What the coordinator keeps per worker beyond what the dashboard sees. */
 export interface WorkerRecord<S = unknown> extends WorkerInfo {
@@ -36,11 +37,23 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   mayReport: boolean;
   /** performance.now() of its drop; null while connected. */
   droppedAt: number | null;
+  /** The tickets of the params it was sent (tickets.ts). */
+  tickets: TicketBook;
+  /**
+   * Async and sync modes: pushes it may still make, one rollout's worth (updateEpochs x
+   * numMinibatches) after it joins and after each counted rollout report, so its updates cannot
+   * outnumber what its reported rollouts justify; beyond it pushes are refused as 'overQuota'.
+   */
+  pushAllowance: number;
+  /** Checks its messages failed (workers/trust.ts). */
+  offences: number;
+  /** performance.now() of its join or resume, or of its last update accepted (a sync round's quorum counts recent contributors). */
+  contributedAt: number;
 }
 
 const WORKER_INFO_KEYS = [
   'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
-  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS',
+  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS', 'trust', 'quarantined',
 ] as const satisfies readonly (keyof WorkerInfo)[];
 
 /** Weight of the newest update in a worker's moving average of staleness. */
@@ -74,6 +87,7 @@ export class WorkerRegistry<S> {
       if (w.socket) this.drop(w);
       this.dropped.delete(w.workerId);
       w.minVersion = version;
+      w.tickets.clear();
     } else {
       w = {
         workerId: randomUUID().slice(0, 8),
@@ -102,6 +116,12 @@ export class WorkerRegistry<S> {
         atTick: { accepted: 0, envSteps: 0 },
         mayReport: true,
         droppedAt: null,
+        tickets: new TicketBook(usesPerTicket(this.config)),
+        pushAllowance: 0,
+        offences: 0,
+        trust: 1,
+        quarantined: false,
+        contributedAt: now,
       };
       this.workers.set(w.workerId, w);
     }
@@ -109,6 +129,8 @@ export class WorkerRegistry<S> {
     w.socket = socket;
     w.lastSeenAt = now;
     w.mayReport = true;
+    w.pushAllowance = this.rolloutPushes();
+    w.contributedAt = now;
     w.droppedAt = null;
     return w;
   }
@@ -143,6 +165,11 @@ export class WorkerRegistry<S> {
     return true;
   }
 
+  /** Pushes one rollout gives in async and sync modes (one per minibatch per epoch). */
+  rolloutPushes(): number {
+    return this.config.updateEpochs * this.config.numMinibatches;
+  }
+
   /** Folds the staleness of one update the worker pushed into its moving average (work sizing reads it). */
   noteStaleness(w: WorkerRecord<S>, staleness: number): void {
     w.meanStaleness += STALENESS_EWMA * (staleness - w.meanStaleness);
@@ -151,6 +178,16 @@ export class WorkerRegistry<S> {
   connectedCount(): number {
     let n = 0;
     for (const w of this.workers.values()) if (w.connected) n++;
+    return n;
+  }
+
+  /**
+   * Connected workers whose updates count (not quarantined), and with `within` only those that
+   * joined or had an update accepted in the last `within` ms.
+   */
+  contributingCount(within = Infinity, now = performance.now()): number {
+    let n = 0;
+    for (const w of this.workers.values()) if (w.connected && !w.quarantined && now - w.contributedAt <= within) n++;
     return n;
   }
 
