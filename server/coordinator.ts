@@ -41,6 +41,7 @@ import { impossibleReport } from './metrics/reportBounds.ts';
 import { metricsRoute } from './metrics/prometheus.ts';
 import { historyCsv, historyJsonl } from './metrics/historyExport.ts';
 import { OriginPolicy } from './net/origins.ts';
+import { ConnectionLimits, boundedParser } from './net/connectionLimits.ts';
 
 export interface CoordinatorOptions {
   config: TrainConfig;
@@ -62,6 +63,8 @@ export interface CoordinatorOptions {
    * https://swarm.example.org (see net/origins.ts). A browser connection from any other page is refused.
    */
   allowedOrigins?: string[];
+  /** Milliseconds a message's binary attachments may take to arrive before its connection is closed (net/connectionLimits.ts). */
+  halfSentTimeoutMs?: number;
 }
 
 export interface CoordinatorPerf {
@@ -96,7 +99,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   readonly pushLatency = new LatencyWindow(10_000);
   /** The coordinator's own evaluations that confirm (or not) what the solve window says. */
   readonly solveCheck: SolveCheck;
-  readonly ignoredMessages: IgnoredMessages = { noAck: 0, unknownEvent: 0 };
+  readonly ignoredMessages: IgnoredMessages = { noAck: 0, unknownEvent: 0, refusedConnections: 0 };
   private readonly origins: OriginPolicy;
   private readonly http: HttpServer;
   private readonly io: Server;
@@ -158,15 +161,23 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
         '/api/history.jsonl': () => historyJsonl(this.config.envId, this.tracker.history),
       },
     });
+    const limits = new ConnectionLimits(this.config.maxConnections, this.config.maxConnectionsPerIp, opts.halfSentTimeoutMs);
     this.io = new Server(this.http, {
       maxHttpBufferSize: params.byteLength * 2 + (1 << 20),
       pingInterval: this.config.heartbeatMs,
       pingTimeout: this.config.heartbeatTimeoutMs,
       serveClient: false,
       wsEngine: TrackingWebSocketServer,
-      // Browser pages of other sites are refused before any handshake (net/origins.ts).
-      allowRequest: (req, callback) => callback(null, this.origins.allows(req.headers.origin)),
+      parser: boundedParser,
+      // Browser pages of other sites (net/origins.ts), and connections over the limits (net/connectionLimits.ts), are refused before any handshake.
+      allowRequest: (req, callback) => {
+        if (!this.origins.allows(req.headers.origin)) return callback('origin not allowed', false);
+        const refusal = limits.refusal(req);
+        if (refusal) this.ignoredMessages.refusedConnections++;
+        callback(refusal, refusal === null);
+      },
     });
+    this.io.engine.on('connection', (raw) => limits.opened(raw));
     this.workerNs = this.io.of(WORKER_NAMESPACE);
     this.dashNs = this.io.of(DASHBOARD_NAMESPACE);
     this.workerNs.on('connection', (s) => this.onWorker(s));

@@ -27,11 +27,12 @@ export type RejectReason =
   | 'badTicket' // names a ticket the coordinator did not issue to this worker with params at that version
   | 'replayed' // its ticket already carried all the updates one set of params can give
   | 'overQuota' // more pushes than the worker's reported rollouts justify
+  | 'overShare' // the worker's accepted updates per second are far above the fleet's median
   | 'outlier' // far from the recent accepted updates (robust acceptance)
   | 'quarantined'; // its worker lost the coordinator's trust
 export const REJECT_REASONS: readonly RejectReason[] = [
   'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'dropped', 'finished',
-  'badTicket', 'replayed', 'overQuota', 'outlier', 'quarantined',
+  'badTicket', 'replayed', 'overQuota', 'overShare', 'outlier', 'quarantined',
 ];
 
 export type Binary = ArrayBuffer | Uint8Array;
@@ -271,6 +272,8 @@ export interface IgnoredMessages {
   noAck: number;
   /** Events the protocol does not have. */
   unknownEvent: number;
+  /** Connections refused over the connection limits (maxConnections, maxConnectionsPerIp). */
+  refusedConnections: number;
 }
 
 export interface DashboardSnapshot {

@@ -4,14 +4,23 @@
  *   notJoined     the socket has not joined
  *   malformed     the message fails its schema
  *   finished      the run is over
+ *   quarantined   its worker lost the coordinator's trust (workers/trust.ts)
  *   rateLimited   more than maxPushesPerSecond from this worker
  *   dropped       computed before this worker was dropped and resumed
+ *   badTicket     names a ticket not issued to this worker with params at that version (workers/tickets.ts)
+ *   replayed      its ticket has carried all the updates one set of params can give
+ *   overQuota     async and sync: more pushes than the worker's counted rollout reports give
+ *   overShare     async and local: the worker's accepted updates per second are far above the fleet's median
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
- * In local mode the push carries its rollout's report, taken first (`takeReport`); a refused
- * report refuses the delta too. In the other modes a push that gets this far lets its worker send
- * its next rollout report (WorkerRecord.mayReport). An accepted update is stepped at once (async: Adam on a gradient;
- * local: the outer step along a delta) or joins the open sync round, whose mean is one step when
- * the round closes. The step size comes from `stepSize` (schedules.ts).
+ *   outlier       async and local, with robustUpdates: far from the recent accepted updates (robustAcceptance.ts)
+ * In local mode the push carries its rollout's report, taken before the ParameterServer's checks
+ * (`takeReport`); a refused report refuses the delta too. In the other modes a push that gets past
+ * its quota lets its worker send its next rollout report (WorkerRecord.mayReport). An accepted
+ * update is stepped at once (async: Adam on a gradient; local: the outer step along a delta) or
+ * joins the open sync round, whose mean (a trimmed mean with robustUpdates) is one step when the
+ * round closes. The step size comes from `stepSize` (schedules.ts). Every reply that carries
+ * params carries their ticket; refusals named in workers/trust.ts's OFFENCES count against the
+ * worker's trust.
  */
 import type { TrainConfig } from '../../shared/config.ts';
 import { l2Norm } from '../../shared/codec.ts';
@@ -19,7 +28,7 @@ import {
   REJECT_REASONS, pushSchema, describeIssue, type Binary, type PushReply, type RejectReason, type RolloutAck, type RolloutReport,
 } from '../../shared/protocol.ts';
 import type { RunTracker } from '../metrics/runTracker.ts';
-import type { WorkerRecord, WorkerRegistry } from '../workers/workerRegistry.ts';
+import { SHARE_FACTOR, type WorkerRecord, type WorkerRegistry } from '../workers/workerRegistry.ts';
 import { refuse, type ParameterServer, type Refusal } from './parameterServer.ts';
 import { SyncRound, trimmedCount } from './syncRound.ts';
 import { RobustAcceptance } from './robustAcceptance.ts';
@@ -100,6 +109,9 @@ export class UpdatePipeline<S> {
       // A well-formed, paced push from this worker's current life is decided from here on: it earns
       // the worker its next rollout report (async and sync modes; in local mode each push carries its own).
       w.mayReport = true;
+    }
+    if (mode !== 'sync' && this.registry.overShare(w)) {
+      return this.refused(w, refuse('overShare', `${w.rate.toFixed(1)} accepted updates per second, above ${SHARE_FACTOR}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
     }
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
@@ -192,7 +204,7 @@ export class UpdatePipeline<S> {
    * the last 2 x syncTimeoutMs, so joined workers that never send a usable gradient stop holding
    * every round to its timeout.
    */
-  private syncTarget(): number {
+  syncTarget(): number {
     return Math.max(1, Math.min(this.config.syncGradients ?? Infinity, this.registry.contributingCount(2 * this.config.syncTimeoutMs)));
   }
 

@@ -49,6 +49,8 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   offences: number;
   /** performance.now() of its join or resume, or of its last update accepted (a sync round's quorum counts recent contributors). */
   contributedAt: number;
+  /** Moving average of its accepted updates per second, over metrics ticks (SHARE_EWMA). */
+  rate: number;
 }
 
 const WORKER_INFO_KEYS = [
@@ -59,11 +61,25 @@ const WORKER_INFO_KEYS = [
 /** Weight of the newest update in a worker's moving average of staleness. */
 const STALENESS_EWMA = 0.1;
 
+/** Weight of the last tick in a worker's moving average of accepted updates per second. */
+const SHARE_EWMA = 0.3;
+/**
+ * Fair share (async and local modes, 3 or more contributing workers): a worker whose moving
+ * average of accepted updates per second is above SHARE_FACTOR times the median of the
+ * contributing workers' (plus SHARE_SLACK per second) has its pushes refused as 'overShare' until
+ * it is back under. One worker pushing as fast as round trips allow (a flood of made-up updates)
+ * then lands about as many updates as SHARE_FACTOR honest ones.
+ */
+export const SHARE_FACTOR = 2;
+export const SHARE_SLACK = 1;
+
 /** Most dropped workers' records kept for resuming (see the file's comment). */
 export const MAX_DISCONNECTED_RECORDS = 1000;
 
 export class WorkerRegistry<S> {
   readonly workers = new Map<string, WorkerRecord<S>>();
+  /** Median of the contributing workers' `rate` at the last tick (0 with fewer than 3 contributing). */
+  fairRate = 0;
   /** The dropped workers, by workerId, oldest drop first. */
   private readonly dropped = new Map<string, WorkerRecord<S>>();
   private nextWorkerIndex = 0;
@@ -122,6 +138,7 @@ export class WorkerRegistry<S> {
         trust: 1,
         quarantined: false,
         contributedAt: now,
+        rate: 0,
       };
       this.workers.set(w.workerId, w);
     }
@@ -204,9 +221,19 @@ export class WorkerRegistry<S> {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
       w.envStepsPerS = (w.envSteps - w.atTick.envSteps) / dt;
+      w.rate += SHARE_EWMA * (w.updatesPerS - w.rate);
       w.atTick.accepted = w.accepted;
       w.atTick.envSteps = w.envSteps;
     }
+    const rates: number[] = [];
+    for (const w of this.workers.values()) if (w.connected && !w.quarantined) rates.push(w.rate);
+    rates.sort((a, b) => a - b);
+    this.fairRate = rates.length >= 3 ? rates[rates.length >> 1] : 0;
+  }
+
+  /** Whether `w` is above its fair share of accepted updates (see SHARE_FACTOR). */
+  overShare(w: WorkerRecord<S>): boolean {
+    return this.fairRate > 0 && w.rate > SHARE_FACTOR * this.fairRate + SHARE_SLACK;
   }
 
   /** The dashboard's view of every worker. */
