@@ -10,7 +10,7 @@
  * Env steps are the coordinator's count at the solve (what the run's budget counts: the
  * attacker's reports included while they count) and the honest workers' own.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
@@ -32,11 +32,14 @@ const opts = new Command()
   .option('--budget <steps>', 'totalTimesteps of each run', '300000')
   .option('--timeout-s <s>', 'wall limit of one run', '600')
   .option('--out <dir>', 'where figures.md and runs.json go', 'docs/trust')
+  .option('--render <files>', 'run nothing: write the table of the runs in these runs.json files (comma-separated)')
   .parse()
-  .opts<{ attacks: string; defences: string; seeds: string; honest: string; budget: string; timeoutS: string; out: string }>();
+  .opts<{ attacks: string; defences: string; seeds: string; honest: string; budget: string; timeoutS: string; out: string; render?: string }>();
 
 interface RunResult {
   attack: Attack | 'none';
+  budget: number;
+  honest: number;
   defences: 'on' | 'off';
   seed: number;
   state: RunStatus['state'];
@@ -60,9 +63,10 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
   const url = `http://127.0.0.1:${await c.start()}`;
   const t0 = performance.now();
   const done = once(c, 'done') as Promise<[RunStatus]>;
-  const honest = Array.from({ length: Number(opts.honest) }, () => new RolloutWorker({ url, backend: 'wasm', adapter: 'node', timings: [], userAgent: 'bench:trust' }));
+  const honest = Array.from({ length: Number(opts.honest) }, () => new RolloutWorker({ url, backend: 'wasm', adapter: 'node', timings: [], userAgent: 'bench:trust', ackTimeoutMs: 120_000 }));
   const attacker = attack === 'none' ? null : new SimulatedAttacker(url, attack, seed);
   const runs = [...honest.map((w) => w.run()), attacker?.run()];
+  for (const r of runs) r?.catch(() => {}); // settled below
   const timer = setTimeout(() => c.endRun(), Number(opts.timeoutS) * 1000);
   const [status] = await done;
   clearTimeout(timer);
@@ -83,13 +87,21 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
   const rejected: Partial<Record<RejectReason, number>> = {};
   for (const r of REJECT_REASONS) if (status.rejected[r] > 0) rejected[r] = status.rejected[r];
   return {
-    attack, defences, seed, state: status.state, solvedAtEnvSteps: status.solvedAtEnvSteps, envSteps: status.envSteps,
+    attack, budget: config.totalTimesteps, honest: honest.length, defences, seed, state: status.state, solvedAtEnvSteps: status.solvedAtEnvSteps, envSteps: status.envSteps,
     honestEnvSteps: honest.reduce((n, w) => n + w.status.envSteps, 0), wallS, accepted: status.accepted, rejected, attacker: aStats,
     honestFlagged, honestQuarantined: honestInfo.filter((w) => w.quarantined).length, solveChecks: status.solveChecks.count,
   };
 }
 
 async function main(): Promise<void> {
+  if (opts.render) {
+    const runs = (await Promise.all(list(opts.render).map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult[]))).flat();
+    await mkdir(opts.out, { recursive: true });
+    await writeFile(`${opts.out}/runs.json`, JSON.stringify(runs, null, 1) + '\n');
+    await writeFile(`${opts.out}/figures.md`, table(runs));
+    console.log(table(runs));
+    return;
+  }
   const require = createRequire(import.meta.url);
   setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
   await tf.setBackend('wasm');
@@ -115,9 +127,9 @@ function table(results: RunResult[]): string {
     '# Trust figures (bench/trust.ts)',
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}, shared with other work: wall seconds are not comparable, env steps are.`,
-    `Command: \`npm run bench:trust -- --attacks ${opts.attacks} --defences ${opts.defences} --seeds ${opts.seeds} --honest ${opts.honest} --budget ${opts.budget}\``,
+    `Commands: ${[...new Set(results.map((r) => `\`npm run bench:trust -- --attacks ... --defences ${r.defences} --budget ${r.budget} --honest ${r.honest}\``))].join(', ')} (the attacks and seeds of the rows below).`,
     '',
-    `CartPole-v1's default run (local mode, 16 envs x 32 steps a tab), ${opts.honest} honest RolloutWorkers in one Node process (tfjs wasm) and one`,
+    'CartPole-v1\'s default run (local mode, 16 envs x 32 steps a tab), honest RolloutWorkers in one Node process with the coordinator (tfjs wasm) and one',
     'simulated attacker. "env steps to solve" is the coordinator\'s count when its own evaluation confirmed the solve; "honest env steps" what the honest workers collected by then.',
     '',
     '| attack | defences | runs solved | median env steps to solve | median honest env steps | attacker quarantined | attacker accepted / pushes | honest updates flagged | solve checks |',

@@ -11,7 +11,7 @@ import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts'
 import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
-import { NORM_FACTOR, WARMUP } from './updates/robustAcceptance.ts';
+import { NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
 import { trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
@@ -372,7 +372,7 @@ function honestGrad(n: number, k: number, scale = 1e-3): Float32Array {
 }
 
 describe('10. robust acceptance and quarantine', () => {
-  it('after the warmup, a scaled, a sign-flipped and a huge noise update are refused as outliers; the third quarantines their sender, also across a resume', async () => {
+  it('after the warmup, scaled and huge noise updates are refused as outliers; the third quarantines their sender, also across a resume', async () => {
     const c = await start();
     const n = c.ps.params.length;
     const honest = await joined();
@@ -382,8 +382,8 @@ describe('10. robust acceptance and quarantine', () => {
     const before = c.ps.params.slice();
     const attacks = [
       honestGrad(n, 99, 1e-3 * (NORM_FACTOR + 1)), // scaled past NORM_FACTOR x the median norm, still far under maxUpdateNorm
-      honestGrad(n, 98).map((x) => -x), // sign-flipped
       Float32Array.from({ length: n }, (_, i) => 0.05 * Math.sin(i * i)), // noise 50x the fleet's norm
+      honestGrad(n, 98, 1e-3 * 1000), // scaled x1000
     ];
     for (const g of attacks) {
       expect(await push(hostile, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(g) })).toMatchObject({ accepted: false, reason: 'outlier' });
@@ -409,6 +409,34 @@ describe('10. robust acceptance and quarantine', () => {
     if (resumed.ok) noteTicket(again, resumed);
     expect(await push(again, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 6)) })).toMatchObject({ accepted: false, reason: 'quarantined' });
     expect(c.ps.params).toEqual(before);
+  });
+
+  it('a worker whose updates point against the other workers\' is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
+    const c = await start({ maxStaleness: 1000 });
+    const n = c.ps.params.length;
+    const honest = await joined();
+    for (let k = 0; k < WARMUP; k++) await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
+    const held = c.ps.version; // the params the honest worker holds
+    const { s: flipper, reply } = await joinHostile(url);
+    sockets.push(flipper);
+    // It earns its warmup with updates like the fleet's, then pushes them sign-flipped.
+    for (let k = 0; k < WORKER_WARMUP; k++) expect(await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
+    const replies = [];
+    for (let k = 0; k < 20; k++) {
+      const r = await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 40 + k).map((x) => -x)) });
+      replies.push(r.accepted ? 'accepted' : r.reason);
+      if (!r.accepted && r.reason === 'quarantined') break;
+    }
+    // A few flips land before its average turns, then every one is refused until it is quarantined.
+    const firstRefused = replies.indexOf('outlier');
+    expect(firstRefused).toBeGreaterThan(0);
+    expect(replies.slice(0, firstRefused).every((r) => r === 'accepted')).toBe(true);
+    expect(replies.slice(firstRefused, -1).every((r) => r === 'outlier')).toBe(true);
+    expect(replies.at(-1)).toBe('quarantined');
+    expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: true });
+    // The honest worker is untouched and goes on.
+    expect(c.workerList().find((w) => w.workerId !== reply.workerId)).toMatchObject({ quarantined: false, rejected: 0 });
+    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
   });
 
   it('with robustUpdates and quarantine off, the same updates are stepped (the defence is what refuses them)', async () => {

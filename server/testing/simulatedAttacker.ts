@@ -23,12 +23,17 @@ import {
 export const ATTACKS = ['signFlip', 'scaled', 'noise', 'constant', 'replay', 'lies'] as const;
 export type Attack = (typeof ATTACKS)[number];
 
+/** How long it waits for a reply (the coordinator shares its process with tabs in bench/trust.ts). */
+const ACK_TIMEOUT_MS = 120_000;
+
 export interface AttackerStats {
   pushes: number;
   accepted: number;
   rejected: Partial<Record<RejectReason, number>>;
   /** Set when the coordinator said it is quarantined. */
   quarantined: boolean;
+  /** Why it stopped early (a lost connection, an ack that did not come). */
+  error?: string;
 }
 
 export class SimulatedAttacker {
@@ -50,7 +55,7 @@ export class SimulatedAttacker {
     s.on('done', () => { over = true; });
     try {
       await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject); });
-      const join = await s.timeout(10_000).emitWithAck('join', { backend: 'cpu', adapter: 'simulated', timings: [], userAgent: `attacker ${this.attack}` });
+      const join = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { backend: 'cpu', adapter: 'simulated', timings: [], userAgent: `attacker ${this.attack}` });
       if (!join.ok) throw new Error(`join refused: ${join.error}`);
       const config = join.config;
       const n = join.params.byteLength / 4;
@@ -76,7 +81,7 @@ export class SimulatedAttacker {
         }
         const report = fakeRollout(config, version, this.attack === 'lies');
         if (config.updateMode !== 'local') {
-          const ack = await s.timeout(10_000).emitWithAck('rollout', report);
+          const ack = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('rollout', report);
           if (!ack.ok && /quarantined/.test(ack.error)) this.stats.quarantined = true;
         }
         let req = { version, ticket, rolloutVersion: version, grad: encodeF32(update), ...(config.updateMode === 'local' && { report }) };
@@ -84,7 +89,7 @@ export class SimulatedAttacker {
           first ??= { bytes: req.grad, version, ticket };
           req = { ...req, version: first.version, rolloutVersion: first.version, ticket: first.ticket, grad: first.bytes };
         }
-        const reply: PushReply = await s.timeout(10_000).emitWithAck('push', req);
+        const reply: PushReply = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('push', req);
         this.stats.pushes++;
         if (reply.accepted) this.stats.accepted++;
         else this.stats.rejected[reply.reason] = (this.stats.rejected[reply.reason] ?? 0) + 1;
@@ -102,6 +107,8 @@ export class SimulatedAttacker {
         // Refused for its pace: wait a little, as a tab would between rollouts.
         if (!reply.accepted && (reply.reason === 'overShare' || reply.reason === 'rateLimited')) await new Promise((r) => setTimeout(r, 20));
       }
+    } catch (e) {
+      this.stats.error = e instanceof Error ? e.message : String(e);
     } finally {
       s.disconnect();
     }

@@ -1,36 +1,51 @@
 /**
  * Robust acceptance of updates (async and local modes, config.robustUpdates): an update that
- * passed the ParameterServer's checks is still refused as 'outlier' when, against the recent
- * accepted updates,
+ * passed the ParameterServer's checks is still refused as 'outlier' when
  *   - its L2 norm is more than NORM_FACTOR times the median norm of the last NORM_WINDOW accepted
  *     updates (a gradient scaled up to just under maxUpdateNorm, noise far larger than the
- *     fleet's updates), or
- *   - it points against their running mean: cosine below MIN_COSINE with the exponential moving
- *     average (weight MEAN_WEIGHT) of accepted updates (a sign-flipped update, a constant direction
- *     that opposes learning).
- * Both apply once WARMUP updates have been accepted. The median and the running mean are over
- * accepted updates only, so a refused update does not move them; an attacker whose updates pass
- * has updates like the fleet's. The thresholds are chosen by bench/trust.ts (docs/TRUST.md): no
- * honest update of the measured runs was refused by them.
+ *     fleet's updates; applies once WARMUP updates have been accepted), or
+ *   - its worker's updates point against the other workers' on average: each worker keeps a
+ *     moving average (weight MEAN_WEIGHT) of its accepted updates, and a moving average (weight
+ *     COSINE_WEIGHT) of the cosine between each update it pushes and the sum of the other workers'
+ *     averages; once it has WORKER_WARMUP updates accepted, an update that takes that average below
+ *     MIN_MEAN_COSINE is refused (a sign-flipped worker).
+ * The direction test is per worker and against the others only, because one update is a poor
+ * witness: in local mode an honest delta often points against the fleet's recent mean (in
+ * bench/trust.ts's probe 8% of honest deltas had a cosine below -0.5 with it, the lowest -0.93),
+ * while an honest worker's average stays well above zero. A worker that floods cannot pull the
+ * reference its own updates are judged against. The medians and averages are over accepted
+ * updates only, so a refused update does not move them. The thresholds are chosen by
+ * bench/trust.ts (docs/TRUST.md).
  *
  * Sync mode does not use this: its round steps with a coordinate-wise trimmed mean (syncRound.ts).
  */
 export const NORM_WINDOW = 64;
 export const NORM_FACTOR = 4;
-export const MIN_COSINE = -0.5;
-export const MEAN_WEIGHT = 0.1;
 export const WARMUP = 8;
+export const MEAN_WEIGHT = 0.2;
+export const COSINE_WEIGHT = 1 / 8;
+export const WORKER_WARMUP = 8;
+export const MIN_MEAN_COSINE = -0.2;
+
+interface WorkerDirection {
+  /** Moving average of its accepted updates. */
+  mean: Float64Array;
+  /** Moving average of its updates' cosine with the other workers' averages. */
+  cosine: number;
+  accepted: number;
+}
 
 export class RobustAcceptance {
   private readonly norms: number[] = [];
   private nextNorm = 0;
-  private readonly mean: Float64Array;
-  private meanNorm2 = 0;
+  /** Sum of the workers' moving averages. */
+  private readonly sum: Float64Array;
+  private readonly workers = new Map<string, WorkerDirection>();
   /** Accepted updates seen. */
   count = 0;
 
-  constructor(size: number) {
-    this.mean = new Float64Array(size);
+  constructor(private readonly size: number) {
+    this.sum = new Float64Array(size);
   }
 
   /** Median norm of the recent accepted updates (0 before any). */
@@ -41,38 +56,62 @@ export class RobustAcceptance {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   }
 
-  /** Cosine between `u` and the running mean of accepted updates (0 when either is zero). */
-  cosine(u: Float32Array, norm: number): number {
-    if (norm === 0 || this.meanNorm2 === 0) return 0;
+  /** Cosine between `u` (of L2 norm `norm`) and the sum of the other workers' moving averages (0 when either is zero). */
+  cosineWithOthers(workerId: string, u: Float32Array, norm: number): number {
+    const own = this.workers.get(workerId)?.mean;
+    if (this.workers.size - (own ? 1 : 0) === 0) return 0; // no other worker to compare with
     let dot = 0;
-    for (let i = 0; i < u.length; i++) dot += u[i] * this.mean[i];
-    return dot / (norm * Math.sqrt(this.meanNorm2));
+    let ref2 = 0;
+    for (let i = 0; i < u.length; i++) {
+      const r = this.sum[i] - (own ? own[i] : 0);
+      dot += u[i] * r;
+      ref2 += r * r;
+    }
+    return norm === 0 || ref2 === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
   }
 
-  /** Why `u` (of L2 norm `norm`) is an outlier, or null when it is not. */
-  check(u: Float32Array, norm: number): string | null {
-    if (this.count < WARMUP) return null;
-    const median = this.medianNorm();
-    if (norm > NORM_FACTOR * median) {
-      return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the median ${median.toPrecision(3)} of the last ${this.norms.length} accepted updates`;
+  /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
+  check(workerId: string, u: Float32Array, norm: number): string | null {
+    if (this.count >= WARMUP) {
+      const median = this.medianNorm();
+      if (norm > NORM_FACTOR * median) {
+        return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the median ${median.toPrecision(3)} of the last ${this.norms.length} accepted updates`;
+      }
     }
-    const cos = this.cosine(u, norm);
-    if (cos < MIN_COSINE) return `update points against the recent accepted updates (cosine ${cos.toFixed(2)} with their running mean, below ${MIN_COSINE})`;
+    const w = this.worker(workerId);
+    w.cosine += COSINE_WEIGHT * (this.cosineWithOthers(workerId, u, norm) - w.cosine);
+    if (w.accepted >= WORKER_WARMUP && w.cosine < MIN_MEAN_COSINE) {
+      return `this worker's updates point against the other workers' (moving average of the cosine ${w.cosine.toFixed(2)}, below ${MIN_MEAN_COSINE})`;
+    }
     return null;
   }
 
-  /** Folds an accepted update into the norm window and the running mean. */
-  accepted(u: Float32Array, norm: number): void {
+  /** Folds an accepted update of `workerId` into the norm window and its moving average. */
+  accepted(workerId: string, u: Float32Array, norm: number): void {
     if (this.norms.length < NORM_WINDOW) this.norms.push(norm);
     else this.norms[this.nextNorm] = norm;
     this.nextNorm = (this.nextNorm + 1) % NORM_WINDOW;
-    const m = this.mean;
-    let n2 = 0;
-    for (let i = 0; i < m.length; i++) {
-      m[i] += MEAN_WEIGHT * (u[i] - m[i]);
-      n2 += m[i] * m[i];
+    const w = this.worker(workerId);
+    for (let i = 0; i < this.size; i++) {
+      const step = MEAN_WEIGHT * (u[i] - w.mean[i]);
+      w.mean[i] += step;
+      this.sum[i] += step;
     }
-    this.meanNorm2 = n2;
+    w.accepted++;
     this.count++;
+  }
+
+  /** A worker left or was quarantined: its average no longer counts as a reference. */
+  forget(workerId: string): void {
+    const w = this.workers.get(workerId);
+    if (!w) return;
+    for (let i = 0; i < this.size; i++) this.sum[i] -= w.mean[i];
+    this.workers.delete(workerId);
+  }
+
+  private worker(workerId: string): WorkerDirection {
+    let w = this.workers.get(workerId);
+    if (!w) this.workers.set(workerId, (w = { mean: new Float64Array(this.size), cosine: 0, accepted: 0 }));
+    return w;
   }
 }

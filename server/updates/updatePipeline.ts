@@ -120,9 +120,9 @@ export class UpdatePipeline<S> {
     const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
     if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
     if (mode === 'sync') return this.joinRound(w, c.grad, version, ticket, ack);
-    const outlier = this.robust?.check(c.grad, c.gradNorm);
+    const outlier = this.robust?.check(w.workerId, c.grad, c.gradNorm);
     if (outlier) return { ...this.refused(w, refuse('outlier', outlier), version), ...(rollout && { rollout }) };
-    this.robust?.accepted(c.grad, c.gradNorm);
+    this.robust?.accepted(w.workerId, c.grad, c.gradNorm);
     w.tickets.spend(ticket);
     const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount());
     if (mode === 'local') this.ps.stepDelta(c.grad, lr);
@@ -162,10 +162,9 @@ export class UpdatePipeline<S> {
 
   /** One failed check of `w` (workers/trust.ts); a sync gradient it has waiting is taken out if this quarantines it. */
   offence(w: WorkerRecord<S>): void {
-    if (offend(w, this.config.quarantine) && this.round.has(w.workerId)) {
-      this.round.remove(w.workerId);
-      this.counts.rejected.quarantined++;
-    }
+    if (!offend(w, this.config.quarantine)) return;
+    this.robust?.forget(w.workerId);
+    if (this.round.remove(w.workerId)) this.counts.rejected.quarantined++;
   }
 
   /** Counts `n` accepted updates that were `staleness` versions old, stepped with one update of norm `gradNorm` (before clipping). */
@@ -226,6 +225,7 @@ export class UpdatePipeline<S> {
 
   /** A worker left: a gradient it has waiting in the sync round is taken out (counted as 'dropped'), and the round may now be complete. */
   workerLeft(w: WorkerRecord<S>): void {
+    this.robust?.forget(w.workerId);
     if (this.round.remove(w.workerId)) this.refused(w, refuse('dropped', `worker ${w.workerId} left before its sync round closed`));
     if (this.config.updateMode === 'sync' && this.round.count > 0 && this.round.count >= this.syncTarget()) this.closeRound();
   }
