@@ -130,10 +130,12 @@ function table(results: RunResult[]): string {
     `Commands: ${[...new Set(results.map((r) => `\`npm run bench:trust -- --attacks ... --defences ${r.defences} --budget ${r.budget} --honest ${r.honest}\``))].join(', ')} (the attacks and seeds of the rows below).`,
     '',
     'CartPole-v1\'s default run (local mode, 16 envs x 32 steps a tab), honest RolloutWorkers in one Node process with the coordinator (tfjs wasm) and one',
-    'simulated attacker. "env steps to solve" is the coordinator\'s count when its own evaluation confirmed the solve; "honest env steps" what the honest workers collected by then.',
+    'simulated attacker. "env steps to solve" is the coordinator\'s count (what the budget counts, the attacker\'s counted reports included) when the solve window',
+    'reached the threshold and the coordinator\'s own evaluation then confirmed it. That evaluation shares the process with the tabs, so training goes on',
+    'for a while before it ends the run: "env steps by the end" and the refusals count that time too.',
     '',
-    '| attack | defences | runs solved | median env steps to solve | median honest env steps | attacker quarantined | attacker accepted / pushes | honest updates flagged | solve checks |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| attack | defences | runs solved | median env steps to solve | attacker quarantined | attacker accepted / pushes | honest updates refused (outlier, overShare) | solve checks |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   const groups = new Map<string, RunResult[]>();
   for (const r of results) groups.set(`${r.attack} ${r.defences}`, [...(groups.get(`${r.attack} ${r.defences}`) ?? []), r]);
@@ -142,12 +144,12 @@ function table(results: RunResult[]): string {
     const med = (xs: number[]) => (xs.length ? fmt(median(xs), 0) : '-');
     const a = rs.map((r) => r.attacker).filter((x) => x !== null);
     const flagged = rs.map((r) => Object.entries(r.honestFlagged).map(([k, v]) => `${k} ${v}`).join(', ') || '0').join('; ');
-    lines.push(`| ${rs[0].attack} | ${rs[0].defences} | ${solved.length}/${rs.length} | ${med(solved.map((r) => r.solvedAtEnvSteps!))} | ${med(solved.map((r) => r.honestEnvSteps))} | `
+    lines.push(`| ${rs[0].attack} | ${rs[0].defences} | ${solved.length}/${rs.length} | ${med(solved.map((r) => r.solvedAtEnvSteps!))} | `
       + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${a.map((x) => `${x.accepted} / ${x.pushes}`).join('; ') || '-'} | ${flagged} | ${rs.map((r) => r.solveChecks).join(', ')} |`);
   }
-  lines.push('', '## Every run', '', '| attack | defences | seed | state | env steps to solve | honest env steps | wall s | refusals by reason |', '|---|---|---|---|---|---|---|---|');
+  lines.push('', '## Every run', '', '| attack | defences | seed | state | env steps to solve | env steps by the end (honest workers\' own) | accepted | wall s | refusals by reason |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    lines.push(`| ${r.attack} | ${r.defences} | ${r.seed} | ${r.state} | ${r.solvedAtEnvSteps ?? '-'} | ${r.honestEnvSteps} | ${fmt(r.wallS)} | ${Object.entries(r.rejected).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
+    lines.push(`| ${r.attack} | ${r.defences} | ${r.seed} | ${r.state} | ${r.solvedAtEnvSteps ?? '-'} | ${r.envSteps} (${r.honestEnvSteps}) | ${r.accepted} | ${fmt(r.wallS)} | ${Object.entries(r.rejected).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
   }
   return lines.join('\n') + '\n';
 }
