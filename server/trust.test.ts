@@ -499,3 +499,23 @@ describe('11. resources are bounded', () => {
     }
   });
 });
+
+describe('12. fair share', () => {
+  it('a worker landing far more updates per second than the median contributing worker is over its share, while 3 or more contribute', () => {
+    const registry = new WorkerRegistry<string>(asyncDefaults, () => {});
+    const ws = Array.from({ length: 3 }, (_, i) => registry.join(hostileJoin, `socket ${i}`, 0, 0));
+    const [a, b, flood] = ws.map((w) => { if (typeof w === 'string') throw new Error(w); return w; });
+    for (let t = 1; t <= 20; t++) {
+      a.accepted += 2;
+      b.accepted += 3;
+      flood.accepted += 50;
+      registry.tick(1, t * 1000);
+    }
+    expect(registry.fairRate).toBeCloseTo(3, 1);
+    expect([a, b, flood].map((w) => registry.overShare(w))).toEqual([false, false, true]);
+    // With two contributing workers there is no median to hold one to.
+    registry.drop(a, 21_000);
+    registry.tick(1, 21_000);
+    expect(registry.overShare(flood)).toBe(false);
+  });
+});
