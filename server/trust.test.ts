@@ -17,7 +17,7 @@ import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { NORM_CLIP_STDS } from './stats/normStats.ts';
 import { OriginPolicy } from './net/origins.ts';
-import { WorkerRegistry } from './workers/workerRegistry.ts';
+import { SHARE_FACTOR, SHARE_SLACK, WorkerRegistry } from './workers/workerRegistry.ts';
 import {
   connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, noteTicket, push, report, ticketFor, type HostileSocket,
 } from './testing/hostileClient.ts';
@@ -501,21 +501,37 @@ describe('11. resources are bounded', () => {
 });
 
 describe('12. fair share', () => {
-  it('a worker landing far more updates per second than the median contributing worker is over its share, while 3 or more contribute', () => {
+  it('a worker landing far more updates per second than the median contributing worker is held to its share from its first second, while 3 or more contribute', () => {
     const registry = new WorkerRegistry<string>(asyncDefaults, () => {});
-    const ws = Array.from({ length: 3 }, (_, i) => registry.join(hostileJoin, `socket ${i}`, 0, 0));
-    const [a, b, flood] = ws.map((w) => { if (typeof w === 'string') throw new Error(w); return w; });
+    const ws = Array.from({ length: 4 }, (_, i) => registry.join(hostileJoin, `socket ${i}`, 0, 0));
+    const [a, b, c, late] = ws.map((w) => { if (typeof w === 'string') throw new Error(w); return w; });
     for (let t = 1; t <= 20; t++) {
       a.accepted += 2;
       b.accepted += 3;
-      flood.accepted += 50;
+      c.accepted += 3;
       registry.tick(1, t * 1000);
     }
     expect(registry.fairRate).toBeCloseTo(3, 1);
-    expect([a, b, flood].map((w) => registry.overShare(w))).toEqual([false, false, true]);
+    // A worker that lands an update whenever it may, within one second: its share, SHARE_FACTOR x 3 + SHARE_SLACK, at most.
+    const landed = (w: typeof a, from: number) => {
+      let n = 0;
+      for (let ms = 0; ms < 1000; ms++) {
+        if (!registry.overShare(w, from + ms)) {
+          registry.spendShare(w);
+          n++;
+        }
+      }
+      return n;
+    };
+    const share = SHARE_FACTOR * registry.fairRate + SHARE_SLACK;
+    // Its first second: a full bucket (one second's worth) and that second's refill; then the share.
+    expect(landed(late, 20_000)).toBeLessThanOrEqual(2 * Math.ceil(share) + 1);
+    expect(landed(late, 21_000)).toBeLessThanOrEqual(Math.ceil(share) + 1);
+    // Two updates in a second are within the share of anyone.
+    expect(registry.overShare(a, 21_000)).toBe(false);
     // With two contributing workers there is no median to hold one to.
-    registry.drop(a, 21_000);
-    registry.tick(1, 21_000);
-    expect(registry.overShare(flood)).toBe(false);
+    for (const w of [a, b]) registry.drop(w, 22_000);
+    registry.tick(1, 22_000);
+    expect(landed(late, 22_000)).toBe(1000);
   });
 });

@@ -111,7 +111,7 @@ export class UpdatePipeline<S> {
       w.mayReport = true;
     }
     if (mode !== 'sync' && this.registry.overShare(w)) {
-      return this.refused(w, refuse('overShare', `${w.rate.toFixed(1)} accepted updates per second, above ${SHARE_FACTOR}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
+      return this.refused(w, refuse('overShare', `more accepted updates per second than ${SHARE_FACTOR}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
     }
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
@@ -129,6 +129,7 @@ export class UpdatePipeline<S> {
     else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);
     this.credit(w);
+    this.registry.spendShare(w);
     return { ok: true, accepted: true, version: this.ps.version, ...this.params(w), done: this.tracker.finished, ...(rollout && { rollout }) };
   }
 

@@ -51,6 +51,9 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   contributedAt: number;
   /** Moving average of its accepted updates per second, over metrics ticks (SHARE_EWMA). */
   rate: number;
+  /** Token bucket of its fair share (see SHARE_FACTOR): refilled at its share of updates per second. */
+  shareTokens: number;
+  shareRefilledAt: number;
 }
 
 const WORKER_INFO_KEYS = [
@@ -64,11 +67,12 @@ const STALENESS_EWMA = 0.1;
 /** Weight of the last tick in a worker's moving average of accepted updates per second. */
 const SHARE_EWMA = 0.3;
 /**
- * Fair share (async and local modes, 3 or more contributing workers): a worker whose moving
- * average of accepted updates per second is above SHARE_FACTOR times the median of the
- * contributing workers' (plus SHARE_SLACK per second) has its pushes refused as 'overShare' until
- * it is back under. One worker pushing as fast as round trips allow (a flood of made-up updates)
- * then lands about as many updates as SHARE_FACTOR honest ones.
+ * Fair share (async and local modes, 3 or more contributing workers): each worker may land at most
+ * SHARE_FACTOR times the median of the contributing workers' moving averages of accepted updates
+ * per second, plus SHARE_SLACK per second (a token bucket holding one second's worth, so the limit
+ * holds from a worker's first second); beyond it its pushes are refused as 'overShare'. One worker
+ * pushing as fast as round trips allow (a flood of made-up updates) then lands about as many
+ * updates as SHARE_FACTOR median ones.
  */
 export const SHARE_FACTOR = 2;
 export const SHARE_SLACK = 1;
@@ -139,6 +143,8 @@ export class WorkerRegistry<S> {
         quarantined: false,
         contributedAt: now,
         rate: 0,
+        shareTokens: 1,
+        shareRefilledAt: now,
       };
       this.workers.set(w.workerId, w);
     }
@@ -231,9 +237,17 @@ export class WorkerRegistry<S> {
     this.fairRate = rates.length >= 3 ? rates[rates.length >> 1] : 0;
   }
 
-  /** Whether `w` is above its fair share of accepted updates (see SHARE_FACTOR). */
-  overShare(w: WorkerRecord<S>): boolean {
-    return this.fairRate > 0 && w.rate > SHARE_FACTOR * this.fairRate + SHARE_SLACK;
+  /** Whether `w` has used up its fair share of accepted updates for now (see SHARE_FACTOR). */
+  overShare(w: WorkerRecord<S>, now = performance.now()): boolean {
+    const rate = SHARE_FACTOR * this.fairRate + SHARE_SLACK;
+    w.shareTokens = Math.min(rate, w.shareTokens + ((now - w.shareRefilledAt) / 1000) * rate);
+    w.shareRefilledAt = now;
+    return this.fairRate > 0 && w.shareTokens < 1;
+  }
+
+  /** One accepted update of `w` against its fair share. */
+  spendShare(w: WorkerRecord<S>): void {
+    w.shareTokens -= 1;
   }
 
   /** The dashboard's view of every worker. */
