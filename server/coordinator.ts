@@ -9,7 +9,9 @@
  * (metrics/reportBounds.ts) and is counted only at the pace of its worker's pushes (`rollout`);
  * its statistics are merged robustly (stats/normStats.ts); only pages of allowed origins connect
  * (net/origins.ts); dropped workers are forgotten after workerRecordTtlMs; and every message that
- * nothing answers is counted (`ignoredMessages`).
+ * nothing answers is counted (`ignoredMessages`). Every update is decided in updates/updatePipeline.ts
+ * (tickets, quotas, fair share, robust acceptance, trust and quarantine: docs/TRUST.md), and
+ * connections are bounded by net/connectionLimits.ts.
  */
 import type { Server as HttpServer } from 'node:http';
 import { EventEmitter } from 'node:events';
