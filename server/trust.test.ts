@@ -527,8 +527,11 @@ describe('12. fair share', () => {
     // Its first second: a full bucket (one second's worth) and that second's refill; then the share.
     expect(landed(late, 20_000)).toBeLessThanOrEqual(2 * Math.ceil(share) + 1);
     expect(landed(late, 21_000)).toBeLessThanOrEqual(Math.ceil(share) + 1);
-    // Two updates in a second are within the share of anyone.
+    // Two updates in a second are within the share of anyone; a burst beyond the bucket leaves no debt behind it.
     expect(registry.overShare(a, 21_000)).toBe(false);
+    for (let k = 0; k < 100; k++) registry.spendShare(a);
+    expect(registry.overShare(a, 21_000)).toBe(true);
+    expect(registry.overShare(a, 21_500)).toBe(false);
     // With two contributing workers there is no median to hold one to.
     for (const w of [a, b]) registry.drop(w, 22_000);
     registry.tick(1, 22_000);

@@ -245,9 +245,9 @@ export class WorkerRegistry<S> {
     return this.fairRate > 0 && w.shareTokens < 1;
   }
 
-  /** One accepted update of `w` against its fair share. */
+  /** One accepted update of `w` against its fair share (none while there is no share to hold to, so no debt builds up). */
   spendShare(w: WorkerRecord<S>): void {
-    w.shareTokens -= 1;
+    if (this.fairRate > 0) w.shareTokens = Math.max(0, w.shareTokens - 1);
   }
 
   /** The dashboard's view of every worker. */
