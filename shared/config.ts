@@ -164,8 +164,9 @@ const trainConfigFields = z.strictObject({
   maxPushesPerSecond: positiveInt(),
   /**
    * Robust acceptance of updates (server/updates/robustAcceptance.ts): async and local modes refuse
-   * as `outlier` an update whose norm is far above the median of recent accepted ones or that
-   * points against their running mean; sync mode steps with a coordinate-wise trimmed mean of the
+   * as `outlier` an update whose norm is far above the median of recent accepted ones, or a
+   * worker's updates that point against the other workers', and hold each worker to a fair share
+   * of accepted updates (`overShare`); sync mode steps with a coordinate-wise trimmed mean of the
    * round instead of the plain mean. docs/TRUST.md measures it.
    */
   robustUpdates: flag(),

@@ -77,7 +77,7 @@ interface Sent { gradVersion: number; grad: Float32Array; reply: Promise<PushRep
 /** Pushes `grad` computed at `gradVersion` with the ticket `s` was sent for that version. */
 function pushOf(s: WorkerSocket, gradVersion: number, grad: Float32Array): Sent {
   const ticket = ticketFor(s, gradVersion) ?? 0;
-  const reply = s.timeout(30_000).emitWithAck('push', { version: gradVersion, ticket, rolloutVersion: gradVersion, grad: encodeF32(grad) }).then((r) => {
+  const reply = s.timeout(120_000).emitWithAck('push', { version: gradVersion, ticket, rolloutVersion: gradVersion, grad: encodeF32(grad) }).then((r) => {
     noteTicket(s, r);
     return r;
   });
@@ -158,7 +158,7 @@ describe('Params copies in replies', () => {
     checkReplies(initial, done);
     // Copies were reused (the polling worker's and the queued ones were not).
     expect(coordinator.snapshots.made).toBeLessThan(coordinator.ps.version);
-  }, 60_000);
+  }, 240_000);
 
   it('a worker pushing over a WebSocket is answered from two copies, each with its version', async () => {
     coordinator = new Coordinator({ config: { ...config, hiddenSizes: [64, 64] }, port: 0, tickMs: 1000 });

@@ -10,7 +10,7 @@
  *   badTicket     names a ticket not issued to this worker with params at that version (workers/tickets.ts)
  *   replayed      its ticket has carried all the updates one set of params can give
  *   overQuota     async and sync: more pushes than the worker's counted rollout reports give
- *   overShare     async and local: the worker's accepted updates per second are far above the fleet's median
+ *   overShare     async and local, with robustUpdates: the worker's accepted updates per second are far above the fleet's median
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
  *   outlier       async and local, with robustUpdates: far from the recent accepted updates (robustAcceptance.ts)
  * In local mode the push carries its rollout's report, taken before the ParameterServer's checks
@@ -110,7 +110,7 @@ export class UpdatePipeline<S> {
       // the worker its next rollout report (async and sync modes; in local mode each push carries its own).
       w.mayReport = true;
     }
-    if (mode !== 'sync' && this.registry.overShare(w)) {
+    if (mode !== 'sync' && this.config.robustUpdates && this.registry.overShare(w)) {
       return this.refused(w, refuse('overShare', `more accepted updates per second than ${SHARE_FACTOR}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
     }
     const rollout = report && this.takeReport(w, report);
