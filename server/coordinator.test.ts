@@ -10,6 +10,7 @@ import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 import { noteTicket, push as hostilePush } from './testing/hostileClient.ts';
+import { MIN_OFFENCES } from './workers/trust.ts';
 
 /** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
 const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
@@ -129,7 +130,9 @@ describe('Coordinator over Socket.IO', () => {
     expect(coordinator.ps.version).toBe(0);
     const r = coordinator.updates.counts.rejected;
     expect(r.malformed + r.wrongSize + r.nonFinite + r.normTooLarge).toBe(bad.length);
-    // Three updates no honest worker sends (wrong size, non-finite, too large): its sender is quarantined.
+    expect(coordinator.workerList()[0]).toMatchObject({ quarantined: false });
+    // Updates no honest worker sends (wrong size, non-finite, too large), MIN_OFFENCES of them: their sender is quarantined.
+    for (let k = 3; k < MIN_OFFENCES; k++) expect(await push(s, bad[6][0])).toMatchObject({ reason: 'normTooLarge' });
     expect(coordinator.workerList()[0]).toMatchObject({ quarantined: true });
     expect(await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'quarantined' });
     // The coordinator still works after all that.

@@ -4,18 +4,19 @@
  *   - its L2 norm is more than NORM_FACTOR times the median norm of the last NORM_WINDOW accepted
  *     updates (a gradient scaled up to just under maxUpdateNorm, noise far larger than the
  *     fleet's updates; applies once WARMUP updates have been accepted), or
- *   - its worker's updates point against the other workers' on average: each worker keeps a
- *     moving average (weight MEAN_WEIGHT) of its accepted updates, and a moving average (weight
- *     COSINE_WEIGHT) of the cosine between each update it pushes and the sum of the other workers'
- *     averages; once it has WORKER_WARMUP updates accepted, an update that takes that average below
- *     MIN_MEAN_COSINE is refused (a sign-flipped worker).
- * The direction test is per worker and against the others only, because one update is a poor
- * witness: in local mode an honest delta often points against the fleet's recent mean (in
- * bench/trust.ts's probe 8% of honest deltas had a cosine below -0.5 with it, the lowest -0.93),
- * while an honest worker's average stays well above zero. A worker that floods cannot pull the
- * reference its own updates are judged against. The medians and averages are over accepted
- * updates only, so a refused update does not move them. The thresholds are chosen by
- * bench/trust.ts (docs/TRUST.md).
+ *   - its worker's updates point against the fleet's on average: each worker keeps a moving average
+ *     (weight MEAN_WEIGHT) of its accepted updates, and a moving average (weight COSINE_WEIGHT) of
+ *     the cosine between each update it pushes and the sum of all workers' averages (one vote per
+ *     worker, however fast it pushes); once it has WORKER_WARMUP updates accepted, an update that
+ *     takes that average below MIN_MEAN_COSINE is refused (a sign-flipped worker).
+ * The direction test is per worker, because one update is a poor witness: in local mode an honest
+ * delta often points against the fleet's recent mean (in a probe run of bench/trust.ts 8% of
+ * honest deltas had a cosine below -0.5 with it, the lowest -0.93), while an honest worker's
+ * average stays above zero. Each worker's own average is part of the sum it is judged against:
+ * judged against the others only, an honest worker beside one honest and one sign-flipped worker
+ * faces a reference that the two cancel, and was refused and quarantined in a bench run. The
+ * medians and averages are over accepted updates only, so a refused update does not move them.
+ * The thresholds are chosen by bench/trust.ts (docs/TRUST.md).
  *
  * Sync mode does not use this: its round steps with a coordinate-wise trimmed mean (syncRound.ts).
  */
@@ -56,16 +57,13 @@ export class RobustAcceptance {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   }
 
-  /** Cosine between `u` (of L2 norm `norm`) and the sum of the other workers' moving averages (0 when either is zero). */
-  cosineWithOthers(workerId: string, u: Float32Array, norm: number): number {
-    const own = this.workers.get(workerId)?.mean;
-    if (this.workers.size - (own ? 1 : 0) === 0) return 0; // no other worker to compare with
+  /** Cosine between `u` (of L2 norm `norm`) and the sum of the workers' moving averages (0 when either is zero). */
+  cosineWithFleet(u: Float32Array, norm: number): number {
     let dot = 0;
     let ref2 = 0;
     for (let i = 0; i < u.length; i++) {
-      const r = this.sum[i] - (own ? own[i] : 0);
-      dot += u[i] * r;
-      ref2 += r * r;
+      dot += u[i] * this.sum[i];
+      ref2 += this.sum[i] * this.sum[i];
     }
     return norm === 0 || ref2 === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
   }
@@ -79,9 +77,9 @@ export class RobustAcceptance {
       }
     }
     const w = this.worker(workerId);
-    w.cosine += COSINE_WEIGHT * (this.cosineWithOthers(workerId, u, norm) - w.cosine);
+    w.cosine += COSINE_WEIGHT * (this.cosineWithFleet(u, norm) - w.cosine);
     if (w.accepted >= WORKER_WARMUP && w.cosine < MIN_MEAN_COSINE) {
-      return `this worker's updates point against the other workers' (moving average of the cosine ${w.cosine.toFixed(2)}, below ${MIN_MEAN_COSINE})`;
+      return `this worker's updates point against the fleet's (moving average of the cosine ${w.cosine.toFixed(2)}, below ${MIN_MEAN_COSINE})`;
     }
     return null;
   }

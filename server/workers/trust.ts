@@ -22,7 +22,7 @@ export const OFFENCES: ReadonlySet<RejectReason> = new Set<RejectReason>([
 
 export const OFFENCE_WEIGHT = 4;
 export const QUARANTINE_BELOW = 0.5;
-export const MIN_OFFENCES = 3;
+export const MIN_OFFENCES = 5;
 
 export interface TrustCounts {
   /** Accepted updates (the work that earns trust). */
