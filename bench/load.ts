@@ -329,7 +329,8 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
   // The load processes speak async mode with fp32 gradients; --coordinator-config comes last.
   await writeFile(cfgPath, JSON.stringify({
     envId: ENV_ID, hiddenSizes: model.hiddenSizes, totalTimesteps: Number.MAX_SAFE_INTEGER, maxStaleness: MAX_STALENESS,
-    maxPushesPerSecond: MAX_PUSHES_PER_SECOND, updateMode: 'async', updateCodec: 'fp32', ...configOverrides,
+    maxPushesPerSecond: MAX_PUSHES_PER_SECOND, updateMode: 'async', updateCodec: 'fp32', maxConnections: 100_000, maxConnectionsPerIp: 100_000,
+    ...configOverrides,
   }));
   const port = await freePort();
   const [cmd, args] = nodeCommand(COORD_CORES, 'cli/main.ts', [

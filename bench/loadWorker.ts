@@ -85,6 +85,10 @@ interface Conn {
   index: number;
   socket: LoadSocket;
   version: number;
+  /** The ticket of the params at `version` (server/workers/tickets.ts). */
+  ticket: number;
+  /** Env steps of one rollout of the run (numEnvs x numSteps): what the report that earns the next pushes claims. */
+  rolloutSteps: number;
 }
 
 // Every connection's socket.io Manager and ws adds listeners on shared objects; hundreds per process are expected.
@@ -155,10 +159,23 @@ async function openConnection(index: number): Promise<{ conn: Conn; params: numb
       countError(`disconnect: ${reason}`);
       stats.disconnects++;
     });
-    return { conn: { index, socket, version: reply.version }, params };
+    return { conn: { index, socket, version: reply.version, ticket: reply.ticket, rolloutSteps: reply.config.numEnvs * reply.numSteps }, params };
   } catch (e) {
     socket.disconnect();
     throw e;
+  }
+}
+
+/** An empty rollout report of the run's size at the connection's version. */
+async function reportRollout(c: Conn): Promise<void> {
+  const report = {
+    rolloutVersion: c.version, envSteps: c.rolloutSteps, episodeReturns: [], episodeLengths: [], losses: {}, rolloutSps: 0,
+    stageSeconds: { collect: 0, gradient: 0, push: 0, setParams: 0 }, norm: {},
+  };
+  try {
+    await c.socket.timeout(opts.ackTimeoutMs).emitWithAck('rollout', report);
+  } catch (e) {
+    countError(`rollout: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -171,7 +188,7 @@ async function pushLoop(c: Conn, grad: ArrayBuffer): Promise<void> {
     if (opts.computeMs > 0) await sleep(opts.computeMs);
     if (!running) break;
     if (!c.socket.connected) return;
-    const req: PushRequest = { version: c.version, rolloutVersion: c.version, grad };
+    const req: PushRequest = { version: c.version, ticket: c.ticket, rolloutVersion: c.version, grad };
     const t0 = performance.now();
     let reply: PushReply;
     try {
@@ -194,7 +211,12 @@ async function pushLoop(c: Conn, grad: ArrayBuffer): Promise<void> {
         stats.paramBytes += byteLength(reply.params);
       }
     }
-    if (reply.ok) c.version = reply.version; // the reply's params are not kept
+    if (reply.ok && reply.ticket !== undefined) {
+      c.version = reply.version; // the reply's params are not kept
+      c.ticket = reply.ticket;
+    }
+    // A rollout's pushes are spent: report one (as a tab does after each rollout) to earn the next.
+    if (!reply.accepted && reply.reason === 'overQuota') await reportRollout(c);
   }
 }
 

@@ -9,6 +9,8 @@ import {
 import { decodeF32, decodeF64, encodeF32, encodeF64 } from '../shared/codec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
+import { noteTicket, push as hostilePush } from './testing/hostileClient.ts';
+import { MIN_OFFENCES } from './workers/trust.ts';
 
 /** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
 const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
@@ -33,12 +35,12 @@ async function joined(): Promise<{ s: WorkerSocket; reply: Extract<JoinReply, { 
   const s = await connect();
   const reply = await s.timeout(5000).emitWithAck('join', join);
   if (!reply.ok) throw new Error(reply.error);
+  noteTicket(s, reply);
   return { s, reply };
 }
 
-function push(s: WorkerSocket, req: unknown): Promise<PushReply> {
-  return s.timeout(5000).emitWithAck('push', req as PushRequest);
-}
+/** Pushes `req` with the ticket `s` was given for its version (hostileClient.ts). */
+const push = (s: WorkerSocket, req: unknown): Promise<PushReply> => hostilePush(s, req);
 
 const n = () => coordinator.ps.params.length;
 const smallGrad = (value = 1e-3) => encodeF32(new Float32Array(n()).fill(value));
@@ -88,19 +90,21 @@ describe('Coordinator over Socket.IO', () => {
   });
 
   it('rejects a gradient older than maxStaleness as stale, counts it and sends fresh params', async () => {
-    const { s } = await joined();
-    for (let v = 0; v < 3; v++) expect((await push(s, { version: v, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
+    const [a, b, c] = [await joined(), await joined(), await joined()];
+    // a steps 0 -> 1 and holds params at 1; b, from its params at 0, steps 1 -> 2 and 2 -> 3.
+    expect((await push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
+    for (const v of [0, 2]) expect((await push(b.s, { version: v, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
     const atThree = coordinator.ps.params.slice();
-    // current = 3: version 1 has staleness 2 (accepted), version 0 has staleness 4 after that push (rejected).
-    expect((await push(s, { version: 1, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
+    // current = 3: a's version 1 has staleness 2 (accepted), c's version 0 has staleness 4 after that push (rejected).
+    expect((await push(a.s, { version: 1, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
     const afterFour = coordinator.ps.params.slice();
     expect(afterFour).not.toEqual(atThree);
-    const stale = await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
+    const stale = await push(c.s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
     expect(stale).toMatchObject({ ok: true, accepted: false, reason: 'stale', version: 4 });
     expect(stale.ok && stale.params).toBeTruthy();
     expect(coordinator.ps.params).toEqual(afterFour);
     expect(coordinator.updates.counts.rejected.stale).toBe(1);
-    expect(coordinator.workerList()[0]).toMatchObject({ accepted: 4, rejected: 1 });
+    expect(coordinator.workerList().map((w) => [w.accepted, w.rejected])).toEqual([[2, 0], [2, 0], [0, 1]]);
   });
 
   it('answers bad input with a clear error and changes nothing', async () => {
@@ -126,8 +130,14 @@ describe('Coordinator over Socket.IO', () => {
     expect(coordinator.ps.version).toBe(0);
     const r = coordinator.updates.counts.rejected;
     expect(r.malformed + r.wrongSize + r.nonFinite + r.normTooLarge).toBe(bad.length);
+    expect(coordinator.workerList()[0]).toMatchObject({ quarantined: false });
+    // Updates no honest worker sends (wrong size, non-finite, too large), MIN_OFFENCES of them: their sender is quarantined.
+    for (let k = 3; k < MIN_OFFENCES; k++) expect(await push(s, bad[6][0])).toMatchObject({ reason: 'normTooLarge' });
+    expect(coordinator.workerList()[0]).toMatchObject({ quarantined: true });
+    expect(await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'quarantined' });
     // The coordinator still works after all that.
-    expect((await push(s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
+    const fresh = await joined();
+    expect((await push(fresh.s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).accepted).toBe(true);
   });
 
   it('refuses pushes before join and bad joins', async () => {
@@ -324,7 +334,8 @@ describe('Sync mode (the baseline)', () => {
     await joined();
     void push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() }).catch(() => {});
     await sleep(50);
-    expect(await push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'malformed' });
+    // The ticket of its params at version 0 has carried its one gradient already.
+    expect(await push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'replayed' });
     expect(coordinator.ps.version).toBe(0);
   });
 });
@@ -363,11 +374,12 @@ describe('Worker lifecycle', () => {
     // Resuming with the token gives the current version and params, under the same identity.
     const resumed = await s2.timeout(5000).emitWithAck('join', { ...join, resume: { workerId: a.reply.workerId, resumeToken: a.reply.resumeToken } });
     if (!resumed.ok) throw new Error(resumed.error);
+    noteTicket(s2, resumed);
     expect(resumed).toMatchObject({ workerId: a.reply.workerId, workerIndex: a.reply.workerIndex, version: 3 });
     expect(Array.from(decodeF32(resumed.params, n()))).toEqual(Array.from(coordinator.ps.params));
     expect(info().connected).toBe(true);
     // Work from before the drop still does not count; work at the fresh params does.
-    expect(await push(s2, { version: 2, rolloutVersion: 2, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'dropped' });
+    expect(await push(s2, { version: 0, ticket: a.reply.ticket, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ accepted: false, reason: 'dropped' });
     expect(coordinator.updates.counts.accepted).toBe(accepted);
     expect(await push(s2, { version: 3, rolloutVersion: 3, grad: smallGrad() })).toMatchObject({ accepted: true, version: 4 });
   });
@@ -393,6 +405,8 @@ describe('Work sizing', () => {
     const slow = await joined();
     for (let i = 0; i < 12; i++) {
       const v = coordinator.ps.version;
+      // Each rollout's report earns its pushes.
+      if (i > 0) expect(await fast.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps))).toMatchObject({ ok: true });
       for (let k = 0; k < 8; k++) await push(fast.s, { version: v + k, rolloutVersion: v, grad: smallGrad() });
       expect(await push(slow.s, { version: v, rolloutVersion: v, grad: smallGrad() })).toMatchObject({ reason: 'stale' }); // 8 versions old
     }
@@ -407,7 +421,9 @@ describe('Work sizing', () => {
     expect(slowInfo.numSteps).toBe(slowAck.numSteps);
     // Its next rollout must have the new size.
     expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps))).toMatchObject({ ok: false, error: expect.stringMatching(/env steps/) });
-    expect(await push(slow.s, { version: 0, rolloutVersion: 0, grad: smallGrad() })).toMatchObject({ reason: 'stale' }); // its last rollout's update: earns the next report
+    // Its last rollout's update, at the params its last reply gave: earns the next report.
+    const held = coordinator.ps.version;
+    expect(await push(slow.s, { version: held, rolloutVersion: held, grad: smallGrad() })).toMatchObject({ accepted: true });
     expect(await slow.s.timeout(5000).emitWithAck('rollout', rolloutOf(slowAck.numSteps))).toMatchObject({ ok: true });
     // An update from that shorter rollout steps with the learning rate scaled by the same fraction.
     const ref = new ParameterServer(coordinator.ps.params.slice(), coordinator.config);
@@ -427,7 +443,7 @@ describe('Per-update metrics', () => {
     const a = await joined();
     await push(a.s, { version: 0, rolloutVersion: 0, grad: smallGrad() });
     await push(a.s, { version: 1, rolloutVersion: 0, grad: smallGrad() });
-    await push(a.s, { version: 0, rolloutVersion: 0, grad: new Uint8Array(3) });
+    await push(a.s, { version: 2, rolloutVersion: 0, grad: new Uint8Array(3) });
     await a.s.timeout(5000).emitWithAck('rollout', rolloutOf(config.numSteps));
     await sleep(120);
     const h = coordinator.tracker.history;

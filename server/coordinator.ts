@@ -10,7 +10,9 @@
  * (metrics/reportBounds.ts) and is counted only at the pace of its worker's pushes (`rollout`);
  * its statistics are merged robustly (stats/normStats.ts); only pages of allowed origins connect
  * (net/origins.ts); dropped workers are forgotten after workerRecordTtlMs; and every message that
- * nothing answers is counted (`ignoredMessages`).
+ * nothing answers is counted (`ignoredMessages`). Every update is decided in updates/updatePipeline.ts
+ * (tickets, quotas, fair share, robust acceptance, trust and quarantine: docs/TRUST.md), and
+ * connections are bounded by net/connectionLimits.ts.
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +46,7 @@ import { historyCsv, historyJsonl } from './metrics/historyExport.ts';
 import { OriginPolicy } from './net/origins.ts';
 import { handleAdmin, type AdminTarget } from './admin/adminControls.ts';
 import { policyRoute } from './net/policyRoute.ts';
+import { ConnectionLimits, boundedParser } from './net/connectionLimits.ts';
 
 export interface CoordinatorOptions {
   config: TrainConfig;
@@ -71,6 +74,8 @@ export interface CoordinatorOptions {
   saveCheckpoint?: () => Promise<string>;
   /** Serve HTTPS with this certificate and key (net/tls.ts); the certificate's DNS names count as the coordinator's own origins. */
   tls?: TlsFiles;
+  /** Milliseconds a message's binary attachments may take to arrive before its connection is closed (net/connectionLimits.ts). */
+  halfSentTimeoutMs?: number;
 }
 
 export interface CoordinatorPerf {
@@ -105,7 +110,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   readonly pushLatency = new LatencyWindow(10_000);
   /** The coordinator's own evaluations that confirm (or not) what the solve window says. */
   readonly solveCheck: SolveCheck;
-  readonly ignoredMessages: IgnoredMessages = { noAck: 0, unknownEvent: 0 };
+  readonly ignoredMessages: IgnoredMessages = { noAck: 0, unknownEvent: 0, refusedConnections: 0 };
   private readonly origins: OriginPolicy;
   private readonly http: WebServer;
   private readonly io: Server;
@@ -169,15 +174,23 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
         '/api/policy': () => policyRoute(this.config, this.ps, this.norm),
       },
     });
+    const limits = new ConnectionLimits(this.config.maxConnections, this.config.maxConnectionsPerIp, opts.halfSentTimeoutMs);
     this.io = new Server(this.http, {
       maxHttpBufferSize: params.byteLength * 2 + (1 << 20),
       pingInterval: this.config.heartbeatMs,
       pingTimeout: this.config.heartbeatTimeoutMs,
       serveClient: false,
       wsEngine: TrackingWebSocketServer,
-      // Browser pages of other sites are refused before any handshake (net/origins.ts).
-      allowRequest: (req, callback) => callback(null, this.origins.allows(req.headers.origin)),
+      parser: boundedParser,
+      // Browser pages of other sites (net/origins.ts), and connections over the limits (net/connectionLimits.ts), are refused before any handshake.
+      allowRequest: (req, callback) => {
+        if (!this.origins.allows(req.headers.origin)) return callback('origin not allowed', false);
+        const refusal = limits.refusal(req);
+        if (refusal) this.ignoredMessages.refusedConnections++;
+        callback(refusal, refusal === null);
+      },
     });
+    this.io.engine.on('connection', (raw) => limits.opened(raw));
     this.workerNs = this.io.of(WORKER_NAMESPACE);
     this.dashNs = this.io.of(DASHBOARD_NAMESPACE);
     this.workerNs.on('connection', (s) => this.onWorker(s));
@@ -372,7 +385,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (this.updates.paused) setImmediate(() => socket.emit('paused', true, 'an admin paused training'));
     return {
       ok: true, workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, config: this.config, version: this.ps.version,
-      params: this.snapshots.current(this.ps.version), norm: this.norm.wire(), numSteps: w.numSteps,
+      params: this.snapshots.current(this.ps.version), ticket: w.tickets.issue(this.ps.version), norm: this.norm.wire(), numSteps: w.numSteps,
     };
   }
 
@@ -398,12 +411,20 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
    */
   private takeReport(w: WorkerRecord<WorkerSocket>, r: RolloutReport, paced: boolean): RolloutAck {
     const impossible = impossibleReport(this.config, envSpec(this.config.envId), w.assignedSteps, this.ps.version, r);
-    if (impossible) return { ok: false, error: impossible };
+    if (impossible) {
+      this.updates.offence(w);
+      return { ok: false, error: impossible };
+    }
     const norm = this.norm.check(r.norm, r.envSteps, this.config.numEnvs);
-    if (typeof norm === 'string') return { ok: false, error: `bad rollout report: ${norm}` };
+    if (typeof norm === 'string') {
+      this.updates.offence(w);
+      return { ok: false, error: `bad rollout report: ${norm}` };
+    }
+    if (w.quarantined) return { ok: false, error: `worker ${w.workerId} is quarantined: its reports no longer count` };
     if (paced) {
       if (!w.mayReport) return { ok: false, error: 'one rollout report per rollout: push this rollout\'s updates before reporting the next one (report not counted)' };
       w.mayReport = false;
+      w.pushAllowance = this.registry.rolloutPushes();
     }
     this.norm.merge(norm);
     w.envSteps += r.envSteps;

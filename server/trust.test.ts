@@ -8,15 +8,18 @@ import { hostname } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Coordinator, type CoordinatorOptions } from './coordinator.ts';
 import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
-import { DASHBOARD_NAMESPACE, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
-import { encodeF32, encodeF64 } from '../shared/codec.ts';
+import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
+import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
+import { ParameterServer } from './updates/parameterServer.ts';
+import { NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
+import { MIN_OFFENCES, trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { NORM_CLIP_STDS } from './stats/normStats.ts';
 import { OriginPolicy } from './net/origins.ts';
-import { WorkerRegistry } from './workers/workerRegistry.ts';
+import { SHARE_FACTOR, SHARE_SLACK, WorkerRegistry } from './workers/workerRegistry.ts';
 import {
-  connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, push, report, type HostileSocket,
+  connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, noteTicket, push, report, ticketFor, type HostileSocket,
 } from './testing/hostileClient.ts';
 
 /** These tests exercise the per-minibatch protocol with 8 envs a tab (CartPole-v1's defaults are local mode with 16). */
@@ -144,8 +147,11 @@ describe('2. reports are bounded by what is possible', () => {
     ];
     for (const [what, fields] of impossible) expect((await report(s, fakeReport(c.config, fields))).ok, what).toBe(false);
     expect(c.status()).toMatchObject({ envSteps: 0, episodes: 0 });
-    // The most one rollout can hold is taken.
-    const most = await report(s, fakeReport(c.config, { ...episodes(8, 500), losses: { 'losses/policyLoss': 0.1 } }));
+    // Its sender is quarantined: even a possible report no longer counts.
+    expect(c.workerList()[0]).toMatchObject({ quarantined: true });
+    expect(await report(s, fakeReport(c.config))).toMatchObject({ ok: false, error: expect.stringMatching(/quarantined/) });
+    // The most one rollout can hold is taken (from another worker).
+    const most = await report(await joined(), fakeReport(c.config, { ...episodes(8, 500), losses: { 'losses/policyLoss': 0.1 } }));
     expect(most.ok).toBe(true);
     expect(c.status()).toMatchObject({ envSteps: 256, episodes: 8, meanReturn: 500 });
   });
@@ -221,8 +227,9 @@ describe('4. normalization statistics are merged robustly', () => {
     expect(c.norm.obs!.toArray()).toEqual(before.obs);
     expect(c.norm.ret!.toArray()).toEqual(before.ret);
 
+    // A second worker sends statistics within every bound.
     const attack = { obs: stats(steps, 4), ret: stats(steps, 1) };
-    expect((await report(hostile, fakeReport(c.config, { norm: attack }))).ok).toBe(true);
+    expect((await report(await joined(), fakeReport(c.config, { norm: attack }))).ok).toBe(true);
     expect(c.norm.clipped).toBe(1);
     for (const [merged, was, dim] of [[c.norm.obs!, before.obs, 4], [c.norm.ret!, before.ret, 1]] as const) {
       const n = was[0];
@@ -307,5 +314,229 @@ describe('7. every message is counted', () => {
     sockets.push(dash);
     emitRaw(dash, 'tick', {});
     await vi.waitFor(() => expect(c.status().ignoredMessages.unknownEvent).toBe(2), { timeout: 10_000, interval: 10 });
+  });
+});
+
+describe('8. an update is tied to the params the coordinator handed out', () => {
+  it('a replayed push counts once; a made-up ticket or a version its ticket did not come with is refused; fresh params come back', async () => {
+    const c = await start({ quarantine: false }); // three offences would quarantine the worker before its last, honest push
+    const s = await joined();
+    const t0 = ticketFor(s, 0)!;
+    const grad = smallGrad(c);
+    const first = await push(s, { version: 0, ticket: t0, rolloutVersion: 0, grad });
+    expect(first).toMatchObject({ accepted: true, version: 1, ticket: expect.any(Number) });
+    const before = c.ps.params.slice();
+    expect(await push(s, { version: 0, ticket: t0, rolloutVersion: 0, grad })).toMatchObject({ accepted: false, reason: 'replayed', version: 1, params: expect.anything() });
+    expect(await push(s, { version: 0, ticket: 12345, rolloutVersion: 0, grad })).toMatchObject({ accepted: false, reason: 'badTicket' });
+    // The latest version, under the ticket of another one: a version made up.
+    expect(await push(s, { version: 1, ticket: t0, rolloutVersion: 1, grad })).toMatchObject({ accepted: false, reason: 'badTicket' });
+    // Another worker's ticket is not this worker's.
+    const other = await joined();
+    expect(await push(other, { version: 1, ticket: ticketFor(s, 1)!, rolloutVersion: 1, grad })).toMatchObject({ accepted: false, reason: 'badTicket' });
+    expect(c.ps.params).toEqual(before);
+    expect(c.status()).toMatchObject({ version: 1, accepted: 1, rejected: { replayed: 1, badTicket: 3 } });
+    // With the ticket of the params its refusal sent, the worker goes on.
+    expect(await push(s, { version: 1, rolloutVersion: 1, grad })).toMatchObject({ accepted: true, version: 2 });
+  });
+
+  it('local mode: a ticket carries maxPushesInFlight deltas (the tab trains on while its pushes are on the wire), no more', async () => {
+    const c = await start({ updateMode: 'local', maxPushesInFlight: 2 });
+    const s = await joined();
+    const delta = encodeF32(new Float32Array(c.ps.params.length).fill(1e-4));
+    const at0 = (k: number) => ({ version: 0, ticket: ticketFor(s, 0)!, rolloutVersion: 0, grad: delta, report: fakeReport(c.config, { rolloutSps: k + 1 }) });
+    expect(await push(s, at0(0))).toMatchObject({ accepted: true });
+    expect(await push(s, at0(1))).toMatchObject({ accepted: true });
+    expect(await push(s, at0(2))).toMatchObject({ accepted: false, reason: 'replayed' });
+    expect(c.status()).toMatchObject({ version: 2, envSteps: 2 * c.config.numEnvs * c.config.numSteps });
+  });
+});
+
+describe('9. pushes are limited to what the reported rollouts justify', () => {
+  it('async: one rollout\'s pushes (updateEpochs x numMinibatches) per counted report; more are refused as overQuota', async () => {
+    const c = await start();
+    const s = await joined();
+    const perRollout = c.config.updateEpochs * c.config.numMinibatches;
+    expect((await report(s, fakeReport(c.config))).ok).toBe(true);
+    for (let k = 0; k < perRollout; k++) expect(await pushUpdate(c, s)).toMatchObject({ accepted: true });
+    expect(await pushUpdate(c, s)).toMatchObject({ accepted: false, reason: 'overQuota' });
+    expect((await report(s, fakeReport(c.config, { rolloutVersion: c.ps.version }))).ok).toBe(true);
+    expect(await pushUpdate(c, s)).toMatchObject({ accepted: true });
+    expect(c.status()).toMatchObject({ accepted: perRollout + 1, rejected: { overQuota: 1 } });
+  });
+});
+
+/** A gradient along a fixed direction with a little noise: what honest workers' updates look like to the outlier test. */
+function honestGrad(n: number, k: number, scale = 1e-3): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => scale * (1 + 0.3 * Math.sin(7.1 * i + 3.3 * k)));
+}
+
+describe('10. robust acceptance and quarantine', () => {
+  it('after the warmup, scaled and huge noise updates are refused as outliers; the MIN_OFFENCES-th quarantines their sender, also across a resume', async () => {
+    const c = await start();
+    const n = c.ps.params.length;
+    const honest = await joined();
+    for (let k = 0; k < WARMUP; k++) expect(await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) })).toMatchObject({ accepted: true });
+    const { s: hostile, reply } = await joinHostile(url);
+    sockets.push(hostile);
+    const before = c.ps.params.slice();
+    const attacks = [
+      honestGrad(n, 99, 1e-3 * (NORM_FACTOR + 1)), // scaled past NORM_FACTOR x the median norm, still far under maxUpdateNorm
+      Float32Array.from({ length: n }, (_, i) => 0.05 * Math.sin(i * i)), // noise 50x the fleet's norm
+      honestGrad(n, 98, 1e-3 * 1000), // scaled x1000
+      honestGrad(n, 97, 1e-3 * 10),
+      honestGrad(n, 96, 1e-3 * 100),
+    ];
+    expect(attacks).toHaveLength(MIN_OFFENCES);
+    for (const g of attacks) {
+      expect(await push(hostile, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(g) })).toMatchObject({ accepted: false, reason: 'outlier' });
+    }
+    expect(c.ps.params).toEqual(before);
+    const info = () => c.workerList().find((w) => w.workerId === reply.workerId)!;
+    expect(info()).toMatchObject({ quarantined: true, trust: trustScore(0, MIN_OFFENCES) });
+    expect(c.workerList().find((w) => w.workerId !== reply.workerId)).toMatchObject({ quarantined: false, trust: 1 });
+    // Quarantined: a plausible update and a report no longer count; the dashboard is told.
+    expect(await push(hostile, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 5)) })).toMatchObject({ accepted: false, reason: 'quarantined' });
+    expect(await report(hostile, fakeReport(c.config, { rolloutVersion: c.ps.version }))).toMatchObject({ ok: false, error: expect.stringMatching(/quarantined/) });
+    const dash = await connectHostile(url, { namespace: DASHBOARD_NAMESPACE });
+    sockets.push(dash);
+    const tick = await new Promise<DashboardTick>((resolve) => (dash as unknown as { once(e: string, f: (t: DashboardTick) => void): void }).once('tick', resolve));
+    expect(tick.workers.find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: true });
+    // It reconnects and resumes: still quarantined.
+    hostile.disconnect();
+    await vi.waitFor(() => expect(info().connected).toBe(false), { timeout: 10_000, interval: 10 });
+    const again = await connectHostile(url);
+    sockets.push(again);
+    const resumed = await again.timeout(5000).emitWithAck('join', { ...hostileJoin, resume: { workerId: reply.workerId, resumeToken: reply.resumeToken } });
+    expect(resumed).toMatchObject({ ok: true, workerId: reply.workerId });
+    if (resumed.ok) noteTicket(again, resumed);
+    expect(await push(again, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 6)) })).toMatchObject({ accepted: false, reason: 'quarantined' });
+    expect(c.ps.params).toEqual(before);
+  });
+
+  it('a worker whose updates point against the other workers\' is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
+    const c = await start({ maxStaleness: 1000 });
+    const n = c.ps.params.length;
+    const honest = await joined();
+    for (let k = 0; k < WARMUP; k++) await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
+    const held = c.ps.version; // the params the honest worker holds
+    const { s: flipper, reply } = await joinHostile(url);
+    sockets.push(flipper);
+    // It earns its warmup with updates like the fleet's, then pushes them sign-flipped.
+    for (let k = 0; k < WORKER_WARMUP; k++) expect(await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
+    const replies = [];
+    for (let k = 0; k < 20; k++) {
+      const r = await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 40 + k).map((x) => -x)) });
+      replies.push(r.accepted ? 'accepted' : r.reason);
+      if (!r.accepted && r.reason === 'quarantined') break;
+    }
+    // A few flips land before its average turns, then every one is refused until it is quarantined.
+    const firstRefused = replies.indexOf('outlier');
+    expect(firstRefused).toBeGreaterThan(0);
+    expect(replies.slice(0, firstRefused).every((r) => r === 'accepted')).toBe(true);
+    expect(replies.slice(firstRefused, -1).every((r) => r === 'outlier')).toBe(true);
+    expect(replies.at(-1)).toBe('quarantined');
+    expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: true });
+    // The honest worker is untouched and goes on.
+    expect(c.workerList().find((w) => w.workerId !== reply.workerId)).toMatchObject({ quarantined: false, rejected: 0 });
+    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
+  });
+
+  it('with robustUpdates and quarantine off, the same updates are stepped (the defence is what refuses them)', async () => {
+    const c = await start({ robustUpdates: false, quarantine: false });
+    const n = c.ps.params.length;
+    const s = await joined();
+    for (let k = 0; k < WARMUP; k++) await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
+    expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 98).map((x) => -x)) })).toMatchObject({ accepted: true });
+  });
+
+  it('sync mode: one of three gradients scaled x1000 (under maxUpdateNorm) does not move the step: the round takes the coordinate-wise trimmed mean', async () => {
+    const c = await start({ updateMode: 'sync', syncTimeoutMs: 60_000 });
+    const n = c.ps.params.length;
+    const [a, b, h] = [await joined(), await joined(), await joined()];
+    const ga = honestGrad(n, 1);
+    const gb = honestGrad(n, 2);
+    const gh = honestGrad(n, 3).map((x) => -1000 * x);
+    const ref = new ParameterServer(c.ps.params.slice(), c.config);
+    const replies = await Promise.all([[a, ga], [b, gb], [h, gh]].map(([s, g]) => push(s as HostileSocket, { version: 0, rolloutVersion: 0, grad: encodeF32(g as Float32Array) })));
+    expect(replies.map((r) => r.accepted)).toEqual([true, true, true]);
+    // Three gradients: one trimmed from each end of each coordinate leaves the median, here the smaller honest value.
+    const median = ga.map((x, i) => Math.min(x, gb[i]));
+    ref.step(median, l2Norm(median), c.learningRate());
+    expect(Array.from(c.ps.params)).toEqual(Array.from(ref.params));
+  });
+
+  it('sync mode: joined workers that never send a usable gradient stop counting toward the quorum after 2 x syncTimeoutMs', async () => {
+    const c = await start({ updateMode: 'sync', syncTimeoutMs: 100 });
+    const silent = await Promise.all(Array.from({ length: 5 }, () => joined()));
+    const worker = await joined();
+    expect(c.updates.syncTarget()).toBe(6);
+    for (const s of silent) emitRaw(s, 'mine'); // connected and talking, but no gradient
+    await vi.waitFor(() => expect(c.updates.syncTarget()).toBe(1), { timeout: 10_000, interval: 20 });
+    // The round then closes as soon as the one contributing worker's gradient is in, round after round.
+    for (let v = 0; v < 3; v++) expect(await push(worker, { version: v, rolloutVersion: v, grad: smallGrad(c) })).toMatchObject({ accepted: true, version: v + 1 });
+    expect(c.updates.syncTarget()).toBe(1);
+  });
+});
+
+describe('11. resources are bounded', () => {
+  it('refuses connections over maxConnectionsPerIp and maxConnections, counts them, and takes new ones as others close', async () => {
+    const c = await start({ maxConnectionsPerIp: 3, maxConnections: 4 });
+    const open = await Promise.all(Array.from({ length: 3 }, () => connectHostile(url)));
+    sockets.push(...open);
+    await expect(connectHostile(url)).rejects.toThrow();
+    open[0].disconnect();
+    await vi.waitFor(async () => { sockets.push(await connectHostile(url)); }, { timeout: 10_000, interval: 50 });
+    expect(c.status().ignoredMessages.refusedConnections).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a message announcing more binary attachments than a push has, or leaving them half sent, closes its connection', async () => {
+    await start({ workerTimeoutMs: 600_000 }, { halfSentTimeoutMs: 200 }); // only the half-sent timeout closes it
+    for (const [attachments, sent] of [[4, 0], [3, 2]]) {
+      const s = await joined();
+      const closed = new Promise<string>((resolve) => s.once('disconnect', resolve));
+      const engine = s.io.engine;
+      engine.write(`5${attachments}-${WORKER_NAMESPACE},["push",{"_placeholder":true,"num":0}]`);
+      for (let k = 0; k < sent; k++) engine.write(Buffer.alloc(1000) as unknown as string);
+      expect(await closed).toMatch(/transport close|io server disconnect|parse error/);
+    }
+  });
+});
+
+describe('12. fair share', () => {
+  it('a worker landing far more updates per second than the median contributing worker is held to its share from its first second, while 3 or more contribute', () => {
+    const registry = new WorkerRegistry<string>(asyncDefaults, () => {});
+    const ws = Array.from({ length: 4 }, (_, i) => registry.join(hostileJoin, `socket ${i}`, 0, 0));
+    const [a, b, c, late] = ws.map((w) => { if (typeof w === 'string') throw new Error(w); return w; });
+    for (let t = 1; t <= 20; t++) {
+      a.accepted += 2;
+      b.accepted += 3;
+      c.accepted += 3;
+      registry.tick(1, t * 1000);
+    }
+    expect(registry.fairRate).toBeCloseTo(3, 1);
+    // A worker that lands an update whenever it may, within one second: its share, SHARE_FACTOR x 3 + SHARE_SLACK, at most.
+    const landed = (w: typeof a, from: number) => {
+      let n = 0;
+      for (let ms = 0; ms < 1000; ms++) {
+        if (!registry.overShare(w, from + ms)) {
+          registry.spendShare(w);
+          n++;
+        }
+      }
+      return n;
+    };
+    const share = SHARE_FACTOR * registry.fairRate + SHARE_SLACK;
+    // Its first second: a full bucket (one second's worth) and that second's refill; then the share.
+    expect(landed(late, 20_000)).toBeLessThanOrEqual(2 * Math.ceil(share) + 1);
+    expect(landed(late, 21_000)).toBeLessThanOrEqual(Math.ceil(share) + 1);
+    // Two updates in a second are within the share of anyone; a burst beyond the bucket leaves no debt behind it.
+    expect(registry.overShare(a, 21_000)).toBe(false);
+    for (let k = 0; k < 100; k++) registry.spendShare(a);
+    expect(registry.overShare(a, 21_000)).toBe(true);
+    expect(registry.overShare(a, 21_500)).toBe(false);
+    // With two contributing workers there is no median to hold one to.
+    for (const w of [a, b]) registry.drop(w, 22_000);
+    registry.tick(1, 22_000);
+    expect(landed(late, 22_000)).toBe(1000);
   });
 });

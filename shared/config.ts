@@ -171,6 +171,23 @@ const trainConfigFields = z.strictObject({
   maxUpdateNorm: nonNegNumber(),
   /** Most pushes a worker may make per second; beyond it updates are rejected as `rateLimited`. */
   maxPushesPerSecond: positiveInt(),
+  /**
+   * Robust acceptance of updates (server/updates/robustAcceptance.ts): async and local modes refuse
+   * as `outlier` an update whose norm is far above the median of recent accepted ones, or a
+   * worker's updates that point against the other workers', and hold each worker to a fair share
+   * of accepted updates (`overShare`); sync mode steps with a coordinate-wise trimmed mean of the
+   * round instead of the plain mean. docs/TRUST.md measures it.
+   */
+  robustUpdates: flag(),
+  /**
+   * Quarantine workers that lose the coordinator's trust (server/workers/trust.ts): their updates
+   * are refused as `quarantined` and their reports no longer count.
+   */
+  quarantine: flag(),
+  /** Most Socket.IO connections the coordinator holds at once (workers and dashboards); more are refused at the handshake. */
+  maxConnections: positiveInt(),
+  /** Most connections from one IP address at once. */
+  maxConnectionsPerIp: positiveInt(),
   /** How gradients cross the wire: fp32, fp16, or int8 with error feedback (see updateCodec.ts). */
   updateCodec: oneOf(UPDATE_CODECS),
   /** Backend the workers must use; 'auto' lets each tab measure and pick the fastest. */
@@ -268,6 +285,10 @@ export const baseConfig: TrainConfig = {
   workerRecordTtlMs: 600_000,
   maxUpdateNorm: 1e6,
   maxPushesPerSecond: 1000,
+  robustUpdates: true,
+  quarantine: true,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 256,
   updateCodec: 'fp32',
   backend: 'auto',
   checkpointEverySec: 30,

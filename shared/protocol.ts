@@ -25,9 +25,16 @@ export type RejectReason =
   | 'notJoined' // push before a successful join
   | 'dropped' // computed before this worker was dropped and resumed
   | 'finished' // the run is over
-  | 'paused'; // an admin paused training
+  | 'paused' // an admin paused training
+  | 'badTicket' // names a ticket the coordinator did not issue to this worker with params at that version
+  | 'replayed' // its ticket already carried all the updates one set of params can give
+  | 'overQuota' // more pushes than the worker's reported rollouts justify
+  | 'overShare' // the worker's accepted updates per second are far above the fleet's median
+  | 'outlier' // far from the recent accepted updates (robust acceptance)
+  | 'quarantined'; // its worker lost the coordinator's trust
 export const REJECT_REASONS: readonly RejectReason[] = [
   'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'dropped', 'finished', 'paused',
+  'badTicket', 'replayed', 'overQuota', 'overShare', 'outlier', 'quarantined',
 ];
 
 export type Binary = ArrayBuffer | Uint8Array;
@@ -77,6 +84,8 @@ export type JoinRequest = z.infer<typeof joinSchema>;
 export type JoinReply =
   | {
     ok: true; workerId: string; workerIndex: number; resumeToken: string; config: TrainConfig; version: number; params: Binary;
+    /** The ticket of these params: each push names the ticket of the params it was computed from (server/workers/tickets.ts). */
+    ticket: number;
     norm: NormStatsWire;
     /** Steps per env of this worker's next rollout (work sizing; config.numSteps at first). */
     numSteps: number;
@@ -90,6 +99,8 @@ export type JoinReply =
 export const pushSchema = z.object({
   /** Version of the params the update was computed at (v'). */
   version,
+  /** The ticket that came with those params (a join's or a push reply's); the coordinator checks the two agree. */
+  ticket: version,
   /** Version of the params the rollout was collected with (v). */
   rolloutVersion: version,
   /**
@@ -102,10 +113,10 @@ export const pushSchema = z.object({
 });
 export type PushRequest = z.infer<typeof pushSchema>;
 
-/** The reply to a push; in local mode `rollout` answers the report it carried. */
+/** The reply to a push; in local mode `rollout` answers the report it carried. `ticket` comes with `params`. */
 export type PushReply =
-  | { ok: true; accepted: true; version: number; params?: Binary; done: boolean; rollout?: RolloutAck }
-  | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; done: boolean; rollout?: RolloutAck }
+  | { ok: true; accepted: true; version: number; params?: Binary; ticket?: number; done: boolean; rollout?: RolloutAck }
+  | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; ticket?: number; done: boolean; rollout?: RolloutAck }
   | { ok: false; accepted: false; reason: RejectReason; error: string; done: boolean };
 
 /**
@@ -217,6 +228,10 @@ export interface WorkerInfo {
   /** Accepted updates and env steps per second over the last metrics tick. */
   updatesPerS: number;
   envStepsPerS: number;
+  /** The coordinator's trust in it: up with accepted work, down with failed checks (server/workers/trust.ts). */
+  trust: number;
+  /** Its updates and reports no longer count. */
+  quarantined: boolean;
 }
 
 /** A point of the live history: one per metrics tick. */
@@ -275,6 +290,8 @@ export interface IgnoredMessages {
   noAck: number;
   /** Events the protocol does not have. */
   unknownEvent: number;
+  /** Connections refused over the connection limits (maxConnections, maxConnectionsPerIp). */
+  refusedConnections: number;
 }
 
 export interface DashboardSnapshot {

@@ -370,7 +370,7 @@ export class RolloutWorker {
         else this.status.rejected++;
         if (reply.ok && reply.params) {
           const t1 = performance.now();
-          adoptParams(reply.params, reply.version);
+          adoptParams(reply.params, reply.version, reply.ticket);
           t.setParams += (performance.now() - t1) / 1000;
         }
         if (reply.done) { this.finish('run over'); return false; }
@@ -381,9 +381,10 @@ export class RolloutWorker {
         lastLosses = await runEpochs(coefs, async (grad) => {
           // The params the gradient was computed at: replies are adopted only in settle().
           const gradVersion = version;
+          const gradTicket = ticket;
           // With pipelining the previous push's round trip overlapped this gradient.
           if (!(await settle())) return false;
-          pending = this.ack((s) => s.emitWithAck('push', { version: gradVersion, rolloutVersion, grad: codec.encode(grad) }));
+          pending = this.ack((s) => s.emitWithAck('push', { version: gradVersion, ticket: gradTicket, rolloutVersion, grad: codec.encode(grad) }));
           return config.pipelinePushes || settle();
         });
         await settle();
@@ -398,8 +399,10 @@ export class RolloutWorker {
     // Local mode: the tab's own optimizer over the params it trains, and the params its next delta is measured from.
     const local = config.updateMode === 'local' ? new Adam(numParams, { beta1: config.adamBeta1, beta2: config.adamBeta2, eps: config.adamEps }) : null;
     const base = new Float32Array(local ? numParams : 0);
-    /** Adopts global params (a join's or a reply's); in local mode also as the local params and the next delta's base. */
-    const adoptParams = (bin: Binary, v: number) => {
+    /** The ticket that came with the params the tab holds: each push names it (server/workers/tickets.ts). */
+    let ticket = join0.ticket;
+    /** Adopts global params (a join's or a reply's) with their ticket; in local mode also as the local params and the next delta's base. */
+    const adoptParams = (bin: Binary, v: number, t: number | undefined) => {
       const params = decodeF32(bin, numParams);
       learner.setParams(params);
       if (local) {
@@ -407,8 +410,9 @@ export class RolloutWorker {
         base.set(params);
       }
       version = v;
+      if (t !== undefined) ticket = t;
     };
-    adoptParams(join0.params, join0.version);
+    adoptParams(join0.params, join0.version, join0.ticket);
     let localLr = config.learningRate;
     let clipCoef = config.clipCoef;
     /** Local mode: the pushes on the wire, oldest first, each with its reply once it has come. */
@@ -429,7 +433,7 @@ export class RolloutWorker {
       } else if (reply.rollout) throw new Error(`rollout report refused: ${reply.rollout.error}`);
       if (reply.params && reply.version > version) {
         const t1 = performance.now();
-        adoptParams(reply.params, reply.version);
+        adoptParams(reply.params, reply.version, reply.ticket);
         this.status.seconds.setParams += (performance.now() - t1) / 1000;
       }
     };
@@ -445,6 +449,7 @@ export class RolloutWorker {
       while (inFlight[0]?.settled) takeReply(inFlight.shift()!.settled!);
       if (this.status.state !== 'training') return;
       const rolloutVersion = version;
+      const rolloutTicket = ticket;
       const report = await collect(rolloutVersion);
       const losses = await runEpochs({ ...lossCoefs(config), clipCoef }, (grad) => {
         // The tab's own step, clipped to maxGradNorm as the coordinator clips a gradient.
@@ -457,7 +462,7 @@ export class RolloutWorker {
       for (let i = 0; i < numParams; i++) delta[i] = adam.params[i] - base[i];
       base.set(adam.params);
       report.losses = { ...report.losses, ...losses };
-      const entry: (typeof inFlight)[number] = { reply: this.ack((s) => s.emitWithAck('push', { version: rolloutVersion, rolloutVersion, grad: codec.encode(delta), report })), settled: null };
+      const entry: (typeof inFlight)[number] = { reply: this.ack((s) => s.emitWithAck('push', { version: rolloutVersion, ticket: rolloutTicket, rolloutVersion, grad: codec.encode(delta), report })), settled: null };
       entry.reply.then((r) => { entry.settled = r; }, () => {});
       inFlight.push(entry);
       while (inFlight.length >= config.maxPushesInFlight && this.status.state === 'training') {
@@ -488,7 +493,7 @@ export class RolloutWorker {
           this.learner = null;
           return join;
         }
-        adoptParams(join.params, join.version);
+        adoptParams(join.params, join.version, join.ticket);
         adoptNorm(join.norm);
         numSteps = join.numSteps;
         codec.reset();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Coordinator, type CoordinatorOptions } from '../coordinator.ts';
 import { defaultConfig, type TrainConfig } from '../../shared/config.ts';
+import { noteTicket, push as hostilePush } from '../testing/hostileClient.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type ClientToServerEvents, type DashboardClientToServer, type DashboardServerToClient,
   type DashboardSnapshot, type JoinReply, type PushReply, type PushRequest, type RolloutReport, type RunStatus, type ServerToClientEvents,
@@ -49,12 +50,14 @@ async function worker(): Promise<{ s: Socket<ServerToClientEvents, ClientToServe
   s.on('done', (st) => done.push(st));
   const reply: JoinReply = await s.timeout(5000).emitWithAck('join', { backend: 'cpu', adapter: 'test', timings: [], userAgent: 'vitest' });
   if (!reply.ok) throw new Error(reply.error);
+  noteTicket(s, reply);
   return { s, paused, done };
 }
 
 const grad = () => encodeF32(new Float32Array(coordinator.ps.params.length).fill(1e-3));
+/** A gradient at `version`, naming the ticket the worker was sent with it (hostileClient.ts). */
 const push = (s: Socket<ServerToClientEvents, ClientToServerEvents>, version = coordinator.ps.version): Promise<PushReply> =>
-  s.timeout(5000).emitWithAck('push', { version, rolloutVersion: version, grad: grad() } as PushRequest);
+  hostilePush(s, { version, rolloutVersion: version, grad: grad() });
 
 /** An admin request with `token` (null: none). */
 async function admin(s: Socket<DashboardServerToClient, DashboardClientToServer>, action: AdminAction, token: string | null = TOKEN): Promise<AdminReply> {
@@ -168,15 +171,17 @@ describe('admin controls', () => {
   it('a new staleness bound gates the following updates and is recorded in the history', async () => {
     await start({ adminToken: TOKEN });
     const { s } = await dashboard();
-    const w = await worker();
-    for (let i = 0; i < 2; i++) expect((await push(w.s)).accepted).toBe(true);
-    // Current version 2: an update computed at version 1 (staleness 1) is within the bound 2 ...
-    expect((await push(w.s, 1)).accepted).toBe(true);
+    const a = await worker();
+    expect((await push(a.s)).accepted).toBe(true); // version 1
+    const b = await worker(); // holds version 1
+    expect((await push(a.s)).accepted).toBe(true); // version 2
+    // An update computed at version 1 (staleness 1) is within the bound 2 ...
+    expect((await push(b.s, 1)).accepted).toBe(true); // version 3
     expect(await admin(s, { type: 'maxStaleness', value: 0 })).toEqual({ ok: true, message: 'staleness bound set to 0' });
     expect(await nextPoint(M.stalenessBound)).toBe(0);
     // ... and at bound 0 the same staleness is refused.
-    expect(await push(w.s, 2)).toMatchObject({ accepted: false, reason: 'stale' });
-    expect((await push(w.s)).accepted).toBe(true);
+    expect(await push(a.s, 2)).toMatchObject({ accepted: false, reason: 'stale' });
+    expect((await push(b.s)).accepted).toBe(true);
   });
 
   it('checkpoint now saves where the coordinator was told, stop ends the run', async () => {

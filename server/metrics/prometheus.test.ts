@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
+import { noteTicket, push as hostilePush } from '../testing/hostileClient.ts';
 import { Coordinator } from '../coordinator.ts';
 import { defaultConfig, type TrainConfig } from '../../shared/config.ts';
 import { M, rejectedMetric } from '../../shared/metrics.ts';
@@ -38,10 +39,12 @@ async function joined(url: string): Promise<WorkerSocket> {
   await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject); });
   const reply = await s.timeout(5000).emitWithAck('join', join);
   if (!reply.ok) throw new Error(reply.error);
+  noteTicket(s, reply);
   return s;
 }
 
-const push = (s: WorkerSocket, req: PushRequest): Promise<PushReply> => s.timeout(5000).emitWithAck('push', req);
+/** Pushes `req` with the ticket `s` was given for its version (hostileClient.ts). */
+const push = (s: WorkerSocket, req: Omit<PushRequest, 'ticket'>): Promise<PushReply> => hostilePush(s, req);
 const grad = (c: Coordinator, length = c.ps.params.length) => encodeF32(new Float32Array(length).fill(1e-3));
 
 afterEach(async () => {

@@ -8,6 +8,7 @@ import { createServer, connect as tcpConnect, type Server as TcpServer, type Soc
 import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { Coordinator } from '../coordinator.ts';
+import { noteTicket, ticketFor } from '../testing/hostileClient.ts';
 import { ParameterServer } from '../updates/parameterServer.ts';
 import { defaultConfig, type TrainConfig } from '../../shared/config.ts';
 import { WORKER_NAMESPACE, type ClientToServerEvents, type PushReply, type ServerToClientEvents } from '../../shared/protocol.ts';
@@ -22,6 +23,7 @@ type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 // so the coordinator's later writes to that socket wait in Node while other workers' replies go out.
 const config: TrainConfig = {
   ...asyncDefaults, hiddenSizes: [512, 512], maxStaleness: 10_000, maxPushesPerSecond: 1e9, totalTimesteps: 1e9, annealLr: false, annealClip: false,
+  robustUpdates: false, quarantine: false, heartbeatTimeoutMs: 60_000,
 };
 const joinReq = { backend: 'cpu' as const, adapter: 'test', timings: [], userAgent: 'vitest' };
 
@@ -66,13 +68,19 @@ async function joinedAt(port: number, transport: 'websocket' | 'polling' = 'webs
   await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject); });
   const reply = await s.timeout(10_000).emitWithAck('join', joinReq);
   if (!reply.ok) throw new Error(reply.error);
+  noteTicket(s, reply);
   return { s, params: decodeF32(reply.params, coordinator!.ps.params.length) };
 }
 
 interface Sent { gradVersion: number; grad: Float32Array; reply: Promise<PushReply> }
 
+/** Pushes `grad` computed at `gradVersion` with the ticket `s` was sent for that version. */
 function pushOf(s: WorkerSocket, gradVersion: number, grad: Float32Array): Sent {
-  const reply = s.timeout(30_000).emitWithAck('push', { version: gradVersion, rolloutVersion: gradVersion, grad: encodeF32(grad) });
+  const ticket = ticketFor(s, gradVersion) ?? 0;
+  const reply = s.timeout(120_000).emitWithAck('push', { version: gradVersion, ticket, rolloutVersion: gradVersion, grad: encodeF32(grad) }).then((r) => {
+    noteTicket(s, r);
+    return r;
+  });
   return { gradVersion, grad, reply };
 }
 
@@ -85,7 +93,8 @@ function gradient(n: number, seed: number): Float32Array {
 
 /**
  * Replays the accepted updates in the order the coordinator applied them (the version each reply
- * names) on a fresh ParameterServer, and checks each reply's params against the replay's.
+ * names) on a fresh ParameterServer, and checks the params of each reply, accepted or refused,
+ * against the replay's at the version it names.
  */
 function checkReplies(initial: Float32Array, sent: { gradVersion: number; grad: Float32Array; reply: PushReply }[]): void {
   const n = initial.length;
@@ -93,15 +102,22 @@ function checkReplies(initial: Float32Array, sent: { gradVersion: number; grad: 
   const version = (r: PushReply) => (r.ok ? r.version : -1);
   const accepted = sent.filter((x) => x.reply.accepted).sort((a, b) => version(a.reply) - version(b.reply));
   expect(accepted.map((x) => version(x.reply))).toEqual(accepted.map((_, i) => i + 1));
+  const withParams = sent.filter((x) => x.reply.ok && x.reply.params);
+  const checkAt = (v: number) => {
+    for (const x of withParams.filter((y) => version(y.reply) === v)) {
+      const got = decodeF32((x.reply as { params: ArrayBuffer }).params, n);
+      // Exact: the same float32 arithmetic in the same order.
+      let firstDiff = -1;
+      for (let i = 0; i < n && firstDiff < 0; i++) if (got[i] !== ref.params[i]) firstDiff = i;
+      expect(firstDiff, `reply for version ${v}`).toBe(-1);
+    }
+  };
+  checkAt(0);
   for (const x of accepted) {
     const r = ref.check(encodeF32(x.grad), x.gradVersion);
     expect(r.accepted).toBe(true);
     if (r.accepted) ref.step(r.grad, r.gradNorm, coordinator!.learningRate());
-    const got = decodeF32((x.reply as { params: ArrayBuffer }).params, n);
-    // Exact: the same float32 arithmetic in the same order.
-    let firstDiff = -1;
-    for (let i = 0; i < n && firstDiff < 0; i++) if (got[i] !== ref.params[i]) firstDiff = i;
-    expect(firstDiff, `reply for version ${version(x.reply)}`).toBe(-1);
+    checkAt(ref.version);
   }
 }
 
@@ -122,23 +138,27 @@ describe('Params copies in replies', () => {
     const slowSent: Sent[] = [];
     for (let k = 0; k < 30; k++) slowSent.push(pushOf(slow.s, 0, gradient(n, 1000 + k)));
     const done: { gradVersion: number; grad: Float32Array; reply: PushReply }[] = [];
-    let version = 0;
+    const version = new Map([[fast.s, 0], [polling.s, 0]]);
     for (let k = 0; k < 45; k++) {
       const w = k % 3 === 2 ? polling : fast;
-      const x = pushOf(w.s, version, gradient(n, k));
+      const x = pushOf(w.s, version.get(w.s)!, gradient(n, k));
       const reply = await x.reply;
       done.push({ ...x, reply });
-      if (reply.ok) version = reply.version;
+      if (reply.ok && reply.params) version.set(w.s, reply.version);
     }
     expect(coordinator.ps.version).toBeGreaterThanOrEqual(45);
     gate.hold(false);
     for (const x of slowSent) done.push({ ...x, reply: await x.reply });
 
     expect(done).toHaveLength(75);
+    // The slow worker's pushes share one ticket: one is accepted, the replays are refused (the ticket used up, then forgotten) with the params of their reply's version.
+    const slowDone = done.slice(45);
+    expect(slowDone.filter((d) => d.reply.accepted)).toHaveLength(1);
+    expect(slowDone.filter((d) => !d.reply.accepted && d.reply.ok && d.reply.params && ['replayed', 'badTicket'].includes(d.reply.reason))).toHaveLength(29);
     checkReplies(initial, done);
     // Copies were reused (the polling worker's and the queued ones were not).
     expect(coordinator.snapshots.made).toBeLessThan(coordinator.ps.version);
-  }, 60_000);
+  }, 240_000);
 
   it('a worker pushing over a WebSocket is answered from two copies, each with its version', async () => {
     coordinator = new Coordinator({ config: { ...config, hiddenSizes: [64, 64] }, port: 0, tickMs: 1000 });

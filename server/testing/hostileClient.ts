@@ -46,7 +46,24 @@ export async function joinHostile(url: string, opts: ConnectOptions = {}): Promi
   const s = await connectHostile(url, opts);
   const reply = await s.timeout(5000).emitWithAck('join', hostileJoin);
   if (!reply.ok) throw new Error(reply.error);
+  noteTicket(s, reply);
   return { s, reply };
+}
+
+/** The tickets each socket was sent, by the version of the params they came with (the newest for each version). */
+const ticketsOf = new WeakMap<HostileSocket, Map<number, number>>();
+
+/** Keeps the ticket a join or push reply carries, to name it in pushes of that version (see `push`). */
+export function noteTicket(s: HostileSocket, reply: { ok: boolean; version?: number; ticket?: number }): void {
+  if (!reply.ok || reply.ticket === undefined || reply.version === undefined) return;
+  let m = ticketsOf.get(s);
+  if (!m) ticketsOf.set(s, (m = new Map()));
+  m.set(reply.version, reply.ticket);
+}
+
+/** The ticket `s` was last sent with params at `version` (undefined if none). */
+export function ticketFor(s: HostileSocket, version: number): number | undefined {
+  return ticketsOf.get(s)?.get(version);
 }
 
 /** A rollout report of the size the coordinator assigns (numEnvs x numSteps env steps) with `overrides`, anything at all. */
@@ -67,8 +84,19 @@ export function report(s: HostileSocket, r: unknown): Promise<RolloutAck> {
   return s.timeout(5000).emitWithAck('rollout', r as RolloutReport);
 }
 
-export function push(s: HostileSocket, req: unknown): Promise<PushReply> {
-  return s.timeout(5000).emitWithAck('push', req as PushRequest);
+/**
+ * Pushes `req` as it is, except that an object naming a version but no ticket gets the ticket `s`
+ * was sent with params at that version, as a worker would name it; the reply's ticket is kept.
+ */
+export async function push(s: HostileSocket, req: unknown): Promise<PushReply> {
+  let sent = req;
+  if (typeof req === 'object' && req !== null && !('ticket' in req) && 'version' in req && typeof req.version === 'number') {
+    const ticket = ticketFor(s, req.version);
+    if (ticket !== undefined) sent = { ...req, ticket };
+  }
+  const reply = await s.timeout(5000).emitWithAck('push', sent as PushRequest);
+  noteTicket(s, reply);
+  return reply;
 }
 
 /** Emits any event with any arguments and no ack callback. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SyncRound } from './syncRound.ts';
+import { SyncRound, trimmedCount } from './syncRound.ts';
 
 const f = (...xs: number[]) => new Float32Array(xs);
 
@@ -50,5 +50,22 @@ describe('SyncRound', () => {
 
   it('refuses a gradient of the wrong size', () => {
     expect(() => new SyncRound<string>(2).add('a', f(1), 'r')).toThrow(/1 values, expected 2/);
+  });
+
+  it('with trim, takes the coordinate-wise trimmed mean: each coordinate\'s extremes are left out', () => {
+    const r = new SyncRound<string>(2);
+    r.add('a', f(1, -5), 'ra');
+    r.add('b', f(2, 0), 'rb');
+    r.add('c', f(3, 1), 'rc');
+    r.add('d', f(1000, 2), 'rd');
+    const out = new Float32Array(2);
+    expect(r.close(out, trimmedCount(4)).sort()).toEqual(['ra', 'rb', 'rc', 'rd']);
+    expect(Array.from(out)).toEqual([2.5, 0.5]); // (2 + 3) / 2 and (0 + 1) / 2
+    // Too few gradients to trim leaves the plain mean.
+    r.add('a', f(1, 1), 'ra');
+    r.add('b', f(3, 5), 'rb');
+    r.close(out, 1);
+    expect(Array.from(out)).toEqual([2, 3]);
+    expect([1, 2, 3, 4, 5, 8, 9].map(trimmedCount)).toEqual([0, 0, 1, 1, 2, 2, 3]);
   });
 });

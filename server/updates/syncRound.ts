@@ -7,6 +7,11 @@
  *
  * Each worker's gradient is copied into a buffer kept for that worker, so rounds allocate nothing.
  */
+/** Gradients trimmed from each end of each coordinate in a robust round of `k`: a quarter, rounded up, once there are 3 (3 and 4: the median or the middle two). */
+export function trimmedCount(k: number): number {
+  return k >= 3 ? Math.ceil(k / 4) : 0;
+}
+
 export class SyncRound<Reply> {
   /** When the first gradient of the round arrived (performance.now()), null while empty. */
   openedAt: number | null = null;
@@ -46,14 +51,27 @@ export class SyncRound<Reply> {
     return had;
   }
 
-  /** Closes the round: writes the mean of its gradients into `out` (summed in float64) and returns the replies owed. */
-  close(out: Float32Array): Reply[] {
+  /**
+   * Closes the round: writes the mean of its gradients into `out` (summed in float64) and returns
+   * the replies owed. With `trim` > 0, the coordinate-wise trimmed mean: for each coordinate the
+   * `trim` lowest and `trim` highest values are left out (so up to `trim` hostile gradients cannot
+   * pull any coordinate outside the range of the others).
+   */
+  close(out: Float32Array, trim = 0): Reply[] {
     const bufs = [...this.pending.keys()].map((id) => this.buffers.get(id)!);
     const k = bufs.length;
+    const t = Math.max(0, Math.min(trim, Math.floor((k - 1) / 2)));
+    const column = new Float64Array(k);
     for (let i = 0; i < this.size; i++) {
       let s = 0;
-      for (let j = 0; j < k; j++) s += bufs[j][i];
-      out[i] = k > 0 ? s / k : 0;
+      if (t === 0) {
+        for (let j = 0; j < k; j++) s += bufs[j][i];
+      } else {
+        for (let j = 0; j < k; j++) column[j] = bufs[j][i];
+        column.sort();
+        for (let j = t; j < k - t; j++) s += column[j];
+      }
+      out[i] = k > 0 ? s / (k - 2 * t) : 0;
     }
     return this.clear();
   }

@@ -4,15 +4,24 @@
  *   notJoined     the socket has not joined
  *   malformed     the message fails its schema
  *   finished      the run is over
+ *   quarantined   its worker lost the coordinator's trust (workers/trust.ts)
  *   rateLimited   more than maxPushesPerSecond from this worker
  *   dropped       computed before this worker was dropped and resumed
+ *   badTicket     names a ticket not issued to this worker with params at that version (workers/tickets.ts)
+ *   replayed      its ticket has carried all the updates one set of params can give
+ *   overQuota     async and sync: more pushes than the worker's counted rollout reports give
+ *   overShare     async and local, with robustUpdates: the worker's accepted updates per second are far above the fleet's median
  *   paused        an admin paused training (`paused`; a report riding with the push is still taken)
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
- * In local mode the push carries its rollout's report, taken first (`takeReport`); a refused
- * report refuses the delta too. In the other modes a push that gets this far lets its worker send
- * its next rollout report (WorkerRecord.mayReport). An accepted update is stepped at once (async: Adam on a gradient;
- * local: the outer step along a delta) or joins the open sync round, whose mean is one step when
- * the round closes. The step size comes from `stepSize` (schedules.ts).
+ *   outlier       async and local, with robustUpdates: far from the recent accepted updates (robustAcceptance.ts)
+ * In local mode the push carries its rollout's report, taken before the ParameterServer's checks
+ * (`takeReport`); a refused report refuses the delta too. In the other modes a push that gets past
+ * its quota lets its worker send its next rollout report (WorkerRecord.mayReport). An accepted
+ * update is stepped at once (async: Adam on a gradient; local: the outer step along a delta) or
+ * joins the open sync round, whose mean (a trimmed mean with robustUpdates) is one step when the
+ * round closes. The step size comes from `stepSize` (schedules.ts). Every reply that carries
+ * params carries their ticket; refusals named in workers/trust.ts's OFFENCES count against the
+ * worker's trust.
  */
 import type { TrainConfig } from '../../shared/config.ts';
 import { l2Norm } from '../../shared/codec.ts';
@@ -20,9 +29,12 @@ import {
   REJECT_REASONS, pushSchema, describeIssue, type Binary, type PushReply, type RejectReason, type RolloutAck, type RolloutReport,
 } from '../../shared/protocol.ts';
 import type { RunTracker } from '../metrics/runTracker.ts';
-import type { WorkerRecord, WorkerRegistry } from '../workers/workerRegistry.ts';
+import { SHARE_FACTOR, type WorkerRecord, type WorkerRegistry } from '../workers/workerRegistry.ts';
 import { refuse, type ParameterServer, type Refusal } from './parameterServer.ts';
-import { SyncRound } from './syncRound.ts';
+import { SyncRound, trimmedCount } from './syncRound.ts';
+import { RobustAcceptance } from './robustAcceptance.ts';
+import { earn, offend, OFFENCES } from '../workers/trust.ts';
+import type { Ticket } from '../workers/tickets.ts';
 import { stepSize } from './schedules.ts';
 
 /** A sync-mode push waiting for its round to close. */
@@ -51,6 +63,8 @@ export class UpdatePipeline<S> {
   private readonly round: SyncRound<PendingSyncPush<S>>;
   private roundTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly syncMean: Float32Array;
+  /** Async and local modes with robustUpdates: the outlier test (robustAcceptance.ts). */
+  readonly robust: RobustAcceptance | null;
 
   constructor(
     private readonly ps: ParameterServer,
@@ -64,6 +78,7 @@ export class UpdatePipeline<S> {
   ) {
     this.round = new SyncRound(ps.params.length);
     this.syncMean = new Float32Array(ps.params.length);
+    this.robust = config.robustUpdates && config.updateMode !== 'sync' ? new RobustAcceptance(ps.params.length) : null;
   }
 
   /** Decides one push from worker `w` (undefined: the socket has not joined); `ack` gets the reply now or when its sync round closes. */
@@ -78,16 +93,29 @@ export class UpdatePipeline<S> {
     if (!parsed.success) return this.refused(w, refuse('malformed', `bad push: ${describeIssue(parsed.error)}`));
     if (this.tracker.finished) return this.refused(w, refuse('finished', `the run is over (${this.tracker.state})`));
     w.lastSeenAt = performance.now();
+    if (w.quarantined) return this.refused(w, refuse('quarantined', `worker ${w.workerId} is quarantined: its updates failed too many checks`));
     if (!this.registry.takeToken(w)) return this.refused(w, refuse('rateLimited', `more than ${this.config.maxPushesPerSecond} pushes per second`));
-    const { version, rolloutVersion, grad, report } = parsed.data;
+    const { version, ticket: ticketNo, rolloutVersion, grad, report } = parsed.data;
     if (version < w.minVersion) return this.refused(w, refuse('dropped', `update computed at version ${version}, before this worker resumed at version ${w.minVersion}`));
+    const ticket = w.tickets.check(ticketNo, version);
+    // Refused with the current params and their ticket when the worker's are behind, so an honest worker resynchronizes.
+    if ('reason' in ticket) return this.refused(w, refuse(ticket.reason, ticket.error), version);
     const mode = this.config.updateMode;
     if ((mode === 'local') !== (report !== undefined)) {
       return this.refused(w, refuse('malformed', mode === 'local' ? 'bad push: local mode needs the rollout report with each delta' : `bad push: a report rides with a push only in local mode, this run is ${mode}`));
     }
-    // A well-formed, paced push from this worker's current life is decided from here on: it earns
-    // the worker its next rollout report (async and sync modes; in local mode each push carries its own).
-    if (mode !== 'local') w.mayReport = true;
+    if (mode !== 'local') {
+      if (w.pushAllowance <= 0) {
+        return this.refused(w, refuse('overQuota', `more pushes than its rollouts give (${this.registry.rolloutPushes()} per counted rollout report): report the next rollout first`));
+      }
+      w.pushAllowance--;
+      // A well-formed, paced push from this worker's current life is decided from here on: it earns
+      // the worker its next rollout report (async and sync modes; in local mode each push carries its own).
+      w.mayReport = true;
+    }
+    if (mode !== 'sync' && this.config.robustUpdates && this.registry.overShare(w)) {
+      return this.refused(w, refuse('overShare', `more accepted updates per second than ${SHARE_FACTOR}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
+    }
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
@@ -97,13 +125,29 @@ export class UpdatePipeline<S> {
 
     const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
     if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
-    if (mode === 'sync') return this.joinRound(w, c.grad, version, ack);
-    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.connectedCount());
+    if (mode === 'sync') return this.joinRound(w, c.grad, version, ticket, ack);
+    const outlier = this.robust?.check(w.workerId, c.grad, c.gradNorm);
+    if (outlier) return { ...this.refused(w, refuse('outlier', outlier), version), ...(rollout && { rollout }) };
+    this.robust?.accepted(w.workerId, c.grad, c.gradNorm);
+    w.tickets.spend(ticket);
+    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount());
     if (mode === 'local') this.ps.stepDelta(c.grad, lr);
     else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);
-    w.accepted++;
-    return { ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished, ...(rollout && { rollout }) };
+    this.credit(w);
+    this.registry.spendShare(w);
+    return { ok: true, accepted: true, version: this.ps.version, ...this.params(w), done: this.tracker.finished, ...(rollout && { rollout }) };
+  }
+
+  /** The current params for a reply to `w`, with their ticket. */
+  private params(w: WorkerRecord<S>): { params: Binary; ticket: number } {
+    return { params: this.paramsBytes(), ticket: w.tickets.issue(this.ps.version) };
+  }
+
+  /** One accepted update of `w`: it earns trust and counts toward the sync quorum. */
+  private credit(w: WorkerRecord<S>): void {
+    earn(w);
+    w.contributedAt = performance.now();
   }
 
   /**
@@ -113,11 +157,21 @@ export class UpdatePipeline<S> {
    */
   private refused(w: WorkerRecord<S> | undefined, r: Refusal, version?: number): PushReply {
     this.counts.rejected[r.reason]++;
-    if (w) w.rejected++;
+    if (w) {
+      w.rejected++;
+      if (OFFENCES.has(r.reason)) this.offence(w);
+    }
     const done = this.tracker.finished;
-    if (version === undefined) return { ok: false, accepted: false, reason: r.reason, error: r.error, done };
-    const params = version !== this.ps.version ? this.paramsBytes() : undefined;
-    return { ok: true, accepted: false, reason: r.reason, error: r.error, version: this.ps.version, params, done };
+    if (version === undefined || !w) return { ok: false, accepted: false, reason: r.reason, error: r.error, done };
+    const fresh = version !== this.ps.version ? this.params(w) : undefined;
+    return { ok: true, accepted: false, reason: r.reason, error: r.error, version: this.ps.version, ...fresh, done };
+  }
+
+  /** One failed check of `w` (workers/trust.ts); a sync gradient it has waiting is taken out if this quarantines it. */
+  offence(w: WorkerRecord<S>): void {
+    if (!offend(w, this.config.quarantine)) return;
+    this.robust?.forget(w.workerId);
+    if (this.round.remove(w.workerId)) this.counts.rejected.quarantined++;
   }
 
   /** Counts `n` accepted updates that were `staleness` versions old, stepped with one update of norm `gradNorm` (before clipping). */
@@ -140,18 +194,24 @@ export class UpdatePipeline<S> {
   }
 
   /** Sync mode: a gradient at the current version joins the round; the reply waits for the round's step. */
-  private joinRound(w: WorkerRecord<S>, grad: Float32Array, version: number, ack: (reply: PushReply) => void): PushReply | null {
+  private joinRound(w: WorkerRecord<S>, grad: Float32Array, version: number, ticket: Ticket, ack: (reply: PushReply) => void): PushReply | null {
     if (!this.round.add(w.workerId, grad, { worker: w, ack })) {
       return this.refused(w, refuse('malformed', 'one gradient per worker per sync round: wait for the reply'), version);
     }
+    w.tickets.spend(ticket);
     if (this.round.count >= this.syncTarget()) this.closeRound();
     else if (this.round.count === 1) this.roundTimer = setTimeout(() => this.closeRound(), this.config.syncTimeoutMs);
     return null;
   }
 
-  /** Gradients a sync round waits for: syncGradients, or one per connected worker, whichever is fewer. */
-  private syncTarget(): number {
-    return Math.max(1, Math.min(this.config.syncGradients ?? Infinity, this.registry.connectedCount()));
+  /**
+   * Gradients a sync round waits for: syncGradients, or one per contributing worker, whichever is
+   * fewer. Contributing: connected, not quarantined, and joined or had an update accepted within
+   * the last 2 x syncTimeoutMs, so joined workers that never send a usable gradient stop holding
+   * every round to its timeout.
+   */
+  syncTarget(): number {
+    return Math.max(1, Math.min(this.config.syncGradients ?? Infinity, this.registry.contributingCount(2 * this.config.syncTimeoutMs)));
   }
 
   /** Steps with the mean of the round's gradients and answers every worker in it. */
@@ -160,18 +220,19 @@ export class UpdatePipeline<S> {
     this.roundTimer = null;
     const n = this.round.count;
     if (n === 0) return;
-    const pending = this.round.close(this.syncMean);
+    const pending = this.round.close(this.syncMean, this.config.robustUpdates ? trimmedCount(n) : 0);
     const norm = l2Norm(this.syncMean);
     this.ps.step(this.syncMean, norm, stepSize(this.config, this.tracker.envSteps, this.config.numSteps, 0));
     this.accept(0, norm, n);
     for (const p of pending) {
-      p.worker.accepted++;
-      p.ack({ ok: true, accepted: true, version: this.ps.version, params: this.paramsBytes(), done: this.tracker.finished });
+      this.credit(p.worker);
+      p.ack({ ok: true, accepted: true, version: this.ps.version, ...this.params(p.worker), done: this.tracker.finished });
     }
   }
 
   /** A worker left: a gradient it has waiting in the sync round is taken out (counted as 'dropped'), and the round may now be complete. */
   workerLeft(w: WorkerRecord<S>): void {
+    this.robust?.forget(w.workerId);
     if (this.round.remove(w.workerId)) this.refused(w, refuse('dropped', `worker ${w.workerId} left before its sync round closed`));
     if (this.config.updateMode === 'sync' && this.round.count > 0 && this.round.count >= this.syncTarget()) this.closeRound();
   }

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TrainConfig } from '../../shared/config.ts';
 import { noStageSeconds, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
+import { TicketBook, usesPerTicket } from './tickets.ts';
 
 /** What the coordinator keeps per worker beyond what the dashboard sees. */
 export interface WorkerRecord<S = unknown> extends WorkerInfo {
@@ -43,21 +44,53 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   mayReport: boolean;
   /** performance.now() of its drop; null while connected. */
   droppedAt: number | null;
+  /** The tickets of the params it was sent (tickets.ts). */
+  tickets: TicketBook;
+  /**
+   * Async and sync modes: pushes it may still make, one rollout's worth (updateEpochs x
+   * numMinibatches) after it joins and after each counted rollout report, so its updates cannot
+   * outnumber what its reported rollouts justify; beyond it pushes are refused as 'overQuota'.
+   */
+  pushAllowance: number;
+  /** Checks its messages failed (workers/trust.ts). */
+  offences: number;
+  /** performance.now() of its join or resume, or of its last update accepted (a sync round's quorum counts recent contributors). */
+  contributedAt: number;
+  /** Moving average of its accepted updates per second, over metrics ticks (SHARE_EWMA). */
+  rate: number;
+  /** Token bucket of its fair share (see SHARE_FACTOR): refilled at its share of updates per second. */
+  shareTokens: number;
+  shareRefilledAt: number;
 }
 
 const WORKER_INFO_KEYS = [
   'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
-  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS',
+  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS', 'trust', 'quarantined',
 ] as const satisfies readonly (keyof WorkerInfo)[];
 
 /** Weight of the newest update in a worker's moving average of staleness. */
 const STALENESS_EWMA = 0.1;
+
+/** Weight of the last tick in a worker's moving average of accepted updates per second. */
+const SHARE_EWMA = 0.3;
+/**
+ * Fair share (async and local modes, 3 or more contributing workers): each worker may land at most
+ * SHARE_FACTOR times the median of the contributing workers' moving averages of accepted updates
+ * per second, plus SHARE_SLACK per second (a token bucket holding one second's worth, so the limit
+ * holds from a worker's first second); beyond it its pushes are refused as 'overShare'. One worker
+ * pushing as fast as round trips allow (a flood of made-up updates) then lands about as many
+ * updates as SHARE_FACTOR median ones.
+ */
+export const SHARE_FACTOR = 2;
+export const SHARE_SLACK = 1;
 
 /** Most dropped workers' records kept for resuming (see the file's comment). */
 export const MAX_DISCONNECTED_RECORDS = 1000;
 
 export class WorkerRegistry<S> {
   readonly workers = new Map<string, WorkerRecord<S>>();
+  /** Median of the contributing workers' `rate` at the last tick (0 with fewer than 3 contributing). */
+  fairRate = 0;
   /** The dropped workers, by workerId, oldest drop first. */
   private readonly dropped = new Map<string, WorkerRecord<S>>();
   private nextWorkerIndex = 0;
@@ -81,6 +114,7 @@ export class WorkerRegistry<S> {
       if (w.socket) this.drop(w);
       this.dropped.delete(w.workerId);
       w.minVersion = version;
+      w.tickets.clear();
     } else {
       w = {
         workerId: randomUUID().slice(0, 8),
@@ -111,6 +145,15 @@ export class WorkerRegistry<S> {
         atTick: { accepted: 0, envSteps: 0 },
         mayReport: true,
         droppedAt: null,
+        tickets: new TicketBook(usesPerTicket(this.config)),
+        pushAllowance: 0,
+        offences: 0,
+        trust: 1,
+        quarantined: false,
+        contributedAt: now,
+        rate: 0,
+        shareTokens: 1,
+        shareRefilledAt: now,
       };
       this.workers.set(w.workerId, w);
     }
@@ -118,6 +161,8 @@ export class WorkerRegistry<S> {
     w.socket = socket;
     w.lastSeenAt = now;
     w.mayReport = true;
+    w.pushAllowance = this.rolloutPushes();
+    w.contributedAt = now;
     w.droppedAt = null;
     return w;
   }
@@ -152,6 +197,11 @@ export class WorkerRegistry<S> {
     return true;
   }
 
+  /** Pushes one rollout gives in async and sync modes (one per minibatch per epoch). */
+  rolloutPushes(): number {
+    return this.config.updateEpochs * this.config.numMinibatches;
+  }
+
   /** Folds the staleness of one update the worker pushed into its moving average (work sizing reads it). */
   noteStaleness(w: WorkerRecord<S>, staleness: number): void {
     w.meanStaleness += STALENESS_EWMA * (staleness - w.meanStaleness);
@@ -160,6 +210,16 @@ export class WorkerRegistry<S> {
   connectedCount(): number {
     let n = 0;
     for (const w of this.workers.values()) if (w.connected) n++;
+    return n;
+  }
+
+  /**
+   * Connected workers whose updates count (not quarantined), and with `within` only those that
+   * joined or had an update accepted in the last `within` ms.
+   */
+  contributingCount(within = Infinity, now = performance.now()): number {
+    let n = 0;
+    for (const w of this.workers.values()) if (w.connected && !w.quarantined && now - w.contributedAt <= within) n++;
     return n;
   }
 
@@ -176,9 +236,27 @@ export class WorkerRegistry<S> {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
       w.envStepsPerS = (w.envSteps - w.atTick.envSteps) / dt;
+      w.rate += SHARE_EWMA * (w.updatesPerS - w.rate);
       w.atTick.accepted = w.accepted;
       w.atTick.envSteps = w.envSteps;
     }
+    const rates: number[] = [];
+    for (const w of this.workers.values()) if (w.connected && !w.quarantined) rates.push(w.rate);
+    rates.sort((a, b) => a - b);
+    this.fairRate = rates.length >= 3 ? rates[rates.length >> 1] : 0;
+  }
+
+  /** Whether `w` has used up its fair share of accepted updates for now (see SHARE_FACTOR). */
+  overShare(w: WorkerRecord<S>, now = performance.now()): boolean {
+    const rate = SHARE_FACTOR * this.fairRate + SHARE_SLACK;
+    w.shareTokens = Math.min(rate, w.shareTokens + ((now - w.shareRefilledAt) / 1000) * rate);
+    w.shareRefilledAt = now;
+    return this.fairRate > 0 && w.shareTokens < 1;
+  }
+
+  /** One accepted update of `w` against its fair share (none while there is no share to hold to, so no debt builds up). */
+  spendShare(w: WorkerRecord<S>): void {
+    if (this.fairRate > 0) w.shareTokens = Math.max(0, w.shareTokens - 1);
   }
 
   /** The dashboard's view of every worker. */

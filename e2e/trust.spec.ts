@@ -1,0 +1,29 @@
+/**
+ * End to end: two honest headless tabs and one simulated hostile worker, which pushes the fleet's
+ * last movement sign-flipped as fast as the replies come, train CartPole-v1 to solved; the hostile
+ * worker ends up quarantined and none of the honest ones does.
+ */
+import { test, expect } from './fixtures.ts';
+import type { RunStatus } from '../shared/protocol.ts';
+import { SimulatedAttacker } from '../server/testing/simulatedAttacker.ts';
+
+test('two honest tabs solve CartPole-v1 beside a sign-flipping worker, which is quarantined', async ({ swarm }) => {
+  const { coordinator, url } = await swarm({ envId: 'CartPole-v1', seed: 1, totalTimesteps: 400_000 }, { workers: 2 });
+  const done = new Promise<RunStatus>((resolve) => coordinator.once('done', resolve));
+  // The tabs join first (they measure their backends), so the attacker meets a working fleet.
+  await expect.poll(() => coordinator.workerList().filter((w) => w.accepted > 0).length, { timeout: 180_000 }).toBe(2);
+  const attacker = new SimulatedAttacker(url, 'signFlip');
+  const attack = attacker.run();
+
+  const final = await done;
+  attacker.stop();
+  const stats = await attack;
+  expect(final.state).toBe('solved');
+  expect(stats.quarantined).toBe(true);
+  const workers = coordinator.workerList();
+  expect(workers.filter((w) => w.quarantined).map((w) => w.workerId)).toHaveLength(1);
+  const hostile = workers.find((w) => w.quarantined)!;
+  expect(hostile.accepted).toBe(stats.accepted);
+  expect(hostile.trust).toBeLessThan(0.5);
+  for (const w of workers.filter((x) => !x.quarantined)) expect(w.accepted).toBeGreaterThan(0);
+});
