@@ -1,14 +1,14 @@
 /**
  * End to end: two honest headless tabs and one simulated hostile worker, which pushes the fleet's
  * last movement sign-flipped as fast as the replies come, train CartPole-v1 to solved; the hostile
- * worker ends up quarantined and none of the honest ones does.
+ * worker ends up quarantined, and shown so on the dashboard, and none of the honest ones does.
  */
 import { test, expect } from './fixtures.ts';
 import type { RunStatus } from '../shared/protocol.ts';
 import { SimulatedAttacker } from '../server/testing/simulatedAttacker.ts';
 
 test('two honest tabs solve CartPole-v1 beside a sign-flipping worker, which is quarantined', async ({ swarm }) => {
-  const { coordinator, url } = await swarm({ envId: 'CartPole-v1', seed: 1, totalTimesteps: 400_000 }, { workers: 2 });
+  const { coordinator, url, fleet } = await swarm({ envId: 'CartPole-v1', seed: 1, totalTimesteps: 400_000 }, { workers: 2 });
   const done = new Promise<RunStatus>((resolve) => coordinator.once('done', resolve));
   // The tabs join first (they measure their backends), so the attacker meets a working fleet.
   await expect.poll(() => coordinator.workerList().filter((w) => w.accepted > 0).length, { timeout: 180_000 }).toBe(2);
@@ -26,4 +26,8 @@ test('two honest tabs solve CartPole-v1 beside a sign-flipping worker, which is 
   expect(hostile.accepted).toBe(stats.accepted);
   expect(hostile.trust).toBeLessThan(0.5);
   for (const w of workers.filter((x) => !x.quarantined)) expect(w.accepted).toBeGreaterThan(0);
+  // The dashboard shows which worker is quarantined, and the others' trust.
+  const dashboard = await fleet.page('/');
+  await expect(dashboard.locator('[data-testid="worker-row"][data-quarantined="true"] [data-testid="worker-trust"]')).toHaveText('quarantined');
+  await expect(dashboard.locator('[data-testid="worker-row"][data-quarantined="false"]')).toHaveCount(2);
 });
