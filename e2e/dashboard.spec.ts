@@ -195,7 +195,8 @@ test('the live view plays the current policy of every shipped env', async ({ swa
 });
 
 test('with 300 workers connected the worker table draws its first 100 rows and counts them all', async ({ swarm }) => {
-  const { coordinator, fleet, url } = await swarm({ totalTimesteps: 10_000_000 }, { workers: 0 });
+  // 300 sockets from this one address: above the default per-address limit (maxConnectionsPerIp 256).
+  const { coordinator, fleet, url } = await swarm({ totalTimesteps: 10_000_000, maxConnectionsPerIp: 512 }, { workers: 0 });
   const sockets = await Promise.all(Array.from({ length: 300 }, async () => {
     const s = await connectHostile(url);
     const reply = await s.timeout(30_000).emitWithAck('join', hostileJoin);

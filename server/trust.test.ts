@@ -11,7 +11,7 @@ import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts'
 import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
-import { NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
+import { MIN_FLEET, NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
 import { MIN_OFFENCES, trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
@@ -375,6 +375,7 @@ describe('10. robust acceptance and quarantine', () => {
     const c = await start();
     const n = c.ps.params.length;
     const honest = await joined();
+    await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
     for (let k = 0; k < WARMUP; k++) expect(await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) })).toMatchObject({ accepted: true });
     const { s: hostile, reply } = await joinHostile(url);
     sockets.push(hostile);
@@ -417,6 +418,7 @@ describe('10. robust acceptance and quarantine', () => {
     const c = await start({ maxStaleness: 1000 });
     const n = c.ps.params.length;
     const honest = await joined();
+    await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
     for (let k = 0; k < WARMUP; k++) await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
     const held = c.ps.version; // the params the honest worker holds
     const { s: flipper, reply } = await joinHostile(url);
@@ -445,8 +447,25 @@ describe('10. robust acceptance and quarantine', () => {
     const c = await start({ robustUpdates: false, quarantine: false });
     const n = c.ps.params.length;
     const s = await joined();
+    await joined();
+    await joined();
     for (let k = 0; k < WARMUP; k++) await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
     expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 98).map((x) => -x)) })).toMatchObject({ accepted: true });
+  });
+
+  it('with fewer than MIN_FLEET workers there is no majority to judge by: a lone worker\'s updates are never outliers, so it is never quarantined', async () => {
+    const c = await start();
+    const n = c.ps.params.length;
+    const s = await joined();
+    await joined();
+    expect(MIN_FLEET).toBe(3);
+    for (let k = 0; k < WARMUP; k++) await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
+    // 100x the median norm (still under maxUpdateNorm), then sign-flipped ones: stepped, as a lone worker's swings are.
+    expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 98, 1e-3 * 100)) })).toMatchObject({ accepted: true });
+    for (let k = 0; k < WORKER_WARMUP + 2; k++) {
+      expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 60 + k).map((x) => -x)) })).toMatchObject({ accepted: true });
+    }
+    expect(c.workerList().every((w) => !w.quarantined)).toBe(true);
   });
 
   it('sync mode: one of three gradients scaled x1000 (under maxUpdateNorm) does not move the step: the round takes the coordinate-wise trimmed mean', async () => {

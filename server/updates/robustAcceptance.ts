@@ -18,8 +18,13 @@
  * medians and averages are over accepted updates only, so a refused update does not move them.
  * The thresholds are chosen by bench/trust.ts (docs/TRUST.md).
  *
+ * Both tests need a fleet to judge by: they apply while MIN_FLEET or more workers contribute (with
+ * fewer there is no majority, and a lone honest worker whose gradients swing was refused and
+ * quarantined, ending its run). Fair share waits for the same number (workerRegistry.ts).
+ *
  * Sync mode does not use this: its round steps with a coordinate-wise trimmed mean (syncRound.ts).
  */
+export const MIN_FLEET = 3;
 export const NORM_WINDOW = 64;
 export const NORM_FACTOR = 4;
 export const WARMUP = 8;

@@ -32,7 +32,7 @@ import type { RunTracker } from '../metrics/runTracker.ts';
 import { SHARE_FACTOR, type WorkerRecord, type WorkerRegistry } from '../workers/workerRegistry.ts';
 import { refuse, type ParameterServer, type Refusal } from './parameterServer.ts';
 import { SyncRound, trimmedCount } from './syncRound.ts';
-import { RobustAcceptance } from './robustAcceptance.ts';
+import { MIN_FLEET, RobustAcceptance } from './robustAcceptance.ts';
 import { earn, offend, OFFENCES } from '../workers/trust.ts';
 import type { Ticket } from '../workers/tickets.ts';
 import { stepSize } from './schedules.ts';
@@ -126,7 +126,7 @@ export class UpdatePipeline<S> {
     const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
     if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
     if (mode === 'sync') return this.joinRound(w, c.grad, version, ticket, ack);
-    const outlier = this.robust?.check(w.workerId, c.grad, c.gradNorm);
+    const outlier = this.registry.contributingCount() >= MIN_FLEET ? this.robust?.check(w.workerId, c.grad, c.gradNorm) : undefined;
     if (outlier) return { ...this.refused(w, refuse('outlier', outlier), version), ...(rollout && { rollout }) };
     this.robust?.accepted(w.workerId, c.grad, c.gradNorm);
     w.tickets.spend(ticket);

@@ -8,6 +8,7 @@
  * workers that join and leave cannot grow the registry or the dashboard's list without bound.
  */
 import { randomUUID } from 'node:crypto';
+import { MIN_FLEET } from '../updates/robustAcceptance.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import { noStageSeconds, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
 import { TicketBook, usesPerTicket } from './tickets.ts';
@@ -243,7 +244,7 @@ export class WorkerRegistry<S> {
     const rates: number[] = [];
     for (const w of this.workers.values()) if (w.connected && !w.quarantined) rates.push(w.rate);
     rates.sort((a, b) => a - b);
-    this.fairRate = rates.length >= 3 ? rates[rates.length >> 1] : 0;
+    this.fairRate = rates.length >= MIN_FLEET ? rates[rates.length >> 1] : 0;
   }
 
   /** Whether `w` has used up its fair share of accepted updates for now (see SHARE_FACTOR). */
