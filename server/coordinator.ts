@@ -94,6 +94,9 @@ export const PER_WORKER_HISTORY_MAX = 64;
 
 type WorkerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { worker?: WorkerRecord<WorkerSocket> }>;
 
+/** What a tab is told while an admin holds training (`paused`). */
+const ADMIN_PAUSED = 'an admin paused training';
+
 /** The events a worker may send; anything else is counted in ignoredMessages.unknownEvent. */
 const WORKER_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(['join', 'push', 'rollout']);
 
@@ -285,7 +288,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (this.tracker.finished) throw new Error(`the run is over (${this.tracker.state})`);
     if (this.updates.paused) return 'training is already paused';
     this.updates.pause();
-    this.workerNs.emit('paused', true, 'an admin paused training');
+    this.workerNs.emit('paused', true, ADMIN_PAUSED);
     return 'training paused';
   }
 
@@ -382,7 +385,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     socket.data.worker = w;
     this.tracker.start();
     // A tab joining a paused run is told to wait (after its join reply, which goes out first).
-    if (this.updates.paused) setImmediate(() => socket.emit('paused', true, 'an admin paused training'));
+    if (this.updates.paused) setImmediate(() => socket.emit('paused', true, ADMIN_PAUSED));
     return {
       ok: true, workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, config: this.config, version: this.ps.version,
       params: this.snapshots.current(this.ps.version), ticket: w.tickets.issue(this.ps.version), norm: this.norm.wire(), numSteps: w.numSteps,

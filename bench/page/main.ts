@@ -13,6 +13,7 @@ import '../../client/tfBackends.ts';
 import type { Backend } from '../../shared/protocol.ts';
 import { configFor } from '../../shared/config.ts';
 import { initParams } from '../../shared/ppo/params.ts';
+import { median } from '../../shared/median.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 import { lossCoefs } from '../../shared/ppo/loss.ts';
@@ -39,11 +40,6 @@ const logEl = document.getElementById('log');
 function report(line: string): void {
   if (logEl) logEl.textContent += line + '\n';
   void window.tabswarmBenchReport?.(line);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : typeof e === 'object' && e && 'message' in e ? String(e.message) : String(e));

@@ -24,6 +24,8 @@
  *
  * Sync mode does not use this: its round steps with a coordinate-wise trimmed mean (syncRound.ts).
  */
+import { median } from '../../shared/median.ts';
+
 export const MIN_FLEET = 3;
 export const NORM_WINDOW = 64;
 export const NORM_FACTOR = 4;
@@ -56,10 +58,7 @@ export class RobustAcceptance {
 
   /** Median norm of the recent accepted updates (0 before any). */
   medianNorm(): number {
-    if (this.norms.length === 0) return 0;
-    const s = [...this.norms].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+    return this.norms.length === 0 ? 0 : median(this.norms);
   }
 
   /** Cosine between `u` (of L2 norm `norm`) and the sum of the workers' moving averages (0 when either is zero). */

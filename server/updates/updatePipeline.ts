@@ -52,6 +52,9 @@ export const noDecisions = (): DecisionCounts => ({
   accepted: 0, rejected: Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>,
 });
 
+/** The refusal of every push while an admin holds training. */
+const PAUSED = refuse('paused', 'training is paused: wait until it resumes');
+
 export class UpdatePipeline<S> {
   readonly counts = noDecisions();
   /** stalenessHistogram[s] = accepted updates that were s versions old. */
@@ -121,7 +124,7 @@ export class UpdatePipeline<S> {
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
     // Paused: the report is taken (its env steps were spent), the update is not, and the reply is the
     // ordinary refusal (fresh params when behind) that a tab unaware of pausing goes on from.
-    if (this.paused) return { ...this.refused(w, refuse('paused', 'training is paused: wait until it resumes'), version), ...(rollout && { rollout }) };
+    if (this.paused) return { ...this.refused(w, PAUSED, version), ...(rollout && { rollout }) };
 
     const c = this.ps.check(grad, version, rolloutVersion, mode === 'sync' ? 0 : this.config.maxStaleness);
     if (!c.accepted) return { ...this.refused(w, c, version), ...(rollout && { rollout }) };
@@ -245,7 +248,7 @@ export class UpdatePipeline<S> {
   /** Holds training: from now on pushes are refused as 'paused', gradients waiting in the sync round too. */
   pause(): void {
     this.paused = true;
-    this.refuseRound(refuse('paused', 'training is paused: wait until it resumes'));
+    this.refuseRound(PAUSED);
   }
 
   private refuseRound(r: Refusal): void {
