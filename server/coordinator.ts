@@ -157,6 +157,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
         if (saved.outerVelocity.length !== numParams) throw new Error(`checkpoint's outer momentum has ${saved.outerVelocity.length} values, the model needs ${numParams}`);
         this.ps.outer.velocity.set(saved.outerVelocity);
       }
+      if (saved?.workers) this.registry.restore(saved.workers);
     }
 
     this.http = createHttpServer({
@@ -250,7 +251,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       params: this.ps.params.slice(), adam: this.ps.adam.state(),
       extra: runStateExtra({
         norm: this.norm.arrays(), counts: this.updates.counts, stalenessHistogram: this.updates.stalenessHistogram, tracker: this.tracker.saved(),
-        outerVelocity: this.ps.outer.momentum > 0 ? this.ps.outer.velocity : undefined,
+        outerVelocity: this.ps.outer.momentum > 0 ? this.ps.outer.velocity : undefined, workers: this.registry.saved(),
       }),
     };
   }

@@ -4,13 +4,16 @@
  * Coordinator on port 0, and each test checks that the defence holds.
  */
 import { once } from 'node:events';
-import { hostname } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Coordinator, type CoordinatorOptions } from './coordinator.ts';
 import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts';
 import { MIN_FLEET, NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
 import { MIN_OFFENCES, trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
@@ -412,6 +415,31 @@ describe('10. robust acceptance and quarantine', () => {
     if (resumed.ok) noteTicket(again, resumed);
     expect(await push(again, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 6)) })).toMatchObject({ accepted: false, reason: 'quarantined' });
     expect(c.ps.params).toEqual(before);
+
+    // The coordinator is checkpointed through a file, stopped and resumed: the workers' records
+    // come back as dropped ones; each resumes with its token and keeps its trust and its count.
+    const path = join(await mkdtemp(join(tmpdir(), 'tabswarm-trust-')), 'run.ckpt');
+    await saveCheckpoint(path, c.checkpoint());
+    const honestBefore = c.workerList().find((w) => w.workerId !== reply.workerId)!;
+    for (const s of sockets.splice(0)) s.disconnect();
+    await c.stop();
+    const c2 = await start({}, { resume: await loadCheckpoint(path) });
+    expect(c2.workerList().map((w) => ({ id: w.workerId, connected: w.connected, quarantined: w.quarantined })).sort((a, b) => a.id.localeCompare(b.id)))
+      .toEqual(c.workerList().map((w) => ({ id: w.workerId, connected: false, quarantined: w.workerId === reply.workerId })).sort((a, b) => a.id.localeCompare(b.id)));
+    const back = await connectHostile(url);
+    sockets.push(back);
+    const resumedAgain = await back.timeout(5000).emitWithAck('join', { ...hostileJoin, resume: { workerId: reply.workerId, resumeToken: reply.resumeToken } });
+    expect(resumedAgain).toMatchObject({ ok: true, workerId: reply.workerId });
+    if (resumedAgain.ok) noteTicket(back, resumedAgain);
+    expect(await push(back, { version: c2.ps.version, rolloutVersion: c2.ps.version, grad: encodeF32(honestGrad(n, 7)) })).toMatchObject({ accepted: false, reason: 'quarantined' });
+    expect(c2.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ connected: true, quarantined: true, trust: info().trust });
+    expect(c2.workerList().find((w) => w.workerId === honestBefore.workerId)).toMatchObject({ accepted: WARMUP, trust: 1, quarantined: false });
+    // A made-up token does not resume a remembered worker.
+    const forger = await connectHostile(url);
+    sockets.push(forger);
+    expect(await forger.timeout(5000).emitWithAck('join', { ...hostileJoin, resume: { workerId: honestBefore.workerId, resumeToken: 'x'.repeat(36) } }))
+      .toMatchObject({ ok: false });
+    expect(c2.ps.params).toEqual(before);
   });
 
   it('a worker whose updates point against the other workers\' is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {

@@ -5,6 +5,7 @@ import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configFor, defaultConfig } from '../../shared/config.ts';
 import { type Checkpoint, CheckpointError, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { checkpointRunState } from './runState.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -274,5 +275,12 @@ describe('checkpoint', () => {
     const err = await loadCheckpoint(join(dir, 'missing.ckpt')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(/missing\.ckpt: cannot read checkpoint/);
+  });
+
+  it('names the field of a malformed worker record in the run state', () => {
+    const worker = { workerId: 'a1', workerIndex: 0, resumeToken: 't', backend: 'wasm', adapter: '', joinedAt: 0, accepted: 3, rejected: 1, envSteps: 512, offences: 1, quarantined: false };
+    expect(checkpointRunState({ ...sample(), extra: { workers: [worker] } }).workers).toEqual([worker]);
+    expect(() => checkpointRunState({ ...sample(), extra: { workers: [{ ...worker, offences: -1 }] } })).toThrow(/extra\.workers\.0\.offences/);
+    expect(() => checkpointRunState({ ...sample(), extra: { workers: [{ ...worker, backend: 'gpu' }] } })).toThrow(CheckpointError);
   });
 });

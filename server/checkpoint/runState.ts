@@ -1,14 +1,15 @@
 /**
  * The run state a checkpoint carries besides params and optimizer (in its `extra` section):
  * normalization statistics, decision counts, the staleness histogram, the run's progress and the
- * outer optimizer's momentum (local mode).
+ * outer optimizer's momentum (local mode), and the workers the coordinator remembers with their trust.
  * Checkpoints from before these were kept hold only `norm`; the rest then starts from zero.
  */
 import { z } from 'zod';
-import { REJECT_REASONS, type RejectReason } from '../../shared/protocol.ts';
+import { BACKENDS, REJECT_REASONS, type Backend, type RejectReason } from '../../shared/protocol.ts';
 import type { NormStats } from '../../shared/ppo/normalizer.ts';
 import type { TrackerState } from '../metrics/runTracker.ts';
 import type { DecisionCounts } from '../updates/updatePipeline.ts';
+import type { SavedWorker } from '../workers/workerRegistry.ts';
 import { CheckpointError, type Checkpoint } from './checkpoint.ts';
 
 const count = z.number().int().nonnegative();
@@ -23,6 +24,19 @@ const runStateSchema = z.object({
   stalenessHistogram: z.array(count).optional(),
   tracker: z.object({ envSteps: count, episodes: count, recentReturns: z.array(z.number().finite()), wallS: z.number().finite().nonnegative().optional() }).optional(),
   outerVelocity: z.array(z.number().finite()).optional(),
+  workers: z.array(z.object({
+    workerId: z.string().min(1).max(64),
+    workerIndex: count,
+    resumeToken: z.string().min(1).max(128),
+    backend: z.enum(BACKENDS as [Backend, ...Backend[]]),
+    adapter: z.string().max(1000),
+    joinedAt: z.number().finite(),
+    accepted: count,
+    rejected: count,
+    envSteps: count,
+    offences: count,
+    quarantined: z.boolean(),
+  })).optional(),
 });
 
 export interface RunState {
@@ -31,6 +45,7 @@ export interface RunState {
   stalenessHistogram?: number[];
   tracker?: TrackerState;
   outerVelocity?: Float32Array;
+  workers?: SavedWorker[];
 }
 
 /** The `extra` section for a checkpoint. */
@@ -41,6 +56,7 @@ export function runStateExtra(s: RunState): Record<string, unknown> {
     stalenessHistogram: s.stalenessHistogram,
     tracker: s.tracker,
     outerVelocity: s.outerVelocity && Array.from(s.outerVelocity),
+    workers: s.workers,
   };
 }
 
@@ -51,7 +67,7 @@ export function checkpointRunState(ck: Checkpoint): RunState {
     const i = parsed.error.issues[0];
     throw new CheckpointError(`checkpoint run state: extra.${i.path.join('.')}: ${i.message}`);
   }
-  const { norm, counts, stalenessHistogram, tracker, outerVelocity } = parsed.data;
+  const { norm, counts, stalenessHistogram, tracker, outerVelocity, workers } = parsed.data;
   const arr = (x: number[] | null | undefined) => (x ? Float64Array.from(x) : undefined);
   return {
     norm: { obs: arr(norm?.obs), ret: arr(norm?.ret) },
@@ -59,5 +75,6 @@ export function checkpointRunState(ck: Checkpoint): RunState {
     stalenessHistogram,
     tracker,
     outerVelocity: outerVelocity && Float32Array.from(outerVelocity),
+    workers,
   };
 }

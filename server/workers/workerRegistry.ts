@@ -10,8 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { MIN_FLEET } from '../updates/robustAcceptance.ts';
 import type { TrainConfig } from '../../shared/config.ts';
-import { noStageSeconds, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
+import { noStageSeconds, type Backend, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
 import { TicketBook, usesPerTicket } from './tickets.ts';
+import { trustScore } from './trust.ts';
 
 /** What the coordinator keeps per worker beyond what the dashboard sees. */
 export interface WorkerRecord<S = unknown> extends WorkerInfo {
@@ -63,6 +64,9 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   shareTokens: number;
   shareRefilledAt: number;
 }
+
+/** A worker's record as a checkpoint keeps it (WorkerRegistry.saved). */
+export type SavedWorker = Pick<WorkerRecord, 'workerId' | 'workerIndex' | 'resumeToken' | 'backend' | 'adapter' | 'joinedAt' | 'accepted' | 'rejected' | 'envSteps' | 'offences' | 'quarantined'>;
 
 const WORKER_INFO_KEYS = [
   'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
@@ -117,45 +121,8 @@ export class WorkerRegistry<S> {
       w.minVersion = version;
       w.tickets.clear();
     } else {
-      w = {
-        workerId: randomUUID().slice(0, 8),
-        workerIndex: this.nextWorkerIndex++,
-        backend: req.backend,
-        adapter: req.adapter,
-        timings: req.timings,
-        joinedAt: Date.now(),
-        connected: true,
-        accepted: 0,
-        rejected: 0,
-        envSteps: 0,
-        rolloutSps: 0,
-        stageSeconds: noStageSeconds(),
-        numSteps: this.config.numSteps,
-        updateSteps: this.config.numSteps,
-        assignedSteps: [this.config.numSteps],
-        idle: null,
-        meanStaleness: 0,
-        updatesPerS: 0,
-        envStepsPerS: 0,
-        tokens: this.config.maxPushesPerSecond,
-        refilledAt: now,
-        resumeToken: randomUUID(),
-        socket: null,
-        lastSeenAt: now,
-        minVersion: 0,
-        atTick: { accepted: 0, envSteps: 0 },
-        mayReport: true,
-        droppedAt: null,
-        tickets: new TicketBook(usesPerTicket(this.config)),
-        pushAllowance: 0,
-        offences: 0,
-        trust: 1,
-        quarantined: false,
-        contributedAt: now,
-        rate: 0,
-        shareTokens: 1,
-        shareRefilledAt: now,
-      };
+      w = this.newRecord(randomUUID().slice(0, 8), this.nextWorkerIndex++, req.backend, req.adapter, randomUUID(), now);
+      w.timings = req.timings;
       this.workers.set(w.workerId, w);
     }
     w.connected = true;
@@ -175,17 +142,94 @@ export class WorkerRegistry<S> {
     w.socket = null;
     w.droppedAt = now;
     this.dropped.set(w.workerId, w);
-    // Over the cap, the oldest drop is forgotten now rather than at its expiry.
+    this.capDropped();
+    this.onDrop(w, socket);
+  }
+
+  /** Over maxDisconnected dropped records, the oldest drops are forgotten now rather than at their expiry. */
+  private capDropped(): void {
     for (const old of this.dropped.values()) {
       if (this.dropped.size <= this.maxDisconnected) break;
       this.forget(old);
     }
-    this.onDrop(w, socket);
   }
 
   private forget(w: WorkerRecord<S>): void {
     this.dropped.delete(w.workerId);
     this.workers.delete(w.workerId);
+  }
+
+  /** A record with nothing done yet, not connected. */
+  private newRecord(workerId: string, workerIndex: number, backend: Backend, adapter: string, resumeToken: string, now: number): WorkerRecord<S> {
+    return {
+      workerId,
+      workerIndex,
+      backend,
+      adapter,
+      timings: [],
+      joinedAt: Date.now(),
+      connected: false,
+      accepted: 0,
+      rejected: 0,
+      envSteps: 0,
+      rolloutSps: 0,
+      stageSeconds: noStageSeconds(),
+      numSteps: this.config.numSteps,
+      updateSteps: this.config.numSteps,
+      assignedSteps: [this.config.numSteps],
+      idle: null,
+      meanStaleness: 0,
+      updatesPerS: 0,
+      envStepsPerS: 0,
+      tokens: this.config.maxPushesPerSecond,
+      refilledAt: now,
+      resumeToken,
+      socket: null,
+      lastSeenAt: now,
+      minVersion: 0,
+      atTick: { accepted: 0, envSteps: 0 },
+      mayReport: true,
+      droppedAt: null,
+      tickets: new TicketBook(usesPerTicket(this.config)),
+      pushAllowance: 0,
+      offences: 0,
+      trust: 1,
+      quarantined: false,
+      contributedAt: now,
+      rate: 0,
+      shareTokens: 1,
+      shareRefilledAt: now,
+    };
+  }
+
+  /**
+   * What a checkpoint keeps of each worker the registry remembers: who it is, what it did and how
+   * far it is trusted, so that after a resume a tab resuming with its token carries on with its
+   * record (a quarantined worker stays quarantined).
+   */
+  saved(): SavedWorker[] {
+    return [...this.workers.values()].map((w) => ({
+      workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, backend: w.backend, adapter: w.adapter, joinedAt: w.joinedAt,
+      accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps, offences: w.offences, quarantined: w.quarantined,
+    }));
+  }
+
+  /**
+   * The records of a checkpoint's workers, as workers dropped `now`: each may resume with its token
+   * until workerRecordTtlMs from now, and is then forgotten like any dropped worker.
+   */
+  restore(saved: SavedWorker[], now = performance.now()): void {
+    for (const s of saved) {
+      const w = this.newRecord(s.workerId, s.workerIndex, s.backend, s.adapter, s.resumeToken, now);
+      Object.assign(w, { joinedAt: s.joinedAt, accepted: s.accepted, rejected: s.rejected, envSteps: s.envSteps, offences: s.offences, quarantined: s.quarantined });
+      w.atTick = { accepted: s.accepted, envSteps: s.envSteps };
+      w.trust = trustScore(s.accepted, s.offences);
+      this.workers.set(w.workerId, w);
+      this.nextWorkerIndex = Math.max(this.nextWorkerIndex, s.workerIndex + 1);
+      w.droppedAt = now;
+      this.dropped.set(w.workerId, w);
+    }
+    this.capDropped();
   }
 
   /** One token of the push rate limit (maxPushesPerSecond, bursts up to one second's worth); false when none is left. */
