@@ -10,6 +10,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../server/checkpoint/checkpoint.ts';
+import { checkpointRunState } from '../server/checkpoint/runState.ts';
 import { freePort, outputSoFar, renderersUnder, tabswarmProcess, until, type TabswarmProcess } from './tabswarmProcess.ts';
 
 test('tabs killed every few seconds during a CartPole-v1 run: it solves, loses no accepted update, and the coordinator logs no error', async () => {
@@ -74,9 +75,13 @@ test('SIGKILL the coordinator mid-run and resume it on the same port: the versio
     // the same two tabs, never reopened, joined the resumed coordinator and had work accepted
     expect(outputSoFar(w)).not.toMatch(/reopened|crashed|closed/);
     const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as {
-      version: number; envSteps: number; updates: { accepted: number }; workers: { accepted: number }[];
+      version: number; envSteps: number; updates: { accepted: number }; workers: { workerId: string; accepted: number }[];
     };
     expect(summary.workers).toHaveLength(2);
+    // the tabs the checkpoint remembered resumed as themselves (their records, trust included, came back with it)
+    const remembered = checkpointRunState(killed).workers!.map((x) => x.workerId);
+    expect(remembered.length).toBeGreaterThan(0);
+    expect(summary.workers.map((x) => x.workerId)).toEqual(expect.arrayContaining(remembered));
     for (const x of summary.workers) expect(x.accepted).toBeGreaterThan(0);
     expect(summary.version).toBeGreaterThan(killed.version);
     expect(summary.envSteps).toBeGreaterThan(killed.envSteps);
