@@ -123,7 +123,7 @@ function network(relays: (WanRelay | null)[], envSteps: number) {
 function statusLine(s: RunStatus, workers: number): Record<string, string> {
   const rejected = Object.values(s.rejected).reduce((a, b) => a + b, 0);
   return {
-    state: s.state,
+    state: s.state === 'waiting' ? 'waiting for a tab to join' : s.state,
     ret: s.meanReturn === null ? '-' : s.meanReturn.toFixed(1),
     workers: String(workers),
     acc: String(s.accepted),
@@ -252,6 +252,7 @@ async function start(o: Options): Promise<number> {
       token: o.token,
       rememberChoices: defaultChoiceFile(), // tabs skip timing backends once this browser and device have timed them
     });
+    if (fleet) log.info(`starting ${o.workers} headless Chromium tab${o.workers === 1 ? '' : 's'}${o.link ? ` behind emulated links (${o.link.map((l) => l.name).join(', ')})` : ''}`);
     await fleet?.start();
     started = true;
     return await train(o, log, { config, coordinator, fleet, runDir, origin: origins[0], historyLog, periodic, ckptPath });
