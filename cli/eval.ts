@@ -54,13 +54,13 @@ export const evalCommand = () => new Command('eval')
   .option('--env-module <file>', 'a file that registers the run\'s custom environment (repeatable)', (f: string, all: string[]) => [...all, f], [] as string[])
   .option('--render <dir>', 'write episodes as animated GIFs (episode-K.gif) into DIR; played stochastic with --mode stochastic, else deterministic')
   .option('--render-episodes <n>', 'episodes to render (episodes 0..n-1 of the evaluation)', numberArg('--render-episodes', { integer: true, min: 1 }), 1)
-  .option('--size <WxH>', 'rendered frame size in pixels', parsedBy(parseSize), { width: 300, height: 200 })
+  .addOption(new Option('--size <WxH>', 'rendered frame size in pixels').argParser(parsedBy(parseSize)).default({ width: 300, height: 200 }, '300x200'))
   .option('--fps <n>', 'frames per second of the GIFs', numberArg('--fps', { min: 1 }), 30)
   .option('--frames', 'also write each frame as a PNG (episode-K/frame-NNNN.png)', false)
   .exitOverride()
   .action(async (source: string, o: EvalOptions, cmd: Command) => {
     const stray = cmd.options.filter((opt) => RENDER_ONLY.includes(opt.attributeName()) && cmd.getOptionValueSource(opt.attributeName()) === 'cli');
-    if (o.render === undefined && stray.length > 0) cmd.error(`error: ${stray.map((opt) => opt.long).join(', ')} only apply with --render DIR`, { exitCode: 2 });
+    if (o.render === undefined && stray.length > 0) cmd.error(`error: ${stray.map((opt) => opt.long).join(', ')} ${stray.length === 1 ? 'needs' : 'need'} --render DIR`, { exitCode: 2 });
     await evaluate(source, o);
   });
 
