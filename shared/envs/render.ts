@@ -173,7 +173,7 @@ const drawers = new Map<string, { stateDim: number; draw: Draw }>([
 
 /**
  * Adds the drawing of an env registered outside tabswarm (an `--env-module` file calls this next
- * to `registerEnv`), so `tabswarm eval --render` and the live views can draw it; `stateDim` is
+ * to `registerEnv`), so `tabswarm eval --render` and the worker page can draw it; `stateDim` is
  * the length of its `getState()`. Registering an ID twice throws.
  */
 export function registerRenderer(id: string, stateDim: number, draw: Draw): void {
