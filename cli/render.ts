@@ -56,14 +56,8 @@ export async function renderEpisodes(
     const steps = playEpisode(env, policy, seed + k);
     let frames = 0;
     let palette: Palette = [];
-    for (let next = steps.next(); ; next = steps.next()) {
-      if (next.done) {
-        gif.finish();
-        const file = join(o.dir, `episode-${k}.gif`);
-        await writeFile(file, gif.bytes());
-        out.push({ gif: file, frames, return: next.value, pngDir });
-        break;
-      }
+    let next = steps.next();
+    for (; !next.done; next = steps.next(), frames++) {
       renderEnv(config.envId, env.getState(), ctx, w, h);
       const { data } = ctx.getImageData(0, 0, w, h);
       if (frames === 0) {
@@ -73,8 +67,11 @@ export async function renderEpisodes(
         gif.writeFrame(applyPalette(data, palette), w, h, { delay: 1000 / o.fps });
       }
       if (pngDir) await writeFile(join(pngDir, `frame-${String(frames).padStart(4, '0')}.png`), canvas.toBuffer('image/png'));
-      frames++;
     }
+    gif.finish();
+    const file = join(o.dir, `episode-${k}.gif`);
+    await writeFile(file, gif.bytes());
+    out.push({ gif: file, frames, return: next.value, pngDir });
   }
   return out;
 }
