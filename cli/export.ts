@@ -78,7 +78,7 @@ export const exportCommand = () => new Command('export')
   });
 
 /** The checkpoint a run folder or file argument names; a run folder holds checkpoint.ckpt. */
-async function checkpointPath(source: string): Promise<string> {
+export async function checkpointPath(source: string): Promise<string> {
   let isDir: boolean;
   try {
     isDir = (await stat(source)).isDirectory();

@@ -39,10 +39,12 @@ test('a run out of budget writes a loadable checkpoint and a summary, and exits 
   expect(ck.version).toBe(summary.version);
   expect(ck.envSteps).toBe(summary.envSteps);
 
-  // `npm run eval` plays the checkpoint's policy deterministically
-  const evaluated = await tabswarm(['eval', join(runDir, 'checkpoint.ckpt'), '--episodes', '3']);
+  // `npm run eval` plays the checkpoint's policy deterministically and stochastically, and renders an episode
+  const evaluated = await tabswarm(['eval', join(runDir, 'checkpoint.ckpt'), '--episodes', '3', '--render', join(runDir, 'render')]);
   expect(evaluated.out).toMatch(new RegExp(`CartPole-v1: mean return \\d+\\.\\d \\+- \\d+\\.\\d over 3 deterministic episodes \\(version ${ck.version}, `));
+  expect(evaluated.out).toMatch(/CartPole-v1: mean return \d+\.\d \+- \d+\.\d over 3 stochastic episodes/);
   expect(evaluated.code).toBe(0);
+  expect(new TextDecoder().decode((await readFile(join(runDir, 'render', 'episode-0.gif'))).subarray(0, 6))).toBe('GIF89a');
 
   // The checkpoint resumes the run: params, optimizer, version and env steps continue (a run out of budget needs a larger one).
   const resumeDir = await mkdtemp(join(tmpdir(), 'tabswarm-cli-'));

@@ -2,9 +2,11 @@
  * An example custom environment, registered from outside tabswarm's code: start with
  * `npm start -- --env-module examples/lineWalk.ts --env LineWalk-v0`. The e2e tests use it.
  * Walk a line from a random start; reaching +3 ends the episode with reward 1. The env counts no
- * steps: `makeEnv` truncates every episode at the registered `maxEpisodeSteps` (20).
+ * steps: `makeEnv` truncates every episode at the registered `maxEpisodeSteps` (20). Its drawing
+ * (registerRenderer) lets `tabswarm eval --render` draw its episodes.
  */
 import { registerEnv } from '../shared/envs/registry.ts';
+import { registerRenderer } from '../shared/envs/render.ts';
 import type { Env, EnvSpec, StepResult } from '../shared/envs/types.ts';
 import { Rng } from '../shared/rng.ts';
 
@@ -45,3 +47,20 @@ class LineWalk implements Env {
 }
 
 registerEnv(LINE_WALK_V0, (seed) => new LineWalk(seed));
+
+/** The line from -3 to +3 across the canvas, the goal at +3, the walker a disc at its position. */
+registerRenderer(LINE_WALK_V0.id, 1, ([pos], ctx, w, h) => {
+  const x = (p: number): number => w * (0.1 + 0.8 * (p + 3) / 6);
+  ctx.strokeStyle = '#000';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(x(-3), h / 2);
+  ctx.lineTo(x(3), h / 2);
+  ctx.stroke();
+  ctx.fillStyle = '#cccc00';
+  ctx.fillRect(x(3) - 3, h / 2 - 0.3 * h, 6, 0.3 * h);
+  ctx.fillStyle = '#8066e6';
+  ctx.beginPath();
+  ctx.arc(x(pos), h / 2, 0.08 * Math.min(w, h) + 2, 0, 2 * Math.PI);
+  ctx.fill();
+});

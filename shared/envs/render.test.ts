@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { envIds, makeEnv } from './registry.ts';
-import { renderEnv, renderableEnvIds, type Canvas2D } from './render.ts';
+import { registerRenderer, renderEnv, renderableEnvIds, type Canvas2D } from './render.ts';
 
 // A real browser context must satisfy the interface (type-level check only).
 const asCanvas2D = (ctx: CanvasRenderingContext2D): Canvas2D => ctx;
@@ -91,10 +91,23 @@ describe('renderEnv', () => {
       expect(envIds()).toContain(id);
     }
     const ctx = new RecordingCtx();
-    expect(() => renderEnv('Nope-v0', new Float64Array(4), ctx, 10, 10)).toThrow(/no renderer for "Nope-v0"/);
+    expect(() => renderEnv('Nope-v0', new Float64Array(4), ctx, 10, 10)).toThrow(/no renderer for "Nope-v0" \(an env module adds one with registerRenderer/);
     expect(() => renderEnv('toString', new Float64Array(4), ctx, 10, 10)).toThrow(/no renderer/);
     expect(() => renderEnv('Pendulum-v1', new Float64Array(4), ctx, 10, 10)).toThrow(/length 2/);
     expect(ctx.calls).toEqual([]);
+  });
+
+  it('draws an env registered from outside with registerRenderer, on the cleared white canvas; an ID registered twice throws', () => {
+    registerRenderer('Dot-v0', 1, (s, ctx) => {
+      ctx.fillStyle = '#f00';
+      ctx.fillRect(s[0], 2, 1, 1);
+    });
+    expect(renderableEnvIds()).toContain('Dot-v0');
+    const ctx = render('Dot-v0', [5], 10, 10);
+    expect(ctx.rects).toEqual([{ x: 0, y: 0, w: 10, h: 10, style: '#fff' }, { x: 5, y: 2, w: 1, h: 1, style: '#f00' }]);
+    expect(() => renderEnv('Dot-v0', new Float64Array(2), ctx, 10, 10)).toThrow(/length 1/);
+    expect(() => registerRenderer('Dot-v0', 1, () => {})).toThrow(/a renderer for Dot-v0 is already registered/);
+    expect(() => registerRenderer('CartPole-v1', 4, () => {})).toThrow(/already registered/);
   });
 
   it('LunarLander: the hull polygon is placed and turned by the lander\'s state, legs drawn too', () => {

@@ -28,7 +28,8 @@ export interface Canvas2D {
 }
 
 type Point = [number, number];
-type Draw = (s: Float64Array, ctx: Canvas2D, w: number, h: number) => void;
+/** Draws an env's state (its `getState()`) on a w x h canvas already cleared to white. */
+export type Draw = (s: Float64Array, ctx: Canvas2D, w: number, h: number) => void;
 
 function line(ctx: Canvas2D, a: Point, b: Point, color: string, width: number): void {
   ctx.strokeStyle = color;
@@ -170,6 +171,16 @@ const drawers = new Map<string, { stateDim: number; draw: Draw }>([
   ['LunarLanderContinuous-v3', { stateDim: LUNAR_LANDER_STATE_DIM, draw: drawLunarLander }],
 ]);
 
+/**
+ * Adds the drawing of an env registered outside tabswarm (an `--env-module` file calls this next
+ * to `registerEnv`), so `tabswarm eval --render` and the worker page can draw it; `stateDim` is
+ * the length of its `getState()`. Registering an ID twice throws.
+ */
+export function registerRenderer(id: string, stateDim: number, draw: Draw): void {
+  if (drawers.has(id)) throw new Error(`a renderer for ${id} is already registered`);
+  drawers.set(id, { stateDim, draw });
+}
+
 /** Env IDs `renderEnv` can draw. */
 export function renderableEnvIds(): string[] {
   return [...drawers.keys()];
@@ -178,7 +189,9 @@ export function renderableEnvIds(): string[] {
 /** Clears the canvas and draws env `id` in `state` (its `getState()`), on a white background. */
 export function renderEnv(id: string, state: Float64Array, ctx: Canvas2D, width: number, height: number): void {
   const entry = drawers.get(id);
-  if (!entry) throw new Error(`renderEnv: no renderer for "${id}"; known: ${renderableEnvIds().join(', ')}`);
+  if (!entry) {
+    throw new Error(`renderEnv: no renderer for "${id}" (an env module adds one with registerRenderer from shared/envs/render.ts); known: ${renderableEnvIds().join(', ')}`);
+  }
   if (state.length !== entry.stateDim) {
     throw new Error(`renderEnv: ${id} state must have length ${entry.stateDim}, got ${state.length}`);
   }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { configFor } from '../config.ts';
 import { envSpec, makeEnv } from '../envs/registry.ts';
-import { evaluatePolicy } from './evaluate.ts';
-import { actorCriticLayout, paramCount } from './params.ts';
+import { GreedyPolicy, SampledPolicy, evaluatePolicy } from './evaluate.ts';
+import { actorCriticLayout, initParams, paramCount } from './params.ts';
 import { policyHead } from './policyHead.ts';
 
 /** Plays episodes k = 0..n-1 from reset(seed + k) with a hand-written policy of the raw observation. */
@@ -67,5 +67,80 @@ describe('evaluatePolicy', () => {
     const { flat } = zeroParams('Acrobot-v1', [4]);
     expect(() => evaluatePolicy(config, flat.subarray(1), null, 1, 0)).toThrow(/Acrobot-v1's model has \d+ params, got/);
     expect(() => evaluatePolicy(config, flat, null, 1, 0)).toThrow(/statistics are needed/);
+  });
+});
+
+/** A CartPole controller: one hidden unit tanh(10 angle + 2 angular velocity), logits [0, 3 * that]. */
+function cartPoleController() {
+  const config = configFor('CartPole-v1', { hiddenSizes: [1] });
+  const { flat, at } = zeroParams('CartPole-v1', [1]);
+  flat[at('actor.0.w') + 2] = 10;
+  flat[at('actor.0.w') + 3] = 2;
+  flat[at('actor.1.w') + 1] = 3;
+  return { config, flat };
+}
+
+describe('stochastic evaluation', () => {
+  it('categorical: draws each action with its softmax probability; deterministic takes the likelier', () => {
+    const config = { ...configFor('CartPole-v1'), hiddenSizes: [4] };
+    const { flat, at } = zeroParams('CartPole-v1', [4]);
+    flat[at('actor.1.b') + 1] = Math.log(3); // logits [0, ln 3]: p(1) = 0.75 whatever the observation
+    const obs = new Float32Array(4);
+    const sampled = new SampledPolicy(config, flat, null, 5);
+    const n = 4000;
+    let ones = 0;
+    for (let t = 0; t < n; t++) ones += sampled.act(obs, t) as number;
+    expect(Math.abs(ones / n - 0.75)).toBeLessThan(0.03); // 4 standard errors
+    expect(new GreedyPolicy(config, flat, null).act(obs)).toBe(1);
+  });
+
+  it('Gaussian: draws Normal(mean, exp(logStd)), clipped to the Box', () => {
+    const config = { ...configFor('Pendulum-v1'), gsde: false, hiddenSizes: [4] };
+    const { flat, at } = zeroParams('Pendulum-v1', [4]);
+    flat[at('actor.logStd')] = Math.log(0.4);
+    const draws = (mean: number): number[] => {
+      flat[at('actor.1.b')] = mean;
+      const policy = new SampledPolicy(config, flat, null, 9);
+      return Array.from({ length: 4000 }, (_, t) => (policy.act(new Float32Array(3), t) as number[])[0]);
+    };
+    const xs = draws(0.5);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const std = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.03);
+    expect(Math.abs(std - 0.4)).toBeLessThan(0.03);
+    const near = draws(1.9); // the bound is 2
+    expect(Math.max(...near)).toBe(2);
+    expect(near.filter((x) => x === 2).length).toBeGreaterThan(near.length / 5); // P(x > 2) = P(z > 0.25) = 0.4
+    expect(Math.min(...near)).toBeLessThan(1.5);
+  });
+
+  it('gSDE: the exploration matrix is drawn at t = 0 and every sdeSampleFreq steps, fixed in between', () => {
+    const base = configFor('Pendulum-v1', { gsde: true, hiddenSizes: [4] });
+    const spec = envSpec('Pendulum-v1');
+    const layout = actorCriticLayout(spec.obsDim, policyHead(spec), [4], true);
+    const flat = initParams(layout, 3, { orthoInit: false, logStdInit: -1 });
+    const obs = Float32Array.of(0.3, -0.2, 1);
+    const act = (p: SampledPolicy, t: number) => (p.act(obs, t) as number[])[0];
+    const fixed = new SampledPolicy({ ...base, sdeSampleFreq: 0 }, flat, null, 1);
+    const first = act(fixed, 0);
+    expect([1, 2, 3].map((t) => act(fixed, t))).toEqual([first, first, first]); // same features, same matrix
+    expect(act(fixed, 0)).not.toBe(first); // a new episode redraws
+    const every2 = new SampledPolicy({ ...base, sdeSampleFreq: 2 }, flat, null, 1);
+    const a = [0, 1, 2, 3].map((t) => act(every2, t));
+    expect(a[0]).toBe(first); // the same seed draws the same first matrix
+    expect(a[1]).toBe(a[0]);
+    expect(a[2]).not.toBe(a[1]);
+    expect(a[3]).toBe(a[2]);
+  });
+
+  it('a balancing policy: stochastic returns differ from deterministic ones and are reproducible from the seed', () => {
+    const { config, flat } = cartPoleController();
+    const deterministic = evaluatePolicy(config, flat, null, 10, 0);
+    expect(evaluatePolicy(config, flat, null, 10, 0, 'deterministic')).toEqual(deterministic);
+    expect(deterministic).toEqual(Array(10).fill(500));
+    const stochastic = evaluatePolicy(config, flat, null, 10, 0, 'stochastic');
+    expect(stochastic).toEqual(evaluatePolicy(config, flat, null, 10, 0, 'stochastic'));
+    expect(Math.min(...stochastic)).toBeLessThan(500); // exploration noise drops the pole now and then
+    expect(evaluatePolicy(config, flat, null, 10, 1, 'stochastic')).not.toEqual(stochastic);
   });
 });

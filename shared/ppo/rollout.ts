@@ -6,8 +6,7 @@ import { VecEnv } from '../envs/vecEnv.ts';
 import { Rng } from '../rng.ts';
 import { computeGae } from './gae.ts';
 import { Normalizer, type NormOptions } from './normalizer.ts';
-import { sampleCategorical } from './categorical.ts';
-import { gsdeLogStd, sampleExplorationMatrices, sampleGaussian, sampleGsde } from './gaussian.ts';
+import { ActionSampler } from './actionSampler.ts';
 import type { MinibatchArrays, PolicyOutput } from './learner.ts';
 import { actionWidth, policyHead, type PolicyHead } from './policyHead.ts';
 
@@ -65,9 +64,8 @@ export class RolloutCollector {
 
   /** Observation normalization and reward scaling (a pass-through when both are off). */
   readonly normalizer: Normalizer;
-  private readonly sdeSampleFreq: number;
-  /** gSDE: each env's exploration matrix [E, H, D] (see `sdeSampleFreq`). */
-  private theta = new Float32Array(0);
+  /** Draws each step's actions (gSDE redraws its noise at the start of every rollout). */
+  private readonly sampler: ActionSampler;
 
   constructor(envId: string, numEnvs: number, numSteps: number, seed: number, opts: CollectorOptions = DEFAULTS) {
     this.env = new VecEnv(envId, numEnvs, seed);
@@ -85,7 +83,7 @@ export class RolloutCollector {
     this.dones = new Uint8Array(n);
     this.values = new Float32Array(n);
     this.normalizer = new Normalizer(this.obsDim, numEnvs, opts);
-    this.sdeSampleFreq = opts.sdeSampleFreq;
+    this.sampler = new ActionSampler(this.head, numEnvs, this.rng, opts.sdeSampleFreq);
     this.nextObsRaw = this.env.reset();
     this.normalizer.observe(this.nextObsRaw, numEnvs);
   }
@@ -93,38 +91,18 @@ export class RolloutCollector {
   /** Steps every env `steps` times (numSteps by default) with `policy`, then computes advantages and returns. */
   async collect(policy: Policy, gamma: number, gaeLambda: number, steps = this.numSteps): Promise<RolloutResult> {
     if (!Number.isInteger(steps) || steps < 1 || steps > this.numSteps) throw new RangeError(`collect: steps must be an integer in [1, ${this.numSteps}], got ${steps}`);
-    const { numEnvs: e, obsDim: d, actionWidth: w, head } = this;
+    const { numEnvs: e, obsDim: d, actionWidth: w } = this;
     const episodes: Episode[] = [];
-    const stepActions = new Float32Array(e * w); // [E, actionWidth]
-    const envActions = head.type === 'gaussian' ? new Float32Array(e * w) : stepActions; // clipped copy
-    const stepLogp = new Float32Array(e);
-    const rowLogStd = new Float32Array(e * w); // gSDE's per-env log-std
-    const u = () => this.rng.next();
-    const normal = () => this.rng.normal();
+    const sampler = this.sampler;
     for (let t = 0; t < steps; t++) {
       const row = t * e;
       const obs = this.normalizer.normalizeObs(this.nextObsRaw, e, this.obs.subarray(row * d, (row + e) * d));
-      const { actorOut, values, logStd, actorHidden } = await policy.act(obs, e);
-      if (head.type === 'categorical') {
-        sampleCategorical(actorOut, e, head.numActions, u, stepActions, stepLogp);
-      } else {
-        if (actorHidden.length > 0) {
-          const h = actorHidden.length / e;
-          if (t === 0 || (this.sdeSampleFreq > 0 && t % this.sdeSampleFreq === 0)) {
-            if (this.theta.length !== e * h * w) this.theta = new Float32Array(e * h * w);
-            sampleExplorationMatrices(logStd, e, normal, this.theta);
-          }
-          gsdeLogStd(actorHidden, logStd, e, h, w, rowLogStd);
-          sampleGsde(actorOut, actorHidden, this.theta, rowLogStd, e, h, w, stepActions, stepLogp);
-        } else {
-          sampleGaussian(actorOut, logStd, e, w, normal, stepActions, stepLogp);
-        }
-        for (let k = 0; k < e * w; k++) envActions[k] = Math.min(Math.max(stepActions[k], head.low[k % w]), head.high[k % w]);
-      }
-      this.actions.set(stepActions, row * w);
-      this.logp.set(stepLogp, row);
-      this.values.set(values, row);
-      const step = this.env.step(envActions);
+      const out = await policy.act(obs, e);
+      sampler.sample(out, t);
+      this.actions.set(sampler.actions, row * w);
+      this.logp.set(sampler.logp, row);
+      this.values.set(out.values, row);
+      const step = this.env.step(sampler.envActions);
       for (let i = 0; i < e; i++) this.dones[row + i] = step.terminated[i] | step.truncated[i];
       const rewards = this.rewards.subarray(row, row + e);
       this.normalizer.observe(step.obs, e);
