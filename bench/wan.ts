@@ -44,6 +44,11 @@ const PROTOCOLS: Record<string, { about: string; config: Partial<TrainConfig>; e
     config: { updateMode: 'local', maxRolloutScale: 1 },
   },
   'local-sized': { about: 'local with link sizing: a tab waiting on replies gets rollouts up to maxRolloutScale (4) x numSteps (the default)', config: { updateMode: 'local', maxRolloutScale: 4 } },
+  'local-e20': {
+    about: 'local with link sizing, CartPole-v1 on its previous defaults of 20 epochs at learning rate 1e-3 (now 10 at 2e-3)',
+    config: { updateMode: 'local', maxRolloutScale: 4 },
+    envConfig: { 'CartPole-v1': { updateEpochs: 20, learningRate: 1e-3 } },
+  },
   'local-w4': { about: 'local with up to 4 pushes on the wire', config: { updateMode: 'local', maxPushesInFlight: 4 } },
   'local-fp16': { about: 'local with deltas sent as fp16', config: { updateMode: 'local', updateCodec: 'fp16' } },
 };
