@@ -331,7 +331,7 @@ export interface SpotChecks {
   failed: number;
   /** Checks the tab refused, or did not answer within spotCheckTimeoutMs. */
   unanswered: number;
-  /** Reports sampled but not checked because too many checks were under way. */
+  /** Reports sampled but not checked: too many checks were under way, or replays had used their share of the coordinator's time. */
   skipped: number;
   /** Coordinator CPU milliseconds spent replaying, in all. */
   replayMs: number;

@@ -21,8 +21,11 @@
  *
  * Replays run one at a time, in slices of at most SLICE_MS on the event loop one setImmediate
  * apart (as the solve check does), so pushes and reports keep being answered meanwhile. At most
- * MAX_PENDING checks are under way at once (asked or replaying), one per worker; a report sampled
- * beyond that is skipped (counted). The checks do not catch a gradient computed on other data
+ * MAX_PENDING checks are under way at once (asked or replaying), one per worker, and replays take
+ * at most REPLAY_SHARE of the coordinator's time on average (a token bucket of REPLAY_BURST_MS):
+ * a report sampled beyond either is skipped (counted), so a large fleet of an expensive env
+ * (LunarLander: about 0.2 ms a step) lowers the rate actually checked rather than the
+ * coordinator's responsiveness. The checks do not catch a gradient computed on other data
  * than the reported episodes, nor episodes played twice from one seed (docs/TRUST.md).
  */
 import { randomInt } from 'node:crypto';
@@ -35,6 +38,10 @@ import { spotCheckReplySchema, type RolloutReport, type SpotCheckRequest, type S
 export const SLICE_MS = 4;
 /** Most checks under way at once (asked, or waiting for or in their replay). */
 export const MAX_PENDING = 32;
+/** Most of the coordinator's wall time replays take on average. */
+export const REPLAY_SHARE = 0.1;
+/** Replay milliseconds the coordinator may spend at once after a quiet while (the bucket's size). */
+export const REPLAY_BURST_MS = 2000;
 /** Relative tolerance on a replayed return: |replayed - reported| <= RETURN_TOLERANCE * max(1, |reported|). */
 export const RETURN_TOLERANCE = 1e-6;
 /** Unanswered checks a worker may have beyond one in ten of its passed ones before it is quarantined at once. */
@@ -66,6 +73,9 @@ export class SpotChecker<W extends object> {
   private readonly replays: { steps: Generator<void, ReplayResult>; done: (r: ReplayResult | Error) => void }[] = [];
   private handle: NodeJS.Immediate | null = null;
   private stopped = false;
+  /** Replay milliseconds available now (see REPLAY_SHARE), and when they were last refilled. */
+  private tokens = REPLAY_BURST_MS;
+  private refilledAt = performance.now();
 
   /**
    * `onFailure` hears of every check of `w` that did not pass (after the run ended, none);
@@ -86,7 +96,10 @@ export class SpotChecker<W extends object> {
     if (this.stopped || n === 0 || this.config.spotCheckRate <= 0) return;
     if (randomInt(0, 2 ** 32) >= this.config.spotCheckRate * 2 ** 32) return;
     const mine = this.of(w);
-    if (mine.busy || this.pending >= MAX_PENDING) {
+    const now = performance.now();
+    this.tokens = Math.min(REPLAY_BURST_MS, this.tokens + (now - this.refilledAt) * REPLAY_SHARE);
+    this.refilledAt = now;
+    if (mine.busy || this.pending >= MAX_PENDING || this.tokens <= 0) {
       this.counts.skipped++;
       return;
     }
@@ -184,7 +197,9 @@ export class SpotChecker<W extends object> {
         head.done(next instanceof Error ? next : next.value);
       }
     }
-    this.counts.replayMs += performance.now() - t0;
+    const spent = performance.now() - t0;
+    this.counts.replayMs += spent;
+    this.tokens -= spent;
     if (this.replays.length > 0) this.handle = setImmediate(() => this.slice());
   }
 }
