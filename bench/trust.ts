@@ -7,6 +7,8 @@
  *
  *   npm run bench:trust -- --attacks none,signFlip,noise --defences on,off --seeds 1,2
  *
+ * Defences on: robust acceptance, quarantine and spot checks at config.spotCheckRate; off: none of them.
+ *
  * Env steps are the coordinator's count at the solve (what the run's budget counts: the
  * attacker's reports included while they count) and the honest workers' own.
  */
@@ -19,14 +21,14 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { Coordinator } from '../server/coordinator.ts';
 import { configFor } from '../shared/config.ts';
-import { REJECT_REASONS, type RejectReason, type RunStatus } from '../shared/protocol.ts';
+import { REJECT_REASONS, type RejectReason, type RunStatus, type SpotChecks } from '../shared/protocol.ts';
 import { RolloutWorker } from '../client/worker/rolloutWorker.ts';
 import { ATTACKS, SimulatedAttacker, type Attack, type AttackerStats } from '../server/testing/simulatedAttacker.ts';
 import { fmt, list, machineLine, median } from './runs.ts';
 
 const opts = new Command()
   .option('--attacks <list>', `none or any of ${ATTACKS.join(',')}`, ['none', ...ATTACKS].join(','))
-  .option('--defences <list>', 'on (robustUpdates and quarantine) and/or off', 'on')
+  .option('--defences <list>', 'on (robustUpdates, quarantine, spot checks) and/or off', 'on')
   .option('--seeds <list>', 'seeds', '1')
   .option('--honest <n>', 'honest workers', '2')
   .option('--budget <steps>', 'totalTimesteps of each run', '300000')
@@ -55,10 +57,12 @@ interface RunResult {
   honestFlagged: Partial<Record<RejectReason, number>>;
   honestQuarantined: number;
   solveChecks: number;
+  /** The coordinator's spot checks of reported episodes (the attacker's and the honest workers'). */
+  spotChecks: SpotChecks;
 }
 
 async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: number): Promise<RunResult> {
-  const config = configFor('CartPole-v1', { seed, totalTimesteps: Number(opts.budget), robustUpdates: defences === 'on', quarantine: defences === 'on' });
+  const config = configFor('CartPole-v1', { seed, totalTimesteps: Number(opts.budget), robustUpdates: defences === 'on', quarantine: defences === 'on', ...(defences === 'off' && { spotCheckRate: 0 }) });
   const c = new Coordinator({ config, port: 0, tickMs: 500 });
   const url = `http://127.0.0.1:${await c.start()}`;
   const t0 = performance.now();
@@ -90,6 +94,7 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     attack, budget: config.totalTimesteps, honest: honest.length, defences, seed, state: status.state, solvedAtEnvSteps: status.solvedAtEnvSteps, envSteps: status.envSteps,
     honestEnvSteps: honest.reduce((n, w) => n + w.status.envSteps, 0), wallS, accepted: status.accepted, rejected, attacker: aStats,
     honestFlagged, honestQuarantined: honestInfo.filter((w) => w.quarantined).length, solveChecks: status.solveChecks.count,
+    spotChecks: status.spotChecks,
   };
 }
 

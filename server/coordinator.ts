@@ -8,7 +8,8 @@
  * Nothing that ends or sizes the run rests on a tab's word: a solve is confirmed by the
  * coordinator's own evaluation (metrics/solveCheck.ts); a report must be possible for the run
  * (metrics/reportBounds.ts) and is counted only at the pace of its worker's pushes (`rollout`);
- * its statistics are merged robustly (stats/normStats.ts); only pages of allowed origins connect
+ * its statistics are merged robustly (stats/normStats.ts); a sample of counted reports is
+ * spot-checked by replaying one of their episodes (workers/spotCheck.ts); only pages of allowed origins connect
  * (net/origins.ts); dropped workers are forgotten after workerRecordTtlMs; and every message that
  * nothing answers is counted (`ignoredMessages`). Every update is decided in updates/updatePipeline.ts
  * (tickets, quotas, fair share, robust acceptance, trust and quarantine: docs/TRUST.md), and
@@ -36,6 +37,7 @@ import { ParameterServer } from './updates/parameterServer.ts';
 import { UpdatePipeline } from './updates/updatePipeline.ts';
 import { clipCoef, learningRate, sizeForLink, sizeWork } from './updates/schedules.ts';
 import { WorkerRegistry, type WorkerRecord } from './workers/workerRegistry.ts';
+import { SpotChecker } from './workers/spotCheck.ts';
 import { MergedNormStats } from './stats/normStats.ts';
 import { LatencyWindow, type LatencySummary } from './metrics/latency.ts';
 import { RunTracker } from './metrics/runTracker.ts';
@@ -113,6 +115,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   readonly pushLatency = new LatencyWindow(10_000);
   /** The coordinator's own evaluations that confirm (or not) what the solve window says. */
   readonly solveCheck: SolveCheck;
+  /** Replays of reported episodes, each failure an offence of its worker ('failedCheck'). */
+  readonly spotChecks: SpotChecker<WorkerRecord<WorkerSocket>>;
   readonly ignoredMessages: IgnoredMessages = { noAck: 0, unknownEvent: 0, refusedConnections: 0 };
   private readonly origins: OriginPolicy;
   private readonly http: WebServer;
@@ -133,6 +137,10 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
 
     this.ps = new ParameterServer(params, this.config);
     this.solveCheck = new SolveCheck(this.config);
+    this.spotChecks = new SpotChecker(this.config, (w, f) => {
+      this.updates.counts.rejected.failedCheck++;
+      this.updates.offence(w, f.atOnce);
+    });
     this.origins = new OriginPolicy(opts.allowedOrigins);
     this.tracker = new RunTracker(this.config.solveWindow, this.config.solveThreshold, this.config.totalTimesteps);
     this.norm = new MergedNormStats(this.config, spec.obsDim, saved?.norm);
@@ -233,6 +241,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   async stop(): Promise<void> {
     this.updates.finish();
     this.solveCheck.cancel();
+    this.spotChecks.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.tracker.stop();
@@ -273,6 +282,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
       solvedAtEnvSteps: t.solvedAtEnvSteps,
       solvedAtWallS: t.solvedAtWallS,
       solveChecks: this.solveCheck.status(),
+      spotChecks: { ...this.spotChecks.counts },
       ignoredMessages: { ...this.ignoredMessages },
       controls: {
         paused: this.updates.paused, adminTokenRequired: this.opts.adminToken !== undefined,
@@ -432,6 +442,8 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     }
     this.norm.merge(norm);
     w.envSteps += r.envSteps;
+    const socket = w.socket;
+    if (socket) this.spotChecks.consider(w, r, (req) => socket.timeout(this.config.spotCheckTimeoutMs).emitWithAck('spotCheck', req));
     w.rolloutSps = r.rolloutSps;
     const local = this.config.updateMode === 'local';
     if (local) Object.assign(w, sizeForLink(this.config, w, w.stageSeconds, r.stageSeconds));
@@ -487,6 +499,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
   private finish(pausedReason?: string): void {
     this.updates.finish();
     this.solveCheck.cancel();
+    this.spotChecks.stop();
     const status = this.status();
     if (pausedReason === undefined) this.workerNs.emit('done', status);
     else this.workerNs.emit('paused', true, pausedReason);

@@ -83,7 +83,8 @@ describe('1. solved is confirmed by the coordinator', () => {
   });
 
   it('fake returns within every bound, paced by pushes, fill the window: the coordinator\'s own evaluation falls short, training goes on, and the next check waits solveCheckEverySteps', async () => {
-    const c = await start({ solveCheckEpisodes: 3, solveCheckEverySteps: 1024 });
+    // Spot checks off: they would catch these episodes (spotCheck.test.ts); this is the solve check's defence alone.
+    const c = await start({ solveCheckEpisodes: 3, solveCheckEverySteps: 1024, spotCheckRate: 0 });
     const s = await joined();
     const steps = c.config.numEnvs * c.config.numSteps; // 256
     // 8 episodes of 475 fit in one rollout's report (3,800 <= 256 + 8 * 499 steps): 13 reports fill the 100-episode window.

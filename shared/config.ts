@@ -184,6 +184,15 @@ const trainConfigFields = z.strictObject({
    * are refused as `quarantined` and their reports no longer count.
    */
   quarantine: flag(),
+  /**
+   * Share of counted rollout reports (those with finished episodes) whose tab is asked for the
+   * trace of one episode, picked at random after the report counted, which the coordinator replays
+   * on its own env and compares (server/workers/spotCheck.ts; docs/TRUST.md gives the cost). 0
+   * turns spot checks off, as a run of an env that is not deterministic given its reset seed needs.
+   */
+  spotCheckRate: unitInterval(),
+  /** A spot check not answered within this many ms fails as unanswered. */
+  spotCheckTimeoutMs: positiveInt(),
   /** Most Socket.IO connections the coordinator holds at once (workers and dashboards); more are refused at the handshake. */
   maxConnections: positiveInt(),
   /** Most connections from one IP address at once. */
@@ -287,6 +296,8 @@ export const baseConfig: TrainConfig = {
   maxPushesPerSecond: 1000,
   robustUpdates: true,
   quarantine: true,
+  spotCheckRate: 0.1,
+  spotCheckTimeoutMs: 15_000,
   maxConnections: 10_000,
   maxConnectionsPerIp: 256,
   updateCodec: 'fp32',

@@ -31,10 +31,11 @@ export type RejectReason =
   | 'overQuota' // more pushes than the worker's reported rollouts justify
   | 'overShare' // the worker's accepted updates per second are far above the fleet's median
   | 'outlier' // far from the recent accepted updates (robust acceptance)
+  | 'failedCheck' // a spot check of one of its reported episodes failed: the replay disagrees, or no trace came (workers/spotCheck.ts)
   | 'quarantined'; // its worker lost the coordinator's trust
 export const REJECT_REASONS: readonly RejectReason[] = [
   'stale', 'policyLag', 'malformed', 'wrongSize', 'nonFinite', 'normTooLarge', 'rateLimited', 'notJoined', 'dropped', 'finished', 'paused',
-  'badTicket', 'replayed', 'overQuota', 'overShare', 'outlier', 'quarantined',
+  'badTicket', 'replayed', 'overQuota', 'overShare', 'outlier', 'failedCheck', 'quarantined',
 ];
 
 export type Binary = ArrayBuffer | Uint8Array;
@@ -142,6 +143,11 @@ export type StageSeconds = z.infer<typeof stageSecondsSchema>;
  */
 export const rolloutSchema = z.object({
   rolloutVersion: version,
+  /**
+   * The tab's number for this report, for the coordinator to name it in a spot check (`spotCheck`).
+   * A report without one cannot be spot-checked, and fails the check when it is sampled.
+   */
+  seq: version.optional(),
   envSteps: z.number().int().positive().max(10_000_000),
   episodeReturns: z.array(bounded).max(1_000_000),
   episodeLengths: z.array(z.number().int().positive().max(1e9)).max(1_000_000),
@@ -189,6 +195,32 @@ export type RolloutAck =
   }
   | { ok: false; error: string };
 
+/**
+ * A spot check (server/workers/spotCheck.ts): after a report has counted, the coordinator may ask
+ * its tab for the trace of one of its episodes, `episode` (an index into its episodeReturns) of
+ * the report numbered `seq`, chosen at random then, so the tab cannot know in advance which.
+ */
+export const spotCheckRequestSchema = z.object({ seq: version, episode: z.number().int().nonnegative().max(1_000_000) });
+export type SpotCheckRequest = z.infer<typeof spotCheckRequestSchema>;
+
+/** Most bytes of a spot check's actions: a million steps of 4 float32 values (any env's episode is bounded far below). */
+export const SPOT_CHECK_MAX_ACTION_BYTES = 16_000_000;
+
+/**
+ * The tab's answer: the episode's reset seed and its actions as bytes (shared/envs/trace.ts:
+ * one byte an action for a discrete space of at most 256 actions, else float32 values), or why it
+ * has none (which fails the check as surely as a wrong trace).
+ */
+export const spotCheckReplySchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    seed: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+    actions: binary('actions').refine((b) => b.byteLength <= SPOT_CHECK_MAX_ACTION_BYTES, `actions must be at most ${SPOT_CHECK_MAX_ACTION_BYTES} bytes`),
+  }),
+  z.object({ ok: z.literal(false), error: z.string().max(1000) }),
+]);
+export type SpotCheckReply = z.infer<typeof spotCheckReplySchema>;
+
 export interface ClientToServerEvents {
   join: (req: JoinRequest, ack: (reply: JoinReply) => void) => void;
   push: (req: PushRequest, ack: (reply: PushReply) => void) => void;
@@ -204,6 +236,8 @@ export interface ServerToClientEvents {
    * nothing, and waits; `reason` is shown to its volunteer.
    */
   paused: (paused: boolean, reason: string) => void;
+  /** A spot check of a counted report: the tab answers with the episode's trace (see spotCheckReplySchema). */
+  spotCheck: (req: SpotCheckRequest, ack: (reply: SpotCheckReply) => void) => void;
 }
 
 /** One row of the dashboard's worker list. */
@@ -260,6 +294,8 @@ export interface RunStatus {
   solvedAtWallS: number | null;
   /** The coordinator's own evaluations of the params when the workers' returns said solved (see SolveChecks). */
   solveChecks: SolveChecks;
+  /** Replays of reported episodes the coordinator asked tabs for (see SpotChecks). */
+  spotChecks: SpotChecks;
   /** Messages from workers or dashboards that nothing answered: no ack callback, or an unknown event. */
   ignoredMessages: IgnoredMessages;
   /** Paused or not, and the settings the admin controls change (shared/admin.ts). */
@@ -283,6 +319,22 @@ export interface SolveChecks {
   lastMean: number | null;
   /** Env steps when the last finished one started. */
   lastAtEnvSteps: number | null;
+}
+
+/** The coordinator's spot checks of reported episodes (server/workers/spotCheck.ts), since the coordinator started. */
+export interface SpotChecks {
+  /** Traces asked for. */
+  asked: number;
+  /** Replays that gave the reported return and length. */
+  passed: number;
+  /** Replays that disagreed with the report, or traces that were malformed or not an episode of the env. */
+  failed: number;
+  /** Checks the tab refused, or did not answer within spotCheckTimeoutMs. */
+  unanswered: number;
+  /** Reports sampled but not checked: too many checks were under way, or replays had used their share of the coordinator's time. */
+  skipped: number;
+  /** Coordinator CPU milliseconds spent replaying, in all. */
+  replayMs: number;
 }
 
 export interface IgnoredMessages {

@@ -23,6 +23,7 @@ import { Adam } from '../../shared/ppo/adam.ts';
 import { lossCoefs, type LossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
 import { M, PPO_STATS, type PpoStats } from '../../shared/metrics.ts';
+import { KEEP_REPORTS, TraceBook } from './traceBook.ts';
 
 export interface RolloutWorkerOptions {
   /** Coordinator origin, e.g. http://localhost:3000. */
@@ -102,6 +103,8 @@ export class RolloutWorker {
   private wake = new EventTarget();
   /** The tab's envs and rollout buffers, once training has started (the page draws env 0). */
   collector: RolloutCollector | null = null;
+  /** Its reports' episode traces, for the coordinator's spot checks (traceBook.ts); one per run. */
+  private traces: TraceBook | null = null;
 
   constructor(private readonly opts: RolloutWorkerOptions) {}
 
@@ -113,6 +116,9 @@ export class RolloutWorker {
     this.socket = socket;
     socket.on('done', (s) => this.finish(`run over: ${s.state}`));
     socket.on('paused', (paused, reason) => this.setPaused(paused ? String(reason).slice(0, 500) || 'paused' : null));
+    socket.on('spotCheck', (req, ack) => {
+      if (typeof ack === 'function') ack(this.traces?.answer(req) ?? { ok: false, error: 'no traces: not training' });
+    });
     // A new connection is told afresh whether the run is held.
     socket.on('disconnect', () => this.setPaused(null));
     try {
@@ -270,6 +276,8 @@ export class RolloutWorker {
     const maxSteps = config.numSteps * (config.updateMode === 'local' ? config.maxRolloutScale : 1);
     const collector = new RolloutCollector(config.envId, config.numEnvs, maxSteps, config.seed + join0.workerIndex * 1000, config);
     this.collector = collector;
+    const traces = new TraceBook(spec, Math.max(KEEP_REPORTS, config.maxPushesInFlight + 4));
+    this.traces = traces;
     const adoptNorm = (n: NormStatsWire) => collector.normalizer.setGlobal({
       obs: n.obs === undefined ? undefined : decodeF64(n.obs, 1 + 2 * spec.obsDim),
       ret: n.ret === undefined ? undefined : decodeF64(n.ret, 3),
@@ -295,6 +303,7 @@ export class RolloutWorker {
       this.update({ rollouts: this.status.rollouts + 1, envSteps: this.status.envSteps + r.envSteps, rolloutSps });
       return {
         rolloutVersion,
+        seq: traces.add(r.episodes.map((e) => e.trace)),
         envSteps: r.envSteps,
         episodeReturns: r.episodes.map((e) => e.return),
         episodeLengths: r.episodes.map((e) => e.length),

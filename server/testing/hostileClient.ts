@@ -1,13 +1,13 @@
 /**
  * A hand-written hostile worker for tests: a plain socket.io-client socket that speaks the
  * worker protocol but sends whatever a test tells it to (fake reports, pushes without acks,
- * unknown events, a forged Origin), as a modified tab could.
+ * unknown events, a forged Origin, made-up answers to spot checks), as a modified tab could.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { TrainConfig } from '../../shared/config.ts';
 import {
   DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type ClientToServerEvents, type JoinReply, type PushReply, type PushRequest, type RolloutAck, type RolloutReport,
-  type ServerToClientEvents,
+  type ServerToClientEvents, type SpotCheckReply, type SpotCheckRequest,
 } from '../../shared/protocol.ts';
 
 export type HostileSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -102,4 +102,9 @@ export async function push(s: HostileSocket, req: unknown): Promise<PushReply> {
 /** Emits any event with any arguments and no ack callback. */
 export function emitRaw(s: HostileSocket, event: string, ...args: unknown[]): void {
   (s as unknown as Socket).emit(event, ...args);
+}
+
+/** Answers every spot check `s` is sent with `answer(request)`, whatever it returns (a trace, a refusal, garbage). */
+export function answerSpotChecks(s: HostileSocket, answer: (req: SpotCheckRequest) => unknown): void {
+  s.on('spotCheck', (req, ack) => ack(answer(req) as SpotCheckReply));
 }

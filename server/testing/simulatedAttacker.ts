@@ -9,13 +9,16 @@
  *   noise      Gaussian noise of the estimate's norm,
  *   constant   one fixed random direction of the estimate's norm, every time,
  *   replay     its first sign-flipped update again and again with the ticket it first had,
- *   lies       a zero update with reports of the best returns a rollout can hold.
+ *   lies       a zero update with reports of the best returns a rollout can hold; asked for an
+ *              episode's trace (a spot check), it makes one up: a random seed and actions of the
+ *              reported length, as a liar who played no such episode can do no better.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { TrainConfig } from '../../shared/config.ts';
 import { decodeF32, encodeF32 } from '../../shared/codec.ts';
 import { Rng } from '../../shared/rng.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
+import { actionDim, encodeActions } from '../../shared/envs/trace.ts';
 import {
   WORKER_NAMESPACE, type ClientToServerEvents, type PushReply, type RejectReason, type RolloutReport, type ServerToClientEvents,
 } from '../../shared/protocol.ts';
@@ -53,11 +56,21 @@ export class SimulatedAttacker {
     this.socket = s;
     let over = false;
     s.on('done', () => { over = true; });
+    let seq = 0;
+    const traceRng = new Rng(this.seed + 7);
+    s.on('spotCheck', (_req, ack) => {
+      if (typeof ack !== 'function' || envId === null) return;
+      const spec = envSpec(envId);
+      const actions = Float32Array.from({ length: spec.maxEpisodeSteps * actionDim(spec) }, () => (spec.actionSpace.type === 'discrete' ? traceRng.int(spec.actionSpace.n) : traceRng.uniform(-1, 1)));
+      ack({ ok: true, seed: traceRng.nextUint32(), actions: encodeActions(spec, actions) });
+    });
+    let envId: string | null = null;
     try {
       await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject); });
       const join = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { backend: 'cpu', adapter: 'simulated', timings: [], userAgent: `attacker ${this.attack}` });
       if (!join.ok) throw new Error(`join refused: ${join.error}`);
       const config = join.config;
+      envId = config.envId;
       const n = join.params.byteLength / 4;
       const rng = new Rng(this.seed);
       let params = decodeF32(join.params, n).slice();
@@ -79,7 +92,7 @@ export class SimulatedAttacker {
           case 'constant': update = scaleTo(constant.slice(), estNorm); break;
           case 'lies': update = new Float32Array(n); break;
         }
-        const report = fakeRollout(config, version, this.attack === 'lies');
+        const report = { ...fakeRollout(config, version, this.attack === 'lies'), seq: seq++ };
         if (config.updateMode !== 'local') {
           const ack = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('rollout', report);
           if (!ack.ok && /quarantined/.test(ack.error)) this.stats.quarantined = true;

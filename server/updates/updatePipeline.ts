@@ -170,9 +170,9 @@ export class UpdatePipeline<S> {
     return { ok: true, accepted: false, reason: r.reason, error: r.error, version: this.ps.version, ...fresh, done };
   }
 
-  /** One failed check of `w` (workers/trust.ts); a sync gradient it has waiting is taken out if this quarantines it. */
-  offence(w: WorkerRecord<S>): void {
-    if (!offend(w, this.config.quarantine)) return;
+  /** One failed check of `w` (workers/trust.ts; `atOnce`: a verified lie); a sync gradient it has waiting is taken out if this quarantines it. */
+  offence(w: WorkerRecord<S>, atOnce = false): void {
+    if (!offend(w, this.config.quarantine, atOnce)) return;
     this.robust?.forget(w.workerId);
     if (this.round.remove(w.workerId)) this.counts.rejected.quarantined++;
   }

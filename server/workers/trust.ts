@@ -10,6 +10,8 @@
  * (1 + OFFENCE_WEIGHT) is an offence. A worker with at least MIN_OFFENCES offences and trust
  * under QUARANTINE_BELOW is quarantined (with config.quarantine on): its updates are refused as
  * 'quarantined' and its reports no longer count, for as long as the coordinator remembers it.
+ * A failed spot check whose trace was replayed and disagreed with its report is no noise but a
+ * verified lie: `offend(w, quarantine, true)` quarantines at once (server/workers/spotCheck.ts).
  * The score lives on the worker's record, so it survives a reconnect and resume; a worker that
  * joins afresh starts a new record (and has to earn its updates' acceptance again).
  */
@@ -17,7 +19,7 @@ import type { RejectReason } from '../../shared/protocol.ts';
 
 /** Refusals that an honest worker's messages do not earn: each counts against its sender. */
 export const OFFENCES: ReadonlySet<RejectReason> = new Set<RejectReason>([
-  'badTicket', 'replayed', 'overQuota', 'outlier', 'nonFinite', 'normTooLarge', 'wrongSize',
+  'badTicket', 'replayed', 'overQuota', 'outlier', 'nonFinite', 'normTooLarge', 'wrongSize', 'failedCheck',
 ]);
 
 export const OFFENCE_WEIGHT = 4;
@@ -37,11 +39,15 @@ export function trustScore(accepted: number, offences: number): number {
   return (accepted + 1) / (accepted + 1 + OFFENCE_WEIGHT * offences);
 }
 
-/** Records one offence of `w`; true when it puts `w` into quarantine now (with `quarantine` on). */
-export function offend(w: TrustCounts, quarantine: boolean): boolean {
+/**
+ * Records one offence of `w`; true when it puts `w` into quarantine now (with `quarantine` on):
+ * with `atOnce` (a verified lie) whatever its score, else once it is a repeat offender.
+ */
+export function offend(w: TrustCounts, quarantine: boolean, atOnce = false): boolean {
   w.offences++;
   w.trust = trustScore(w.accepted, w.offences);
-  if (!quarantine || w.quarantined || w.offences < MIN_OFFENCES || w.trust >= QUARANTINE_BELOW) return false;
+  if (!quarantine || w.quarantined) return false;
+  if (!atOnce && (w.offences < MIN_OFFENCES || w.trust >= QUARANTINE_BELOW)) return false;
   w.quarantined = true;
   return true;
 }

@@ -60,10 +60,13 @@ describe('VecEnv on CartPole-v1', () => {
     expect(obs.length).toBe(3 * OBS_DIM);
     const refs = [0, 1, 2].map(() => new CartPole(0));
     for (let i = 0; i < 3; i++) expect(row(obs, i)).toEqual(Array.from(refs[i].reset(100 + i)));
-    // a second reset continues each env's stream instead of reseeding
+    // a second reset starts each env from a seed of its own, drawn deterministically, and says which
     const again = vec.reset();
+    const seeds = new Rng(-1 - 100);
     for (let i = 0; i < 3; i++) {
-      expect(row(again, i)).toEqual(Array.from(refs[i].reset()));
+      const s = seeds.nextUint32();
+      expect(vec.seedOf(i)).toBe(s);
+      expect(row(again, i)).toEqual(Array.from(refs[i].reset(s)));
       expect(row(again, i)).not.toEqual(row(obs, i));
     }
   });
@@ -76,6 +79,7 @@ describe('VecEnv on CartPole-v1', () => {
     // reference: one CartPole-v1 (with its time limit) per env, seeded with seed + i, always pushed right
     const refs = Array.from({ length: numEnvs }, () => makeEnv('CartPole-v1', 0));
     refs.forEach((r, i) => r.reset(seed + i));
+    const refSeed = refs.map((_, i) => seed + i);
     const refReturn = new Array<number>(numEnvs).fill(0);
     const refLength = new Array<number>(numEnvs).fill(0);
     const episodesSeen = new Array<number>(numEnvs).fill(0);
@@ -83,7 +87,7 @@ describe('VecEnv on CartPole-v1', () => {
 
     for (let t = 0; t < 200; t++) {
       const out = vec.step(actions);
-      const expectedFinished: { env: number; return: number; length: number }[] = [];
+      const expectedFinished: { env: number; return: number; length: number; trace: { seed: number; actions: Float32Array } }[] = [];
       for (let i = 0; i < numEnvs; i++) {
         const r = refs[i].step(1);
         refReturn[i] += r.reward;
@@ -93,11 +97,12 @@ describe('VecEnv on CartPole-v1', () => {
         expect(out.truncated[i]).toBe(r.truncated ? 1 : 0);
         if (r.terminated || r.truncated) {
           expect(Array.from(out.finalObs[i]!)).toEqual(Array.from(r.obs));
-          expectedFinished.push({ env: i, return: refReturn[i], length: refLength[i] });
+          expectedFinished.push({ env: i, return: refReturn[i], length: refLength[i], trace: { seed: refSeed[i], actions: new Float32Array(refLength[i]).fill(1) } });
           refReturn[i] = 0;
           refLength[i] = 0;
           episodesSeen[i] += 1;
-          const fresh = refs[i].reset(); // the stream continues
+          refSeed[i] = vec.seedOf(i); // the next episode's seed, which the VecEnv drew
+          const fresh = refs[i].reset(refSeed[i]);
           expect(row(out.obs, i)).toEqual(Array.from(fresh));
           expect(row(out.obs, i)).not.toEqual(Array.from(r.obs));
         } else {
@@ -119,7 +124,7 @@ describe('VecEnv on CartPole-v1', () => {
       const out = vec.step([1]);
       steps += 1;
       if (out.finished.length > 0) {
-        expect(out.finished).toEqual([{ env: 0, return: steps, length: steps }]);
+        expect(out.finished).toMatchObject([{ env: 0, return: steps, length: steps, trace: { seed: 5 } }]);
         break;
       }
       if (steps > 500) throw new Error('never finished');
@@ -179,9 +184,9 @@ describe('VecEnv truncation (counter env)', () => {
       expect(Array.from(out.obs)).toEqual(ended ? [0, 0] : [t % 3, t % 3]);
       if (ended) {
         expect(out.finalObs.map((o) => Array.from(o!))).toEqual([[3], [3]]);
-        expect(out.finished).toEqual([
-          { env: 0, return: 3 * 0.5, length: 3 },
-          { env: 1, return: 3 * 2.5, length: 3 },
+        expect(out.finished).toMatchObject([
+          { env: 0, return: 3 * 0.5, length: 3, trace: { actions: Float32Array.of(0, 0, 0) } },
+          { env: 1, return: 3 * 2.5, length: 3, trace: { actions: Float32Array.of(2, 2, 2) } },
         ]);
       } else {
         expect(out.finalObs).toEqual([null, null]);
@@ -263,7 +268,7 @@ describe('VecEnv with Box action spaces', () => {
         const r = refs[i].step([actions[i]]);
         expect(out.rewards[i]).toBe(Math.fround(r.reward));
         expect(out.truncated[i]).toBe(t === 200 ? 1 : 0);
-        const expected = r.truncated ? refs[i].reset() : r.obs;
+        const expected = r.truncated ? refs[i].reset(vec.seedOf(i)) : r.obs;
         expect(row(out.obs, i, 3)).toEqual(Array.from(expected));
       }
       expect(out.finished.length).toBe(t === 200 ? 2 : 0);

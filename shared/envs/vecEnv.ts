@@ -2,9 +2,15 @@
  * E envs of one ID stepped together, with same-step auto-reset (as Stable-Baselines3's
  * `DummyVecEnv`): when an env's episode ends, `step` returns its last observation in `finalObs`
  * and the first observation of its next episode in `obs`.
+ *
+ * Every episode starts from `reset(seed)` with a seed of its own, and the VecEnv records each
+ * episode's seed and actions: a finished episode comes with its trace (envs/trace.ts), from which
+ * anyone with the env replays it exactly. The seeds are deterministic given the VecEnv's seed.
  */
 
+import { Rng } from '../rng.ts';
 import { envSpec, makeEnv } from './registry.ts';
+import { actionDim, type EpisodeTrace } from './trace.ts';
 import { discreteActions, type Env, type EnvSpec } from './types.ts';
 
 /**
@@ -22,8 +28,8 @@ export interface VecStep {
   truncated: Uint8Array;
   /** [E]: the last obs of an env whose episode ended this step, else null. */
   finalObs: (Float32Array | null)[];
-  /** Episodes that ended this step, in env order; `return` is the undiscounted sum of rewards. */
-  finished: { env: number; return: number; length: number }[];
+  /** Episodes that ended this step, in env order; `return` is the undiscounted sum of rewards, `trace` replays it. */
+  finished: { env: number; return: number; length: number; trace: EpisodeTrace }[];
 }
 
 export class VecEnv {
@@ -33,6 +39,12 @@ export class VecEnv {
   private readonly seed: number;
   private seeded = false;
   private started = false;
+  /** Draws the reset seed of every episode after each env's first (see the constructor). */
+  private readonly seeds: Rng;
+  /** [E] the reset seed of each env's current episode. */
+  private readonly episodeSeed: number[];
+  /** [E] each env's current episode's actions so far, [length, actionDim] (grown as needed). */
+  private episodeActions: Float32Array[];
   /** [E] running episode return and length. */
   private readonly episodeReturn: Float64Array;
   private readonly episodeLength: Int32Array;
@@ -44,7 +56,11 @@ export class VecEnv {
   /** Values per env action: 1 for a discrete space, the Box length otherwise. */
   readonly actionDim: number;
 
-  /** Env i is seeded with `seed + i` at the first `reset`; later resets continue each env's stream. */
+  /**
+   * Env i's first episode starts from `reset(seed + i)`; every later episode (an auto-reset, or
+   * another `reset()`) from `reset(s)` with s a 32-bit seed drawn from an Rng of its own seeded
+   * from `seed`, so that each episode can be replayed from its seed alone.
+   */
   constructor(id: string, numEnvs: number, seed: number) {
     if (!Number.isSafeInteger(numEnvs) || numEnvs < 1) {
       throw new Error(`VecEnv: numEnvs must be a positive integer, got ${String(numEnvs)}`);
@@ -54,9 +70,11 @@ export class VecEnv {
     }
     this.spec = envSpec(id);
     this.numEnvs = numEnvs;
-    const space = this.spec.actionSpace;
-    this.actionDim = space.type === 'discrete' ? 1 : space.low.length;
+    this.actionDim = actionDim(this.spec);
     this.seed = seed;
+    this.seeds = new Rng(-1 - seed); // not Rng(seed), which env 0's own stream starts from
+    this.episodeSeed = new Array<number>(numEnvs).fill(0);
+    this.episodeActions = Array.from({ length: numEnvs }, () => new Float32Array(this.actionDim * 16));
     this.envs = Array.from({ length: numEnvs }, (_, i) => makeEnv(id, seed + i));
     this.episodeReturn = new Float64Array(numEnvs);
     this.episodeLength = new Int32Array(numEnvs);
@@ -69,10 +87,7 @@ export class VecEnv {
   /** Resets every env; returns a fresh [E, obsDim] copy (not the step buffer). */
   reset(): Float32Array {
     for (let i = 0; i < this.numEnvs; i++) {
-      const first = this.envs[i].reset(this.seeded ? undefined : this.seed + i);
-      this.obs.set(first, i * this.spec.obsDim);
-      this.episodeReturn[i] = 0;
-      this.episodeLength[i] = 0;
+      this.obs.set(this.startEpisode(i, this.seeded ? this.seeds.nextUint32() : this.seed + i), i * this.spec.obsDim);
     }
     this.seeded = true;
     this.started = true;
@@ -93,7 +108,9 @@ export class VecEnv {
     const finished: VecStep['finished'] = [];
     for (let i = 0; i < this.numEnvs; i++) {
       const env = this.envs[i];
-      const r = env.step(this.actionOf(actions, i));
+      const action = this.actionOf(actions, i);
+      const r = env.step(action);
+      this.record(i, action);
       this.rewards[i] = r.reward;
       this.terminated[i] = r.terminated ? 1 : 0;
       this.truncated[i] = r.truncated ? 1 : 0;
@@ -101,10 +118,10 @@ export class VecEnv {
       this.episodeLength[i] += 1;
       if (r.terminated || r.truncated) {
         finalObs[i] = r.obs.slice();
-        finished.push({ env: i, return: this.episodeReturn[i], length: this.episodeLength[i] });
-        this.episodeReturn[i] = 0;
-        this.episodeLength[i] = 0;
-        this.obs.set(env.reset(), i * obsDim);
+        const length = this.episodeLength[i];
+        const trace = { seed: this.episodeSeed[i], actions: this.episodeActions[i].slice(0, length * this.actionDim) };
+        finished.push({ env: i, return: this.episodeReturn[i], length, trace });
+        this.obs.set(this.startEpisode(i, this.seeds.nextUint32()), i * obsDim);
       } else {
         this.obs.set(r.obs, i * obsDim);
       }
@@ -119,12 +136,39 @@ export class VecEnv {
     };
   }
 
-  /** Throws on a wrong length or an invalid action (named by index). */
   /** Env i's physical state (for drawing and debugging). */
   state(i: number): Float64Array {
     return this.envs[i].getState();
   }
 
+  /** The reset seed of env i's current episode. */
+  seedOf(i: number): number {
+    return this.episodeSeed[i];
+  }
+
+  /** Starts env i's next episode from `reset(seed)`; returns its first observation. */
+  private startEpisode(i: number, seed: number): Float32Array {
+    this.episodeSeed[i] = seed;
+    this.episodeReturn[i] = 0;
+    this.episodeLength[i] = 0;
+    return this.envs[i].reset(seed);
+  }
+
+  /** Appends env i's action to its episode's trace (before episodeLength counts the step). */
+  private record(i: number, action: number | ArrayLike<number>): void {
+    const dim = this.actionDim;
+    const at = this.episodeLength[i] * dim;
+    let buf = this.episodeActions[i];
+    if (at + dim > buf.length) {
+      const grown = new Float32Array(Math.max(2 * buf.length, at + dim));
+      grown.set(buf);
+      this.episodeActions[i] = buf = grown;
+    }
+    if (typeof action === 'number') buf[at] = action;
+    else for (let j = 0; j < dim; j++) buf[at + j] = action[j];
+  }
+
+  /** Throws on a wrong length or an invalid action (named by index). */
   private checkActions(actions: ArrayLike<number>): void {
     const space = this.spec.actionSpace;
     if (space.type === 'discrete') {

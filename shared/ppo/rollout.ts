@@ -3,6 +3,7 @@
  * inference per step, then GAE, then shuffled minibatches. Buffers are allocated once.
  */
 import { VecEnv } from '../envs/vecEnv.ts';
+import type { EpisodeTrace } from '../envs/trace.ts';
 import { Rng } from '../rng.ts';
 import { computeGae } from './gae.ts';
 import { Normalizer, type NormOptions } from './normalizer.ts';
@@ -27,7 +28,8 @@ export interface Policy {
   act(obs: Float32Array, batch: number): Promise<PolicyOutput>;
 }
 
-export interface Episode { return: number; length: number }
+/** A finished episode: its undiscounted return, its length, and its trace (what replays it: envs/trace.ts). */
+export interface Episode { return: number; length: number; trace: EpisodeTrace }
 
 export interface RolloutResult {
   envSteps: number;
@@ -107,7 +109,7 @@ export class RolloutCollector {
       const rewards = this.rewards.subarray(row, row + e);
       this.normalizer.observe(step.obs, e);
       this.normalizer.scaleRewards(step.rewards, this.dones.subarray(row, row + e), rewards);
-      for (const f of step.finished) episodes.push({ return: f.return, length: f.length });
+      for (const f of step.finished) episodes.push({ return: f.return, length: f.length, trace: f.trace });
       await this.bootstrapTruncated(policy, step.finalObs, step.terminated, row, gamma);
       this.nextObsRaw = step.obs.slice();
     }
