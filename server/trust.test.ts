@@ -115,8 +115,9 @@ describe('1. solved is confirmed by the coordinator', () => {
     const s = await joined();
     const steps = c.config.numEnvs * c.config.numSteps;
     const done = once(c, 'done') as Promise<[RunStatus]>;
-    // Local mode: a delta that takes the params to the balancing ones, with its rollout's report.
-    const delta = balancingParams(c.config).map((p, i) => p - c.ps.params[i]);
+    // Local mode: a delta that takes the params to the balancing ones, with its rollout's report. It is a
+    // new worker's first: it counts 1 / newcomerUpdates (workers/trust.ts), so it is sent that many times over.
+    const delta = balancingParams(c.config).map((p, i) => (p - c.ps.params[i]) * c.config.newcomerUpdates);
     expect(await push(s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: fakeReport(c.config, episodes(8, 500)) }))
       .toMatchObject({ accepted: true, rollout: { ok: true } });
     const zero = encodeF32(new Float32Array(delta.length));
@@ -415,7 +416,9 @@ describe('10. robust acceptance and quarantine', () => {
   });
 
   it('a worker whose updates point against the other workers\' is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
-    const c = await start({ maxStaleness: 1000 });
+    // No metrics tick: fair share, which needs the fleet's rates over ticks, would refuse the flipper's
+    // bursts or not by the timing of ticks (this tests the direction test; fair share has its own tests).
+    const c = await start({ maxStaleness: 1000 }, { tickMs: 600_000 });
     const n = c.ps.params.length;
     const honest = await joined();
     await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges

@@ -184,6 +184,13 @@ const trainConfigFields = z.strictObject({
    * are refused as `quarantined` and their reports no longer count.
    */
   quarantine: flag(),
+  /**
+   * Half-life in ms of the marks a quarantine leaves on its worker's address (server/workers/addressMarks.ts):
+   * fresh joins from a marked address start on probation, and after three quick quarantines are refused for a while.
+   */
+  quarantineHalfLifeMs: positiveInt(),
+  /** A new worker's k-th accepted update is stepped with k / newcomerUpdates of the step size until that reaches 1 (server/workers/trust.ts); 1 gives full weight at once. */
+  newcomerUpdates: positiveInt(),
   /** Most Socket.IO connections the coordinator holds at once (workers and dashboards); more are refused at the handshake. */
   maxConnections: positiveInt(),
   /** Most connections from one IP address at once. */
@@ -287,6 +294,8 @@ export const baseConfig: TrainConfig = {
   maxPushesPerSecond: 1000,
   robustUpdates: true,
   quarantine: true,
+  quarantineHalfLifeMs: 300_000,
+  newcomerUpdates: 8,
   maxConnections: 10_000,
   maxConnectionsPerIp: 256,
   updateCodec: 'fp32',

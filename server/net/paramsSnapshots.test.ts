@@ -23,7 +23,7 @@ type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 // so the coordinator's later writes to that socket wait in Node while other workers' replies go out.
 const config: TrainConfig = {
   ...asyncDefaults, hiddenSizes: [512, 512], maxStaleness: 10_000, maxPushesPerSecond: 1e9, totalTimesteps: 1e9, annealLr: false, annealClip: false,
-  robustUpdates: false, quarantine: false, heartbeatTimeoutMs: 60_000,
+  robustUpdates: false, quarantine: false, newcomerUpdates: 1, heartbeatTimeoutMs: 60_000,
 };
 const joinReq = { backend: 'cpu' as const, adapter: 'test', timings: [], userAgent: 'vitest' };
 

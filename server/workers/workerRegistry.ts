@@ -12,6 +12,8 @@ import { MIN_FLEET } from '../updates/robustAcceptance.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import { noStageSeconds, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
 import { TicketBook, usesPerTicket } from './tickets.ts';
+import { AddressMarks } from './addressMarks.ts';
+import { MIN_OFFENCES, leftInDisgrace } from './trust.ts';
 
 /** What the coordinator keeps per worker beyond what the dashboard sees. */
 export interface WorkerRecord<S = unknown> extends WorkerInfo {
@@ -55,6 +57,10 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   pushAllowance: number;
   /** Checks its messages failed (workers/trust.ts). */
   offences: number;
+  /** Accepted updates since its offences, halved by each (workers/trust.ts): its fair share grows with it. */
+  clean: number;
+  /** The address it joined from (net/clientAddress.ts), for quarantine marks (addressMarks.ts). */
+  address: string;
   /** performance.now() of its join or resume, or of its last update accepted (a sync round's quorum counts recent contributors). */
   contributedAt: number;
   /** Moving average of its accepted updates per second, over metrics ticks (SHARE_EWMA). */
@@ -66,7 +72,7 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
 
 const WORKER_INFO_KEYS = [
   'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
-  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS', 'trust', 'quarantined',
+  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS', 'trust', 'quarantined', 'probation',
 ] as const satisfies readonly (keyof WorkerInfo)[];
 
 /** Weight of the newest update in a worker's moving average of staleness. */
@@ -76,14 +82,24 @@ const STALENESS_EWMA = 0.1;
 const SHARE_EWMA = 0.3;
 /**
  * Fair share (async and local modes, 3 or more contributing workers): each worker may land at most
- * SHARE_FACTOR times the median of the contributing workers' moving averages of accepted updates
- * per second, plus SHARE_SLACK per second (a token bucket holding one second's worth, so the limit
- * holds from a worker's first second); beyond it its pushes are refused as 'overShare'. One worker
- * pushing as fast as round trips allow (a flood of made-up updates) then lands about as many
- * updates as SHARE_FACTOR median ones.
+ * its share factor times the median of the contributing workers' moving averages of accepted
+ * updates per second, plus SHARE_SLACK per second (a token bucket holding one second's worth, so
+ * the limit holds from a worker's first second); beyond it its pushes are refused as 'overShare'.
+ * The factor starts at SHARE_FACTOR and grows by one per SHARE_EARN_UPDATES clean accepted updates
+ * (accepted updates since its offences, each offence halving the count: trust.ts), up to
+ * MAX_SHARE_FACTOR. A fresh worker pushing as fast as round trips allow (a flood of made-up
+ * updates) then lands about as many updates as SHARE_FACTOR median ones, and an honest tab that
+ * really is faster than the median earns a share of up to MAX_SHARE_FACTOR median ones.
  */
 export const SHARE_FACTOR = 2;
+export const MAX_SHARE_FACTOR = 8;
+export const SHARE_EARN_UPDATES = 16;
 export const SHARE_SLACK = 1;
+
+/** The factor of `w`'s fair share (see SHARE_FACTOR). */
+export function shareFactor(w: { clean: number }): number {
+  return Math.min(MAX_SHARE_FACTOR, SHARE_FACTOR + w.clean / SHARE_EARN_UPDATES);
+}
 
 /** Most dropped workers' records kept for resuming (see the file's comment). */
 export const MAX_DISCONNECTED_RECORDS = 1000;
@@ -95,18 +111,23 @@ export class WorkerRegistry<S> {
   /** The dropped workers, by workerId, oldest drop first. */
   private readonly dropped = new Map<string, WorkerRecord<S>>();
   private nextWorkerIndex = 0;
+  /** Quarantine marks by address (addressMarks.ts). */
+  readonly marks: AddressMarks;
 
   constructor(
     private readonly config: TrainConfig,
     private readonly onDrop: (w: WorkerRecord<S>, socket: S | null) => void,
     private readonly maxDisconnected = MAX_DISCONNECTED_RECORDS,
-  ) {}
+  ) {
+    this.marks = new AddressMarks(config.quarantineHalfLifeMs);
+  }
 
   /**
    * A new worker, or the one `req.resume` names when its token matches (a connection it left
-   * behind is dropped first). Updates it computed before `version` will count as 'dropped'.
+   * behind is dropped first). Updates it computed before `version` will count as 'dropped'. A new
+   * worker from `address` is refused, or starts on probation, by the address's quarantine marks.
    */
-  join(req: JoinRequest, socket: S, version: number, now = performance.now()): WorkerRecord<S> | string {
+  join(req: JoinRequest, socket: S, version: number, now = performance.now(), address = 'unknown'): WorkerRecord<S> | string {
     let w: WorkerRecord<S>;
     if (req.resume) {
       const known = this.workers.get(req.resume.workerId);
@@ -117,6 +138,10 @@ export class WorkerRegistry<S> {
       w.minVersion = version;
       w.tickets.clear();
     } else {
+      const standing = this.marks.standing(address, now);
+      if (standing.refusedForMs > 0) {
+        return `workers from this address were quarantined ${Math.round(standing.marks)} times lately: new workers from it are refused for ${Math.ceil(standing.refusedForMs / 1000)} s more`;
+      }
       w = {
         workerId: randomUUID().slice(0, 8),
         workerIndex: this.nextWorkerIndex++,
@@ -149,8 +174,11 @@ export class WorkerRegistry<S> {
         tickets: new TicketBook(usesPerTicket(this.config)),
         pushAllowance: 0,
         offences: 0,
+        clean: 0,
+        address,
         trust: 1,
         quarantined: false,
+        probation: standing.probation,
         contributedAt: now,
         rate: 0,
         shareTokens: 1,
@@ -170,6 +198,8 @@ export class WorkerRegistry<S> {
 
   /** Marks a worker gone; `onDrop` closes its socket and takes back what it had waiting. It may resume until its record expires. */
   drop(w: WorkerRecord<S>, now = performance.now()): void {
+    // Leaving before its quarantine does not shed it: the address keeps the marks it had coming.
+    if (w.socket && leftInDisgrace(w)) this.marks.mark(w.address, Math.min(1, w.offences / MIN_OFFENCES), now);
     const socket = w.socket;
     w.connected = false;
     w.socket = null;
@@ -181,6 +211,11 @@ export class WorkerRegistry<S> {
       this.forget(old);
     }
     this.onDrop(w, socket);
+  }
+
+  /** `w` was quarantined now: its address is marked (addressMarks.ts). */
+  quarantined(w: WorkerRecord<S>, now = performance.now()): void {
+    this.marks.mark(w.address, 1, now);
   }
 
   private forget(w: WorkerRecord<S>): void {
@@ -233,6 +268,7 @@ export class WorkerRegistry<S> {
       if (now - w.droppedAt! <= this.config.workerRecordTtlMs) break; // oldest drop first: the rest are younger
       this.forget(w);
     }
+    this.marks.prune(now);
     for (const w of this.workers.values()) {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
@@ -249,7 +285,7 @@ export class WorkerRegistry<S> {
 
   /** Whether `w` has used up its fair share of accepted updates for now (see SHARE_FACTOR). */
   overShare(w: WorkerRecord<S>, now = performance.now()): boolean {
-    const rate = SHARE_FACTOR * this.fairRate + SHARE_SLACK;
+    const rate = shareFactor(w) * this.fairRate + SHARE_SLACK;
     w.shareTokens = Math.min(rate, w.shareTokens + ((now - w.shareRefilledAt) / 1000) * rate);
     w.shareRefilledAt = now;
     return this.fairRate > 0 && w.shareTokens < 1;
