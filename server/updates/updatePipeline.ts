@@ -175,7 +175,7 @@ export class UpdatePipeline<S> {
   /** One failed check of `w` (workers/trust.ts); if this quarantines it, its address is marked and a sync gradient it has waiting is taken out. */
   offence(w: WorkerRecord<S>): void {
     if (!offend(w, this.config.quarantine)) return;
-    this.registry.quarantined(w);
+    this.registry.markQuarantined(w);
     this.robust?.forget(w.workerId);
     if (this.round.remove(w.workerId)) this.counts.rejected.quarantined++;
   }

@@ -17,12 +17,12 @@ describe('quarantine marks on addresses', () => {
     const join = (address: string, now: number) => reg.join(hostileJoin, 'socket', 0, now, address);
     const a = record(join('192.0.2.1', 0));
     expect(a.probation).toBe(false);
-    reg.quarantined(a, 0);
+    reg.markQuarantined(a, 0);
     const b = record(join('192.0.2.1', 10));
     expect(b.probation).toBe(true);
     expect(record(join('192.0.2.2', 10)).probation).toBe(false);
-    reg.quarantined(b, 20);
-    reg.quarantined(record(join('192.0.2.1', 30)), 40);
+    reg.markQuarantined(b, 20);
+    reg.markQuarantined(record(join('192.0.2.1', 30)), 40);
     // Marks at 50 ms: 2^-0.05 + 2^-0.03 + 2^-0.01 = 2.938, over 2: refused for 1000 x log2(2.938 / 2) = 555 ms.
     expect(join('192.0.2.1', 50)).toMatch(/quarantined 3 times lately: new workers from it are refused for 1 s more/);
     expect(reg.marks.standing('192.0.2.1', 50).refusedForMs).toBeCloseTo(555, 0);

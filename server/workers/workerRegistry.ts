@@ -214,7 +214,7 @@ export class WorkerRegistry<S> {
   }
 
   /** `w` was quarantined now: its address is marked (addressMarks.ts). */
-  quarantined(w: WorkerRecord<S>, now = performance.now()): void {
+  markQuarantined(w: WorkerRecord<S>, now = performance.now()): void {
     this.marks.mark(w.address, 1, now);
   }
 
