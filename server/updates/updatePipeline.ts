@@ -20,9 +20,9 @@
  * update is stepped at once (async: Adam on a gradient; local: the outer step along a delta) or
  * joins the open sync round, whose mean (a trimmed mean with robustUpdates) is one step when the
  * round closes. The step size comes from `stepSize` (schedules.ts), times the worker's earned
- * weight in async and local modes (a new worker's first updates count less: workers/trust.ts). Every reply that carries
- * params carries their ticket; refusals named in workers/trust.ts's OFFENCES count against the
- * worker's trust.
+ * weight in async and local modes (a new worker's first updates count less: workers/trust.ts).
+ * Every reply that carries params carries their ticket; refusals named in workers/trust.ts's
+ * OFFENCES count against the worker's trust, and a quarantine marks the worker's address.
  */
 import type { TrainConfig } from '../../shared/config.ts';
 import { l2Norm } from '../../shared/codec.ts';
@@ -135,7 +135,8 @@ export class UpdatePipeline<S> {
     this.robust?.accepted(w.workerId, c.grad, c.gradNorm);
     w.tickets.spend(ticket);
     // A new worker's first updates count less (earnedWeight, workers/trust.ts).
-    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount()) * earnedWeight(w, this.config.newcomerUpdates);
+    const weight = earnedWeight(w, this.config.newcomerUpdates);
+    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount()) * weight;
     if (mode === 'local') this.ps.stepDelta(c.grad, lr);
     else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);

@@ -140,7 +140,7 @@ export class WorkerRegistry<S> {
     } else {
       const standing = this.marks.standing(address, now);
       if (standing.refusedForMs > 0) {
-        return `workers from this address were quarantined ${Math.round(standing.marks)} times lately: new workers from it are refused for ${Math.ceil(standing.refusedForMs / 1000)} s more`;
+        return `workers from this address were quarantined ${Math.ceil(standing.marks)} times lately: new workers from it are refused for ${Math.ceil(standing.refusedForMs / 1000)} s more`;
       }
       w = {
         workerId: randomUUID().slice(0, 8),
