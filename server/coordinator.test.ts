@@ -400,7 +400,7 @@ describe('Worker lifecycle', () => {
 
 describe('Work sizing', () => {
   it('shortens the rollouts of a worker whose updates arrive stale, holds it to that size, and scales its steps to match', async () => {
-    await restart({ maxStaleness: 4, workSizing: true });
+    await restart({ maxStaleness: 4, workSizing: true, newcomerUpdates: 1 }); // every update at full weight: the step checked is the sizing's alone
     const fast = await joined();
     const slow = await joined();
     for (let i = 0; i < 12; i++) {
@@ -525,7 +525,9 @@ describe('Local mode: a delta per rollout, with its report', () => {
     const delta = new Float32Array(n()).map((_, i) => (i % 3) * 1e-3);
     const reply = await push(a.s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: rolloutOf(config.numSteps) });
     expect(reply).toMatchObject({ ok: true, accepted: true, version: 1, rollout: { ok: true, numSteps: config.numSteps } });
-    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(before, (p, i) => Math.fround(p + 0.5 * delta[i])));
+    // Half, times a new worker's earned weight: its first accepted update counts 1 / newcomerUpdates (workers/trust.ts).
+    const lr = 0.5 / config.newcomerUpdates;
+    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(before, (p, i) => Math.fround(p + lr * delta[i])));
     expect(coordinator.status()).toMatchObject({ envSteps: config.numEnvs * config.numSteps, accepted: 1 });
 
     // Without its report a delta is refused, and a report on its own is not taken.

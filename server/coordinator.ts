@@ -49,6 +49,7 @@ import { OriginPolicy } from './net/origins.ts';
 import { handleAdmin, type AdminTarget } from './admin/adminControls.ts';
 import { policyRoute } from './net/policyRoute.ts';
 import { ConnectionLimits, boundedParser } from './net/connectionLimits.ts';
+import { clientAddress } from './net/clientAddress.ts';
 
 export interface CoordinatorOptions {
   config: TrainConfig;
@@ -391,7 +392,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (this.opts.token !== undefined && parsed.data.token !== this.opts.token) return { ok: false, error: 'bad token' };
     if (this.tracker.finished) return { ok: false, error: `the run is over (${this.tracker.state})`, over: true };
     if (socket.data.worker) return { ok: false, error: 'already joined' };
-    const w = this.registry.join(parsed.data, socket, this.ps.version);
+    const w = this.registry.join(parsed.data, socket, this.ps.version, performance.now(), clientAddress(socket.handshake.address));
     if (typeof w === 'string') return { ok: false, error: w };
     socket.data.worker = w;
     this.tracker.start();

@@ -124,7 +124,8 @@ describe('spot checks against a real coordinator', () => {
   });
 
   it('malformed or oversized traces fail the check cleanly: the coordinator keeps running and nothing but the sender\'s trust changes', async () => {
-    const { c, url } = await start(configFor('CartPole-v1', checked));
+    // Each answer comes from a fresh worker on 127.0.0.1: address marks decay at once, so no join is refused for the quarantines before it.
+    const { c, url } = await start(configFor('CartPole-v1', { ...checked, quarantineHalfLifeMs: 1 }));
     const spec = envSpec('CartPole-v1');
     const garbage: ((req: SpotCheckRequest) => unknown)[] = [
       () => 'garbage',

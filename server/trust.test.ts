@@ -15,7 +15,7 @@ import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts';
 import { MIN_FLEET, NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
-import { MIN_OFFENCES, trustScore } from './workers/trust.ts';
+import { MIN_OFFENCES, PROBATION_MIN_OFFENCES, trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { NORM_CLIP_STDS } from './stats/normStats.ts';
@@ -25,8 +25,11 @@ import {
   connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, noteTicket, push, report, ticketFor, type HostileSocket,
 } from './testing/hostileClient.ts';
 
-/** These tests exercise the per-minibatch protocol with 8 envs a tab (CartPole-v1's defaults are local mode with 16). */
-const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const, numEnvs: 8, numMinibatches: 1 };
+/**
+ * These tests exercise the per-minibatch protocol with 8 envs a tab (CartPole-v1's defaults are local mode with 16), and 20
+ * epochs: a quota of 20 pushes per counted report, which their sequences of pushes between reports fit.
+ */
+const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const, numEnvs: 8, numMinibatches: 1, updateEpochs: 20 };
 
 let coordinators: Coordinator[] = [];
 let url = '';
@@ -119,8 +122,9 @@ describe('1. solved is confirmed by the coordinator', () => {
     const s = await joined();
     const steps = c.config.numEnvs * c.config.numSteps;
     const done = once(c, 'done') as Promise<[RunStatus]>;
-    // Local mode: a delta that takes the params to the balancing ones, with its rollout's report.
-    const delta = balancingParams(c.config).map((p, i) => p - c.ps.params[i]);
+    // Local mode: a delta that takes the params to the balancing ones, with its rollout's report. It is a
+    // new worker's first: it counts 1 / newcomerUpdates (workers/trust.ts), so it is sent that many times over.
+    const delta = balancingParams(c.config).map((p, i) => (p - c.ps.params[i]) * c.config.newcomerUpdates);
     expect(await push(s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: fakeReport(c.config, episodes(8, 500)) }))
       .toMatchObject({ accepted: true, rollout: { ok: true } });
     const zero = encodeF32(new Float32Array(delta.length));
@@ -444,7 +448,9 @@ describe('10. robust acceptance and quarantine', () => {
   });
 
   it('a worker whose updates point against the other workers\' is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
-    const c = await start({ maxStaleness: 1000 });
+    // No metrics tick: fair share, which needs the fleet's rates over ticks, would refuse the flipper's
+    // bursts or not by the timing of ticks (this tests the direction test; fair share has its own tests).
+    const c = await start({ maxStaleness: 1000 }, { tickMs: 600_000 });
     const n = c.ps.params.length;
     const honest = await joined();
     await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
@@ -586,5 +592,93 @@ describe('12. fair share', () => {
     for (const w of [a, b]) registry.drop(w, 22_000);
     registry.tick(1, 22_000);
     expect(landed(late, 22_000)).toBe(1000);
+  });
+});
+
+describe('13. a quarantine is not shed by joining afresh', () => {
+  /** Pushes sign-flipped updates from `s` (after `honestFirst` updates like the fleet's) until it is quarantined; what happened to each. */
+  async function flipUntilQuarantined(c: Coordinator, s: HostileSocket, honestFirst: number): Promise<{ honest: number; flips: number; refused: string[] }> {
+    const n = c.ps.params.length;
+    const tally = { honest: 0, flips: 0, refused: [] as string[] };
+    for (let k = 0; k < 60; k++) {
+      const flip = k >= honestFirst;
+      const g = honestGrad(n, 40 + k);
+      const r = await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(flip ? g.map((x) => -x) : g) });
+      if (r.accepted) tally[flip ? 'flips' : 'honest']++;
+      else if (r.reason === 'quarantined') return tally;
+      else tally.refused.push(r.reason ?? '?');
+    }
+    throw new Error('not quarantined after 60 pushes');
+  }
+
+  it('a sign-flipper that joins afresh 10 times gets 3 lives, the 2nd and 3rd on probation (quarantined at their 2nd offence); then its address is refused, while the honest workers joined from it go on', async () => {
+    // No metrics tick (fair share stays out, as in 10); marks that last the whole test.
+    const c = await start({ maxStaleness: 1000, quarantineHalfLifeMs: 600_000 }, { tickMs: 600_000 });
+    const n = c.ps.params.length;
+    const honest = await joined();
+    await joined(); // a fleet of MIN_FLEET with the attacker
+    for (let k = 0; k < WARMUP; k++) await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
+    const held = c.ps.version; // the params the honest worker holds
+    const lives: { probation: boolean; honest: number; flips: number; refused: string[] }[] = [];
+    const refusedJoins: string[] = [];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      let life: Awaited<ReturnType<typeof joinHostile>>;
+      try {
+        life = await joinHostile(url);
+      } catch (e) {
+        refusedJoins.push((e as Error).message);
+        continue;
+      }
+      sockets.push(life.s);
+      const probation = c.workerList().find((w) => w.workerId === life.reply.workerId)!.probation;
+      lives.push({ probation, ...(await flipUntilQuarantined(c, life.s, WORKER_WARMUP)) });
+      life.s.disconnect();
+    }
+    expect(lives.map((l) => l.probation)).toEqual([false, true, true]);
+    expect(lives.map((l) => l.refused)).toEqual([new Array(MIN_OFFENCES).fill('outlier'), ['outlier', 'outlier'], ['outlier', 'outlier']]);
+    expect(refusedJoins).toHaveLength(7);
+    for (const e of refusedJoins) expect(e).toMatch(/quarantined 3 times lately: new workers from it are refused for \d+ s more/);
+    // What it landed in all: WORKER_WARMUP honest-looking updates and a few flips a life, three lives.
+    const flips = lives.reduce((a, l) => a + l.flips, 0);
+    expect(lives.every((l) => l.honest === WORKER_WARMUP)).toBe(true);
+    expect(flips).toBeLessThanOrEqual(3 * 8);
+    expect(c.status().accepted).toBe(WARMUP + 3 * WORKER_WARMUP + flips);
+    // The honest worker joined from the same address is not touched.
+    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 99)) })).toMatchObject({ accepted: true });
+    expect(c.workerList().filter((w) => !w.quarantined).map((w) => w.probation)).toEqual([false, false]);
+  });
+
+  it('leaving one offence short of quarantine does not shed it either: the next identity starts on probation', async () => {
+    const c = await start({ quarantineHalfLifeMs: 600_000 });
+    const first = await joined();
+    for (let k = 0; k < MIN_OFFENCES - 1; k++) expect((await report(first, fakeReport(c.config, episodes(1, 500, 501)))).ok).toBe(false);
+    expect(c.workerList()[0]).toMatchObject({ quarantined: false, trust: trustScore(0, MIN_OFFENCES - 1) });
+    first.disconnect();
+    await vi.waitFor(() => expect(c.workerList()[0].connected).toBe(false), { timeout: 10_000, interval: 10 });
+    const second = await joinHostile(url);
+    sockets.push(second.s);
+    expect(c.workerList().find((w) => w.workerId === second.reply.workerId)).toMatchObject({ probation: true });
+    // On probation its second offence quarantines it.
+    for (let k = 0; k < PROBATION_MIN_OFFENCES; k++) expect((await report(second.s, fakeReport(c.config, episodes(1, 500, 501)))).ok).toBe(false);
+    expect(c.workerList().find((w) => w.workerId === second.reply.workerId)).toMatchObject({ quarantined: true });
+  });
+
+  it('the refusal decays: an honest tab from the same address joins again within log2(3/2) half-lives, on probation, and its updates count', async () => {
+    const halfLife = 3000;
+    const c = await start({ quarantineHalfLifeMs: halfLife });
+    // Three identities quarantined in quick succession by impossible reports (5 offences, then 2 on probation).
+    for (const offences of [MIN_OFFENCES, PROBATION_MIN_OFFENCES, PROBATION_MIN_OFFENCES]) {
+      const { s, reply } = await joinHostile(url);
+      sockets.push(s);
+      for (let k = 0; k < offences; k++) await report(s, fakeReport(c.config, episodes(1, 500, 501)));
+      expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: true });
+    }
+    const refused = await joinHostile(url).then(() => null, (e: Error) => e.message);
+    expect(refused).toMatch(/refused for \d+ s more/);
+    expect(Number(/for (\d+) s more/.exec(refused!)![1])).toBeLessThanOrEqual(Math.ceil((halfLife * Math.log2(3 / 2)) / 1000)); // 1.75 s at most
+    const { s, reply } = await vi.waitFor(() => joinHostile(url), { timeout: 20_000, interval: 200 });
+    sockets.push(s);
+    expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ probation: true });
+    expect(await pushUpdate(c, s)).toMatchObject({ accepted: true });
   });
 });

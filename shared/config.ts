@@ -193,6 +193,13 @@ const trainConfigFields = z.strictObject({
   spotCheckRate: unitInterval(),
   /** A spot check not answered within this many ms fails as unanswered. */
   spotCheckTimeoutMs: positiveInt(),
+  /**
+   * Half-life in ms of the marks a quarantine leaves on its worker's address (server/workers/addressMarks.ts):
+   * fresh joins from a marked address start on probation, and after three quick quarantines are refused for a while.
+   */
+  quarantineHalfLifeMs: positiveInt(),
+  /** A new worker's k-th accepted update is stepped with k / newcomerUpdates of the step size until that reaches 1 (server/workers/trust.ts); 1 gives full weight at once. */
+  newcomerUpdates: positiveInt(),
   /** Most Socket.IO connections the coordinator holds at once (workers and dashboards); more are refused at the handshake. */
   maxConnections: positiveInt(),
   /** Most connections from one IP address at once. */
@@ -298,6 +305,8 @@ export const baseConfig: TrainConfig = {
   quarantine: true,
   spotCheckRate: 0.1,
   spotCheckTimeoutMs: 15_000,
+  quarantineHalfLifeMs: 300_000,
+  newcomerUpdates: 8,
   maxConnections: 10_000,
   maxConnectionsPerIp: 256,
   updateCodec: 'fp32',

@@ -266,6 +266,8 @@ export interface WorkerInfo {
   trust: number;
   /** Its updates and reports no longer count. */
   quarantined: boolean;
+  /** Joined from an address where workers were quarantined lately: held to stricter rules until it has earned trust (server/workers/trust.ts). */
+  probation: boolean;
 }
 
 /** A point of the live history: one per metrics tick. */

@@ -41,7 +41,7 @@ export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
                 <th className="num" title="accepted updates per second over the last tick">updates/s</th>
                 <th className="num" title="moving average of how many versions old its updates arrive">staleness</th>
                 <th className="num" title="steps per env of its rollouts, as work sizing or link sizing set them">rollout</th>
-                <th className="num" title="the coordinator's trust in it: up with accepted work, down with failed checks; a quarantined worker's updates no longer count">trust</th>
+                <th className="num" title="the coordinator's trust in it: up with accepted work, down with failed checks; a quarantined worker's updates no longer count; one on probation joined from an address where workers were quarantined lately">trust</th>
                 <th title="where its time went since it joined">time</th>
                 <th>connected</th>
               </tr>
@@ -70,7 +70,10 @@ export function WorkerTable({ workers }: { workers: readonly WorkerInfo[] }) {
                   <td className="num">{formatNumber(w.updatesPerS, 1)}</td>
                   <td className="num">{formatNumber(w.meanStaleness, 2)}</td>
                   <td className="num" data-testid="worker-rollout-steps">{formatInt(w.numSteps)}</td>
-                  <td className="num" data-testid="worker-trust">{w.quarantined ? <strong>quarantined</strong> : formatNumber(w.trust, 2)}</td>
+                  <td className="num" data-testid="worker-trust">
+                    {w.quarantined ? <strong>quarantined</strong> : formatNumber(w.trust, 2)}
+                    {w.probation && !w.quarantined && <span className="muted"> probation</span>}
+                  </td>
                   <td className="stages" data-testid="worker-stages">{stageShares(w.stageSeconds)}</td>
                   <td>{w.connected ? 'yes' : 'left'}</td>
                 </tr>

@@ -279,7 +279,7 @@ describe('checkpoint', () => {
 
   it('names the field of a malformed worker record in the run state', () => {
     const worker = { workerId: 'a1', workerIndex: 0, resumeToken: 't', backend: 'wasm', adapter: '', joinedAt: 0, accepted: 3, rejected: 1, envSteps: 512, offences: 1, quarantined: false };
-    expect(checkpointRunState({ ...sample(), extra: { workers: [worker] } }).workers).toEqual([worker]);
+    expect(checkpointRunState({ ...sample(), extra: { workers: [worker] } }).workers).toEqual([{ ...worker, clean: 0, probation: false, address: 'unknown' }]);
     expect(() => checkpointRunState({ ...sample(), extra: { workers: [{ ...worker, offences: -1 }] } })).toThrow(/extra\.workers\.0\.offences/);
     expect(() => checkpointRunState({ ...sample(), extra: { workers: [{ ...worker, backend: 'gpu' }] } })).toThrow(CheckpointError);
   });

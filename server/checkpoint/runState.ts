@@ -35,7 +35,10 @@ const runStateSchema = z.object({
     rejected: count,
     envSteps: count,
     offences: count,
+    clean: count.default(0),
     quarantined: z.boolean(),
+    probation: z.boolean().default(false),
+    address: z.string().max(100).default('unknown'),
   })).optional(),
 });
 

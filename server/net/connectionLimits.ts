@@ -1,7 +1,7 @@
 /**
  * Bounds on what connections can hold in the coordinator:
  *  - at most maxConnections Socket.IO connections at once, and maxConnectionsPerIp from one
- *    address (the handshake of one more is refused);
+ *    address (an IPv6 one by its /64, clientAddress.ts; the handshake of one more is refused);
  *  - a message may carry at most MAX_ATTACHMENTS binary attachments (a push: its update and a
  *    report's two statistics arrays); a message announcing more closes its connection;
  *  - a message whose binary attachments do not all arrive within halfSentTimeoutMs closes its
@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Decoder, Encoder } from 'socket.io-parser';
+import { clientAddress } from './clientAddress.ts';
 
 export const MAX_ATTACHMENTS = 3;
 export const HALF_SENT_TIMEOUT_MS = 10_000;
@@ -78,5 +79,5 @@ export class ConnectionLimits {
 }
 
 function address(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  return clientAddress(req.socket.remoteAddress);
 }

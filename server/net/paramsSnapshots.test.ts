@@ -21,9 +21,10 @@ type WorkerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 // About 270k params (1 MB a reply): a few unread replies fill the loopback socket buffers,
 // so the coordinator's later writes to that socket wait in Node while other workers' replies go out.
+// 20 epochs of 2 minibatches: a quota of 40 pushes per worker, more than each worker here pushes without a report.
 const config: TrainConfig = {
-  ...asyncDefaults, hiddenSizes: [512, 512], maxStaleness: 10_000, maxPushesPerSecond: 1e9, totalTimesteps: 1e9, annealLr: false, annealClip: false,
-  robustUpdates: false, quarantine: false, heartbeatTimeoutMs: 60_000,
+  ...asyncDefaults, updateEpochs: 20, numMinibatches: 2, hiddenSizes: [512, 512], maxStaleness: 10_000, maxPushesPerSecond: 1e9, totalTimesteps: 1e9, annealLr: false, annealClip: false,
+  robustUpdates: false, quarantine: false, newcomerUpdates: 1, heartbeatTimeoutMs: 60_000,
 };
 const joinReq = { backend: 'cpu' as const, adapter: 'test', timings: [], userAgent: 'vitest' };
 

@@ -19,9 +19,10 @@
  * its quota lets its worker send its next rollout report (WorkerRecord.mayReport). An accepted
  * update is stepped at once (async: Adam on a gradient; local: the outer step along a delta) or
  * joins the open sync round, whose mean (a trimmed mean with robustUpdates) is one step when the
- * round closes. The step size comes from `stepSize` (schedules.ts). Every reply that carries
- * params carries their ticket; refusals named in workers/trust.ts's OFFENCES count against the
- * worker's trust.
+ * round closes. The step size comes from `stepSize` (schedules.ts), times the worker's earned
+ * weight in async and local modes (a new worker's first updates count less: workers/trust.ts).
+ * Every reply that carries params carries their ticket; refusals named in workers/trust.ts's
+ * OFFENCES count against the worker's trust, and a quarantine marks the worker's address.
  */
 import type { TrainConfig } from '../../shared/config.ts';
 import { l2Norm } from '../../shared/codec.ts';
@@ -29,11 +30,11 @@ import {
   REJECT_REASONS, pushSchema, describeIssue, type Binary, type PushReply, type RejectReason, type RolloutAck, type RolloutReport,
 } from '../../shared/protocol.ts';
 import type { RunTracker } from '../metrics/runTracker.ts';
-import { SHARE_FACTOR, type WorkerRecord, type WorkerRegistry } from '../workers/workerRegistry.ts';
+import { shareFactor, type WorkerRecord, type WorkerRegistry } from '../workers/workerRegistry.ts';
 import { refuse, type ParameterServer, type Refusal } from './parameterServer.ts';
 import { SyncRound, trimmedCount } from './syncRound.ts';
 import { MIN_FLEET, RobustAcceptance } from './robustAcceptance.ts';
-import { earn, offend, OFFENCES } from '../workers/trust.ts';
+import { earn, earnedWeight, offend, OFFENCES } from '../workers/trust.ts';
 import type { Ticket } from '../workers/tickets.ts';
 import { stepSize } from './schedules.ts';
 
@@ -117,7 +118,7 @@ export class UpdatePipeline<S> {
       w.mayReport = true;
     }
     if (mode !== 'sync' && this.config.robustUpdates && this.registry.overShare(w)) {
-      return this.refused(w, refuse('overShare', `more accepted updates per second than ${SHARE_FACTOR}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
+      return this.refused(w, refuse('overShare', `more accepted updates per second than ${shareFactor(w).toFixed(1)}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
     }
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
@@ -133,7 +134,9 @@ export class UpdatePipeline<S> {
     if (outlier) return { ...this.refused(w, refuse('outlier', outlier), version), ...(rollout && { rollout }) };
     this.robust?.accepted(w.workerId, c.grad, c.gradNorm);
     w.tickets.spend(ticket);
-    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount());
+    // A new worker's first updates count less (earnedWeight, workers/trust.ts).
+    const weight = earnedWeight(w, this.config.newcomerUpdates);
+    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount()) * weight;
     if (mode === 'local') this.ps.stepDelta(c.grad, lr);
     else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);
@@ -170,9 +173,10 @@ export class UpdatePipeline<S> {
     return { ok: true, accepted: false, reason: r.reason, error: r.error, version: this.ps.version, ...fresh, done };
   }
 
-  /** One failed check of `w` (workers/trust.ts; `atOnce`: a verified lie); a sync gradient it has waiting is taken out if this quarantines it. */
+  /** One failed check of `w` (workers/trust.ts; `atOnce`: a verified lie); if this quarantines it, its address is marked and a sync gradient it has waiting is taken out. */
   offence(w: WorkerRecord<S>, atOnce = false): void {
     if (!offend(w, this.config.quarantine, atOnce)) return;
+    this.registry.markQuarantined(w);
     this.robust?.forget(w.workerId);
     if (this.round.remove(w.workerId)) this.counts.rejected.quarantined++;
   }

@@ -12,7 +12,8 @@ import { MIN_FLEET } from '../updates/robustAcceptance.ts';
 import type { TrainConfig } from '../../shared/config.ts';
 import { noStageSeconds, type Backend, type JoinRequest, type WorkerInfo } from '../../shared/protocol.ts';
 import { TicketBook, usesPerTicket } from './tickets.ts';
-import { trustScore } from './trust.ts';
+import { AddressMarks } from './addressMarks.ts';
+import { MIN_OFFENCES, leftInDisgrace, trustScore } from './trust.ts';
 
 /** What the coordinator keeps per worker beyond what the dashboard sees. */
 export interface WorkerRecord<S = unknown> extends WorkerInfo {
@@ -56,6 +57,10 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   pushAllowance: number;
   /** Checks its messages failed (workers/trust.ts). */
   offences: number;
+  /** Accepted updates since its offences, halved by each (workers/trust.ts): its fair share grows with it. */
+  clean: number;
+  /** The address it joined from (net/clientAddress.ts), for quarantine marks (addressMarks.ts). */
+  address: string;
   /** performance.now() of its join or resume, or of its last update accepted (a sync round's quorum counts recent contributors). */
   contributedAt: number;
   /** Moving average of its accepted updates per second, over metrics ticks (SHARE_EWMA). */
@@ -66,11 +71,13 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
 }
 
 /** A worker's record as a checkpoint keeps it (WorkerRegistry.saved). */
-export type SavedWorker = Pick<WorkerRecord, 'workerId' | 'workerIndex' | 'resumeToken' | 'backend' | 'adapter' | 'joinedAt' | 'accepted' | 'rejected' | 'envSteps' | 'offences' | 'quarantined'>;
+export type SavedWorker = Pick<
+  WorkerRecord, 'workerId' | 'workerIndex' | 'resumeToken' | 'backend' | 'adapter' | 'joinedAt' | 'accepted' | 'rejected' | 'envSteps' | 'offences' | 'clean' | 'quarantined' | 'probation' | 'address'
+>;
 
 const WORKER_INFO_KEYS = [
   'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
-  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS', 'trust', 'quarantined',
+  'stageSeconds', 'numSteps', 'meanStaleness', 'updatesPerS', 'envStepsPerS', 'trust', 'quarantined', 'probation',
 ] as const satisfies readonly (keyof WorkerInfo)[];
 
 /** Weight of the newest update in a worker's moving average of staleness. */
@@ -80,14 +87,24 @@ const STALENESS_EWMA = 0.1;
 const SHARE_EWMA = 0.3;
 /**
  * Fair share (async and local modes, 3 or more contributing workers): each worker may land at most
- * SHARE_FACTOR times the median of the contributing workers' moving averages of accepted updates
- * per second, plus SHARE_SLACK per second (a token bucket holding one second's worth, so the limit
- * holds from a worker's first second); beyond it its pushes are refused as 'overShare'. One worker
- * pushing as fast as round trips allow (a flood of made-up updates) then lands about as many
- * updates as SHARE_FACTOR median ones.
+ * its share factor times the median of the contributing workers' moving averages of accepted
+ * updates per second, plus SHARE_SLACK per second (a token bucket holding one second's worth, so
+ * the limit holds from a worker's first second); beyond it its pushes are refused as 'overShare'.
+ * The factor starts at SHARE_FACTOR and grows by one per SHARE_EARN_UPDATES clean accepted updates
+ * (accepted updates since its offences, each offence halving the count: trust.ts), up to
+ * MAX_SHARE_FACTOR. A fresh worker pushing as fast as round trips allow (a flood of made-up
+ * updates) then lands about as many updates as SHARE_FACTOR median ones, and an honest tab that
+ * really is faster than the median earns a share of up to MAX_SHARE_FACTOR median ones.
  */
 export const SHARE_FACTOR = 2;
+export const MAX_SHARE_FACTOR = 8;
+export const SHARE_EARN_UPDATES = 16;
 export const SHARE_SLACK = 1;
+
+/** The factor of `w`'s fair share (see SHARE_FACTOR). */
+export function shareFactor(w: { clean: number }): number {
+  return Math.min(MAX_SHARE_FACTOR, SHARE_FACTOR + w.clean / SHARE_EARN_UPDATES);
+}
 
 /** Most dropped workers' records kept for resuming (see the file's comment). */
 export const MAX_DISCONNECTED_RECORDS = 1000;
@@ -99,18 +116,23 @@ export class WorkerRegistry<S> {
   /** The dropped workers, by workerId, oldest drop first. */
   private readonly dropped = new Map<string, WorkerRecord<S>>();
   private nextWorkerIndex = 0;
+  /** Quarantine marks by address (addressMarks.ts). */
+  readonly marks: AddressMarks;
 
   constructor(
     private readonly config: TrainConfig,
     private readonly onDrop: (w: WorkerRecord<S>, socket: S | null) => void,
     private readonly maxDisconnected = MAX_DISCONNECTED_RECORDS,
-  ) {}
+  ) {
+    this.marks = new AddressMarks(config.quarantineHalfLifeMs);
+  }
 
   /**
    * A new worker, or the one `req.resume` names when its token matches (a connection it left
-   * behind is dropped first). Updates it computed before `version` will count as 'dropped'.
+   * behind is dropped first). Updates it computed before `version` will count as 'dropped'. A new
+   * worker from `address` is refused, or starts on probation, by the address's quarantine marks.
    */
-  join(req: JoinRequest, socket: S, version: number, now = performance.now()): WorkerRecord<S> | string {
+  join(req: JoinRequest, socket: S, version: number, now = performance.now(), address = 'unknown'): WorkerRecord<S> | string {
     let w: WorkerRecord<S>;
     if (req.resume) {
       const known = this.workers.get(req.resume.workerId);
@@ -121,8 +143,13 @@ export class WorkerRegistry<S> {
       w.minVersion = version;
       w.tickets.clear();
     } else {
-      w = this.newRecord(randomUUID().slice(0, 8), this.nextWorkerIndex++, req.backend, req.adapter, randomUUID(), now);
+      const standing = this.marks.standing(address, now);
+      if (standing.refusedForMs > 0) {
+        return `workers from this address were quarantined ${Math.ceil(standing.marks)} times lately: new workers from it are refused for ${Math.ceil(standing.refusedForMs / 1000)} s more`;
+      }
+      w = this.newRecord(randomUUID().slice(0, 8), this.nextWorkerIndex++, req.backend, req.adapter, randomUUID(), address, now);
       w.timings = req.timings;
+      w.probation = standing.probation;
       this.workers.set(w.workerId, w);
     }
     w.connected = true;
@@ -137,6 +164,8 @@ export class WorkerRegistry<S> {
 
   /** Marks a worker gone; `onDrop` closes its socket and takes back what it had waiting. It may resume until its record expires. */
   drop(w: WorkerRecord<S>, now = performance.now()): void {
+    // Leaving before its quarantine does not shed it: the address keeps the marks it had coming.
+    if (w.socket && leftInDisgrace(w)) this.marks.mark(w.address, Math.min(1, w.offences / MIN_OFFENCES), now);
     const socket = w.socket;
     w.connected = false;
     w.socket = null;
@@ -154,13 +183,18 @@ export class WorkerRegistry<S> {
     }
   }
 
+  /** `w` was quarantined now: its address is marked (addressMarks.ts). */
+  markQuarantined(w: WorkerRecord<S>, now = performance.now()): void {
+    this.marks.mark(w.address, 1, now);
+  }
+
   private forget(w: WorkerRecord<S>): void {
     this.dropped.delete(w.workerId);
     this.workers.delete(w.workerId);
   }
 
   /** A record with nothing done yet, not connected. */
-  private newRecord(workerId: string, workerIndex: number, backend: Backend, adapter: string, resumeToken: string, now: number): WorkerRecord<S> {
+  private newRecord(workerId: string, workerIndex: number, backend: Backend, adapter: string, resumeToken: string, address: string, now: number): WorkerRecord<S> {
     return {
       workerId,
       workerIndex,
@@ -193,8 +227,11 @@ export class WorkerRegistry<S> {
       tickets: new TicketBook(usesPerTicket(this.config)),
       pushAllowance: 0,
       offences: 0,
+      clean: 0,
+      address,
       trust: 1,
       quarantined: false,
+      probation: false,
       contributedAt: now,
       rate: 0,
       shareTokens: 1,
@@ -210,7 +247,8 @@ export class WorkerRegistry<S> {
   saved(): SavedWorker[] {
     return [...this.workers.values()].map((w) => ({
       workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, backend: w.backend, adapter: w.adapter, joinedAt: w.joinedAt,
-      accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps, offences: w.offences, quarantined: w.quarantined,
+      accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps, offences: w.offences, clean: w.clean, quarantined: w.quarantined,
+      probation: w.probation, address: w.address,
     }));
   }
 
@@ -220,8 +258,9 @@ export class WorkerRegistry<S> {
    */
   restore(saved: SavedWorker[], now = performance.now()): void {
     for (const s of saved) {
-      const w = this.newRecord(s.workerId, s.workerIndex, s.backend, s.adapter, s.resumeToken, now);
-      Object.assign(w, { joinedAt: s.joinedAt, accepted: s.accepted, rejected: s.rejected, envSteps: s.envSteps, offences: s.offences, quarantined: s.quarantined });
+      const w = this.newRecord(s.workerId, s.workerIndex, s.backend, s.adapter, s.resumeToken, s.address, now);
+      const { joinedAt, accepted, rejected, envSteps, offences, clean, quarantined, probation } = s;
+      Object.assign(w, { joinedAt, accepted, rejected, envSteps, offences, clean, quarantined, probation });
       w.atTick = { accepted: s.accepted, envSteps: s.envSteps };
       w.trust = trustScore(s.accepted, s.offences);
       this.workers.set(w.workerId, w);
@@ -277,6 +316,7 @@ export class WorkerRegistry<S> {
       if (now - w.droppedAt! <= this.config.workerRecordTtlMs) break; // oldest drop first: the rest are younger
       this.forget(w);
     }
+    this.marks.prune(now);
     for (const w of this.workers.values()) {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
@@ -293,7 +333,7 @@ export class WorkerRegistry<S> {
 
   /** Whether `w` has used up its fair share of accepted updates for now (see SHARE_FACTOR). */
   overShare(w: WorkerRecord<S>, now = performance.now()): boolean {
-    const rate = SHARE_FACTOR * this.fairRate + SHARE_SLACK;
+    const rate = shareFactor(w) * this.fairRate + SHARE_SLACK;
     w.shareTokens = Math.min(rate, w.shareTokens + ((now - w.shareRefilledAt) / 1000) * rate);
     w.shareRefilledAt = now;
     return this.fairRate > 0 && w.shareTokens < 1;
