@@ -11,11 +11,12 @@ import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts'
 import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
-import { MIN_FLEET, NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
+import { MIN_FLEET, NORM_FACTOR, PROBATION, WARMUP } from './updates/robustAcceptance.ts';
 import { MIN_OFFENCES, trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { NORM_CLIP_STDS } from './stats/normStats.ts';
+import { Rng } from '../shared/rng.ts';
 import { OriginPolicy } from './net/origins.ts';
 import { SHARE_FACTOR, SHARE_SLACK, WorkerRegistry } from './workers/workerRegistry.ts';
 import {
@@ -414,8 +415,39 @@ describe('10. robust acceptance and quarantine', () => {
     expect(c.ps.params).toEqual(before);
   });
 
-  it('a worker whose updates point against the other workers\' is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
-    const c = await start({ maxStaleness: 1000 });
+  it('on probation, a newcomer\'s sign-flipped, noise and zero updates are refused from the first one, and the MIN_OFFENCES-th quarantines it; an honest newcomer\'s are accepted', async () => {
+    const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
+    const n = c.ps.params.length;
+    const honest = await joined();
+    await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
+    for (let k = 0; k < PROBATION; k++) expect(await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) })).toMatchObject({ accepted: true });
+    const rng = new Rng(7);
+    const attacks: Record<string, (k: number) => Float32Array> = {
+      signFlip: (k) => honestGrad(n, 40 + k).map((x) => -x),
+      noise: () => Float32Array.from({ length: n }, () => 1e-3 * rng.normal()), // the fleet's norm, a random direction each time
+      zero: () => new Float32Array(n),
+    };
+    for (const [name, attack] of Object.entries(attacks)) {
+      const before = c.ps.params.slice();
+      const { s, reply } = await joinHostile(url);
+      sockets.push(s);
+      const replies = [];
+      for (let k = 0; k < MIN_OFFENCES + 1; k++) {
+        const r = await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(attack(k)) });
+        replies.push(r.accepted ? 'accepted' : r.reason);
+      }
+      expect(replies, name).toEqual([...Array<string>(MIN_OFFENCES).fill('outlier'), 'quarantined']);
+      expect(c.workerList().find((w) => w.workerId === reply.workerId), name).toMatchObject({ quarantined: true });
+      expect(c.ps.params).toEqual(before);
+    }
+    // An honest newcomer is judged by the same test and passes it.
+    const newcomer = await joined();
+    for (let k = 0; k < 4; k++) expect(await push(newcomer, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 80 + k)) })).toMatchObject({ accepted: true });
+    expect(c.workerList().filter((w) => w.quarantined)).toHaveLength(Object.keys(attacks).length);
+  });
+
+  it('a worker that earned its trust and then turns is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
+    const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
     const n = c.ps.params.length;
     const honest = await joined();
     await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
@@ -423,8 +455,9 @@ describe('10. robust acceptance and quarantine', () => {
     const held = c.ps.version; // the params the honest worker holds
     const { s: flipper, reply } = await joinHostile(url);
     sockets.push(flipper);
-    // It earns its warmup with updates like the fleet's, then pushes them sign-flipped.
-    for (let k = 0; k < WORKER_WARMUP; k++) expect(await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
+    // It serves its probation with updates like the fleet's, then pushes them sign-flipped.
+    for (let k = 0; k < PROBATION; k++) expect(await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
+    expect(await report(flipper, fakeReport(c.config, { rolloutVersion: c.ps.version }))).toMatchObject({ ok: true });
     const replies = [];
     for (let k = 0; k < 20; k++) {
       const r = await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 40 + k).map((x) => -x)) });
@@ -462,7 +495,7 @@ describe('10. robust acceptance and quarantine', () => {
     for (let k = 0; k < WARMUP; k++) await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
     // 100x the median norm (still under maxUpdateNorm), then sign-flipped ones: stepped, as a lone worker's swings are.
     expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 98, 1e-3 * 100)) })).toMatchObject({ accepted: true });
-    for (let k = 0; k < WORKER_WARMUP + 2; k++) {
+    for (let k = 0; k < WARMUP + 2; k++) {
       expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 60 + k).map((x) => -x)) })).toMatchObject({ accepted: true });
     }
     expect(c.workerList().every((w) => !w.quarantined)).toBe(true);

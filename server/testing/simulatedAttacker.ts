@@ -27,6 +27,8 @@ export type Attack = (typeof ATTACKS)[number];
 const ACK_TIMEOUT_MS = 120_000;
 
 export interface AttackerStats {
+  /** Its worker id (from the join reply). */
+  workerId: string | null;
   pushes: number;
   accepted: number;
   rejected: Partial<Record<RejectReason, number>>;
@@ -37,7 +39,7 @@ export interface AttackerStats {
 }
 
 export class SimulatedAttacker {
-  readonly stats: AttackerStats = { pushes: 0, accepted: 0, rejected: {}, quarantined: false };
+  readonly stats: AttackerStats = { workerId: null, pushes: 0, accepted: 0, rejected: {}, quarantined: false };
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private stopped = false;
 
@@ -57,6 +59,7 @@ export class SimulatedAttacker {
       await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject); });
       const join = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { backend: 'cpu', adapter: 'simulated', timings: [], userAgent: `attacker ${this.attack}` });
       if (!join.ok) throw new Error(`join refused: ${join.error}`);
+      this.stats.workerId = join.workerId;
       const config = join.config;
       const n = join.params.byteLength / 4;
       const rng = new Rng(this.seed);

@@ -1,22 +1,29 @@
 /**
  * Robust acceptance of updates (async and local modes, config.robustUpdates): an update that
  * passed the ParameterServer's checks is still refused as 'outlier' when
- *   - its L2 norm is more than NORM_FACTOR times the median norm of the last NORM_WINDOW accepted
- *     updates (a gradient scaled up to just under maxUpdateNorm, noise far larger than the
- *     fleet's updates; applies once WARMUP updates have been accepted), or
- *   - its worker's updates point against the fleet's on average: each worker keeps a moving average
- *     (weight MEAN_WEIGHT) of its accepted updates, and a moving average (weight COSINE_WEIGHT) of
- *     the cosine between each update it pushes and the sum of all workers' averages (one vote per
- *     worker, however fast it pushes); once it has WORKER_WARMUP updates accepted, an update that
- *     takes that average below MIN_MEAN_COSINE is refused (a sign-flipped worker).
- * The direction test is per worker, because one update is a poor witness: in local mode an honest
- * delta often points against the fleet's recent mean (in a probe run of bench/trust.ts 8% of
- * honest deltas had a cosine below -0.5 with it, the lowest -0.93), while an honest worker's
- * average stays above zero. Each worker's own average is part of the sum it is judged against:
- * judged against the others only, an honest worker beside one honest and one sign-flipped worker
- * faces a reference that the two cancel, and was refused and quarantined in a bench run. The
- * medians and averages are over accepted updates only, so a refused update does not move them.
- * The thresholds are chosen by bench/trust.ts (docs/TRUST.md).
+ *   - its L2 norm is more than NORM_FACTOR times the fleet's norm: the median over the workers of
+ *     each worker's median norm of its last NORM_WINDOW accepted updates (a gradient scaled up to
+ *     just under maxUpdateNorm, noise far larger than the fleet's updates; applies once WARMUP
+ *     updates have been accepted). One vote per worker: a worker landing many tiny updates moves
+ *     only its own median, so it cannot pull the fleet's down until honest updates look too large;
+ *   - or its worker's updates do not point with the other workers': each worker keeps a moving
+ *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine between
+ *     each update it pushes and the reference, the sum of the OTHER workers' averages, each weighed
+ *     by the trust it has earned (min(1, accepted / PROBATION)), so that a newcomer, hostile or
+ *     not, barely shapes what others are judged by. The cosine average is the plain mean of the
+ *     worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a moving average of
+ *     weight COSINE_WEIGHT.
+ *       On probation (fewer than PROBATION accepted updates of its own), an update that takes the
+ *     worker's average below PROBATION_MIN_COSINE is refused, from its first judged update on:
+ *     a sign-flipped update has a cosine well below zero, random noise or a fixed random direction
+ *     one within a few 1/sqrt(size) of zero (0.01 at CartPole's 9,155 params), a zero update 0.
+ *     Honest updates measured in bench/trust.ts had cosines of 0.06 to 0.94 with the reference,
+ *     their averages were higher still (docs/TRUST.md).
+ *       Past probation the test is looser (an honest worker's updates swing later in a run, when
+ *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
+ *     refused (a worker that earned its trust, then turns).
+ * The medians and averages are over accepted updates only, so a refused update does not move them
+ * (the cosine average counts every judged update: a refused one is evidence too).
  *
  * Both tests need a fleet to judge by: they apply while MIN_FLEET or more workers contribute (with
  * fewer there is no majority, and a lone honest worker whose gradients swing was refused and
@@ -27,49 +34,65 @@
 import { median } from '../../shared/median.ts';
 
 export const MIN_FLEET = 3;
-export const NORM_WINDOW = 64;
+export const NORM_WINDOW = 16;
 export const NORM_FACTOR = 4;
 export const WARMUP = 8;
 export const MEAN_WEIGHT = 0.2;
 export const COSINE_WEIGHT = 1 / 8;
-export const WORKER_WARMUP = 8;
+export const PROBATION = 16;
+export const PROBATION_MIN_COSINE = 0.05;
 export const MIN_MEAN_COSINE = -0.2;
 
 interface WorkerDirection {
   /** Moving average of its accepted updates. */
   mean: Float64Array;
-  /** Moving average of its updates' cosine with the other workers' averages. */
+  /** Average of its updates' cosine with the reference (see above). */
   cosine: number;
+  /** Updates whose cosine went into `cosine`. */
+  judged: number;
   accepted: number;
+  /** L2 norms of its last NORM_WINDOW accepted updates (a ring). */
+  norms: number[];
 }
 
 export class RobustAcceptance {
-  private readonly norms: number[] = [];
-  private nextNorm = 0;
-  /** Sum of the workers' moving averages. */
-  private readonly sum: Float64Array;
   private readonly workers = new Map<string, WorkerDirection>();
+  /** Scratch: the reference a worker is judged against. */
+  private readonly ref: Float64Array;
   /** Accepted updates seen. */
   count = 0;
 
   constructor(private readonly size: number) {
-    this.sum = new Float64Array(size);
+    this.ref = new Float64Array(size);
   }
 
-  /** Median norm of the recent accepted updates (0 before any). */
+  /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
   medianNorm(): number {
-    return this.norms.length === 0 ? 0 : median(this.norms);
+    const medians = [...this.workers.values()].filter((w) => w.norms.length > 0).map((w) => median(w.norms));
+    return medians.length === 0 ? 0 : median(medians);
   }
 
-  /** Cosine between `u` (of L2 norm `norm`) and the sum of the workers' moving averages (0 when either is zero). */
-  cosineWithFleet(u: Float32Array, norm: number): number {
+  /** How much a worker's average counts in the reference others are judged against: its earned trust. */
+  static weight(accepted: number): number {
+    return Math.min(1, accepted / PROBATION);
+  }
+
+  /** Cosine between `u` (of L2 norm `norm`) and the reference for `workerId` (null while the reference or `u` is zero). */
+  cosineWithOthers(workerId: string, u: Float32Array, norm: number): number | null {
+    const ref = this.ref;
+    ref.fill(0);
+    for (const [id, w] of this.workers) {
+      const k = RobustAcceptance.weight(w.accepted);
+      if (id === workerId || k === 0) continue;
+      for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+    }
     let dot = 0;
     let ref2 = 0;
     for (let i = 0; i < u.length; i++) {
-      dot += u[i] * this.sum[i];
-      ref2 += this.sum[i] * this.sum[i];
+      dot += u[i] * ref[i];
+      ref2 += ref[i] * ref[i];
     }
-    return norm === 0 || ref2 === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
+    return ref2 === 0 ? null : norm === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -77,43 +100,39 @@ export class RobustAcceptance {
     if (this.count >= WARMUP) {
       const median = this.medianNorm();
       if (norm > NORM_FACTOR * median) {
-        return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the median ${median.toPrecision(3)} of the last ${this.norms.length} accepted updates`;
+        return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the fleet's median norm ${median.toPrecision(3)}`;
       }
     }
+    const cos = this.cosineWithOthers(workerId, u, norm);
+    if (cos === null) return null;
     const w = this.worker(workerId);
-    w.cosine += COSINE_WEIGHT * (this.cosineWithFleet(u, norm) - w.cosine);
-    if (w.accepted >= WORKER_WARMUP && w.cosine < MIN_MEAN_COSINE) {
-      return `this worker's updates point against the fleet's (moving average of the cosine ${w.cosine.toFixed(2)}, below ${MIN_MEAN_COSINE})`;
+    w.judged++;
+    w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
+    const probation = w.accepted < PROBATION;
+    const min = probation ? PROBATION_MIN_COSINE : MIN_MEAN_COSINE;
+    if (w.cosine < min) {
+      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(2)}, below ${min}${probation ? ` while on probation, its first ${PROBATION} accepted updates` : ''})`;
     }
     return null;
   }
 
-  /** Folds an accepted update of `workerId` into the norm window and its moving average. */
+  /** Folds an accepted update of `workerId` into its norms and its moving average. */
   accepted(workerId: string, u: Float32Array, norm: number): void {
-    if (this.norms.length < NORM_WINDOW) this.norms.push(norm);
-    else this.norms[this.nextNorm] = norm;
-    this.nextNorm = (this.nextNorm + 1) % NORM_WINDOW;
     const w = this.worker(workerId);
-    for (let i = 0; i < this.size; i++) {
-      const step = MEAN_WEIGHT * (u[i] - w.mean[i]);
-      w.mean[i] += step;
-      this.sum[i] += step;
-    }
+    w.norms[w.accepted % NORM_WINDOW] = norm;
+    for (let i = 0; i < this.size; i++) w.mean[i] += MEAN_WEIGHT * (u[i] - w.mean[i]);
     w.accepted++;
     this.count++;
   }
 
-  /** A worker left or was quarantined: its average no longer counts as a reference. */
+  /** A worker left or was quarantined: its average and norms no longer count. */
   forget(workerId: string): void {
-    const w = this.workers.get(workerId);
-    if (!w) return;
-    for (let i = 0; i < this.size; i++) this.sum[i] -= w.mean[i];
     this.workers.delete(workerId);
   }
 
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
-    if (!w) this.workers.set(workerId, (w = { mean: new Float64Array(this.size), cosine: 0, accepted: 0 }));
+    if (!w) this.workers.set(workerId, (w = { mean: new Float64Array(this.size), cosine: 0, judged: 0, accepted: 0, norms: [] }));
     return w;
   }
 }
