@@ -476,6 +476,28 @@ describe('10. robust acceptance and quarantine', () => {
     expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
   });
 
+  it('a flood of tiny updates from one worker does not pull the norm reference down: honest updates are still accepted after it', async () => {
+    const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
+    const n = c.ps.params.length;
+    const honest = await joined();
+    const { s: other, reply: otherJoin } = await joinHostile(url); // a second honest worker, holding the params it joined with
+    sockets.push(other);
+    for (let k = 0; k < WARMUP; k++) expect(await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) })).toMatchObject({ accepted: true });
+    const held = c.ps.version; // the params the honest worker holds
+    const { s: flooder, reply } = await joinHostile(url);
+    sockets.push(flooder);
+    // 60 updates along the fleet's direction at 1/10,000 of its norm, a report before every 20 (its push quota): every one lands.
+    for (let k = 0; k < 60; k++) {
+      if (k > 0 && k % 20 === 0) expect(await report(flooder, fakeReport(c.config, { rolloutVersion: c.ps.version }))).toMatchObject({ ok: true });
+      expect(await push(flooder, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 100 + k, 1e-7)) })).toMatchObject({ accepted: true });
+    }
+    // 60 of the last 68 accepted norms are tiny, but the reference is one median per worker: the honest workers' updates still pass.
+    expect(c.updates.robust!.medianNorm()).toBeGreaterThan(l2Norm(honestGrad(n, 0)) / 2);
+    expect(await push(other, { version: otherJoin.version, rolloutVersion: otherJoin.version, grad: encodeF32(honestGrad(n, 200)) })).toMatchObject({ accepted: true });
+    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 201)) })).toMatchObject({ accepted: true });
+    expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: false });
+  });
+
   it('with robustUpdates and quarantine off, the same updates are stepped (the defence is what refuses them)', async () => {
     const c = await start({ robustUpdates: false, quarantine: false });
     const n = c.ps.params.length;

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import {
+  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, PROBATION, PROBATION_MIN_COSINE, RobustAcceptance, WARMUP,
+} from './robustAcceptance.ts';
+
+const f = (...xs: number[]) => new Float32Array(xs);
+const l2 = (u: Float32Array) => Math.hypot(...u);
+/** Checks `u` from `id` and folds it in when it passes, as the update pipeline does; the refusal or null. */
+function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null {
+  const why = r.check(id, u, l2(u));
+  if (why === null) r.accepted(id, u, l2(u));
+  return why;
+}
+
+describe('RobustAcceptance', () => {
+  it('weighs a worker in the reference by the trust it earned: accepted / PROBATION, at most 1', () => {
+    expect(PROBATION).toBe(16);
+    expect([0, 1, 8, 16, 40].map(RobustAcceptance.weight)).toEqual([0, 1 / 16, 0.5, 1, 1]);
+  });
+
+  it('judges a worker against the other workers\' averages only, each weighed by its earned trust', () => {
+    const r = new RobustAcceptance(2);
+    // Nobody has an accepted update yet: no reference, so nothing is judged.
+    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    expect(offer(r, 'a', f(1, 0))).toBeNull();
+    // a's average is now MEAN_WEIGHT x (1, 0) = (0.2, 0), weighed 1/16. b's (1, 1) has cosine 1/sqrt(2) with it.
+    expect(MEAN_WEIGHT).toBe(0.2);
+    expect(r.cosineWithOthers('b', f(1, 1), Math.SQRT2)).toBeCloseTo(Math.SQRT1_2, 12);
+    // a's own average is not its reference: b has none yet.
+    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+  });
+
+  it('on probation, the plain mean of a worker\'s cosines must stay at PROBATION_MIN_COSINE or above, from its first judged update', () => {
+    const r = new RobustAcceptance(2);
+    expect(offer(r, 'a', f(1, 0))).toBeNull();
+    // Reference for b: a's average (0.2, 0). Cosines: (1, 1) -> 0.7071; (-1, 1) -> -0.7071, mean 0; refused (0 < 0.05).
+    expect(offer(r, 'b', f(1, 1))).toBeNull();
+    expect(offer(r, 'b', f(-1, 1))).toMatch(/average cosine -?0\.00, below 0\.05 while on probation/);
+    // (1, 0) -> 1: mean of (0.7071, -0.7071, 1) = 0.333, accepted; the refused update counted as evidence.
+    expect(offer(r, 'b', f(1, 0))).toBeNull();
+    // A newcomer's reference is now a's (0.2, 0) x 1/16 plus b's average x 2/16, b's being (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16).
+    const ref = [0.2 / 16 + (0.36 * 2) / 16, (0.16 * 2) / 16];
+    expect(r.cosineWithOthers('c', f(1, 0), 1)).toBeCloseTo(ref[0] / Math.hypot(ref[0], ref[1]), 6);
+    // Noise: a direction orthogonal to it has cosine 0 < PROBATION_MIN_COSINE, refused from the first; so is a zero update.
+    expect(PROBATION_MIN_COSINE).toBe(0.05);
+    expect(offer(r, 'c', f(-ref[1], ref[0]))).toMatch(/average cosine -?0\.00/);
+    expect(offer(r, 'd', f(0, 0))).toMatch(/average cosine 0\.00/);
+  });
+
+  it('past probation, a moving average of weight COSINE_WEIGHT must stay at MIN_MEAN_COSINE or above', () => {
+    const r = new RobustAcceptance(2);
+    for (let k = 0; k < PROBATION; k++) expect(offer(r, 'a', f(1, 0))).toBeNull();
+    for (let k = 0; k < PROBATION; k++) expect(offer(r, 'b', f(1, 0))).toBeNull(); // cosine 1 each time: average 1
+    // Sign-flipped from now on: cosine -1. The average after k flips is -1 + 2 (7/8)^k: 0.75, 0.53, 0.34, 0.17, 0.03, -0.10, -0.21.
+    expect(COSINE_WEIGHT).toBe(1 / 8);
+    expect(MIN_MEAN_COSINE).toBe(-0.2);
+    const replies = Array.from({ length: 7 }, () => offer(r, 'b', f(-1, 0)));
+    expect(replies.slice(0, 6)).toEqual(Array(6).fill(null));
+    expect(replies[6]).toMatch(/average cosine -0\.21, below -0\.2\)/);
+  });
+
+  it('the norm reference is the median over workers of each one\'s median norm: a flood of tiny updates from one worker moves only its own', () => {
+    const r = new RobustAcceptance(2);
+    expect(r.medianNorm()).toBe(0);
+    for (const n of [1, 2, 3]) offer(r, 'a', f(n, 0));
+    offer(r, 'b', f(10, 0));
+    expect(r.medianNorm()).toBe(6); // medians 2 and 10
+    // c lands 100 updates of norm 0.001 along the fleet's direction: its median is 0.001, the median of (2, 10, 0.001) is 2.
+    for (let k = 0; k < 100; k++) expect(offer(r, 'c', f(0.001, 0))).toBeNull();
+    expect(r.medianNorm()).toBe(2);
+    // Past WARMUP accepted updates, more than NORM_FACTOR x 2 is an outlier, up to it is not.
+    expect(r.count).toBeGreaterThanOrEqual(WARMUP);
+    expect(NORM_FACTOR).toBe(4);
+    expect(r.check('a', f(8, 0), 8)).toBeNull();
+    expect(r.check('a', f(8.01, 0), 8.01)).toMatch(/more than 4x the fleet's median norm 2\.00/);
+    // Each worker keeps its last NORM_WINDOW norms: 16 of norm 4 replace a's 1, 2, 3.
+    expect(NORM_WINDOW).toBe(16);
+    for (let k = 0; k < NORM_WINDOW; k++) offer(r, 'a', f(4, 0));
+    expect(r.medianNorm()).toBe(4); // medians 4, 10, 0.001
+    // A worker forgotten (left or quarantined) no longer counts.
+    r.forget('b');
+    expect(r.medianNorm()).toBeCloseTo(2.0005, 6); // medians 4 and 0.001
+  });
+});
