@@ -11,7 +11,10 @@
  * Runs are interleaved seed by seed (every cell's seed 1, then every cell's seed 2, ...), so a
  * change of the machine's load falls on all cells alike. A run is bounded by its env-step budget,
  * not by the wall clock (the machine is shared: a wall limit ended runs that were merely slow);
- * --timeout-s sets one for a quick look. Env steps are the coordinator's count at the solve (what
+ * --timeout-s sets one for a quick look. Link sizing is off by default (--max-rollout-scale 1): it
+ * lengthens a tab's rollouts while the tab waits on replies, which here, with the coordinator in the
+ * tabs' process on a loaded machine, made the rollout length, and so the env steps to solve, depend
+ * on the machine's load (a clean run did not solve within 500k env steps with it on). Env steps are the coordinator's count at the solve (what
  * the run's budget counts: the attackers' reports included while they count) and the honest
  * workers' own at that moment. The ratio of a cell is its median env steps to solve over the
  * clean cell's median (same honest workers, same session); a run that did not solve counts as
@@ -39,11 +42,12 @@ const opts = new Command()
   .option('--honest <n>', 'honest workers', '2')
   .option('--attackers <n>', 'hostile workers in an attacked run (all playing the same attack)', '1')
   .option('--budget <steps>', 'totalTimesteps of each run', '500000')
+  .option('--max-rollout-scale <n>', 'maxRolloutScale of each run (1: no link sizing, see below)', '1')
   .option('--timeout-s <s>', 'wall limit of one run (0: none, the budget bounds it)', '0')
   .option('--out <dir>', 'where figures.md and runs.json go', 'docs/trust')
   .option('--render <files>', 'run nothing: write the table of the runs in these runs.json files (comma-separated)')
   .parse()
-  .opts<{ attacks: string; defences: string; seeds: string; honest: string; attackers: string; budget: string; timeoutS: string; out: string; render?: string }>();
+  .opts<{ attacks: string; defences: string; seeds: string; honest: string; attackers: string; budget: string; maxRolloutScale: string; timeoutS: string; out: string; render?: string }>();
 
 interface RunResult {
   attack: Attack | 'none';
@@ -72,7 +76,9 @@ interface RunResult {
 }
 
 async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: number): Promise<RunResult> {
-  const config = configFor('CartPole-v1', { seed, totalTimesteps: Number(opts.budget), robustUpdates: defences === 'on', quarantine: defences === 'on' });
+  const config = configFor('CartPole-v1', {
+    seed, totalTimesteps: Number(opts.budget), maxRolloutScale: Number(opts.maxRolloutScale), robustUpdates: defences === 'on', quarantine: defences === 'on',
+  });
   const c = new Coordinator({ config, port: 0, tickMs: 500 });
   const url = `http://127.0.0.1:${await c.start()}`;
   const t0 = performance.now();
