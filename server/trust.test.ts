@@ -371,6 +371,26 @@ function honestGrad(n: number, k: number, scale = 1e-3): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => scale * (1 + 0.3 * Math.sin(7.1 * i + 3.3 * k)));
 }
 
+/**
+ * Two honest workers that each land `k` updates along honestGrad, taking turns, each at the params
+ * it holds (maxStaleness must allow it): a fleet whose averages judge a newcomer.
+ */
+async function honestFleet(c: Coordinator, k: number): Promise<{ s: HostileSocket; version: number }[]> {
+  const fleet = [];
+  for (let j = 0; j < 2; j++) {
+    const { s, reply } = await joinHostile(url);
+    sockets.push(s);
+    fleet.push({ s, version: reply.version });
+  }
+  for (let i = 0; i < k; i++) {
+    for (const [j, h] of fleet.entries()) {
+      expect(await push(h.s, { version: h.version, rolloutVersion: h.version, grad: encodeF32(honestGrad(c.ps.params.length, 2 * i + j)) })).toMatchObject({ accepted: true });
+      h.version = c.ps.version; // the reply carried the params it made
+    }
+  }
+  return fleet;
+}
+
 describe('10. robust acceptance and quarantine', () => {
   it('after the warmup, scaled and huge noise updates are refused as outliers; the MIN_OFFENCES-th quarantines their sender, also across a resume', async () => {
     const c = await start();
@@ -418,9 +438,7 @@ describe('10. robust acceptance and quarantine', () => {
   it('on probation, a newcomer\'s sign-flipped, noise and zero updates are refused from the first one, and the MIN_OFFENCES-th quarantines it; an honest newcomer\'s are accepted', async () => {
     const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
     const n = c.ps.params.length;
-    const honest = await joined();
-    await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
-    for (let k = 0; k < PROBATION; k++) expect(await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) })).toMatchObject({ accepted: true });
+    await honestFleet(c, WARMUP);
     const rng = new Rng(7);
     const attacks: Record<string, (k: number) => Float32Array> = {
       signFlip: (k) => honestGrad(n, 40 + k).map((x) => -x),
@@ -449,10 +467,7 @@ describe('10. robust acceptance and quarantine', () => {
   it('a worker that earned its trust and then turns is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
     const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
     const n = c.ps.params.length;
-    const honest = await joined();
-    await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
-    for (let k = 0; k < WARMUP; k++) await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
-    const held = c.ps.version; // the params the honest worker holds
+    const [honest] = await honestFleet(c, WARMUP);
     const { s: flipper, reply } = await joinHostile(url);
     sockets.push(flipper);
     // It serves its probation with updates like the fleet's, then pushes them sign-flipped.
@@ -472,8 +487,8 @@ describe('10. robust acceptance and quarantine', () => {
     expect(replies.at(-1)).toBe('quarantined');
     expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: true });
     // The honest worker is untouched and goes on.
-    expect(c.workerList().find((w) => w.workerId !== reply.workerId)).toMatchObject({ quarantined: false, rejected: 0 });
-    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
+    expect(c.workerList().filter((w) => w.workerId !== reply.workerId)).toMatchObject([{ quarantined: false, rejected: 0 }, { quarantined: false, rejected: 0 }]);
+    expect(await push(honest.s, { version: honest.version, rolloutVersion: honest.version, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
   });
 
   it('a flood of tiny updates from one worker does not pull the norm reference down: honest updates are still accepted after it', async () => {

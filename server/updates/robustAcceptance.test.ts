@@ -13,44 +13,55 @@ function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null 
 }
 
 describe('RobustAcceptance', () => {
-  it('weighs a worker in the reference by the trust it earned: accepted / PROBATION, at most 1', () => {
+  it('weighs a worker in the reference by the trust it earned: vouched (judged and accepted) updates / PROBATION, at most 1', () => {
     expect(PROBATION).toBe(16);
     expect([0, 1, 8, 16, 40].map(RobustAcceptance.weight)).toEqual([0, 1 / 16, 0.5, 1, 1]);
   });
 
-  it('judges a worker against the other workers\' averages only, each weighed by its earned trust', () => {
+  it('one worker alone is no reference: a worker landing updates before the others does not become what they are judged by', () => {
     const r = new RobustAcceptance(2);
-    // Nobody has an accepted update yet: no reference, so nothing is judged.
+    // x lands first, five times: with no other worker's average there is nothing to judge it by.
+    for (let k = 0; k < 5; k++) expect(offer(r, 'x', f(0, -1))).toBeNull();
+    // a: one other worker (x) is no reference either.
     expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
     expect(offer(r, 'a', f(1, 0))).toBeNull();
-    // a's average is now MEAN_WEIGHT x (1, 0) = (0.2, 0), weighed 1/16. b's (1, 1) has cosine 1/sqrt(2) with it.
-    expect(MEAN_WEIGHT).toBe(0.2);
-    expect(r.cosineWithOthers('b', f(1, 1), Math.SQRT2)).toBeCloseTo(Math.SQRT1_2, 12);
-    // a's own average is not its reference: b has none yet.
-    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    // b: nobody has vouched updates yet, and MIN_FLEET - 1 = 2 others have averages: the reference is the sum of their
+    // unit directions, (0, -1) + (1, 0); cosine of (1, 0.2) with (1, -1) = 0.8 / (1.0198 x 1.4142) = 0.5547.
+    expect(r.cosineWithOthers('b', f(1, 0.2), Math.hypot(1, 0.2))).toBeCloseTo(0.8 / (Math.hypot(1, 0.2) * Math.SQRT2), 6);
+    expect(offer(r, 'b', f(1, 0.2))).toBeNull();
+    // b's update was judged: it vouches for b (weight 1/16); x's and a's did not. x is now judged by b's average alone:
+    // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below PROBATION_MIN_COSINE.
+    expect(r.cosineWithOthers('x', f(0, -1), 1)).toBeCloseTo(-0.2 / Math.hypot(1, 0.2), 6);
+    expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -0\.20, below 0\.05 while on probation/);
+    // a is judged by b's average too (x weighs nothing): 1 / 1.0198 = 0.98.
+    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
+    expect(offer(r, 'a', f(1, 0))).toBeNull();
   });
 
   it('on probation, the plain mean of a worker\'s cosines must stay at PROBATION_MIN_COSINE or above, from its first judged update', () => {
     const r = new RobustAcceptance(2);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
-    // Reference for b: a's average (0.2, 0). Cosines: (1, 1) -> 0.7071; (-1, 1) -> -0.7071, mean 0; refused (0 < 0.05).
-    expect(offer(r, 'b', f(1, 1))).toBeNull();
-    expect(offer(r, 'b', f(-1, 1))).toMatch(/average cosine -?0\.00, below 0\.05 while on probation/);
-    // (1, 0) -> 1: mean of (0.7071, -0.7071, 1) = 0.333, accepted; the refused update counted as evidence.
     expect(offer(r, 'b', f(1, 0))).toBeNull();
-    // A newcomer's reference is now a's (0.2, 0) x 1/16 plus b's average x 2/16, b's being (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16).
-    const ref = [0.2 / 16 + (0.36 * 2) / 16, (0.16 * 2) / 16];
-    expect(r.cosineWithOthers('c', f(1, 0), 1)).toBeCloseTo(ref[0] / Math.hypot(ref[0], ref[1]), 6);
+    // c's reference: unit directions of a's and b's averages, (2, 0). Cosines: (1, 1) -> 0.7071; (-1, 1) -> -0.7071, mean 0: refused.
+    expect(offer(r, 'c', f(1, 1))).toBeNull();
+    expect(offer(r, 'c', f(-1, 1))).toMatch(/average cosine -?0\.00, below 0\.05 while on probation/);
+    // The refused update counted as evidence: (1, 0) -> 1 makes the mean of (0.7071, -0.7071, 1) = 0.333, accepted.
+    expect(offer(r, 'c', f(1, 0))).toBeNull();
+    // Now c has 2 vouched updates (weight 2/16), a and b none: a newcomer's reference is c's average,
+    // (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16).
+    expect(r.cosineWithOthers('d', f(1, 0), 1)).toBeCloseTo(0.36 / Math.hypot(0.36, 0.16), 6);
     // Noise: a direction orthogonal to it has cosine 0 < PROBATION_MIN_COSINE, refused from the first; so is a zero update.
     expect(PROBATION_MIN_COSINE).toBe(0.05);
-    expect(offer(r, 'c', f(-ref[1], ref[0]))).toMatch(/average cosine -?0\.00/);
-    expect(offer(r, 'd', f(0, 0))).toMatch(/average cosine 0\.00/);
+    expect(offer(r, 'd', f(-0.16, 0.36))).toMatch(/average cosine -?0\.00/);
+    expect(offer(r, 'e', f(0, 0))).toMatch(/average cosine 0\.00/);
   });
 
   it('past probation, a moving average of weight COSINE_WEIGHT must stay at MIN_MEAN_COSINE or above', () => {
     const r = new RobustAcceptance(2);
-    for (let k = 0; k < PROBATION; k++) expect(offer(r, 'a', f(1, 0))).toBeNull();
-    for (let k = 0; k < PROBATION; k++) expect(offer(r, 'b', f(1, 0))).toBeNull(); // cosine 1 each time: average 1
+    offer(r, 'a', f(1, 0));
+    offer(r, 'b', f(1, 0));
+    expect(offer(r, 'c', f(1, 0))).toBeNull(); // judged against a and b: c vouches
+    for (let k = 0; k < PROBATION; k++) expect(offer(r, 'b', f(1, 0))).toBeNull(); // judged against c: cosine 1, average 1
     // Sign-flipped from now on: cosine -1. The average after k flips is -1 + 2 (7/8)^k: 0.75, 0.53, 0.34, 0.17, 0.03, -0.10, -0.21.
     expect(COSINE_WEIGHT).toBe(1 / 8);
     expect(MIN_MEAN_COSINE).toBe(-0.2);

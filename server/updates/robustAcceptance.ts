@@ -9,11 +9,16 @@
  *   - or its worker's updates do not point with the other workers': each worker keeps a moving
  *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine between
  *     each update it pushes and the reference, the sum of the OTHER workers' averages, each weighed
- *     by the trust it has earned (min(1, accepted / PROBATION)), so that a newcomer, hostile or
- *     not, barely shapes what others are judged by. The cosine average is the plain mean of the
- *     worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a moving average of
- *     weight COSINE_WEIGHT.
- *       On probation (fewer than PROBATION accepted updates of its own), an update that takes the
+ *     by the trust it has earned: min(1, vouched / PROBATION), `vouched` counting its accepted
+ *     updates that were judged against a reference (an update with none to judge it by earns
+ *     nothing). So a newcomer, hostile or not, barely shapes what others are judged by, and a worker
+ *     that lands updates before anyone else (at a run's start) does not become the reference.
+ *     While no other worker has earned any (the start of a run), the reference is the sum of the
+ *     unit directions of the other workers' averages, once MIN_FLEET - 1 others have one: one
+ *     worker alone, however large or early its updates, is no reference. The cosine average is the
+ *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
+ *     moving average of weight COSINE_WEIGHT.
+ *       On probation (fewer than PROBATION vouched updates of its own), an update that takes the
  *     worker's average below PROBATION_MIN_COSINE is refused, from its first judged update on:
  *     a sign-flipped update has a cosine well below zero, random noise or a fixed random direction
  *     one within a few 1/sqrt(size) of zero (0.01 at CartPole's 9,155 params), a zero update 0.
@@ -51,6 +56,10 @@ interface WorkerDirection {
   /** Updates whose cosine went into `cosine`. */
   judged: number;
   accepted: number;
+  /** Accepted updates that were judged against a reference (they earn its weight in others' references). */
+  vouched: number;
+  /** Whether its last checked update was judged against a reference. */
+  judgedLast: boolean;
   /** L2 norms of its last NORM_WINDOW accepted updates (a ring). */
   norms: number[];
 }
@@ -73,18 +82,30 @@ export class RobustAcceptance {
   }
 
   /** How much a worker's average counts in the reference others are judged against: its earned trust. */
-  static weight(accepted: number): number {
-    return Math.min(1, accepted / PROBATION);
+  static weight(vouched: number): number {
+    return Math.min(1, vouched / PROBATION);
   }
 
-  /** Cosine between `u` (of L2 norm `norm`) and the reference for `workerId` (null while the reference or `u` is zero). */
+  /**
+   * Cosine between `u` (of L2 norm `norm`) and the reference for `workerId` (see above); null
+   * while there is no reference, 0 for a zero `u`.
+   */
   cosineWithOthers(workerId: string, u: Float32Array, norm: number): number | null {
     const ref = this.ref;
     ref.fill(0);
-    for (const [id, w] of this.workers) {
-      const k = RobustAcceptance.weight(w.accepted);
-      if (id === workerId || k === 0) continue;
-      for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.accepted > 0).map(([, w]) => w);
+    if (others.some((w) => w.vouched > 0)) {
+      for (const w of others) {
+        const k = RobustAcceptance.weight(w.vouched);
+        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+      }
+    } else if (others.length >= MIN_FLEET - 1) {
+      for (const w of others) {
+        let m2 = 0;
+        for (let i = 0; i < ref.length; i++) m2 += w.mean[i] * w.mean[i];
+        const k = m2 > 0 ? 1 / Math.sqrt(m2) : 0;
+        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+      }
     }
     let dot = 0;
     let ref2 = 0;
@@ -104,11 +125,12 @@ export class RobustAcceptance {
       }
     }
     const cos = this.cosineWithOthers(workerId, u, norm);
-    if (cos === null) return null;
     const w = this.worker(workerId);
+    w.judgedLast = cos !== null;
+    if (cos === null) return null;
     w.judged++;
     w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
-    const probation = w.accepted < PROBATION;
+    const probation = w.vouched < PROBATION;
     const min = probation ? PROBATION_MIN_COSINE : MIN_MEAN_COSINE;
     if (w.cosine < min) {
       return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(2)}, below ${min}${probation ? ` while on probation, its first ${PROBATION} accepted updates` : ''})`;
@@ -122,6 +144,7 @@ export class RobustAcceptance {
     w.norms[w.accepted % NORM_WINDOW] = norm;
     for (let i = 0; i < this.size; i++) w.mean[i] += MEAN_WEIGHT * (u[i] - w.mean[i]);
     w.accepted++;
+    if (w.judgedLast) w.vouched++;
     this.count++;
   }
 
@@ -132,7 +155,7 @@ export class RobustAcceptance {
 
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
-    if (!w) this.workers.set(workerId, (w = { mean: new Float64Array(this.size), cosine: 0, judged: 0, accepted: 0, norms: [] }));
+    if (!w) this.workers.set(workerId, (w = { mean: new Float64Array(this.size), cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] }));
     return w;
   }
 }
