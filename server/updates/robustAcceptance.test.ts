@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, PROBATION, PROBATION_MIN_COSINE, RobustAcceptance, WARMUP,
+  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, PROBATION, RobustAcceptance, WARMUP, probationMinCosine,
 } from './robustAcceptance.ts';
 
-const f = (...xs: number[]) => new Float32Array(xs);
-const l2 = (u: Float32Array) => Math.hypot(...u);
+/** Updates live in SIZE dimensions (the probation threshold is 2 / sqrt(SIZE) = 0.1); the ones below use the first two. */
+const SIZE = 400;
+const f = (a: number, b: number) => {
+  const u = new Float32Array(SIZE);
+  u[0] = a;
+  u[1] = b;
+  return u;
+};
+const l2 = (u: Float32Array) => Math.hypot(u[0], u[1]);
 /** Checks `u` from `id` and folds it in when it passes, as the update pipeline does; the refusal or null. */
 function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null {
   const why = r.check(id, u, l2(u));
@@ -19,7 +26,7 @@ describe('RobustAcceptance', () => {
   });
 
   it('one worker alone is no reference: a worker landing updates before the others does not become what they are judged by', () => {
-    const r = new RobustAcceptance(2);
+    const r = new RobustAcceptance(SIZE);
     // x lands first, five times: with no other worker's average there is nothing to judge it by.
     for (let k = 0; k < 5; k++) expect(offer(r, 'x', f(0, -1))).toBeNull();
     // a: one other worker (x) is no reference either.
@@ -32,32 +39,52 @@ describe('RobustAcceptance', () => {
     // b's update was judged: it vouches for b (weight 1/16); x's and a's did not. x is now judged by b's average alone:
     // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below PROBATION_MIN_COSINE.
     expect(r.cosineWithOthers('x', f(0, -1), 1)).toBeCloseTo(-0.2 / Math.hypot(1, 0.2), 6);
-    expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -0\.20, below 0\.05 while on probation/);
+    expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -0\.196, below 0\.100 while on probation/);
     // a is judged by b's average too (x weighs nothing): 1 / 1.0198 = 0.98.
     expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
   });
 
-  it('on probation, the plain mean of a worker\'s cosines must stay at PROBATION_MIN_COSINE or above, from its first judged update', () => {
-    const r = new RobustAcceptance(2);
+  it('on probation, the plain mean of a worker\'s cosines must stay at 2 / sqrt(size) or above, from its first judged update', () => {
+    expect(probationMinCosine(9155)).toBeCloseTo(0.0209, 4); // CartPole-v1's params
+    const r = new RobustAcceptance(SIZE);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
     expect(offer(r, 'b', f(1, 0))).toBeNull();
     // c's reference: unit directions of a's and b's averages, (2, 0). Cosines: (1, 1) -> 0.7071; (-1, 1) -> -0.7071, mean 0: refused.
     expect(offer(r, 'c', f(1, 1))).toBeNull();
-    expect(offer(r, 'c', f(-1, 1))).toMatch(/average cosine -?0\.00, below 0\.05 while on probation/);
+    expect(offer(r, 'c', f(-1, 1))).toMatch(/average cosine -?0\.000, below 0\.100 while on probation/);
     // The refused update counted as evidence: (1, 0) -> 1 makes the mean of (0.7071, -0.7071, 1) = 0.333, accepted.
     expect(offer(r, 'c', f(1, 0))).toBeNull();
     // Now c has 2 vouched updates (weight 2/16), a and b none: a newcomer's reference is c's average,
     // (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16).
     expect(r.cosineWithOthers('d', f(1, 0), 1)).toBeCloseTo(0.36 / Math.hypot(0.36, 0.16), 6);
-    // Noise: a direction orthogonal to it has cosine 0 < PROBATION_MIN_COSINE, refused from the first; so is a zero update.
-    expect(PROBATION_MIN_COSINE).toBe(0.05);
-    expect(offer(r, 'd', f(-0.16, 0.36))).toMatch(/average cosine -?0\.00/);
-    expect(offer(r, 'e', f(0, 0))).toMatch(/average cosine 0\.00/);
+    // Noise: a direction orthogonal to it has cosine 0 < 0.1, refused from the first; so is a zero update.
+    expect(offer(r, 'd', f(-0.16, 0.36))).toMatch(/average cosine -?0\.000/);
+    expect(offer(r, 'e', f(0, 0))).toMatch(/average cosine 0\.000/);
+  });
+
+  it('a worker that leaves stops counting as a reference, and resumes with its standing: past probation stays past it', () => {
+    const r = new RobustAcceptance(SIZE);
+    offer(r, 'a', f(1, 0));
+    offer(r, 'b', f(1, 0));
+    for (let k = 0; k < PROBATION; k++) expect(offer(r, 'c', f(1, 0.1))).toBeNull(); // judged: c vouches for 16
+    r.left('c');
+    // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
+    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    // c resumes past probation: a cosine of 0 (orthogonal to a's and b's averages) takes its moving average from
+    // 0.995 to 0.995 x 7/8 = 0.87, far above MIN_MEAN_COSINE; a newcomer's first judged 0 is refused.
+    expect(offer(r, 'c', f(0, 1))).toBeNull();
+    const fresh = new RobustAcceptance(SIZE);
+    offer(fresh, 'a', f(1, 0));
+    offer(fresh, 'b', f(1, 0));
+    expect(offer(fresh, 'c', f(0, 1))).toMatch(/while on probation/);
+    // Quarantine forgets it altogether.
+    r.forget('c');
+    expect(offer(r, 'c', f(0, 1))).toMatch(/while on probation/);
   });
 
   it('past probation, a moving average of weight COSINE_WEIGHT must stay at MIN_MEAN_COSINE or above', () => {
-    const r = new RobustAcceptance(2);
+    const r = new RobustAcceptance(SIZE);
     offer(r, 'a', f(1, 0));
     offer(r, 'b', f(1, 0));
     expect(offer(r, 'c', f(1, 0))).toBeNull(); // judged against a and b: c vouches
@@ -67,11 +94,11 @@ describe('RobustAcceptance', () => {
     expect(MIN_MEAN_COSINE).toBe(-0.2);
     const replies = Array.from({ length: 7 }, () => offer(r, 'b', f(-1, 0)));
     expect(replies.slice(0, 6)).toEqual(Array(6).fill(null));
-    expect(replies[6]).toMatch(/average cosine -0\.21, below -0\.2\)/);
+    expect(replies[6]).toMatch(/average cosine -0\.215, below -0\.200\)/);
   });
 
   it('the norm reference is the median over workers of each one\'s median norm: a flood of tiny updates from one worker moves only its own', () => {
-    const r = new RobustAcceptance(2);
+    const r = new RobustAcceptance(SIZE);
     expect(r.medianNorm()).toBe(0);
     for (const n of [1, 2, 3]) offer(r, 'a', f(n, 0));
     offer(r, 'b', f(10, 0));

@@ -19,11 +19,12 @@
  *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
  *     moving average of weight COSINE_WEIGHT.
  *       On probation (fewer than PROBATION vouched updates of its own), an update that takes the
- *     worker's average below PROBATION_MIN_COSINE is refused, from its first judged update on:
- *     a sign-flipped update has a cosine well below zero, random noise or a fixed random direction
- *     one within a few 1/sqrt(size) of zero (0.01 at CartPole's 9,155 params), a zero update 0.
- *     Honest updates measured in bench/trust.ts had cosines of 0.06 to 0.94 with the reference,
- *     their averages were higher still (docs/TRUST.md).
+ *     worker's average below probationMinCosine(size) = 2 / sqrt(size) (0.021 at CartPole's 9,155
+ *     params) is refused, from its first judged update on: a sign-flipped update has a cosine below
+ *     zero, random noise or a fixed random direction one of standard deviation 1 / sqrt(size)
+ *     around zero (so it passes a first update with odds of 2.3%, a mean of several less), a zero
+ *     update 0. Honest cosines with the reference start near 0.9 and fall as a run goes on (0.02
+ *     to 0.5 late in a probe of bench/trust.ts, docs/TRUST.md), hence a threshold this low.
  *       Past probation the test is looser (an honest worker's updates swing later in a run, when
  *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
  *     refused (a worker that earned its trust, then turns).
@@ -45,12 +46,17 @@ export const WARMUP = 8;
 export const MEAN_WEIGHT = 0.2;
 export const COSINE_WEIGHT = 1 / 8;
 export const PROBATION = 16;
-export const PROBATION_MIN_COSINE = 0.05;
+/** Twice the standard deviation of a random direction's cosine with a fixed one, 1 / sqrt(size). */
+export const probationMinCosine = (size: number): number => 2 / Math.sqrt(size);
+/** Departed workers whose standing is kept for a resume. */
+export const MAX_AWAY = 1000;
 export const MIN_MEAN_COSINE = -0.2;
 
 interface WorkerDirection {
-  /** Moving average of its accepted updates. */
+  /** Moving average of its accepted updates (since it last joined). */
   mean: Float64Array;
+  /** Whether `mean` holds an accepted update. */
+  hasMean: boolean;
   /** Average of its updates' cosine with the reference (see above). */
   cosine: number;
   /** Updates whose cosine went into `cosine`. */
@@ -66,6 +72,10 @@ interface WorkerDirection {
 
 export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
+  /** Departed workers' standing (all but the average), oldest departure first. */
+  private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
+  /** The probation's cosine threshold for this size (probationMinCosine). */
+  readonly minProbationCosine: number;
   /** Scratch: the reference a worker is judged against. */
   private readonly ref: Float64Array;
   /** Accepted updates seen. */
@@ -73,6 +83,7 @@ export class RobustAcceptance {
 
   constructor(private readonly size: number) {
     this.ref = new Float64Array(size);
+    this.minProbationCosine = probationMinCosine(size);
   }
 
   /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
@@ -93,7 +104,7 @@ export class RobustAcceptance {
   cosineWithOthers(workerId: string, u: Float32Array, norm: number): number | null {
     const ref = this.ref;
     ref.fill(0);
-    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.accepted > 0).map(([, w]) => w);
+    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
     if (others.some((w) => w.vouched > 0)) {
       for (const w of others) {
         const k = RobustAcceptance.weight(w.vouched);
@@ -131,9 +142,9 @@ export class RobustAcceptance {
     w.judged++;
     w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
     const probation = w.vouched < PROBATION;
-    const min = probation ? PROBATION_MIN_COSINE : MIN_MEAN_COSINE;
+    const min = probation ? this.minProbationCosine : MIN_MEAN_COSINE;
     if (w.cosine < min) {
-      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(2)}, below ${min}${probation ? ` while on probation, its first ${PROBATION} accepted updates` : ''})`;
+      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${min.toFixed(3)}${probation ? ` while on probation, its first ${PROBATION} judged and accepted updates` : ''})`;
     }
     return null;
   }
@@ -143,19 +154,40 @@ export class RobustAcceptance {
     const w = this.worker(workerId);
     w.norms[w.accepted % NORM_WINDOW] = norm;
     for (let i = 0; i < this.size; i++) w.mean[i] += MEAN_WEIGHT * (u[i] - w.mean[i]);
+    w.hasMean = true;
     w.accepted++;
     if (w.judgedLast) w.vouched++;
     this.count++;
   }
 
-  /** A worker left or was quarantined: its average and norms no longer count. */
+  /** A worker was quarantined (or forgotten): nothing of it counts any more. */
   forget(workerId: string): void {
     this.workers.delete(workerId);
+    this.away.delete(workerId);
+  }
+
+  /**
+   * A worker left: its average and norms no longer count (work from a departed worker is never
+   * counted), but its standing (cosine average, vouched updates, so its probation) is kept for a
+   * resume, for the last MAX_AWAY departures.
+   */
+  left(workerId: string): void {
+    const w = this.workers.get(workerId);
+    if (!w) return;
+    this.workers.delete(workerId);
+    const { mean: _mean, hasMean: _hasMean, ...standing } = w;
+    this.away.delete(workerId);
+    this.away.set(workerId, { ...standing, norms: [] });
+    if (this.away.size > MAX_AWAY) this.away.delete(this.away.keys().next().value!);
   }
 
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
-    if (!w) this.workers.set(workerId, (w = { mean: new Float64Array(this.size), cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] }));
+    if (!w) {
+      const standing = this.away.get(workerId) ?? { cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      this.away.delete(workerId);
+      this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), hasMean: false }));
+    }
     return w;
   }
 }
