@@ -185,7 +185,7 @@ function table(results: RunResult[]): string {
     const a = rs.flatMap((r) => r.attackerStats);
     const flagged = rs.map((r) => Object.entries(r.honestFlagged).map(([k, v]) => `${k} ${v}`).join(', ') || '0').join('; ');
     lines.push(`| ${r0.honest} + ${r0.attackers} | ${r0.attack} | ${r0.defences} | ${solved.length}/${rs.length} | ${med(m)}${honestAt.length ? ` (${fmt(median(honestAt), 0)})` : ''} | ${ratio} | `
-      + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${rs.map((r) => r.attackerStats.map((x) => `${x.accepted} / ${x.pushes}`).join(', ')).join('; ') || '-'} | ${flagged} | ${rs.reduce((n, r) => n + r.honestQuarantined, 0)} |`);
+      + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${a.length ? rs.map((r) => r.attackerStats.map((x) => `${x.accepted} / ${x.pushes}`).join(', ')).join('; ') : '-'} | ${flagged} | ${rs.reduce((n, r) => n + r.honestQuarantined, 0)} |`);
   }
   lines.push('', '## Every run', '', '| honest + attackers | attack | defences | seed | state | env steps to solve (honest) | env steps by the end (honest) | accepted | wall s | refusals by reason |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
