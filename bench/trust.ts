@@ -181,7 +181,8 @@ function table(results: RunResult[]): string {
     const m = medianToSolve(rs);
     const honestAt = solved.map((r) => r.honestEnvStepsAtSolve).filter((x) => x !== null);
     const clean = results.filter((r) => r.honest === r0.honest && r.attack === 'none');
-    const ratio = r0.attack === 'none' || clean.length === 0 ? '-' : Number.isFinite(m) ? `${fmt(m / medianToSolve(clean), 2)}x` : '> budget';
+    const cleanMedian = medianToSolve(clean);
+    const ratio = r0.attack === 'none' || clean.length === 0 ? '-' : !Number.isFinite(cleanMedian) ? 'clean not solved' : Number.isFinite(m) ? `${fmt(m / cleanMedian, 2)}x` : '> budget';
     const a = rs.flatMap((r) => r.attackerStats);
     const flagged = rs.map((r) => Object.entries(r.honestFlagged).map(([k, v]) => `${k} ${v}`).join(', ') || '0').join('; ');
     lines.push(`| ${r0.honest} + ${r0.attackers} | ${r0.attack} | ${r0.defences} | ${solved.length}/${rs.length} | ${med(m)}${honestAt.length ? ` (${fmt(median(honestAt), 0)})` : ''} | ${ratio} | `
