@@ -14,11 +14,12 @@ import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStat
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts';
-import { MIN_FLEET, NORM_FACTOR, WARMUP, WORKER_WARMUP } from './updates/robustAcceptance.ts';
-import { MIN_OFFENCES, PROBATION_MIN_OFFENCES, trustScore } from './workers/trust.ts';
+import { MIN_FLEET, NORM_FACTOR, VOUCHED_UPDATES, WARMUP } from './updates/robustAcceptance.ts';
+import { MIN_OFFENCES, PROBATION_MIN_OFFENCES, QUARANTINE_BELOW, trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
 import { NORM_CLIP_STDS } from './stats/normStats.ts';
+import { Rng } from '../shared/rng.ts';
 import { OriginPolicy } from './net/origins.ts';
 import { SHARE_FACTOR, SHARE_SLACK, WorkerRegistry } from './workers/workerRegistry.ts';
 import {
@@ -378,6 +379,26 @@ function honestGrad(n: number, k: number, scale = 1e-3): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => scale * (1 + 0.3 * Math.sin(7.1 * i + 3.3 * k)));
 }
 
+/**
+ * Two honest workers that each land `k` updates along honestGrad, taking turns, each at the params
+ * it holds (maxStaleness must allow it): a fleet whose averages judge a newcomer.
+ */
+async function honestFleet(c: Coordinator, k: number): Promise<{ s: HostileSocket; version: number }[]> {
+  const fleet = [];
+  for (let j = 0; j < 2; j++) {
+    const { s, reply } = await joinHostile(url);
+    sockets.push(s);
+    fleet.push({ s, version: reply.version });
+  }
+  for (let i = 0; i < k; i++) {
+    for (const [j, h] of fleet.entries()) {
+      expect(await push(h.s, { version: h.version, rolloutVersion: h.version, grad: encodeF32(honestGrad(c.ps.params.length, 2 * i + j)) })).toMatchObject({ accepted: true });
+      h.version = c.ps.version; // the reply carried the params it made
+    }
+  }
+  return fleet;
+}
+
 describe('10. robust acceptance and quarantine', () => {
   it('after the warmup, scaled and huge noise updates are refused as outliers; the MIN_OFFENCES-th quarantines their sender, also across a resume', async () => {
     const c = await start();
@@ -447,19 +468,46 @@ describe('10. robust acceptance and quarantine', () => {
     expect(c2.ps.params).toEqual(before);
   });
 
-  it('a worker whose updates point against the other workers\' is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
-    // No metrics tick: fair share, which needs the fleet's rates over ticks, would refuse the flipper's
-    // bursts or not by the timing of ticks (this tests the direction test; fair share has its own tests).
-    const c = await start({ maxStaleness: 1000 }, { tickMs: 600_000 });
+  it('a newcomer\'s sign-flipped, noise and zero updates are refused from the first one, and the MIN_OFFENCES-th quarantines it; an honest newcomer\'s are accepted', async () => {
+    // No metrics tick: fair share (a rate per tick) stays out of this. Every newcomer joins from 127.0.0.1: address marks
+    // decay at once, so each attacker is judged alone rather than as a rejoin (section 13 tests those).
+    const c = await start({ maxStaleness: 1000, quarantineHalfLifeMs: 1 }, { tickMs: 3_600_000 });
     const n = c.ps.params.length;
-    const honest = await joined();
-    await joined(); // a second honest worker, so that a fleet of MIN_FLEET judges
-    for (let k = 0; k < WARMUP; k++) await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
-    const held = c.ps.version; // the params the honest worker holds
+    await honestFleet(c, WARMUP);
+    const rng = new Rng(7);
+    const attacks: Record<string, (k: number) => Float32Array> = {
+      signFlip: (k) => honestGrad(n, 40 + k).map((x) => -x),
+      noise: () => Float32Array.from({ length: n }, () => 1e-3 * rng.normal()), // the fleet's norm, a random direction each time
+      zero: () => new Float32Array(n),
+    };
+    for (const [name, attack] of Object.entries(attacks)) {
+      const before = c.ps.params.slice();
+      const { s, reply } = await joinHostile(url);
+      sockets.push(s);
+      const replies = [];
+      for (let k = 0; k < MIN_OFFENCES + 1; k++) {
+        const r = await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(attack(k)) });
+        replies.push(r.accepted ? 'accepted' : r.reason);
+      }
+      expect(replies, name).toEqual([...Array<string>(MIN_OFFENCES).fill('outlier'), 'quarantined']);
+      expect(c.workerList().find((w) => w.workerId === reply.workerId), name).toMatchObject({ quarantined: true });
+      expect(c.ps.params).toEqual(before);
+    }
+    // An honest newcomer is judged by the same test and passes it.
+    const newcomer = await joined();
+    for (let k = 0; k < 4; k++) expect(await push(newcomer, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 80 + k)) })).toMatchObject({ accepted: true });
+    expect(c.workerList().filter((w) => w.quarantined)).toHaveLength(Object.keys(attacks).length);
+  });
+
+  it('a worker that earned its trust and then turns is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
+    const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
+    const n = c.ps.params.length;
+    const [honest] = await honestFleet(c, WARMUP);
     const { s: flipper, reply } = await joinHostile(url);
     sockets.push(flipper);
-    // It earns its warmup with updates like the fleet's, then pushes them sign-flipped.
-    for (let k = 0; k < WORKER_WARMUP; k++) expect(await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
+    // It lands its VOUCHED_UPDATES updates like the fleet's, then pushes them sign-flipped.
+    for (let k = 0; k < VOUCHED_UPDATES; k++) expect(await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
+    expect(await report(flipper, fakeReport(c.config, { rolloutVersion: c.ps.version }))).toMatchObject({ ok: true });
     const replies = [];
     for (let k = 0; k < 20; k++) {
       const r = await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 40 + k).map((x) => -x)) });
@@ -474,8 +522,30 @@ describe('10. robust acceptance and quarantine', () => {
     expect(replies.at(-1)).toBe('quarantined');
     expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: true });
     // The honest worker is untouched and goes on.
-    expect(c.workerList().find((w) => w.workerId !== reply.workerId)).toMatchObject({ quarantined: false, rejected: 0 });
-    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
+    expect(c.workerList().filter((w) => w.workerId !== reply.workerId)).toMatchObject([{ quarantined: false, rejected: 0 }, { quarantined: false, rejected: 0 }]);
+    expect(await push(honest.s, { version: honest.version, rolloutVersion: honest.version, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
+  });
+
+  it('a flood of tiny updates from one worker does not pull the norm reference down: honest updates are still accepted after it', async () => {
+    const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
+    const n = c.ps.params.length;
+    const honest = await joined();
+    const { s: other, reply: otherJoin } = await joinHostile(url); // a second honest worker, holding the params it joined with
+    sockets.push(other);
+    for (let k = 0; k < WARMUP; k++) expect(await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) })).toMatchObject({ accepted: true });
+    const held = c.ps.version; // the params the honest worker holds
+    const { s: flooder, reply } = await joinHostile(url);
+    sockets.push(flooder);
+    // 60 updates along the fleet's direction at 1/10,000 of its norm, a report before every 20 (its push quota): every one lands.
+    for (let k = 0; k < 60; k++) {
+      if (k > 0 && k % 20 === 0) expect(await report(flooder, fakeReport(c.config, { rolloutVersion: c.ps.version }))).toMatchObject({ ok: true });
+      expect(await push(flooder, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 100 + k, 1e-7)) })).toMatchObject({ accepted: true });
+    }
+    // 60 of the last 68 accepted norms are tiny, but the reference is one median per worker: the honest workers' updates still pass.
+    expect(c.updates.robust!.medianNorm()).toBeGreaterThan(l2Norm(honestGrad(n, 0)) / 2);
+    expect(await push(other, { version: otherJoin.version, rolloutVersion: otherJoin.version, grad: encodeF32(honestGrad(n, 200)) })).toMatchObject({ accepted: true });
+    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 201)) })).toMatchObject({ accepted: true });
+    expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: false });
   });
 
   it('with robustUpdates and quarantine off, the same updates are stepped (the defence is what refuses them)', async () => {
@@ -497,7 +567,7 @@ describe('10. robust acceptance and quarantine', () => {
     for (let k = 0; k < WARMUP; k++) await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
     // 100x the median norm (still under maxUpdateNorm), then sign-flipped ones: stepped, as a lone worker's swings are.
     expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 98, 1e-3 * 100)) })).toMatchObject({ accepted: true });
-    for (let k = 0; k < WORKER_WARMUP + 2; k++) {
+    for (let k = 0; k < WARMUP + 2; k++) {
       expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 60 + k).map((x) => -x)) })).toMatchObject({ accepted: true });
     }
     expect(c.workerList().every((w) => !w.quarantined)).toBe(true);
@@ -602,6 +672,8 @@ describe('13. a quarantine is not shed by joining afresh', () => {
     const tally = { honest: 0, flips: 0, refused: [] as string[] };
     for (let k = 0; k < 60; k++) {
       const flip = k >= honestFirst;
+      // A rollout report when it turns, so its flips are within the quota of pushes per counted report.
+      if (k === honestFirst) await report(s, fakeReport(c.config, { rolloutVersion: c.ps.version }));
       const g = honestGrad(n, 40 + k);
       const r = await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(flip ? g.map((x) => -x) : g) });
       if (r.accepted) tally[flip ? 'flips' : 'honest']++;
@@ -615,10 +687,8 @@ describe('13. a quarantine is not shed by joining afresh', () => {
     // No metrics tick (fair share stays out, as in 10); marks that last the whole test.
     const c = await start({ maxStaleness: 1000, quarantineHalfLifeMs: 600_000 }, { tickMs: 600_000 });
     const n = c.ps.params.length;
-    const honest = await joined();
-    await joined(); // a fleet of MIN_FLEET with the attacker
-    for (let k = 0; k < WARMUP; k++) await push(honest, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, k)) });
-    const held = c.ps.version; // the params the honest worker holds
+    const [honest] = await honestFleet(c, WARMUP); // a fleet of MIN_FLEET with the attacker
+    const held = honest.version; // the params the honest worker holds
     const lives: { probation: boolean; honest: number; flips: number; refused: string[] }[] = [];
     const refusedJoins: string[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -631,20 +701,23 @@ describe('13. a quarantine is not shed by joining afresh', () => {
       }
       sockets.push(life.s);
       const probation = c.workerList().find((w) => w.workerId === life.reply.workerId)!.probation;
-      lives.push({ probation, ...(await flipUntilQuarantined(c, life.s, WORKER_WARMUP)) });
+      lives.push({ probation, ...(await flipUntilQuarantined(c, life.s, VOUCHED_UPDATES)) });
       life.s.disconnect();
     }
     expect(lives.map((l) => l.probation)).toEqual([false, true, true]);
-    expect(lives.map((l) => l.refused)).toEqual([new Array(MIN_OFFENCES).fill('outlier'), ['outlier', 'outlier'], ['outlier', 'outlier']]);
+    // Its first life is quarantined at the first offence from MIN_OFFENCES on that takes its trust under QUARANTINE_BELOW (the flips it landed count as accepted work), the others at their PROBATION_MIN_OFFENCES-th.
+    let offences = MIN_OFFENCES;
+    while (trustScore(lives[0].honest + lives[0].flips, offences) >= QUARANTINE_BELOW) offences++;
+    expect(lives.map((l) => l.refused)).toEqual([new Array(offences).fill('outlier'), ...new Array(2).fill(new Array(PROBATION_MIN_OFFENCES).fill('outlier'))]);
     expect(refusedJoins).toHaveLength(7);
     for (const e of refusedJoins) expect(e).toMatch(/quarantined 3 times lately: new workers from it are refused for \d+ s more/);
-    // What it landed in all: WORKER_WARMUP honest-looking updates and a few flips a life, three lives.
+    // What it landed in all: VOUCHED_UPDATES honest-looking updates and a few flips a life, three lives.
     const flips = lives.reduce((a, l) => a + l.flips, 0);
-    expect(lives.every((l) => l.honest === WORKER_WARMUP)).toBe(true);
+    expect(lives.every((l) => l.honest === VOUCHED_UPDATES)).toBe(true);
     expect(flips).toBeLessThanOrEqual(3 * 8);
-    expect(c.status().accepted).toBe(WARMUP + 3 * WORKER_WARMUP + flips);
-    // The honest worker joined from the same address is not touched.
-    expect(await push(honest, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 99)) })).toMatchObject({ accepted: true });
+    expect(c.status().accepted).toBe(2 * WARMUP + 3 * VOUCHED_UPDATES + flips);
+    // The honest workers joined from the same address are not touched.
+    expect(await push(honest.s, { version: held, rolloutVersion: held, grad: encodeF32(honestGrad(n, 99)) })).toMatchObject({ accepted: true });
     expect(c.workerList().filter((w) => !w.quarantined).map((w) => w.probation)).toEqual([false, false]);
   });
 

@@ -30,6 +30,8 @@ export type Attack = (typeof ATTACKS)[number];
 const ACK_TIMEOUT_MS = 120_000;
 
 export interface AttackerStats {
+  /** Its worker id (from the join reply). */
+  workerId: string | null;
   pushes: number;
   accepted: number;
   rejected: Partial<Record<RejectReason, number>>;
@@ -40,7 +42,7 @@ export interface AttackerStats {
 }
 
 export class SimulatedAttacker {
-  readonly stats: AttackerStats = { pushes: 0, accepted: 0, rejected: {}, quarantined: false };
+  readonly stats: AttackerStats = { workerId: null, pushes: 0, accepted: 0, rejected: {}, quarantined: false };
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private stopped = false;
 
@@ -69,6 +71,7 @@ export class SimulatedAttacker {
       await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('connect_error', reject); });
       const join = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('join', { backend: 'cpu', adapter: 'simulated', timings: [], userAgent: `attacker ${this.attack}` });
       if (!join.ok) throw new Error(`join refused: ${join.error}`);
+      this.stats.workerId = join.workerId;
       const config = join.config;
       envId = config.envId;
       const n = join.params.byteLength / 4;

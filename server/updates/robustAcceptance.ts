@@ -1,22 +1,35 @@
 /**
  * Robust acceptance of updates (async and local modes, config.robustUpdates): an update that
  * passed the ParameterServer's checks is still refused as 'outlier' when
- *   - its L2 norm is more than NORM_FACTOR times the median norm of the last NORM_WINDOW accepted
- *     updates (a gradient scaled up to just under maxUpdateNorm, noise far larger than the
- *     fleet's updates; applies once WARMUP updates have been accepted), or
- *   - its worker's updates point against the fleet's on average: each worker keeps a moving average
- *     (weight MEAN_WEIGHT) of its accepted updates, and a moving average (weight COSINE_WEIGHT) of
- *     the cosine between each update it pushes and the sum of all workers' averages (one vote per
- *     worker, however fast it pushes); once it has WORKER_WARMUP updates accepted, an update that
- *     takes that average below MIN_MEAN_COSINE is refused (a sign-flipped worker).
- * The direction test is per worker, because one update is a poor witness: in local mode an honest
- * delta often points against the fleet's recent mean (in a probe run of bench/trust.ts 8% of
- * honest deltas had a cosine below -0.5 with it, the lowest -0.93), while an honest worker's
- * average stays above zero. Each worker's own average is part of the sum it is judged against:
- * judged against the others only, an honest worker beside one honest and one sign-flipped worker
- * faces a reference that the two cancel, and was refused and quarantined in a bench run. The
- * medians and averages are over accepted updates only, so a refused update does not move them.
- * The thresholds are chosen by bench/trust.ts (docs/TRUST.md).
+ *   - its L2 norm is more than NORM_FACTOR times the fleet's norm: the median over the workers of
+ *     each worker's median norm of its last NORM_WINDOW accepted updates (a gradient scaled up to
+ *     just under maxUpdateNorm, noise far larger than the fleet's updates; applies once WARMUP
+ *     updates have been accepted). One vote per worker: a worker landing many tiny updates moves
+ *     only its own median, so it cannot pull the fleet's down until honest updates look too large;
+ *   - or its worker's updates do not point with the other workers': each worker keeps a moving
+ *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine between
+ *     each update it pushes and the reference, the sum of the OTHER workers' averages, each weighed
+ *     by the trust it has earned: min(1, vouched / VOUCHED_UPDATES), `vouched` counting its accepted
+ *     updates that were judged against a reference (an update with none to judge it by earns
+ *     nothing). So a newcomer, hostile or not, barely shapes what others are judged by, and a worker
+ *     that lands updates before anyone else (at a run's start) does not become the reference.
+ *     While no other worker has earned any (the start of a run), the reference is the sum of the
+ *     unit directions of the other workers' averages, once MIN_FLEET - 1 others have one: one
+ *     worker alone, however large or early its updates, is no reference. The cosine average is the
+ *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
+ *     moving average of weight COSINE_WEIGHT.
+ *       As a newcomer (fewer than VOUCHED_UPDATES vouched updates of its own), an update that takes the
+ *     worker's average below newcomerMinCosine(size) = 2 / sqrt(size) (0.021 at CartPole's 9,155
+ *     params) is refused, from its first judged update on: a sign-flipped update has a cosine below
+ *     zero, random noise or a fixed random direction one of standard deviation 1 / sqrt(size)
+ *     around zero (so it passes a first update with odds of 2.3%, a mean of several less), a zero
+ *     update 0. Honest cosines with the reference start near 0.9 and fall as a run goes on (0.02
+ *     to 0.5 late in a probe of bench/trust.ts, docs/TRUST.md), hence a threshold this low.
+ *       Past its newcomer updates the test is looser (an honest worker's updates swing later in a run, when
+ *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
+ *     refused (a worker that earned its trust, then turns).
+ * The medians and averages are over accepted updates only, so a refused update does not move them
+ * (the cosine average counts every judged update: a refused one is evidence too).
  *
  * Both tests need a fleet to judge by: they apply while MIN_FLEET or more workers contribute (with
  * fewer there is no majority, and a lone honest worker whose gradients swing was refused and
@@ -27,49 +40,91 @@
 import { median } from '../../shared/median.ts';
 
 export const MIN_FLEET = 3;
-export const NORM_WINDOW = 64;
+export const NORM_WINDOW = 16;
 export const NORM_FACTOR = 4;
 export const WARMUP = 8;
 export const MEAN_WEIGHT = 0.2;
 export const COSINE_WEIGHT = 1 / 8;
-export const WORKER_WARMUP = 8;
+export const VOUCHED_UPDATES = 16;
+/** Twice the standard deviation of a random direction's cosine with a fixed one, 1 / sqrt(size). */
+export const newcomerMinCosine = (size: number): number => 2 / Math.sqrt(size);
+/** Departed workers whose standing is kept for a resume. */
+export const MAX_AWAY = 1000;
 export const MIN_MEAN_COSINE = -0.2;
 
 interface WorkerDirection {
-  /** Moving average of its accepted updates. */
+  /** Moving average of its accepted updates (since it last joined). */
   mean: Float64Array;
-  /** Moving average of its updates' cosine with the other workers' averages. */
+  /** Whether `mean` holds an accepted update. */
+  hasMean: boolean;
+  /** Average of its updates' cosine with the reference (see above). */
   cosine: number;
+  /** Updates whose cosine went into `cosine`. */
+  judged: number;
   accepted: number;
+  /** Accepted updates that were judged against a reference (they earn its weight in others' references). */
+  vouched: number;
+  /** Whether its last checked update was judged against a reference. */
+  judgedLast: boolean;
+  /** L2 norms of its last NORM_WINDOW accepted updates (a ring). */
+  norms: number[];
 }
 
 export class RobustAcceptance {
-  private readonly norms: number[] = [];
-  private nextNorm = 0;
-  /** Sum of the workers' moving averages. */
-  private readonly sum: Float64Array;
   private readonly workers = new Map<string, WorkerDirection>();
+  /** Departed workers' standing (all but the average), oldest departure first. */
+  private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
+  /** The newcomer's cosine threshold for this size (newcomerMinCosine). */
+  readonly minNewcomerCosine: number;
+  /** Scratch: the reference a worker is judged against. */
+  private readonly ref: Float64Array;
   /** Accepted updates seen. */
   count = 0;
 
   constructor(private readonly size: number) {
-    this.sum = new Float64Array(size);
+    this.ref = new Float64Array(size);
+    this.minNewcomerCosine = newcomerMinCosine(size);
   }
 
-  /** Median norm of the recent accepted updates (0 before any). */
+  /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
   medianNorm(): number {
-    return this.norms.length === 0 ? 0 : median(this.norms);
+    const medians = [...this.workers.values()].filter((w) => w.norms.length > 0).map((w) => median(w.norms));
+    return medians.length === 0 ? 0 : median(medians);
   }
 
-  /** Cosine between `u` (of L2 norm `norm`) and the sum of the workers' moving averages (0 when either is zero). */
-  cosineWithFleet(u: Float32Array, norm: number): number {
+  /** How much a worker's average counts in the reference others are judged against: its earned trust. */
+  static weight(vouched: number): number {
+    return Math.min(1, vouched / VOUCHED_UPDATES);
+  }
+
+  /**
+   * Cosine between `u` (of L2 norm `norm`) and the reference for `workerId` (see above); null
+   * while there is no reference, 0 for a zero `u`.
+   */
+  cosineWithOthers(workerId: string, u: Float32Array, norm: number): number | null {
+    const ref = this.ref;
+    ref.fill(0);
+    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
+    if (others.some((w) => w.vouched > 0)) {
+      for (const w of others) {
+        const k = RobustAcceptance.weight(w.vouched);
+        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+      }
+    } else if (others.length >= MIN_FLEET - 1) {
+      for (const w of others) {
+        let m2 = 0;
+        for (let i = 0; i < ref.length; i++) m2 += w.mean[i] * w.mean[i];
+        const k = m2 > 0 ? 1 / Math.sqrt(m2) : 0;
+        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+      }
+    }
     let dot = 0;
     let ref2 = 0;
     for (let i = 0; i < u.length; i++) {
-      dot += u[i] * this.sum[i];
-      ref2 += this.sum[i] * this.sum[i];
+      dot += u[i] * ref[i];
+      ref2 += ref[i] * ref[i];
     }
-    return norm === 0 || ref2 === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
+    return ref2 === 0 ? null : norm === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -77,43 +132,62 @@ export class RobustAcceptance {
     if (this.count >= WARMUP) {
       const median = this.medianNorm();
       if (norm > NORM_FACTOR * median) {
-        return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the median ${median.toPrecision(3)} of the last ${this.norms.length} accepted updates`;
+        return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the fleet's median norm ${median.toPrecision(3)}`;
       }
     }
+    const cos = this.cosineWithOthers(workerId, u, norm);
     const w = this.worker(workerId);
-    w.cosine += COSINE_WEIGHT * (this.cosineWithFleet(u, norm) - w.cosine);
-    if (w.accepted >= WORKER_WARMUP && w.cosine < MIN_MEAN_COSINE) {
-      return `this worker's updates point against the fleet's (moving average of the cosine ${w.cosine.toFixed(2)}, below ${MIN_MEAN_COSINE})`;
+    w.judgedLast = cos !== null;
+    if (cos === null) return null;
+    w.judged++;
+    w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
+    const newcomer = w.vouched < VOUCHED_UPDATES;
+    const min = newcomer ? this.minNewcomerCosine : MIN_MEAN_COSINE;
+    if (w.cosine < min) {
+      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
     }
     return null;
   }
 
-  /** Folds an accepted update of `workerId` into the norm window and its moving average. */
+  /** Folds an accepted update of `workerId` into its norms and its moving average. */
   accepted(workerId: string, u: Float32Array, norm: number): void {
-    if (this.norms.length < NORM_WINDOW) this.norms.push(norm);
-    else this.norms[this.nextNorm] = norm;
-    this.nextNorm = (this.nextNorm + 1) % NORM_WINDOW;
     const w = this.worker(workerId);
-    for (let i = 0; i < this.size; i++) {
-      const step = MEAN_WEIGHT * (u[i] - w.mean[i]);
-      w.mean[i] += step;
-      this.sum[i] += step;
-    }
+    w.norms[w.accepted % NORM_WINDOW] = norm;
+    for (let i = 0; i < this.size; i++) w.mean[i] += MEAN_WEIGHT * (u[i] - w.mean[i]);
+    w.hasMean = true;
     w.accepted++;
+    if (w.judgedLast) w.vouched++;
     this.count++;
   }
 
-  /** A worker left or was quarantined: its average no longer counts as a reference. */
+  /** A worker was quarantined (or forgotten): nothing of it counts any more. */
   forget(workerId: string): void {
+    this.workers.delete(workerId);
+    this.away.delete(workerId);
+  }
+
+  /**
+   * A worker left: its average and norms no longer count (work from a departed worker is never
+   * counted), but its standing (cosine average, vouched updates, so whether it is a newcomer) is kept for a
+   * resume, for the last MAX_AWAY departures.
+   */
+  left(workerId: string): void {
     const w = this.workers.get(workerId);
     if (!w) return;
-    for (let i = 0; i < this.size; i++) this.sum[i] -= w.mean[i];
     this.workers.delete(workerId);
+    const { mean: _mean, hasMean: _hasMean, ...standing } = w;
+    this.away.delete(workerId);
+    this.away.set(workerId, { ...standing, norms: [] });
+    if (this.away.size > MAX_AWAY) this.away.delete(this.away.keys().next().value!);
   }
 
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
-    if (!w) this.workers.set(workerId, (w = { mean: new Float64Array(this.size), cosine: 0, accepted: 0 }));
+    if (!w) {
+      const standing = this.away.get(workerId) ?? { cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      this.away.delete(workerId);
+      this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), hasMean: false }));
+    }
     return w;
   }
 }

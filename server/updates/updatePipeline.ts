@@ -239,7 +239,7 @@ export class UpdatePipeline<S> {
 
   /** A worker left: a gradient it has waiting in the sync round is taken out (counted as 'dropped'), and the round may now be complete. */
   workerLeft(w: WorkerRecord<S>): void {
-    this.robust?.forget(w.workerId);
+    this.robust?.left(w.workerId);
     if (this.round.remove(w.workerId)) this.refused(w, refuse('dropped', `worker ${w.workerId} left before its sync round closed`));
     if (this.config.updateMode === 'sync' && this.round.count > 0 && this.round.count >= this.syncTarget()) this.closeRound();
   }

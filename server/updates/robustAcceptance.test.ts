@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import {
+  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, VOUCHED_UPDATES, RobustAcceptance, WARMUP, newcomerMinCosine,
+} from './robustAcceptance.ts';
+
+/** Updates live in SIZE dimensions (the newcomer's threshold is 2 / sqrt(SIZE) = 0.1); the ones below use the first two. */
+const SIZE = 400;
+const f = (a: number, b: number) => {
+  const u = new Float32Array(SIZE);
+  u[0] = a;
+  u[1] = b;
+  return u;
+};
+const l2 = (u: Float32Array) => Math.hypot(u[0], u[1]);
+/** Checks `u` from `id` and folds it in when it passes, as the update pipeline does; the refusal or null. */
+function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null {
+  const why = r.check(id, u, l2(u));
+  if (why === null) r.accepted(id, u, l2(u));
+  return why;
+}
+
+describe('RobustAcceptance', () => {
+  it('weighs a worker in the reference by the trust it earned: vouched (judged and accepted) updates / VOUCHED_UPDATES, at most 1', () => {
+    expect(VOUCHED_UPDATES).toBe(16);
+    expect([0, 1, 8, 16, 40].map(RobustAcceptance.weight)).toEqual([0, 1 / 16, 0.5, 1, 1]);
+  });
+
+  it('one worker alone is no reference: a worker landing updates before the others does not become what they are judged by', () => {
+    const r = new RobustAcceptance(SIZE);
+    // x lands first, five times: with no other worker's average there is nothing to judge it by.
+    for (let k = 0; k < 5; k++) expect(offer(r, 'x', f(0, -1))).toBeNull();
+    // a: one other worker (x) is no reference either.
+    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    expect(offer(r, 'a', f(1, 0))).toBeNull();
+    // b: nobody has vouched updates yet, and MIN_FLEET - 1 = 2 others have averages: the reference is the sum of their
+    // unit directions, (0, -1) + (1, 0); cosine of (1, 0.2) with (1, -1) = 0.8 / (1.0198 x 1.4142) = 0.5547.
+    expect(r.cosineWithOthers('b', f(1, 0.2), Math.hypot(1, 0.2))).toBeCloseTo(0.8 / (Math.hypot(1, 0.2) * Math.SQRT2), 6);
+    expect(offer(r, 'b', f(1, 0.2))).toBeNull();
+    // b's update was judged: it vouches for b (weight 1/16); x's and a's did not. x is now judged by b's average alone:
+    // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below newcomerMinCosine.
+    expect(r.cosineWithOthers('x', f(0, -1), 1)).toBeCloseTo(-0.2 / Math.hypot(1, 0.2), 6);
+    expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -0\.196, below 0\.100 while a newcomer/);
+    // a is judged by b's average too (x weighs nothing): 1 / 1.0198 = 0.98.
+    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
+    expect(offer(r, 'a', f(1, 0))).toBeNull();
+  });
+
+  it('as a newcomer, the plain mean of a worker\'s cosines must stay at 2 / sqrt(size) or above, from its first judged update', () => {
+    expect(newcomerMinCosine(9155)).toBeCloseTo(0.0209, 4); // CartPole-v1's params
+    const r = new RobustAcceptance(SIZE);
+    expect(offer(r, 'a', f(1, 0))).toBeNull();
+    expect(offer(r, 'b', f(1, 0))).toBeNull();
+    // c's reference: unit directions of a's and b's averages, (2, 0). Cosines: (1, 1) -> 0.7071; (-1, 1) -> -0.7071, mean 0: refused.
+    expect(offer(r, 'c', f(1, 1))).toBeNull();
+    expect(offer(r, 'c', f(-1, 1))).toMatch(/average cosine -?0\.000, below 0\.100 while a newcomer/);
+    // The refused update counted as evidence: (1, 0) -> 1 makes the mean of (0.7071, -0.7071, 1) = 0.333, accepted.
+    expect(offer(r, 'c', f(1, 0))).toBeNull();
+    // Now c has 2 vouched updates (weight 2/16), a and b none: a newcomer's reference is c's average,
+    // (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16).
+    expect(r.cosineWithOthers('d', f(1, 0), 1)).toBeCloseTo(0.36 / Math.hypot(0.36, 0.16), 6);
+    // Noise: a direction orthogonal to it has cosine 0 < 0.1, refused from the first; so is a zero update.
+    expect(offer(r, 'd', f(-0.16, 0.36))).toMatch(/average cosine -?0\.000/);
+    expect(offer(r, 'e', f(0, 0))).toMatch(/average cosine 0\.000/);
+  });
+
+  it('a worker that leaves stops counting as a reference, and resumes with its standing: a worker past its newcomer updates stays past them', () => {
+    const r = new RobustAcceptance(SIZE);
+    offer(r, 'a', f(1, 0));
+    offer(r, 'b', f(1, 0));
+    for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'c', f(1, 0.1))).toBeNull(); // judged: c vouches for 16
+    r.left('c');
+    // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
+    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    // c resumes past its newcomer updates: a cosine of 0 (orthogonal to a's and b's averages) takes its moving average from
+    // 0.995 to 0.995 x 7/8 = 0.87, far above MIN_MEAN_COSINE; a newcomer's first judged 0 is refused.
+    expect(offer(r, 'c', f(0, 1))).toBeNull();
+    const fresh = new RobustAcceptance(SIZE);
+    offer(fresh, 'a', f(1, 0));
+    offer(fresh, 'b', f(1, 0));
+    expect(offer(fresh, 'c', f(0, 1))).toMatch(/while a newcomer/);
+    // Quarantine forgets it altogether.
+    r.forget('c');
+    expect(offer(r, 'c', f(0, 1))).toMatch(/while a newcomer/);
+  });
+
+  it('past its newcomer updates, a moving average of weight COSINE_WEIGHT must stay at MIN_MEAN_COSINE or above', () => {
+    const r = new RobustAcceptance(SIZE);
+    offer(r, 'a', f(1, 0));
+    offer(r, 'b', f(1, 0));
+    expect(offer(r, 'c', f(1, 0))).toBeNull(); // judged against a and b: c vouches
+    for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'b', f(1, 0))).toBeNull(); // judged against c: cosine 1, average 1
+    // Sign-flipped from now on: cosine -1. The average after k flips is -1 + 2 (7/8)^k: 0.75, 0.53, 0.34, 0.17, 0.03, -0.10, -0.21.
+    expect(COSINE_WEIGHT).toBe(1 / 8);
+    expect(MIN_MEAN_COSINE).toBe(-0.2);
+    const replies = Array.from({ length: 7 }, () => offer(r, 'b', f(-1, 0)));
+    expect(replies.slice(0, 6)).toEqual(Array(6).fill(null));
+    expect(replies[6]).toMatch(/average cosine -0\.215, below -0\.200\)/);
+  });
+
+  it('the norm reference is the median over workers of each one\'s median norm: a flood of tiny updates from one worker moves only its own', () => {
+    const r = new RobustAcceptance(SIZE);
+    expect(r.medianNorm()).toBe(0);
+    for (const n of [1, 2, 3]) offer(r, 'a', f(n, 0));
+    offer(r, 'b', f(10, 0));
+    expect(r.medianNorm()).toBe(6); // medians 2 and 10
+    // c lands 100 updates of norm 0.001 along the fleet's direction: its median is 0.001, the median of (2, 10, 0.001) is 2.
+    for (let k = 0; k < 100; k++) expect(offer(r, 'c', f(0.001, 0))).toBeNull();
+    expect(r.medianNorm()).toBe(2);
+    // Past WARMUP accepted updates, more than NORM_FACTOR x 2 is an outlier, up to it is not.
+    expect(r.count).toBeGreaterThanOrEqual(WARMUP);
+    expect(NORM_FACTOR).toBe(4);
+    expect(r.check('a', f(8, 0), 8)).toBeNull();
+    expect(r.check('a', f(8.01, 0), 8.01)).toMatch(/more than 4x the fleet's median norm 2\.00/);
+    // Each worker keeps its last NORM_WINDOW norms: 16 of norm 4 replace a's 1, 2, 3.
+    expect(NORM_WINDOW).toBe(16);
+    for (let k = 0; k < NORM_WINDOW; k++) offer(r, 'a', f(4, 0));
+    expect(r.medianNorm()).toBe(4); // medians 4, 10, 0.001
+    // A worker forgotten (left or quarantined) no longer counts.
+    r.forget('b');
+    expect(r.medianNorm()).toBeCloseTo(2.0005, 6); // medians 4 and 0.001
+  });
+});
