@@ -64,7 +64,7 @@ function stageShares(s) {
   const pct = (x) => `${total > 0 ? Math.round(100 * x / total) : 0}%`;
   return `rollouts ${pct(s.collect)}, gradients ${pct(s.gradient)}, pushes ${pct(s.push)}, param uploads ${pct(s.setParams)}`;
 }
-var BACKENDS, REJECT_REASONS, binary, backend, version, seconds, bounded, ms, backendTimingSchema, joinSchema, pushSchema, stageSecondsSchema, rolloutSchema, noStageSeconds, runIsOver, WORKER_NAMESPACE, DASHBOARD_NAMESPACE;
+var BACKENDS, REJECT_REASONS, binary, backend, version, seconds, bounded, ms, backendTimingSchema, joinSchema, pushSchema, stageSecondsSchema, rolloutSchema, noStageSeconds, spotCheckRequestSchema, SPOT_CHECK_MAX_ACTION_BYTES, spotCheckReplySchema, runIsOver, WORKER_NAMESPACE, DASHBOARD_NAMESPACE;
 var init_protocol = __esm({
   "shared/protocol.ts"() {
     "use strict";
@@ -87,6 +87,7 @@ var init_protocol = __esm({
       "overQuota",
       "overShare",
       "outlier",
+      "failedCheck",
       "quarantined"
     ];
     binary = (what) => z.custom(isBinary, { message: `${what} must be binary (ArrayBuffer)` });
@@ -135,6 +136,11 @@ var init_protocol = __esm({
     stageSecondsSchema = z.object({ collect: seconds, gradient: seconds, push: seconds, setParams: seconds });
     rolloutSchema = z.object({
       rolloutVersion: version,
+      /**
+       * The tab's number for this report, for the coordinator to name it in a spot check (`spotCheck`).
+       * A report without one cannot be spot-checked, and fails the check when it is sampled.
+       */
+      seq: version.optional(),
       envSteps: z.number().int().positive().max(1e7),
       episodeReturns: z.array(bounded).max(1e6),
       episodeLengths: z.array(z.number().int().positive().max(1e9)).max(1e6),
@@ -151,6 +157,16 @@ var init_protocol = __esm({
       norm: z.object({ obs: binary("norm.obs").optional(), ret: binary("norm.ret").optional() })
     }).refine((r) => r.episodeReturns.length === r.episodeLengths.length, "episodeReturns and episodeLengths differ in length").refine((r) => r.episodeReturns.length <= r.envSteps, "more episodes than env steps");
     noStageSeconds = () => ({ collect: 0, gradient: 0, push: 0, setParams: 0 });
+    spotCheckRequestSchema = z.object({ seq: version, episode: z.number().int().nonnegative().max(1e6) });
+    SPOT_CHECK_MAX_ACTION_BYTES = 16e6;
+    spotCheckReplySchema = z.discriminatedUnion("ok", [
+      z.object({
+        ok: z.literal(true),
+        seed: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+        actions: binary("actions").refine((b) => b.byteLength <= SPOT_CHECK_MAX_ACTION_BYTES, `actions must be at most ${SPOT_CHECK_MAX_ACTION_BYTES} bytes`)
+      }),
+      z.object({ ok: z.literal(false), error: z.string().max(1e3) })
+    ]);
     runIsOver = (state) => state === "solved" || state === "budgetExhausted" || state === "stopped";
     WORKER_NAMESPACE = "/worker";
     DASHBOARD_NAMESPACE = "/dashboard";
@@ -165,6 +181,9 @@ function exactBytes(x) {
   const buf = x.buffer;
   if (buf instanceof ArrayBuffer && x.byteOffset === 0 && x.byteLength === buf.byteLength) return buf;
   return x.slice().buffer;
+}
+function decodeF32(bin, expectedLength) {
+  return decodeFloats(bin, expectedLength, Float32Array);
 }
 function decodeF64(bin, expectedLength) {
   return decodeFloats(bin, expectedLength, Float64Array);
@@ -326,15 +345,17 @@ var init_envDefaults = __esm({
         // Zoo: n_envs 8, n_steps 32, batch 256, lr lin_0.001, clip lin_0.2, 1e5 steps. The budget is
         // larger here (the learning rate and the clip anneal over it). Local mode with 16 envs per tab
         // (two minibatches of the zoo's 256): one round trip per 512 env steps, so a tab 100 ms away
-        // keeps most of its speed (docs/WAN.md).
+        // keeps most of its speed (docs/WAN.md). 10 epochs at twice the zoo's learning rate rather than
+        // the zoo's 20: about the same env steps to solve (median 100k over 10 seeds) for half the
+        // tabs' compute, 0.48x the training time on 2 tabs here (docs/perf/startup.md).
         numEnvs: 16,
         numSteps: 32,
         numMinibatches: 2,
-        updateEpochs: 20,
+        updateEpochs: 10,
         gamma: 0.98,
         gaeLambda: 0.8,
         entCoef: 0,
-        learningRate: 1e-3,
+        learningRate: 2e-3,
         annealLr: true,
         annealClip: true,
         totalTimesteps: 5e5,
@@ -1626,6 +1647,22 @@ var init_config = __esm({
        * are refused as `quarantined` and their reports no longer count.
        */
       quarantine: flag(),
+      /**
+       * Share of counted rollout reports (those with finished episodes) whose tab is asked for the
+       * trace of one episode, picked at random after the report counted, which the coordinator replays
+       * on its own env and compares (server/workers/spotCheck.ts; docs/TRUST.md gives the cost). 0
+       * turns spot checks off, as a run of an env that is not deterministic given its reset seed needs.
+       */
+      spotCheckRate: unitInterval(),
+      /** A spot check not answered within this many ms fails as unanswered. */
+      spotCheckTimeoutMs: positiveInt(),
+      /**
+       * Half-life in ms of the marks a quarantine leaves on its worker's address (server/workers/addressMarks.ts):
+       * fresh joins from a marked address start on probation, and after three quick quarantines are refused for a while.
+       */
+      quarantineHalfLifeMs: positiveInt(),
+      /** A new worker's k-th accepted update is stepped with k / newcomerUpdates of the step size until that reaches 1 (server/workers/trust.ts); 1 gives full weight at once. */
+      newcomerUpdates: positiveInt(),
       /** Most Socket.IO connections the coordinator holds at once (workers and dashboards); more are refused at the handshake. */
       maxConnections: positiveInt(),
       /** Most connections from one IP address at once. */
@@ -1711,6 +1748,10 @@ var init_config = __esm({
       maxPushesPerSecond: 1e3,
       robustUpdates: true,
       quarantine: true,
+      spotCheckRate: 0.1,
+      spotCheckTimeoutMs: 15e3,
+      quarantineHalfLifeMs: 3e5,
+      newcomerUpdates: 8,
       maxConnections: 1e4,
       maxConnectionsPerIp: 256,
       updateCodec: "fp32",
@@ -1735,6 +1776,9 @@ function policyHead(spec) {
 }
 function actorWidth(head) {
   return head.type === "categorical" ? head.numActions : head.actionDim;
+}
+function actionWidth(head) {
+  return head.type === "categorical" ? 1 : head.actionDim;
 }
 var init_policyHead = __esm({
   "shared/ppo/policyHead.ts"() {
@@ -1772,6 +1816,10 @@ function layersPerHead(layout) {
 function logStdIndex(layout) {
   const i = layout.length - 1;
   return i >= 0 && layout[i].name === LOG_STD ? i : -1;
+}
+function logStdPlain(flat, layout) {
+  const i = logStdIndex(layout);
+  return i < 0 ? null : flat.subarray(layout[i].offset, layout[i].offset + layout[i].size);
 }
 function initParams(layout, seed, { logStdInit = 0, orthoInit = true } = {}) {
   const rng = new Rng(seed);
@@ -2346,7 +2394,7 @@ var init_fleet = __esm({
         this.stopping = false;
         await this.choices?.load();
         this.browser = await chromium.launch({
-          executablePath: await ensureChromium((line) => console.error(line)),
+          executablePath: await ensureChromium((line2) => console.error(line2)),
           headless: this.opts.headless ?? true,
           args: [...CHROMIUM_ARGS, ...this.opts.chromiumArgs ?? []],
           ...this.opts.ownSignals ? { handleSIGINT: false, handleSIGTERM: false } : {}
@@ -2382,9 +2430,9 @@ var init_fleet = __esm({
         if (delay > 0) query.set("delay", String(delay));
         if (this.opts.token) query.set("token", this.opts.token);
         const path = `/worker.html${query.size ? `?${query}` : ""}`;
-        const onLog = (line) => {
-          if (i === 0 && /^(tabswarm: backend |page error|page crashed|console error)/.test(line)) this.firstChosen?.();
-          this.opts.onLog?.(i, line);
+        const onLog = (line2) => {
+          if (i === 0 && /^(tabswarm: backend |page error|page crashed|console error)/.test(line2)) this.firstChosen?.();
+          this.opts.onLog?.(i, line2);
         };
         const origin = await this.relayOrigin(i);
         if (this.opts.plain) await this.plainTab(i, origin + path, onLog);
@@ -2518,7 +2566,7 @@ var init_fleet = __esm({
         const page = await context.newPage();
         page.on("console", (m2) => {
           if (m2.type() === "error") onLog?.(`console error: ${m2.text()}`);
-          if (m2.type() === "info") void Promise.all(m2.args().map((a) => a.jsonValue())).then((args) => this.info(args, (line) => onLog?.(line)), () => {
+          if (m2.type() === "info") void Promise.all(m2.args().map((a) => a.jsonValue())).then((args) => this.info(args, (line2) => onLog?.(line2)), () => {
           });
         });
         page.on("pageerror", (e) => onLog?.(`page error: ${e.message}`));
@@ -2778,7 +2826,10 @@ var runStateSchema = z4.object({
     rejected: count2,
     envSteps: count2,
     offences: count2,
-    quarantined: z4.boolean()
+    clean: count2.default(0),
+    quarantined: z4.boolean(),
+    probation: z4.boolean().default(false),
+    address: z4.string().max(100).default("unknown")
   })).optional()
 });
 function runStateExtra(s) {
@@ -3396,79 +3447,126 @@ function median(xs) {
 
 // server/updates/robustAcceptance.ts
 var MIN_FLEET = 3;
-var NORM_WINDOW = 64;
+var NORM_WINDOW = 16;
 var NORM_FACTOR = 4;
 var WARMUP = 8;
 var MEAN_WEIGHT = 0.2;
 var COSINE_WEIGHT = 1 / 8;
-var WORKER_WARMUP = 8;
+var VOUCHED_UPDATES = 16;
+var newcomerMinCosine = (size) => 2 / Math.sqrt(size);
+var MAX_AWAY = 1e3;
 var MIN_MEAN_COSINE = -0.2;
-var RobustAcceptance = class {
+var RobustAcceptance = class _RobustAcceptance {
   constructor(size) {
     this.size = size;
-    this.sum = new Float64Array(size);
+    this.ref = new Float64Array(size);
+    this.minNewcomerCosine = newcomerMinCosine(size);
   }
   size;
-  norms = [];
-  nextNorm = 0;
-  /** Sum of the workers' moving averages. */
-  sum;
   workers = /* @__PURE__ */ new Map();
+  /** Departed workers' standing (all but the average), oldest departure first. */
+  away = /* @__PURE__ */ new Map();
+  /** The newcomer's cosine threshold for this size (newcomerMinCosine). */
+  minNewcomerCosine;
+  /** Scratch: the reference a worker is judged against. */
+  ref;
   /** Accepted updates seen. */
   count = 0;
-  /** Median norm of the recent accepted updates (0 before any). */
+  /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
   medianNorm() {
-    return this.norms.length === 0 ? 0 : median(this.norms);
+    const medians = [...this.workers.values()].filter((w) => w.norms.length > 0).map((w) => median(w.norms));
+    return medians.length === 0 ? 0 : median(medians);
   }
-  /** Cosine between `u` (of L2 norm `norm`) and the sum of the workers' moving averages (0 when either is zero). */
-  cosineWithFleet(u, norm) {
+  /** How much a worker's average counts in the reference others are judged against: its earned trust. */
+  static weight(vouched) {
+    return Math.min(1, vouched / VOUCHED_UPDATES);
+  }
+  /**
+   * Cosine between `u` (of L2 norm `norm`) and the reference for `workerId` (see above); null
+   * while there is no reference, 0 for a zero `u`.
+   */
+  cosineWithOthers(workerId, u, norm) {
+    const ref = this.ref;
+    ref.fill(0);
+    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
+    if (others.some((w) => w.vouched > 0)) {
+      for (const w of others) {
+        const k = _RobustAcceptance.weight(w.vouched);
+        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+      }
+    } else if (others.length >= MIN_FLEET - 1) {
+      for (const w of others) {
+        let m2 = 0;
+        for (let i = 0; i < ref.length; i++) m2 += w.mean[i] * w.mean[i];
+        const k = m2 > 0 ? 1 / Math.sqrt(m2) : 0;
+        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
+      }
+    }
     let dot = 0;
     let ref2 = 0;
     for (let i = 0; i < u.length; i++) {
-      dot += u[i] * this.sum[i];
-      ref2 += this.sum[i] * this.sum[i];
+      dot += u[i] * ref[i];
+      ref2 += ref[i] * ref[i];
     }
-    return norm === 0 || ref2 === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
+    return ref2 === 0 ? null : norm === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
   }
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
   check(workerId, u, norm) {
     if (this.count >= WARMUP) {
       const median2 = this.medianNorm();
       if (norm > NORM_FACTOR * median2) {
-        return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the median ${median2.toPrecision(3)} of the last ${this.norms.length} accepted updates`;
+        return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the fleet's median norm ${median2.toPrecision(3)}`;
       }
     }
+    const cos = this.cosineWithOthers(workerId, u, norm);
     const w = this.worker(workerId);
-    w.cosine += COSINE_WEIGHT * (this.cosineWithFleet(u, norm) - w.cosine);
-    if (w.accepted >= WORKER_WARMUP && w.cosine < MIN_MEAN_COSINE) {
-      return `this worker's updates point against the fleet's (moving average of the cosine ${w.cosine.toFixed(2)}, below ${MIN_MEAN_COSINE})`;
+    w.judgedLast = cos !== null;
+    if (cos === null) return null;
+    w.judged++;
+    w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
+    const newcomer = w.vouched < VOUCHED_UPDATES;
+    const min = newcomer ? this.minNewcomerCosine : MIN_MEAN_COSINE;
+    if (w.cosine < min) {
+      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ""})`;
     }
     return null;
   }
-  /** Folds an accepted update of `workerId` into the norm window and its moving average. */
+  /** Folds an accepted update of `workerId` into its norms and its moving average. */
   accepted(workerId, u, norm) {
-    if (this.norms.length < NORM_WINDOW) this.norms.push(norm);
-    else this.norms[this.nextNorm] = norm;
-    this.nextNorm = (this.nextNorm + 1) % NORM_WINDOW;
     const w = this.worker(workerId);
-    for (let i = 0; i < this.size; i++) {
-      const step = MEAN_WEIGHT * (u[i] - w.mean[i]);
-      w.mean[i] += step;
-      this.sum[i] += step;
-    }
+    w.norms[w.accepted % NORM_WINDOW] = norm;
+    for (let i = 0; i < this.size; i++) w.mean[i] += MEAN_WEIGHT * (u[i] - w.mean[i]);
+    w.hasMean = true;
     w.accepted++;
+    if (w.judgedLast) w.vouched++;
     this.count++;
   }
-  /** A worker left or was quarantined: its average no longer counts as a reference. */
+  /** A worker was quarantined (or forgotten): nothing of it counts any more. */
   forget(workerId) {
+    this.workers.delete(workerId);
+    this.away.delete(workerId);
+  }
+  /**
+   * A worker left: its average and norms no longer count (work from a departed worker is never
+   * counted), but its standing (cosine average, vouched updates, so whether it is a newcomer) is kept for a
+   * resume, for the last MAX_AWAY departures.
+   */
+  left(workerId) {
     const w = this.workers.get(workerId);
     if (!w) return;
-    for (let i = 0; i < this.size; i++) this.sum[i] -= w.mean[i];
     this.workers.delete(workerId);
+    const { mean: _mean, hasMean: _hasMean, ...standing } = w;
+    this.away.delete(workerId);
+    this.away.set(workerId, { ...standing, norms: [] });
+    if (this.away.size > MAX_AWAY) this.away.delete(this.away.keys().next().value);
   }
   worker(workerId) {
     let w = this.workers.get(workerId);
-    if (!w) this.workers.set(workerId, w = { mean: new Float64Array(this.size), cosine: 0, accepted: 0 });
+    if (!w) {
+      const standing = this.away.get(workerId) ?? { cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      this.away.delete(workerId);
+      this.workers.set(workerId, w = { ...standing, mean: new Float64Array(this.size), hasMean: false });
+    }
     return w;
   }
 };
@@ -3518,6 +3616,49 @@ var TicketBook = class {
   }
 };
 
+// server/workers/addressMarks.ts
+var REFUSE_ABOVE = 2;
+var PROBATION_FROM = 0.25;
+var FORGET_BELOW = 0.05;
+var MAX_ADDRESSES = 1e4;
+var AddressMarks = class {
+  constructor(halfLifeMs, maxAddresses = MAX_ADDRESSES) {
+    this.halfLifeMs = halfLifeMs;
+    this.maxAddresses = maxAddresses;
+  }
+  halfLifeMs;
+  maxAddresses;
+  /** Marks as of `at`, by address; in order of the last mark, oldest first. */
+  book = /* @__PURE__ */ new Map();
+  get size() {
+    return this.book.size;
+  }
+  /** The marks `address` holds at `now`. */
+  marks(address2, now) {
+    const m2 = this.book.get(address2);
+    return m2 ? m2.marks * 2 ** (-Math.max(0, now - m2.at) / this.halfLifeMs) : 0;
+  }
+  /** Adds `amount` marks to `address` at `now`. */
+  mark(address2, amount, now) {
+    const marks = this.marks(address2, now) + amount;
+    this.book.delete(address2);
+    this.book.set(address2, { marks, at: now });
+    for (const oldest of this.book.keys()) {
+      if (this.book.size <= this.maxAddresses) break;
+      this.book.delete(oldest);
+    }
+  }
+  standing(address2, now) {
+    const marks = this.marks(address2, now);
+    const refusedForMs = marks > REFUSE_ABOVE ? this.halfLifeMs * Math.log2(marks / REFUSE_ABOVE) : 0;
+    return { marks, refusedForMs, probation: marks >= PROBATION_FROM };
+  }
+  /** Forgets the addresses whose marks have decayed under FORGET_BELOW. */
+  prune(now) {
+    for (const address2 of [...this.book.keys()]) if (this.marks(address2, now) < FORGET_BELOW) this.book.delete(address2);
+  }
+};
+
 // server/workers/trust.ts
 var OFFENCES = /* @__PURE__ */ new Set([
   "badTicket",
@@ -3526,24 +3667,37 @@ var OFFENCES = /* @__PURE__ */ new Set([
   "outlier",
   "nonFinite",
   "normTooLarge",
-  "wrongSize"
+  "wrongSize",
+  "failedCheck"
 ]);
 var OFFENCE_WEIGHT = 4;
 var QUARANTINE_BELOW = 0.5;
 var MIN_OFFENCES = 5;
+var PROBATION_UPDATES = 32;
+var PROBATION_MIN_OFFENCES = 2;
 function trustScore(accepted, offences) {
   return (accepted + 1) / (accepted + 1 + OFFENCE_WEIGHT * offences);
 }
-function offend(w, quarantine) {
+function offend(w, quarantine, atOnce = false) {
   w.offences++;
   w.trust = trustScore(w.accepted, w.offences);
-  if (!quarantine || w.quarantined || w.offences < MIN_OFFENCES || w.trust >= QUARANTINE_BELOW) return false;
+  w.clean /= 2;
+  if (!quarantine || w.quarantined) return false;
+  if (!atOnce && (w.probation ? w.offences < PROBATION_MIN_OFFENCES : w.offences < MIN_OFFENCES || w.trust >= QUARANTINE_BELOW)) return false;
   w.quarantined = true;
   return true;
 }
 function earn(w, n = 1) {
   w.accepted += n;
+  w.clean += n;
   w.trust = trustScore(w.accepted, w.offences);
+  if (w.probation && w.accepted >= PROBATION_UPDATES) w.probation = false;
+}
+function earnedWeight(w, newcomerUpdates) {
+  return Math.min(1, (w.accepted + 1) / (w.probation ? Math.max(PROBATION_UPDATES, newcomerUpdates) : newcomerUpdates));
+}
+function leftInDisgrace(w) {
+  return !w.quarantined && w.offences > 0 && w.trust < QUARANTINE_BELOW;
 }
 
 // server/workers/workerRegistry.ts
@@ -3565,18 +3719,25 @@ var WORKER_INFO_KEYS = [
   "updatesPerS",
   "envStepsPerS",
   "trust",
-  "quarantined"
+  "quarantined",
+  "probation"
 ];
 var STALENESS_EWMA = 0.1;
 var SHARE_EWMA = 0.3;
 var SHARE_FACTOR = 2;
+var MAX_SHARE_FACTOR = 8;
+var SHARE_EARN_UPDATES = 16;
 var SHARE_SLACK = 1;
+function shareFactor(w) {
+  return Math.min(MAX_SHARE_FACTOR, SHARE_FACTOR + w.clean / SHARE_EARN_UPDATES);
+}
 var MAX_DISCONNECTED_RECORDS = 1e3;
 var WorkerRegistry = class {
   constructor(config, onDrop, maxDisconnected = MAX_DISCONNECTED_RECORDS) {
     this.config = config;
     this.onDrop = onDrop;
     this.maxDisconnected = maxDisconnected;
+    this.marks = new AddressMarks(config.quarantineHalfLifeMs);
   }
   config;
   onDrop;
@@ -3587,11 +3748,14 @@ var WorkerRegistry = class {
   /** The dropped workers, by workerId, oldest drop first. */
   dropped = /* @__PURE__ */ new Map();
   nextWorkerIndex = 0;
+  /** Quarantine marks by address (addressMarks.ts). */
+  marks;
   /**
    * A new worker, or the one `req.resume` names when its token matches (a connection it left
-   * behind is dropped first). Updates it computed before `version` will count as 'dropped'.
+   * behind is dropped first). Updates it computed before `version` will count as 'dropped'. A new
+   * worker from `address` is refused, or starts on probation, by the address's quarantine marks.
    */
-  join(req, socket, version3, now = performance.now()) {
+  join(req, socket, version3, now = performance.now(), address2 = "unknown") {
     let w;
     if (req.resume) {
       const known = this.workers.get(req.resume.workerId);
@@ -3602,8 +3766,13 @@ var WorkerRegistry = class {
       w.minVersion = version3;
       w.tickets.clear();
     } else {
-      w = this.newRecord(randomUUID().slice(0, 8), this.nextWorkerIndex++, req.backend, req.adapter, randomUUID(), now);
+      const standing = this.marks.standing(address2, now);
+      if (standing.refusedForMs > 0) {
+        return `workers from this address were quarantined ${Math.ceil(standing.marks)} times lately: new workers from it are refused for ${Math.ceil(standing.refusedForMs / 1e3)} s more`;
+      }
+      w = this.newRecord(randomUUID().slice(0, 8), this.nextWorkerIndex++, req.backend, req.adapter, randomUUID(), address2, now);
       w.timings = req.timings;
+      w.probation = standing.probation;
       this.workers.set(w.workerId, w);
     }
     w.connected = true;
@@ -3617,6 +3786,7 @@ var WorkerRegistry = class {
   }
   /** Marks a worker gone; `onDrop` closes its socket and takes back what it had waiting. It may resume until its record expires. */
   drop(w, now = performance.now()) {
+    if (w.socket && leftInDisgrace(w)) this.marks.mark(w.address, Math.min(1, w.offences / MIN_OFFENCES), now);
     const socket = w.socket;
     w.connected = false;
     w.socket = null;
@@ -3632,12 +3802,16 @@ var WorkerRegistry = class {
       this.forget(old);
     }
   }
+  /** `w` was quarantined now: its address is marked (addressMarks.ts). */
+  markQuarantined(w, now = performance.now()) {
+    this.marks.mark(w.address, 1, now);
+  }
   forget(w) {
     this.dropped.delete(w.workerId);
     this.workers.delete(w.workerId);
   }
   /** A record with nothing done yet, not connected. */
-  newRecord(workerId, workerIndex, backend2, adapter, resumeToken, now) {
+  newRecord(workerId, workerIndex, backend2, adapter, resumeToken, address2, now) {
     return {
       workerId,
       workerIndex,
@@ -3670,8 +3844,11 @@ var WorkerRegistry = class {
       tickets: new TicketBook(usesPerTicket(this.config)),
       pushAllowance: 0,
       offences: 0,
+      clean: 0,
+      address: address2,
       trust: 1,
       quarantined: false,
+      probation: false,
       contributedAt: now,
       rate: 0,
       shareTokens: 1,
@@ -3695,7 +3872,10 @@ var WorkerRegistry = class {
       rejected: w.rejected,
       envSteps: w.envSteps,
       offences: w.offences,
-      quarantined: w.quarantined
+      clean: w.clean,
+      quarantined: w.quarantined,
+      probation: w.probation,
+      address: w.address
     }));
   }
   /**
@@ -3704,8 +3884,9 @@ var WorkerRegistry = class {
    */
   restore(saved, now = performance.now()) {
     for (const s of saved) {
-      const w = this.newRecord(s.workerId, s.workerIndex, s.backend, s.adapter, s.resumeToken, now);
-      Object.assign(w, { joinedAt: s.joinedAt, accepted: s.accepted, rejected: s.rejected, envSteps: s.envSteps, offences: s.offences, quarantined: s.quarantined });
+      const w = this.newRecord(s.workerId, s.workerIndex, s.backend, s.adapter, s.resumeToken, s.address, now);
+      const { joinedAt, accepted, rejected, envSteps, offences, clean, quarantined, probation } = s;
+      Object.assign(w, { joinedAt, accepted, rejected, envSteps, offences, clean, quarantined, probation });
       w.atTick = { accepted: s.accepted, envSteps: s.envSteps };
       w.trust = trustScore(s.accepted, s.offences);
       this.workers.set(w.workerId, w);
@@ -3755,6 +3936,7 @@ var WorkerRegistry = class {
       if (now - w.droppedAt <= this.config.workerRecordTtlMs) break;
       this.forget(w);
     }
+    this.marks.prune(now);
     for (const w of this.workers.values()) {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
@@ -3770,7 +3952,7 @@ var WorkerRegistry = class {
   }
   /** Whether `w` has used up its fair share of accepted updates for now (see SHARE_FACTOR). */
   overShare(w, now = performance.now()) {
-    const rate = SHARE_FACTOR * this.fairRate + SHARE_SLACK;
+    const rate = shareFactor(w) * this.fairRate + SHARE_SLACK;
     w.shareTokens = Math.min(rate, w.shareTokens + (now - w.shareRefilledAt) / 1e3 * rate);
     w.shareRefilledAt = now;
     return this.fairRate > 0 && w.shareTokens < 1;
@@ -3971,7 +4153,7 @@ var UpdatePipeline = class {
       w.mayReport = true;
     }
     if (mode !== "sync" && this.config.robustUpdates && this.registry.overShare(w)) {
-      return this.refused(w, refuse("overShare", `more accepted updates per second than ${SHARE_FACTOR}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version3);
+      return this.refused(w, refuse("overShare", `more accepted updates per second than ${shareFactor(w).toFixed(1)}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version3);
     }
     const rollout = report && this.takeReport(w, report);
     if (rollout && !rollout.ok) return this.refused(w, refuse("malformed", `rollout report refused: ${rollout.error}`));
@@ -3984,7 +4166,8 @@ var UpdatePipeline = class {
     if (outlier) return { ...this.refused(w, refuse("outlier", outlier), version3), ...rollout && { rollout } };
     this.robust?.accepted(w.workerId, c.grad, c.gradNorm);
     w.tickets.spend(ticket);
-    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount());
+    const weight = earnedWeight(w, this.config.newcomerUpdates);
+    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount()) * weight;
     if (mode === "local") this.ps.stepDelta(c.grad, lr);
     else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);
@@ -4017,9 +4200,10 @@ var UpdatePipeline = class {
     const fresh = version3 !== this.ps.version ? this.params(w) : void 0;
     return { ok: true, accepted: false, reason: r.reason, error: r.error, version: this.ps.version, ...fresh, done };
   }
-  /** One failed check of `w` (workers/trust.ts); a sync gradient it has waiting is taken out if this quarantines it. */
-  offence(w) {
-    if (!offend(w, this.config.quarantine)) return;
+  /** One failed check of `w` (workers/trust.ts; `atOnce`: a verified lie); if this quarantines it, its address is marked and a sync gradient it has waiting is taken out. */
+  offence(w, atOnce = false) {
+    if (!offend(w, this.config.quarantine, atOnce)) return;
+    this.registry.markQuarantined(w);
     this.robust?.forget(w.workerId);
     if (this.round.remove(w.workerId)) this.counts.rejected.quarantined++;
   }
@@ -4076,7 +4260,7 @@ var UpdatePipeline = class {
   }
   /** A worker left: a gradient it has waiting in the sync round is taken out (counted as 'dropped'), and the round may now be complete. */
   workerLeft(w) {
-    this.robust?.forget(w.workerId);
+    this.robust?.left(w.workerId);
     if (this.round.remove(w.workerId)) this.refused(w, refuse("dropped", `worker ${w.workerId} left before its sync round closed`));
     if (this.config.updateMode === "sync" && this.round.count > 0 && this.round.count >= this.syncTarget()) this.closeRound();
   }
@@ -4093,6 +4277,192 @@ var UpdatePipeline = class {
     if (this.roundTimer) clearTimeout(this.roundTimer);
     this.roundTimer = null;
     for (const p of this.round.clear()) p.ack(this.refused(p.worker, r));
+  }
+};
+
+// server/workers/spotCheck.ts
+init_registry();
+import { randomInt } from "node:crypto";
+
+// shared/envs/trace.ts
+init_codec();
+init_registry();
+function actionDim(spec) {
+  return spec.actionSpace.type === "discrete" ? 1 : spec.actionSpace.low.length;
+}
+function bytesPerValue(spec) {
+  return spec.actionSpace.type === "discrete" && spec.actionSpace.n <= 256 ? 1 : 4;
+}
+function decodeActions(spec, bin, length2) {
+  const n = length2 * actionDim(spec);
+  if (bytesPerValue(spec) === 4) return decodeF32(bin, n);
+  if (!(bin instanceof ArrayBuffer) && !ArrayBuffer.isView(bin)) throw new Error("actions must be binary");
+  const bytes = bin instanceof ArrayBuffer ? new Uint8Array(bin) : new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength);
+  if (bytes.length !== n) throw new Error(`a ${length2}-step episode has ${n} action bytes, got ${bytes.length}`);
+  return Float32Array.from(bytes);
+}
+var REPLAY_CHUNK = 64;
+function* replaySteps(envId, seed, actions) {
+  if (!Number.isSafeInteger(seed)) throw new Error(`seed must be a safe integer, got ${String(seed)}`);
+  const env = makeEnv(envId, seed);
+  const dim = actionDim(env.spec);
+  const discrete = env.spec.actionSpace.type === "discrete";
+  if (actions.length === 0 || actions.length % dim !== 0) throw new Error(`actions hold ${actions.length} values, not a whole number (>= 1) of ${dim}-value actions`);
+  const length2 = actions.length / dim;
+  if (length2 > env.spec.maxEpisodeSteps) throw new Error(`${envId} episodes last at most ${env.spec.maxEpisodeSteps} steps, got ${length2} actions`);
+  env.reset(seed);
+  let ret = 0;
+  for (let t = 0; t < length2; t++) {
+    const r = env.step(discrete ? actions[t] : actions.subarray(t * dim, (t + 1) * dim));
+    ret += r.reward;
+    const ended = r.terminated || r.truncated;
+    if (ended && t < length2 - 1) throw new Error(`the episode ended at step ${t + 1}, before its ${length2} actions`);
+    if (!ended && t === length2 - 1) throw new Error(`the episode had not ended after its ${length2} actions`);
+    if ((t + 1) % REPLAY_CHUNK === 0) yield;
+  }
+  return { return: ret, length: length2 };
+}
+
+// server/workers/spotCheck.ts
+init_protocol();
+var SLICE_MS = 4;
+var MAX_PENDING = 32;
+var REPLAY_SHARE = 0.1;
+var REPLAY_BURST_MS = 2e3;
+var RETURN_TOLERANCE = 1e-6;
+var UNANSWERED_ALLOWED = 1;
+var SpotChecker = class {
+  /**
+   * `onFailure` hears of every check of `w` that did not pass (after the run ended, none);
+   * `onPass` of every one that did.
+   */
+  constructor(config, onFailure, onPass = () => {
+  }) {
+    this.config = config;
+    this.onFailure = onFailure;
+    this.onPass = onPass;
+  }
+  config;
+  onFailure;
+  onPass;
+  counts = { asked: 0, passed: 0, failed: 0, unanswered: 0, skipped: 0, replayMs: 0 };
+  byWorker = /* @__PURE__ */ new WeakMap();
+  pending = 0;
+  /** Replays waiting for the event loop, oldest first; the first one runs. */
+  replays = [];
+  handle = null;
+  stopped = false;
+  /** Replay milliseconds available now (see REPLAY_SHARE), and when they were last refilled. */
+  tokens = REPLAY_BURST_MS;
+  refilledAt = performance.now();
+  /**
+   * After `r` of worker `w` has counted: with probability spotCheckRate, asks for one episode's
+   * trace through `ask` (which rejects on a timeout or a lost connection) and checks it.
+   */
+  consider(w, r, ask) {
+    const n = r.episodeReturns.length;
+    if (this.stopped || n === 0 || this.config.spotCheckRate <= 0) return;
+    if (randomInt(0, 2 ** 32) >= this.config.spotCheckRate * 2 ** 32) return;
+    const mine = this.of(w);
+    const now = performance.now();
+    this.tokens = Math.min(REPLAY_BURST_MS, this.tokens + (now - this.refilledAt) * REPLAY_SHARE);
+    this.refilledAt = now;
+    if (mine.busy || this.pending >= MAX_PENDING || this.tokens <= 0) {
+      this.counts.skipped++;
+      return;
+    }
+    const episode = randomInt(0, n);
+    const expected = { return: r.episodeReturns[episode], length: r.episodeLengths[episode] };
+    this.counts.asked++;
+    if (r.seq === void 0) return this.verdict(w, "unanswered", "the report has no seq to name it by");
+    mine.busy = true;
+    this.pending++;
+    void this.check(r.seq, episode, expected, ask).then(
+      ([verdict, reason]) => this.verdict(w, verdict, reason),
+      (e) => this.verdict(w, "failed", `the check failed: ${e instanceof Error ? e.message : String(e)}`)
+    ).finally(() => {
+      mine.busy = false;
+      this.pending--;
+    });
+  }
+  /** Stops checking (the run is over): replays under way are dropped and no verdict is given any more. */
+  stop() {
+    this.stopped = true;
+    if (this.handle) clearImmediate(this.handle);
+    this.handle = null;
+    for (const r of this.replays.splice(0)) r.done(new Error("the run is over"));
+  }
+  of(w) {
+    let c = this.byWorker.get(w);
+    if (!c) this.byWorker.set(w, c = { passed: 0, unanswered: 0, busy: false });
+    return c;
+  }
+  async check(seq, episode, expected, ask) {
+    let answer;
+    try {
+      answer = await ask({ seq, episode });
+    } catch (e) {
+      return ["unanswered", `no answer: ${e instanceof Error ? e.message : String(e)}`];
+    }
+    const parsed = spotCheckReplySchema.safeParse(answer);
+    if (!parsed.success) return ["failed", `malformed trace: ${parsed.error.issues[0]?.message ?? "invalid"}`];
+    if (!parsed.data.ok) return ["unanswered", `refused: ${parsed.data.error}`];
+    let actions;
+    try {
+      actions = decodeActions(envSpec(this.config.envId), parsed.data.actions, expected.length);
+    } catch (e) {
+      return ["failed", `malformed trace: ${e instanceof Error ? e.message : String(e)}`];
+    }
+    const got = await this.replay(replaySteps(this.config.envId, parsed.data.seed, actions));
+    if (got instanceof Error) return ["failed", `the trace is not an episode of ${this.config.envId}: ${got.message}`];
+    if (got.length !== expected.length) return ["failed", `replayed length ${got.length}, reported ${expected.length}`];
+    if (!(Math.abs(got.return - expected.return) <= RETURN_TOLERANCE * Math.max(1, Math.abs(expected.return)))) {
+      return ["failed", `replayed return ${got.return}, reported ${expected.return}`];
+    }
+    return ["passed", "the replay agrees"];
+  }
+  verdict(w, verdict, reason) {
+    if (this.stopped) return;
+    const mine = this.of(w);
+    this.counts[verdict]++;
+    if (verdict === "passed") {
+      mine.passed++;
+      return this.onPass(w);
+    }
+    if (verdict === "unanswered") mine.unanswered++;
+    const atOnce = verdict === "failed" || mine.unanswered > UNANSWERED_ALLOWED + mine.passed / 10;
+    this.onFailure(w, { verdict, atOnce, reason });
+  }
+  /** Queues a replay; it resolves with the result, or the Error that shows the trace is no episode. */
+  replay(steps) {
+    if (this.stopped) return Promise.resolve(new Error("the run is over"));
+    return new Promise((done) => {
+      this.replays.push({ steps, done });
+      this.handle ??= setImmediate(() => this.slice());
+    });
+  }
+  /** Runs the queued replays for up to SLICE_MS, then yields the event loop if any is left. */
+  slice() {
+    this.handle = null;
+    const t0 = performance.now();
+    const until = t0 + SLICE_MS;
+    while (this.replays.length > 0 && performance.now() < until) {
+      const head = this.replays[0];
+      let next;
+      try {
+        next = head.steps.next();
+      } catch (e) {
+        next = e instanceof Error ? e : new Error(String(e));
+      }
+      if (next instanceof Error || next.done) {
+        this.replays.shift();
+        head.done(next instanceof Error ? next : next.value);
+      }
+    }
+    const spent = performance.now() - t0;
+    this.counts.replayMs += spent;
+    this.tokens -= spent;
+    if (this.replays.length > 0) this.handle = setImmediate(() => this.slice());
   }
 };
 
@@ -4443,38 +4813,191 @@ var RunTracker = class {
 };
 
 // server/metrics/solveCheck.ts
-import { randomInt } from "node:crypto";
+import { randomInt as randomInt2 } from "node:crypto";
 
 // shared/ppo/evaluate.ts
 init_registry();
+init_rng();
+
+// shared/ppo/categorical.ts
+function logSoftmaxRow(logits, row, numActions, out) {
+  const base = row * numActions;
+  let max = -Infinity;
+  for (let a = 0; a < numActions; a++) max = Math.max(max, logits[base + a]);
+  let sum = 0;
+  for (let a = 0; a < numActions; a++) sum += Math.exp(logits[base + a] - max);
+  const logZ = max + Math.log(sum);
+  for (let a = 0; a < numActions; a++) out[a] = logits[base + a] - logZ;
+}
+function sampleCategorical(logits, batch, numActions, u, outActions, outLogp) {
+  const logp = new Float64Array(numActions);
+  for (let b = 0; b < batch; b++) {
+    logSoftmaxRow(logits, b, numActions, logp);
+    const x = u();
+    let cdf = 0;
+    let action = -1;
+    let lastPositive = 0;
+    for (let a = 0; a < numActions; a++) {
+      const p = Math.exp(logp[a]);
+      if (p > 0) lastPositive = a;
+      cdf += p;
+      if (x < cdf) {
+        action = a;
+        break;
+      }
+    }
+    if (action < 0) action = lastPositive;
+    outActions[b] = action;
+    outLogp[b] = logp[action];
+  }
+}
+
+// shared/ppo/gaussian.ts
+var HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+function gaussianLogProb(actions, mean, logStd, batch, actionDim2, out) {
+  const perRow = logStd.length !== actionDim2;
+  for (let b = 0; b < batch; b++) {
+    let lp = 0;
+    for (let j = 0; j < actionDim2; j++) {
+      const k = b * actionDim2 + j;
+      const ls = logStd[perRow ? k : j];
+      const z7 = (actions[k] - mean[k]) / Math.exp(ls);
+      lp += -0.5 * z7 * z7 - ls - HALF_LOG_2PI;
+    }
+    out[b] = lp;
+  }
+}
+function sampleGaussian(mean, logStd, batch, actionDim2, normal, outActions, outLogp) {
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < actionDim2; j++) {
+      const k = b * actionDim2 + j;
+      outActions[k] = mean[k] + Math.exp(logStd[j]) * normal();
+    }
+  }
+  gaussianLogProb(outActions, mean, logStd, batch, actionDim2, outLogp);
+}
+var GSDE_EPS = 1e-6;
+function gsdeLogStd(features, logStd, batch, hidden, actionDim2, out) {
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < actionDim2; j++) {
+      let v = GSDE_EPS;
+      for (let i = 0; i < hidden; i++) v += features[b * hidden + i] ** 2 * Math.exp(2 * logStd[i * actionDim2 + j]);
+      out[b * actionDim2 + j] = 0.5 * Math.log(v);
+    }
+  }
+}
+function sampleExplorationMatrices(logStd, count3, normal, out) {
+  if (out.length !== count3 * logStd.length) throw new RangeError(`sampleExplorationMatrices: out holds ${out.length}, expected ${count3 * logStd.length}`);
+  for (let k = 0; k < out.length; k++) out[k] = Math.exp(logStd[k % logStd.length]) * normal();
+}
+function sampleGsde(mean, features, theta, rowLogStd, batch, hidden, actionDim2, outActions, outLogp) {
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < actionDim2; j++) {
+      let noise = 0;
+      for (let i = 0; i < hidden; i++) noise += features[b * hidden + i] * theta[(b * hidden + i) * actionDim2 + j];
+      outActions[b * actionDim2 + j] = mean[b * actionDim2 + j] + noise;
+    }
+  }
+  gaussianLogProb(outActions, mean, rowLogStd, batch, actionDim2, outLogp);
+}
+
+// shared/ppo/actionSampler.ts
+init_policyHead();
+var ActionSampler = class {
+  /**
+   * `sdeSampleFreq`: a gSDE policy redraws its exploration matrices every `sdeSampleFreq` steps
+   * and at step 0 (0: only at step 0).
+   */
+  constructor(head, numEnvs, rng, sdeSampleFreq) {
+    this.head = head;
+    this.numEnvs = numEnvs;
+    this.sdeSampleFreq = sdeSampleFreq;
+    this.width = actionWidth(head);
+    this.actions = new Float32Array(numEnvs * this.width);
+    this.envActions = head.type === "gaussian" ? new Float32Array(numEnvs * this.width) : this.actions;
+    this.logp = new Float32Array(numEnvs);
+    this.rowLogStd = new Float32Array(numEnvs * this.width);
+    this.u = () => rng.next();
+    this.normal = () => rng.normal();
+  }
+  head;
+  numEnvs;
+  sdeSampleFreq;
+  /** The actions as drawn (Gaussian: unclipped), [E, actionWidth]: what PPO stores. */
+  actions;
+  /** The actions the envs get: `actions` clipped to the Box bounds (the same array for a categorical head). */
+  envActions;
+  /** Log-probabilities of `actions`, [E]. */
+  logp;
+  width;
+  rowLogStd;
+  // gSDE's per-env log-std [E, D]
+  /** gSDE: each env's exploration matrix [E, H, D]. */
+  theta = new Float32Array(0);
+  u;
+  normal;
+  /**
+   * Draws one action per env from `out` into `actions`, `envActions` and `logp`; `t` counts the
+   * steps since the rollout (or episode) began, for gSDE's redraws. A non-empty `actorHidden`
+   * means gSDE.
+   */
+  sample(out, t) {
+    const { head, numEnvs: e, width: w } = this;
+    const { actorOut, logStd, actorHidden } = out;
+    if (head.type === "categorical") {
+      sampleCategorical(actorOut, e, head.numActions, this.u, this.actions, this.logp);
+      return;
+    }
+    if (actorHidden.length > 0) {
+      const h = actorHidden.length / e;
+      if (t === 0 || this.sdeSampleFreq > 0 && t % this.sdeSampleFreq === 0) {
+        if (this.theta.length !== e * h * w) this.theta = new Float32Array(e * h * w);
+        sampleExplorationMatrices(logStd, e, this.normal, this.theta);
+      }
+      gsdeLogStd(actorHidden, logStd, e, h, w, this.rowLogStd);
+      sampleGsde(actorOut, actorHidden, this.theta, this.rowLogStd, e, h, w, this.actions, this.logp);
+    } else {
+      sampleGaussian(actorOut, logStd, e, w, this.normal, this.actions, this.logp);
+    }
+    for (let k = 0; k < e * w; k++) this.envActions[k] = Math.min(Math.max(this.actions[k], head.low[k % w]), head.high[k % w]);
+  }
+};
+
+// shared/ppo/evaluate.ts
 init_params();
 init_modelSpec();
-function evaluatePolicy(config, params, obsStats, episodes, seed) {
-  const steps = evaluationSteps(config, params, obsStats, episodes, seed);
+var EVAL_MODES = ["deterministic", "stochastic"];
+function evaluatePolicy(config, params, obsStats, episodes, seed, mode = "deterministic") {
+  const steps = evaluationSteps(config, params, obsStats, episodes, seed, mode);
   for (; ; ) {
     const next = steps.next();
     if (next.done) return next.value;
   }
 }
-function* evaluationSteps(config, params, obsStats, episodes, seed) {
-  const policy = new GreedyPolicy(config, params, obsStats);
+function* evaluationSteps(config, params, obsStats, episodes, seed, mode = "deterministic") {
+  const policy = evalPolicy(config, params, obsStats, mode, seed);
   const env = makeEnv(config.envId, seed);
   const returns = [];
-  for (let k = 0; k < episodes; k++) {
-    let obs = env.reset(seed + k);
-    let ret = 0;
-    for (let done = false; !done; ) {
-      const step = env.step(policy.act(obs));
-      ret += step.reward;
-      obs = step.obs;
-      done = step.terminated || step.truncated;
-      yield;
-    }
-    returns.push(ret);
-  }
+  for (let k = 0; k < episodes; k++) returns.push(yield* playEpisode(env, policy, seed + k));
   return returns;
 }
-var GreedyPolicy = class {
+function* playEpisode(env, policy, seed) {
+  let obs = env.reset(seed);
+  yield;
+  let ret = 0;
+  for (let t = 0, done = false; !done; t++) {
+    const step = env.step(policy.act(obs, t));
+    ret += step.reward;
+    obs = step.obs;
+    done = step.terminated || step.truncated;
+    yield;
+  }
+  return ret;
+}
+function evalPolicy(config, params, obsStats, mode, seed) {
+  return mode === "deterministic" ? new GreedyPolicy(config, params, obsStats) : new SampledPolicy(config, params, obsStats, seed);
+}
+var PlainActor = class {
   constructor(config, params, obsStats) {
     this.config = config;
     this.params = params;
@@ -4490,11 +5013,39 @@ var GreedyPolicy = class {
   model;
   rms;
   normalized;
-  act(obs) {
-    const { head, layout } = this.model;
+  forward(obs) {
     const input = this.rms ? this.rms.normalize(obs, 1, this.config.clipObs, this.normalized) : obs;
-    const { actorOut } = forwardPlain(this.params, layout, input, 1);
+    return forwardPlain(this.params, this.model.layout, input, 1);
+  }
+};
+var GreedyPolicy = class {
+  actor;
+  constructor(config, params, obsStats) {
+    this.actor = new PlainActor(config, params, obsStats);
+  }
+  act(obs) {
+    const { head } = this.actor.model;
+    const { actorOut } = this.actor.forward(obs);
     return head.type === "categorical" ? actorOut.indexOf(Math.max(...actorOut)) : Array.from(actorOut, (m2, j) => Math.min(Math.max(m2, head.low[j]), head.high[j]));
+  }
+};
+var SampledPolicy = class {
+  constructor(config, params, obsStats, seed) {
+    this.config = config;
+    this.actor = new PlainActor(config, params, obsStats);
+    const { head, layout } = this.actor.model;
+    this.sampler = new ActionSampler(head, 1, new Rng(seed ^ 1540483477), config.sdeSampleFreq);
+    this.logStd = logStdPlain(params, layout) ?? new Float32Array(0);
+  }
+  config;
+  actor;
+  sampler;
+  logStd;
+  act(obs, t) {
+    const { actorOut, actorHidden } = this.actor.forward(obs);
+    const { sampler } = this;
+    sampler.sample({ actorOut, logStd: this.logStd, actorHidden: this.config.gsde ? actorHidden : new Float32Array(0) }, t);
+    return sampler.head.type === "categorical" ? sampler.actions[0] : Array.from(sampler.envActions);
   }
 };
 
@@ -4524,7 +5075,7 @@ var SolveCheck = class {
    */
   start(params, obsStats, envSteps, onDone) {
     const episodes = this.config.solveCheckEpisodes;
-    const steps = evaluationSteps(this.config, params, obsStats, episodes, randomInt(0, 2 ** 31 - episodes));
+    const steps = evaluationSteps(this.config, params, obsStats, episodes, randomInt2(0, 2 ** 31 - episodes));
     const run = { handle: null };
     this.current = run;
     const finish = (mean) => {
@@ -4857,6 +5408,32 @@ function policyRoute(config, ps, norm) {
 
 // server/net/connectionLimits.ts
 import { Decoder, Encoder } from "socket.io-parser";
+
+// server/net/clientAddress.ts
+import { isIPv4, isIPv6 } from "node:net";
+function clientAddress(remote) {
+  if (!remote) return "unknown";
+  const ip = remote.replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  if (isIPv4(ip)) return ip;
+  if (!isIPv6(ip)) return "unknown";
+  return `${ipv6Groups(ip).slice(0, 4).join(":")}::/64`;
+}
+function ipv6Groups(ip) {
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  let text = ip;
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = ip.slice(0, dotted.index) + `${(a << 8 | b).toString(16)}:${(c << 8 | d).toString(16)}`;
+  }
+  const [head, tail] = text.split("::");
+  const part = (s) => s ? s.split(":") : [];
+  const groups = tail === void 0 ? part(head) : [...part(head), ...new Array(8 - part(head).length - part(tail).length).fill("0"), ...part(tail)];
+  return groups.map((g3) => Number.parseInt(g3, 16).toString(16));
+}
+
+// server/net/connectionLimits.ts
 var MAX_ATTACHMENTS = 3;
 var HALF_SENT_TIMEOUT_MS = 1e4;
 var boundedParser = {
@@ -4915,7 +5492,7 @@ var ConnectionLimits = class {
   }
 };
 function address(req) {
-  return req.socket.remoteAddress ?? "unknown";
+  return clientAddress(req.socket.remoteAddress);
 }
 
 // server/coordinator.ts
@@ -4934,6 +5511,10 @@ var Coordinator = class extends EventEmitter {
     const saved = resume ? checkpointRunState(resume) : void 0;
     this.ps = new ParameterServer(params, this.config);
     this.solveCheck = new SolveCheck(this.config);
+    this.spotChecks = new SpotChecker(this.config, (w, f) => {
+      this.updates.counts.rejected.failedCheck++;
+      this.updates.offence(w, f.atOnce);
+    });
     this.origins = new OriginPolicy(opts.allowedOrigins);
     this.tracker = new RunTracker(this.config.solveWindow, this.config.solveThreshold, this.config.totalTimesteps);
     this.norm = new MergedNormStats(this.config, spec.obsDim, saved?.norm);
@@ -5029,6 +5610,8 @@ var Coordinator = class extends EventEmitter {
   pushLatency = new LatencyWindow(1e4);
   /** The coordinator's own evaluations that confirm (or not) what the solve window says. */
   solveCheck;
+  /** Replays of reported episodes, each failure an offence of its worker ('failedCheck'). */
+  spotChecks;
   ignoredMessages = { noAck: 0, unknownEvent: 0, refusedConnections: 0 };
   origins;
   http;
@@ -5056,6 +5639,7 @@ var Coordinator = class extends EventEmitter {
   async stop() {
     this.updates.finish();
     this.solveCheck.cancel();
+    this.spotChecks.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.tracker.stop();
@@ -5101,6 +5685,7 @@ var Coordinator = class extends EventEmitter {
       solvedAtEnvSteps: t.solvedAtEnvSteps,
       solvedAtWallS: t.solvedAtWallS,
       solveChecks: this.solveCheck.status(),
+      spotChecks: { ...this.spotChecks.counts },
       ignoredMessages: { ...this.ignoredMessages },
       controls: {
         paused: this.updates.paused,
@@ -5196,7 +5781,7 @@ var Coordinator = class extends EventEmitter {
     if (this.opts.token !== void 0 && parsed.data.token !== this.opts.token) return { ok: false, error: "bad token" };
     if (this.tracker.finished) return { ok: false, error: `the run is over (${this.tracker.state})`, over: true };
     if (socket.data.worker) return { ok: false, error: "already joined" };
-    const w = this.registry.join(parsed.data, socket, this.ps.version);
+    const w = this.registry.join(parsed.data, socket, this.ps.version, performance.now(), clientAddress(socket.handshake.address));
     if (typeof w === "string") return { ok: false, error: w };
     socket.data.worker = w;
     this.tracker.start();
@@ -5252,6 +5837,8 @@ var Coordinator = class extends EventEmitter {
     }
     this.norm.merge(norm);
     w.envSteps += r.envSteps;
+    const socket = w.socket;
+    if (socket) this.spotChecks.consider(w, r, (req) => socket.timeout(this.config.spotCheckTimeoutMs).emitWithAck("spotCheck", req));
     w.rolloutSps = r.rolloutSps;
     const local = this.config.updateMode === "local";
     if (local) Object.assign(w, sizeForLink(this.config, w, w.stageSeconds, r.stageSeconds));
@@ -5306,6 +5893,7 @@ var Coordinator = class extends EventEmitter {
   finish(pausedReason) {
     this.updates.finish();
     this.solveCheck.cancel();
+    this.spotChecks.stop();
     const status = this.status();
     if (pausedReason === void 0) this.workerNs.emit("done", status);
     else this.workerNs.emit("paused", true, pausedReason);
@@ -5437,10 +6025,10 @@ import { readFile as readFile3, rename as rename2, writeFile as writeFile2 } fro
 async function readHistoryLines(path) {
   const text = await readFile3(path, "utf8").catch(() => "");
   const points = [];
-  for (const line of text.split("\n")) {
-    if (!line) continue;
+  for (const line2 of text.split("\n")) {
+    if (!line2) continue;
     try {
-      const p = JSON.parse(line);
+      const p = JSON.parse(line2);
       if (typeof p?.envSteps === "number" && typeof p.version === "number" && typeof p.wallS === "number") points.push(p);
     } catch {
     }
@@ -5490,16 +6078,16 @@ function makeLog(level) {
   const quiet = level === "quiet";
   return {
     level,
-    error: (line) => console.error(line),
-    result: (line) => console.log(line),
-    info: (line) => {
-      if (!quiet) console.log(line);
+    error: (line2) => console.error(line2),
+    result: (line2) => console.log(line2),
+    info: (line2) => {
+      if (!quiet) console.log(line2);
     },
-    warn: (line) => {
-      if (!quiet) console.error(line);
+    warn: (line2) => {
+      if (!quiet) console.error(line2);
     },
-    debug: (line) => {
-      if (level === "verbose") console.error(line);
+    debug: (line2) => {
+      if (level === "verbose") console.error(line2);
     }
   };
 }
@@ -5594,7 +6182,7 @@ function network(relays, envSteps) {
 function statusLine(s, workers2) {
   const rejected = Object.values(s.rejected).reduce((a, b) => a + b, 0);
   return {
-    state: s.state,
+    state: s.state === "waiting" ? "waiting for a tab to join" : s.state,
     ret: s.meanReturn === null ? "-" : s.meanReturn.toFixed(1),
     workers: String(workers2),
     acc: String(s.accepted),
@@ -5703,7 +6291,7 @@ async function start(o) {
       headless: !o.headed,
       backend: config.backend === "auto" ? void 0 : config.backend,
       delays: Array.from({ length: o.workers }, (_, i) => i >= o.workers - o.slowTabs ? o.slowDelayMs : 0),
-      onLog: (i, line) => log.warn(`[worker tab ${i}] ${line}`),
+      onLog: (i, line2) => log.warn(`[worker tab ${i}] ${line2}`),
       plain: true,
       link: o.link && Array.from({ length: o.workers }, (_, i) => o.link[Math.min(i, o.link.length - 1)]),
       ownSignals: true,
@@ -5713,6 +6301,7 @@ async function start(o) {
       rememberChoices: defaultChoiceFile()
       // tabs skip timing backends once this browser and device have timed them
     });
+    if (fleet) log.info(`starting ${o.workers} headless Chromium tab${o.workers === 1 ? "" : "s"}${o.link ? ` behind emulated links (${o.link.map((l2) => l2.name).join(", ")})` : ""}`);
     await fleet?.start();
     started = true;
     return await train(o, log, { config, coordinator, fleet, runDir, origin: origins[0], historyLog, periodic, ckptPath });
@@ -5798,15 +6387,150 @@ ${final.state === "solved" ? "SOLVED" : "NOT SOLVED"} ${config.envId}: ${final.s
 }
 
 // cli/eval.ts
-import { Command as Command2 } from "commander";
-var evalCommand = () => new Command2("eval").description("Evaluate a checkpoint's policy deterministically.").argument("<checkpoint>", "a checkpoint.ckpt written by a run").option("--episodes <n>", "episodes to play", numberArg("--episodes", { integer: true, min: 1 }), 100).option("--seed <n>", "episode k starts from reset(seed + k)", numberArg("--seed", { integer: true }), 0).option("--env-module <file>", "a file that registers the run's custom environment (repeatable)", (f, all) => [...all, f], []).exitOverride().action(evaluate);
-async function evaluate(checkpoint, o) {
-  await importEnvModules(o.envModule);
-  const ck = await loadCheckpoint(checkpoint);
-  const returns = evaluatePolicy(ck.config, ck.params, checkpointRunState(ck).norm.obs ?? null, o.episodes, o.seed);
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
-  console.log(`${ck.envId}: mean return ${mean.toFixed(1)} +- ${std.toFixed(1)} over ${returns.length} deterministic episodes (version ${ck.version}, ${ck.envSteps} env steps)`);
+import { Command as Command3, Option as Option2 } from "commander";
+
+// shared/envs/render.ts
+init_cartpole();
+init_mountainCar();
+init_lunarLander();
+init_lunarLanderWorld();
+function line(ctx, a, b, color, width) {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  ctx.beginPath();
+  ctx.moveTo(a[0], a[1]);
+  ctx.lineTo(b[0], b[1]);
+  ctx.stroke();
+}
+function disc(ctx, c, r, color) {
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  ctx.arc(c[0], c[1], r, 0, 2 * Math.PI);
+  ctx.fill();
+}
+function polygon(ctx, pts, color) {
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  ctx.moveTo(pts[0][0], pts[0][1]);
+  for (const p of pts.slice(1)) ctx.lineTo(p[0], p[1]);
+  ctx.closePath();
+  ctx.fill();
+}
+var drawCartPole = (s, ctx, w, h) => {
+  const scale = w / (2 * X_THRESHOLD);
+  const trackY = 0.75 * h;
+  const cartW = 0.4 * scale;
+  const cartH = 0.24 * scale;
+  const cartX = w / 2 + s[0] * scale;
+  line(ctx, [0, trackY], [w, trackY], "#000", 1);
+  ctx.fillStyle = "#000";
+  ctx.fillRect(cartX - cartW / 2, trackY - cartH, cartW, cartH);
+  const pivot = [cartX, trackY - 0.75 * cartH];
+  const tip = [pivot[0] + scale * Math.sin(s[2]), pivot[1] - scale * Math.cos(s[2])];
+  line(ctx, pivot, tip, "#ca9865", 0.08 * scale);
+  disc(ctx, pivot, 0.04 * scale, "#8184cb");
+};
+var drawAcrobot = (s, ctx, w, h) => {
+  const scale = Math.min(w, h) / 4.4;
+  const pivot = [w / 2, h / 2];
+  const p1 = [pivot[0] + scale * Math.sin(s[0]), pivot[1] + scale * Math.cos(s[0])];
+  const p2 = [p1[0] + scale * Math.sin(s[0] + s[1]), p1[1] + scale * Math.cos(s[0] + s[1])];
+  line(ctx, [pivot[0] - 2.2 * scale, pivot[1] - scale], [pivot[0] + 2.2 * scale, pivot[1] - scale], "#000", 1);
+  line(ctx, pivot, p1, "#00cccc", 0.2 * scale);
+  line(ctx, p1, p2, "#00cccc", 0.2 * scale);
+  disc(ctx, pivot, 0.1 * scale, "#cccc00");
+  disc(ctx, p1, 0.1 * scale, "#cccc00");
+};
+function drawMountainCar(goal) {
+  return (s, ctx, w, h) => {
+    const sx = w / (MAX_POSITION - MIN_POSITION);
+    const sy = h / 1.1;
+    const hill = (x) => Math.sin(3 * x) * 0.45 + 0.55;
+    const at = (x, y) => [(x - MIN_POSITION) * sx, h - y * sy];
+    ctx.strokeStyle = "#000";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let i = 0; i <= 100; i++) {
+      const x = MIN_POSITION + i / 100 * (MAX_POSITION - MIN_POSITION);
+      const p = at(x, hill(x));
+      if (i === 0) ctx.moveTo(p[0], p[1]);
+      else ctx.lineTo(p[0], p[1]);
+    }
+    ctx.stroke();
+    const [fx, fy] = at(goal, hill(goal));
+    const top = fy - 0.12 * sy;
+    line(ctx, [fx, fy], [fx, top], "#000", 1);
+    polygon(ctx, [[fx, top], [fx, top + 0.03 * sy], [fx + 0.07 * sx, top + 0.015 * sy]], "#cccc00");
+    const base = at(s[0], hill(s[0]));
+    const angle = Math.atan2(-1.35 * Math.cos(3 * s[0]) * sy, sx);
+    const along = [Math.cos(angle), Math.sin(angle)];
+    const up = [Math.sin(angle), -Math.cos(angle)];
+    const half = 0.11 * sx;
+    const tall = 0.11 * sx;
+    const corner = (a, b) => [
+      base[0] + a * along[0] + b * up[0],
+      base[1] + a * along[1] + b * up[1]
+    ];
+    polygon(ctx, [corner(-half, 0.05 * sx), corner(half, 0.05 * sx), corner(half, tall), corner(-half, tall)], "#000");
+    disc(ctx, corner(-half / 2, 0.05 * sx), 0.035 * sx, "#808080");
+    disc(ctx, corner(half / 2, 0.05 * sx), 0.035 * sx, "#808080");
+  };
+}
+var drawPendulum = (s, ctx, w, h) => {
+  const scale = Math.min(w, h) / 4.4;
+  const pivot = [w / 2, h / 2];
+  const tip = [pivot[0] - scale * Math.sin(s[0]), pivot[1] - scale * Math.cos(s[0])];
+  line(ctx, pivot, tip, "#cc4d4d", 0.2 * scale);
+  disc(ctx, tip, 0.1 * scale, "#cc4d4d");
+  disc(ctx, pivot, 0.05 * scale, "#000");
+};
+var drawLunarLander = (s, ctx, w, h) => {
+  const sx = w / W;
+  const sy = h / H;
+  const px = (x, y) => [x * sx, h - y * sy];
+  const ground = px(0, HELIPAD_Y)[1];
+  ctx.fillStyle = "#f4f4f4";
+  ctx.fillRect(0, ground, w, h - ground);
+  line(ctx, [0, ground], [w, ground], "#000", 1);
+  for (const x of [W / (CHUNKS - 1) * 4, W / (CHUNKS - 1) * 6]) {
+    line(ctx, px(x, HELIPAD_Y), px(x, HELIPAD_Y + 50 / SCALE), "#000", 1);
+    polygon(ctx, [px(x, HELIPAD_Y + 50 / SCALE), px(x, HELIPAD_Y + 40 / SCALE), px(x + 25 / SCALE, HELIPAD_Y + 45 / SCALE)], "#cccc00");
+  }
+  const body = (x, y, angle, local) => local.map(([lx, ly]) => {
+    const [ux, uy] = [lx / SCALE, ly / SCALE];
+    return px(x + ux * Math.cos(angle) - uy * Math.sin(angle), y + ux * Math.sin(angle) + uy * Math.cos(angle));
+  });
+  const leg = [[-LEG_W, -LEG_H], [LEG_W, -LEG_H], [LEG_W, LEG_H], [-LEG_W, LEG_H]];
+  for (const i of [6, 12]) polygon(ctx, body(s[i], s[i + 1], s[i + 2], leg), "#8066e6");
+  polygon(ctx, body(s[0], s[1], s[2], LANDER_POLY), "#8066e6");
+};
+var drawers = /* @__PURE__ */ new Map([
+  ["CartPole-v1", { stateDim: 4, draw: drawCartPole }],
+  ["Acrobot-v1", { stateDim: 4, draw: drawAcrobot }],
+  ["MountainCar-v0", { stateDim: 2, draw: drawMountainCar(GOAL_POSITION) }],
+  ["MountainCarContinuous-v0", { stateDim: 2, draw: drawMountainCar(GOAL_POSITION_CONTINUOUS) }],
+  ["Pendulum-v1", { stateDim: 2, draw: drawPendulum }],
+  ["LunarLander-v3", { stateDim: LUNAR_LANDER_STATE_DIM, draw: drawLunarLander }],
+  ["LunarLanderContinuous-v3", { stateDim: LUNAR_LANDER_STATE_DIM, draw: drawLunarLander }]
+]);
+function renderableEnvIds() {
+  return [...drawers.keys()];
+}
+function renderEnv(id, state, ctx, width, height) {
+  const entry2 = drawers.get(id);
+  if (!entry2) {
+    throw new Error(`renderEnv: no renderer for "${id}" (an env module adds one with registerRenderer from shared/envs/render.ts); known: ${renderableEnvIds().join(", ")}`);
+  }
+  if (state.length !== entry2.stateDim) {
+    throw new Error(`renderEnv: ${id} state must have length ${entry2.stateDim}, got ${state.length}`);
+  }
+  ctx.save();
+  ctx.clearRect(0, 0, width, height);
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, width, height);
+  ctx.lineCap = "round";
+  entry2.draw(state, ctx, width, height);
+  ctx.restore();
 }
 
 // cli/export.ts
@@ -5814,7 +6538,7 @@ init_params();
 init_modelSpec();
 import { mkdir as mkdir4, readFile as readFile6, stat as stat2, writeFile as writeFile5 } from "node:fs/promises";
 import { join as join6 } from "node:path";
-import { Command as Command3 } from "commander";
+import { Command as Command2 } from "commander";
 var MODEL_FILE = "model.json";
 var WEIGHTS_FILE = "weights.bin";
 var POLICY_FILE = "tabswarm-policy.json";
@@ -5826,7 +6550,7 @@ async function loadTf() {
   return { tf, tfl };
 }
 var { version: tabswarmVersion } = JSON.parse(await readFile6(new URL("../package.json", import.meta.url), "utf8"));
-var exportCommand = () => new Command3("export").description("Export a checkpoint's policy as a TensorFlow.js LayersModel (model.json, weights.bin, tabswarm-policy.json).").argument("<run-or-checkpoint>", "a run folder holding checkpoint.ckpt, or a checkpoint file").requiredOption("--out <dir>", "folder to write the model into (created if needed)").option("--env-module <file>", "a file that registers the run's custom environment (repeatable)", (f, all) => [...all, f], []).exitOverride().action(async (source, o) => {
+var exportCommand = () => new Command2("export").description("Export a checkpoint's policy as a TensorFlow.js LayersModel (model.json, weights.bin, tabswarm-policy.json).").argument("<run-or-checkpoint>", "a run folder holding checkpoint.ckpt, or a checkpoint file").requiredOption("--out <dir>", "folder to write the model into (created if needed)").option("--env-module <file>", "a file that registers the run's custom environment (repeatable)", (f, all) => [...all, f], []).exitOverride().action(async (source, o) => {
   await importEnvModules(o.envModule);
   (await loadTf()).tf.enableProdMode();
   const { files, sidecar } = await exportPolicy(source, o.out);
@@ -5943,13 +6667,116 @@ function actionSpace(space) {
   return space.type === "discrete" ? { type: "discrete", n: space.n } : { type: "box", low: [...space.low], high: [...space.high] };
 }
 
+// cli/render.ts
+init_registry();
+import { mkdir as mkdir5, writeFile as writeFile6 } from "node:fs/promises";
+import { createRequire as createRequire2 } from "node:module";
+import { join as join7 } from "node:path";
+import { createCanvas } from "@napi-rs/canvas";
+var { GIFEncoder, applyPalette, quantize } = createRequire2(import.meta.url)("gifenc");
+async function renderEpisodes(config, params, obsStats, mode, seed, o) {
+  const { width: w, height: h } = o;
+  const policy = evalPolicy(config, params, obsStats, mode, seed);
+  const env = makeEnv(config.envId, seed);
+  const canvas = createCanvas(w, h);
+  const ctx = canvas.getContext("2d");
+  await mkdir5(o.dir, { recursive: true });
+  const out = [];
+  for (let k = 0; k < o.episodes; k++) {
+    const pngDir = o.pngFrames ? join7(o.dir, `episode-${k}`) : null;
+    if (pngDir) await mkdir5(pngDir, { recursive: true });
+    const gif = GIFEncoder();
+    const steps = playEpisode(env, policy, seed + k);
+    let frames = 0;
+    let palette = [];
+    let next = steps.next();
+    for (; !next.done; next = steps.next(), frames++) {
+      renderEnv(config.envId, env.getState(), ctx, w, h);
+      const { data } = ctx.getImageData(0, 0, w, h);
+      if (frames === 0) {
+        palette = quantize(data, 256);
+        gif.writeFrame(applyPalette(data, palette), w, h, { palette, delay: 1e3 / o.fps, repeat: 0 });
+      } else {
+        gif.writeFrame(applyPalette(data, palette), w, h, { delay: 1e3 / o.fps });
+      }
+      if (pngDir) await writeFile6(join7(pngDir, `frame-${String(frames).padStart(4, "0")}.png`), canvas.toBuffer("image/png"));
+    }
+    gif.finish();
+    const file = join7(o.dir, `episode-${k}.gif`);
+    await writeFile6(file, gif.bytes());
+    out.push({ gif: file, frames, return: next.value, pngDir });
+  }
+  return out;
+}
+
+// cli/eval.ts
+var MAX_SIDE = 4096;
+function parseSize(v) {
+  const m2 = /^(\d+)x(\d+)$/.exec(v);
+  const [width, height] = m2 ? [Number(m2[1]), Number(m2[2])] : [NaN, NaN];
+  if (!(width >= 16 && width <= MAX_SIDE && height >= 16 && height <= MAX_SIDE)) {
+    throw new Error(`--size must be WIDTHxHEIGHT in pixels, each from 16 to ${MAX_SIDE} (e.g. 300x200), got "${v}"`);
+  }
+  return { width, height };
+}
+var RENDER_ONLY = ["renderEpisodes", "size", "fps", "frames"];
+var evalCommand = () => new Command3("eval").description("Evaluate a checkpoint's policy, deterministic and stochastic; optionally render episodes to GIFs.").argument("<run-or-checkpoint>", "a run folder holding checkpoint.ckpt, or a checkpoint file").option("--episodes <n>", "episodes to play per mode", numberArg("--episodes", { integer: true, min: 1 }), 100).option("--seed <n>", "episode k starts from reset(seed + k); stochastic actions are drawn from a stream seeded by it", numberArg("--seed", { integer: true }), 0).addOption(new Option2("--mode <mode>", "how actions are chosen: the most likely (deterministic), drawn from the policy (stochastic), or both").choices([...EVAL_MODES, "both"]).default("both")).option("--json", "print one JSON object instead of text", false).option("--env-module <file>", "a file that registers the run's custom environment (repeatable)", (f, all) => [...all, f], []).option("--render <dir>", "write episodes as animated GIFs (episode-K.gif) into DIR; played stochastic with --mode stochastic, else deterministic").option("--render-episodes <n>", "episodes to render (episodes 0..n-1 of the evaluation)", numberArg("--render-episodes", { integer: true, min: 1 }), 1).addOption(new Option2("--size <WxH>", "rendered frame size in pixels").argParser(parsedBy(parseSize)).default({ width: 300, height: 200 }, "300x200")).option("--fps <n>", "frames per second of the GIFs", numberArg("--fps", { min: 1 }), 30).option("--frames", "also write each frame as a PNG (episode-K/frame-NNNN.png)", false).exitOverride().action(async (source, o, cmd) => {
+  const stray = cmd.options.filter((opt) => RENDER_ONLY.includes(opt.attributeName()) && cmd.getOptionValueSource(opt.attributeName()) === "cli");
+  if (o.render === void 0 && stray.length > 0) cmd.error(`error: ${stray.map((opt) => opt.long).join(", ")} ${stray.length === 1 ? "needs" : "need"} --render DIR`, { exitCode: 2 });
+  await evaluate(source, o);
+});
+async function evaluate(source, o) {
+  await importEnvModules(o.envModule);
+  const ck = await loadCheckpoint(await checkpointPath2(source));
+  if (o.render !== void 0 && !renderableEnvIds().includes(ck.envId)) {
+    throw new Error(`--render: there is no drawing of ${ck.envId}; an --env-module adds one with registerRenderer (shared/envs/render.ts) next to registerEnv. Drawn: ${renderableEnvIds().join(", ")}`);
+  }
+  const obsStats = checkpointRunState(ck).norm.obs ?? null;
+  const modes = o.mode === "both" ? EVAL_MODES : [o.mode];
+  const results = modes.map((mode) => {
+    const returns = evaluatePolicy(ck.config, ck.params, obsStats, o.episodes, o.seed, mode);
+    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+    const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
+    return { mode, mean, std, returns };
+  });
+  let rendered = [];
+  const renderMode = o.mode === "stochastic" ? "stochastic" : "deterministic";
+  if (o.render !== void 0) {
+    rendered = await renderEpisodes(ck.config, ck.params, obsStats, renderMode, o.seed, {
+      dir: o.render,
+      episodes: o.renderEpisodes,
+      ...o.size,
+      fps: o.fps,
+      pngFrames: o.frames
+    });
+  }
+  if (o.json) {
+    console.log(JSON.stringify({
+      envId: ck.envId,
+      version: ck.version,
+      envSteps: ck.envSteps,
+      episodes: o.episodes,
+      seed: o.seed,
+      ...Object.fromEntries(results.map(({ mode, ...r }) => [mode, r])),
+      ...o.render !== void 0 && { rendered: rendered.map((r) => ({ mode: renderMode, ...r })) }
+    }));
+    return;
+  }
+  for (const { mode, mean, std, returns } of results) {
+    console.log(`${ck.envId}: mean return ${mean.toFixed(1)} +- ${std.toFixed(1)} over ${returns.length} ${mode} episodes (version ${ck.version}, ${ck.envSteps} env steps)`);
+  }
+  rendered.forEach((r, k) => {
+    console.log(`episode ${k} (${renderMode}, return ${r.return.toFixed(1)}, ${r.frames} frames): ${r.gif}${r.pngDir ? ` and ${r.pngDir}/` : ""}`);
+  });
+}
+
 // cli/workers.ts
 init_protocol();
 init_config();
 init_fleet();
-import { Command as Command4, Option as Option2 } from "commander";
+import { Command as Command4, Option as Option3 } from "commander";
 var RELOAD_AFTER_POLLS = 5;
-var workersCommand = (onExit) => new Command4("workers").description("Contribute headless worker tabs to a coordinator, from this machine or any other that reaches it.").requiredOption("--url <url>", "the coordinator, e.g. https://coordinator.lan:3000 (its /worker.html link works too, token included)").option("--tabs <n>", "worker tabs to open", numberArg("--tabs", { integer: true, min: 1 }), 1).option("--token <token>", "the run's join token, if it has one").addOption(new Option2("--backend <name>", "force a tfjs backend on every tab (default: each tab picks the fastest)").choices([...BACKENDS, "auto"])).option("--headed", "show the browser windows", false).option("--ignore-certificate-errors", "accept the coordinator's certificate even if no authority signed it (a --tls-self-signed coordinator)", false).option("--quiet", "print only errors", false).option("--verbose", "also print every tab event", false).exitOverride().action(async (o) => onExit(await workers(o)));
+var workersCommand = (onExit) => new Command4("workers").description("Contribute headless worker tabs to a coordinator, from this machine or any other that reaches it.").requiredOption("--url <url>", "the coordinator, e.g. https://coordinator.lan:3000 (its /worker.html link works too, token included)").option("--tabs <n>", "worker tabs to open", numberArg("--tabs", { integer: true, min: 1 }), 1).option("--token <token>", "the run's join token, if it has one").addOption(new Option3("--backend <name>", "force a tfjs backend on every tab (default: each tab picks the fastest)").choices([...BACKENDS, "auto"])).option("--headed", "show the browser windows", false).option("--ignore-certificate-errors", "accept the coordinator's certificate even if no authority signed it (a --tls-self-signed coordinator)", false).option("--quiet", "print only errors", false).option("--verbose", "also print every tab event", false).exitOverride().action(async (o) => onExit(await workers(o)));
 function parseWorkerUrl(text) {
   let url;
   try {
@@ -6009,7 +6836,7 @@ async function workers(o) {
     ownSignals: true,
     chromiumArgs: o.ignoreCertificateErrors ? ["--ignore-certificate-errors"] : [],
     onBrowserClosed: () => stop(true),
-    onLog: (i, line) => (/crashed|closed|reopen/.test(line) ? log.warn : log.debug)(`[tab ${i}] ${line}`)
+    onLog: (i, line2) => (/crashed|closed|reopen/.test(line2) ? log.warn : log.debug)(`[tab ${i}] ${line2}`)
   });
   process.once("SIGINT", () => stop(false));
   process.once("SIGTERM", () => stop(false));

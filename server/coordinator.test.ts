@@ -1,6 +1,7 @@
 /** Integration: a real coordinator on port 0, real socket.io-client sockets. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
+import { MIN_FLEET } from './updates/robustAcceptance.ts';
 import { Coordinator, PER_WORKER_HISTORY_MAX } from './coordinator.ts';
 import { defaultConfig, type TrainConfig } from '../shared/config.ts';
 import {
@@ -517,6 +518,17 @@ describe('Resume from a checkpoint', () => {
 });
 
 describe('Local mode: a delta per rollout, with its report', () => {
+  it('with MIN_FLEET workers connected, a new worker\'s first delta counts 1 / newcomerUpdates of its share (workers/trust.ts)', async () => {
+    await restart({ updateMode: 'local', outerLr: 1 });
+    const a = await joined();
+    for (let k = 1; k < MIN_FLEET; k++) await joined();
+    const before = coordinator.ps.params.slice();
+    const delta = new Float32Array(n()).map((_, i) => (i % 3) * 1e-3);
+    expect(await push(a.s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: rolloutOf(config.numSteps) })).toMatchObject({ accepted: true });
+    const lr = 1 / MIN_FLEET / config.newcomerUpdates;
+    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(before, (p, i) => Math.fround(p + lr * delta[i])));
+  });
+
   it('steps along an accepted delta averaged over the connected workers, takes its report, and refuses what does not fit the mode', async () => {
     await restart({ updateMode: 'local', outerLr: 1 });
     const a = await joined();
@@ -525,9 +537,8 @@ describe('Local mode: a delta per rollout, with its report', () => {
     const delta = new Float32Array(n()).map((_, i) => (i % 3) * 1e-3);
     const reply = await push(a.s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: rolloutOf(config.numSteps) });
     expect(reply).toMatchObject({ ok: true, accepted: true, version: 1, rollout: { ok: true, numSteps: config.numSteps } });
-    // Half, times a new worker's earned weight: its first accepted update counts 1 / newcomerUpdates (workers/trust.ts).
-    const lr = 0.5 / config.newcomerUpdates;
-    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(before, (p, i) => Math.fround(p + lr * delta[i])));
+    // Half, at full weight: with fewer than MIN_FLEET workers a new worker's updates are not weighted down.
+    expect(Array.from(coordinator.ps.params)).toEqual(Array.from(before, (p, i) => Math.fround(p + 0.5 * delta[i])));
     expect(coordinator.status()).toMatchObject({ envSteps: config.numEnvs * config.numSteps, accepted: 1 });
 
     // Without its report a delta is refused, and a report on its own is not taken.

@@ -123,9 +123,9 @@ describe('1. solved is confirmed by the coordinator', () => {
     const s = await joined();
     const steps = c.config.numEnvs * c.config.numSteps;
     const done = once(c, 'done') as Promise<[RunStatus]>;
-    // Local mode: a delta that takes the params to the balancing ones, with its rollout's report. It is a
-    // new worker's first: it counts 1 / newcomerUpdates (workers/trust.ts), so it is sent that many times over.
-    const delta = balancingParams(c.config).map((p, i) => (p - c.ps.params[i]) * c.config.newcomerUpdates);
+    // Local mode: a delta that takes the params to the balancing ones, with its rollout's report (a lone worker's
+    // updates count in full: no newcomer weight below MIN_FLEET, workers/trust.ts).
+    const delta = balancingParams(c.config).map((p, i) => p - c.ps.params[i]);
     expect(await push(s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: fakeReport(c.config, episodes(8, 500)) }))
       .toMatchObject({ accepted: true, rollout: { ok: true } });
     const zero = encodeF32(new Float32Array(delta.length));

@@ -20,7 +20,8 @@
  * update is stepped at once (async: Adam on a gradient; local: the outer step along a delta) or
  * joins the open sync round, whose mean (a trimmed mean with robustUpdates) is one step when the
  * round closes. The step size comes from `stepSize` (schedules.ts), times the worker's earned
- * weight in async and local modes (a new worker's first updates count less: workers/trust.ts).
+ * weight in async and local modes with MIN_FLEET or more contributing workers (a new worker's first
+ * updates count less: workers/trust.ts).
  * Every reply that carries params carries their ticket; refusals named in workers/trust.ts's
  * OFFENCES count against the worker's trust, and a quarantine marks the worker's address.
  */
@@ -134,9 +135,11 @@ export class UpdatePipeline<S> {
     if (outlier) return { ...this.refused(w, refuse('outlier', outlier), version), ...(rollout && { rollout }) };
     this.robust?.accepted(w.workerId, c.grad, c.gradNorm);
     w.tickets.spend(ticket);
-    // A new worker's first updates count less (earnedWeight, workers/trust.ts).
-    const weight = earnedWeight(w, this.config.newcomerUpdates);
-    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, this.registry.contributingCount()) * weight;
+    // A new worker's first updates count less (earnedWeight, workers/trust.ts), in a fleet of
+    // MIN_FLEET or more: with fewer, no worker is judged against the others either.
+    const contributing = this.registry.contributingCount();
+    const weight = contributing >= MIN_FLEET ? earnedWeight(w, this.config.newcomerUpdates) : 1;
+    const lr = stepSize(this.config, this.tracker.envSteps, w.updateSteps, c.staleness, contributing) * weight;
     if (mode === 'local') this.ps.stepDelta(c.grad, lr);
     else this.ps.step(c.grad, c.gradNorm, lr);
     this.accept(c.staleness, c.gradNorm, 1);

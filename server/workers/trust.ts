@@ -18,7 +18,8 @@
  * (addressMarks.ts): a worker joining from a marked address is on probation until it has
  * PROBATION_UPDATES accepted updates: its PROBATION_MIN_OFFENCES-th offence quarantines it,
  * whatever its trust. And every new worker earns its weight (`earnedWeight`, async and local
- * modes; a sync round's trimmed mean bounds each gradient instead): its k-th accepted update
+ * modes with MIN_FLEET or more contributing workers, as the outlier tests; a sync round's trimmed
+ * mean bounds each gradient instead): its k-th accepted update
  * (k = 1, 2, ...) is stepped with k / newcomerUpdates of the step size (k / PROBATION_UPDATES on
  * probation) until that reaches 1, so a fresh identity's first updates count little.
  */
