@@ -6,28 +6,25 @@
  * tune a policy to them). The run is solved only if that mean reaches the threshold; otherwise
  * the next check waits `solveCheckEverySteps` env steps.
  *
- * The episodes run in slices of at most SOLVE_CHECK_SLICE_MS on the event loop, one setImmediate
- * apart, so pushes and reports keep being answered meanwhile (a CartPole-v1 check of 20 episodes
- * of 500 steps is about half a second of CPU in all).
+ * The episodes run in slices on the event loop (server/slices.ts), so pushes and reports keep being
+ * answered meanwhile (a CartPole-v1 check of 20 episodes of 500 steps is about half a second of
+ * CPU in all).
  */
 import { randomInt } from 'node:crypto';
 import type { TrainConfig } from '../../shared/config.ts';
 import type { SolveChecks } from '../../shared/protocol.ts';
 import { evaluationSteps } from '../../shared/ppo/evaluate.ts';
+import { Slices } from '../slices.ts';
 
-/** Longest one slice of a check holds the event loop, in ms. */
-export const SOLVE_CHECK_SLICE_MS = 4;
-
-interface Running {
-  handle: NodeJS.Immediate | null;
-}
 
 export class SolveCheck {
   count = 0;
   lastMean: number | null = null;
   lastAtEnvSteps: number | null = null;
-  private current: Running | null = null;
+  /** The check under way (a new symbol each: a cancelled check's result is told from the current one's). */
+  private current: symbol | null = null;
   private nextAtEnvSteps = 0;
+  private readonly slices = new Slices();
 
   constructor(private readonly config: TrainConfig) {}
 
@@ -48,38 +45,23 @@ export class SolveCheck {
   start(params: Float32Array, obsStats: Float64Array | null, envSteps: number, onDone: (mean: number | null) => void): void {
     const episodes = this.config.solveCheckEpisodes;
     const steps = evaluationSteps(this.config, params, obsStats, episodes, randomInt(0, 2 ** 31 - episodes));
-    const run: Running = { handle: null };
+    const run = Symbol('solve check');
     this.current = run;
-    const finish = (mean: number | null) => {
+    void this.slices.run(steps).then((returns) => {
+      if (this.current !== run) return; // cancelled
       this.current = null;
       this.count++;
-      this.lastMean = mean;
       this.lastAtEnvSteps = envSteps;
       this.nextAtEnvSteps = envSteps + this.config.solveCheckEverySteps;
-      onDone(mean);
-    };
-    const slice = () => {
-      run.handle = null;
-      const until = performance.now() + SOLVE_CHECK_SLICE_MS;
-      let next: IteratorResult<void, number[]>;
-      try {
-        do next = steps.next(); while (!next.done && performance.now() < until);
-      } catch (e) {
-        console.error(`tabswarm: solve check failed: ${e instanceof Error ? e.message : String(e)}`);
-        return finish(null);
-      }
-      if (!next.done) {
-        run.handle = setImmediate(slice);
-        return;
-      }
-      finish(next.value.reduce((a, b) => a + b, 0) / next.value.length);
-    };
-    run.handle = setImmediate(slice);
+      if (returns instanceof Error) console.error(`tabswarm: solve check failed: ${returns.message}`);
+      this.lastMean = returns instanceof Error ? null : returns.reduce((a, b) => a + b, 0) / returns.length;
+      onDone(this.lastMean);
+    });
   }
 
   /** Abandons a running check (the run ended meanwhile); its result is never reported. */
   cancel(): void {
-    if (this.current?.handle) clearImmediate(this.current.handle);
+    this.slices.cancel(new Error('cancelled'));
     this.current = null;
   }
 

@@ -19,8 +19,8 @@
  *               worker has more unanswered checks than 1 + passed / 10 (a tab that never answers
  *               is quarantined at its second check).
  *
- * Replays run one at a time, in slices of at most SLICE_MS on the event loop one setImmediate
- * apart (as the solve check does), so pushes and reports keep being answered meanwhile. At most
+ * Replays run one at a time, in slices on the event loop (server/slices.ts, as the solve check's
+ * evaluation), so pushes and reports keep being answered meanwhile. At most
  * MAX_PENDING checks are under way at once (asked or replaying), one per worker, and replays take
  * at most REPLAY_SHARE of the coordinator's time on average (a token bucket of REPLAY_BURST_MS):
  * a report sampled beyond either is skipped (counted), so a large fleet of an expensive env
@@ -32,10 +32,9 @@ import { randomInt } from 'node:crypto';
 import type { TrainConfig } from '../../shared/config.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { decodeActions, replaySteps, type ReplayResult } from '../../shared/envs/trace.ts';
+import { Slices } from '../slices.ts';
 import { spotCheckReplySchema, type RolloutReport, type SpotCheckRequest, type SpotChecks } from '../../shared/protocol.ts';
 
-/** Longest one replay slice holds the event loop, in ms. */
-export const SLICE_MS = 4;
 /** Most checks under way at once (asked, or waiting for or in their replay). */
 export const MAX_PENDING = 32;
 /** Most of the coordinator's wall time replays take on average. */
@@ -69,9 +68,11 @@ export class SpotChecker<W extends object> {
   readonly counts: SpotChecks = { asked: 0, passed: 0, failed: 0, unanswered: 0, skipped: 0, replayMs: 0 };
   private readonly byWorker = new WeakMap<W, WorkerChecks>();
   private pending = 0;
-  /** Replays waiting for the event loop, oldest first; the first one runs. */
-  private readonly replays: { steps: Generator<void, ReplayResult>; done: (r: ReplayResult | Error) => void }[] = [];
-  private handle: NodeJS.Immediate | null = null;
+  /** Replays waiting for the event loop, in slices. */
+  private readonly slices = new Slices((ms) => {
+    this.counts.replayMs += ms;
+    this.tokens -= ms;
+  });
   private stopped = false;
   /** Replay milliseconds available now (see REPLAY_SHARE), and when they were last refilled. */
   private tokens = REPLAY_BURST_MS;
@@ -121,9 +122,7 @@ export class SpotChecker<W extends object> {
   /** Stops checking (the run is over): replays under way are dropped and no verdict is given any more. */
   stop(): void {
     this.stopped = true;
-    if (this.handle) clearImmediate(this.handle);
-    this.handle = null;
-    for (const r of this.replays.splice(0)) r.done(new Error('the run is over'));
+    this.slices.cancel(new Error('the run is over'));
   }
 
   private of(w: W): WorkerChecks {
@@ -172,34 +171,6 @@ export class SpotChecker<W extends object> {
 
   /** Queues a replay; it resolves with the result, or the Error that shows the trace is no episode. */
   private replay(steps: Generator<void, ReplayResult>): Promise<ReplayResult | Error> {
-    if (this.stopped) return Promise.resolve(new Error('the run is over'));
-    return new Promise((done) => {
-      this.replays.push({ steps, done });
-      this.handle ??= setImmediate(() => this.slice());
-    });
-  }
-
-  /** Runs the queued replays for up to SLICE_MS, then yields the event loop if any is left. */
-  private slice(): void {
-    this.handle = null;
-    const t0 = performance.now();
-    const until = t0 + SLICE_MS;
-    while (this.replays.length > 0 && performance.now() < until) {
-      const head = this.replays[0];
-      let next: IteratorResult<void, ReplayResult> | Error;
-      try {
-        next = head.steps.next();
-      } catch (e) {
-        next = e instanceof Error ? e : new Error(String(e));
-      }
-      if (next instanceof Error || next.done) {
-        this.replays.shift();
-        head.done(next instanceof Error ? next : next.value);
-      }
-    }
-    const spent = performance.now() - t0;
-    this.counts.replayMs += spent;
-    this.tokens -= spent;
-    if (this.replays.length > 0) this.handle = setImmediate(() => this.slice());
+    return this.stopped ? Promise.resolve(new Error('the run is over')) : this.slices.run(steps);
   }
 }
