@@ -70,10 +70,12 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   shareRefilledAt: number;
 }
 
-/** A worker's record as a checkpoint keeps it (WorkerRegistry.saved). */
-export type SavedWorker = Pick<
-  WorkerRecord, 'workerId' | 'workerIndex' | 'resumeToken' | 'backend' | 'adapter' | 'joinedAt' | 'accepted' | 'rejected' | 'envSteps' | 'offences' | 'clean' | 'quarantined' | 'probation' | 'address'
->;
+/** What a checkpoint keeps of a worker's record (WorkerRegistry.saved). */
+const SAVED_WORKER_KEYS = [
+  'workerId', 'workerIndex', 'resumeToken', 'backend', 'adapter', 'joinedAt', 'accepted', 'rejected', 'envSteps', 'offences', 'clean', 'quarantined',
+  'probation', 'address',
+] as const satisfies readonly (keyof WorkerRecord)[];
+export type SavedWorker = Pick<WorkerRecord, (typeof SAVED_WORKER_KEYS)[number]>;
 
 const WORKER_INFO_KEYS = [
   'workerId', 'workerIndex', 'backend', 'adapter', 'timings', 'joinedAt', 'connected', 'accepted', 'rejected', 'envSteps', 'rolloutSps',
@@ -245,11 +247,7 @@ export class WorkerRegistry<S> {
    * record (a quarantined worker stays quarantined).
    */
   saved(): SavedWorker[] {
-    return [...this.workers.values()].map((w) => ({
-      workerId: w.workerId, workerIndex: w.workerIndex, resumeToken: w.resumeToken, backend: w.backend, adapter: w.adapter, joinedAt: w.joinedAt,
-      accepted: w.accepted, rejected: w.rejected, envSteps: w.envSteps, offences: w.offences, clean: w.clean, quarantined: w.quarantined,
-      probation: w.probation, address: w.address,
-    }));
+    return [...this.workers.values()].map((w) => Object.fromEntries(SAVED_WORKER_KEYS.map((k) => [k, w[k]])) as SavedWorker);
   }
 
   /**
@@ -258,9 +256,7 @@ export class WorkerRegistry<S> {
    */
   restore(saved: SavedWorker[], now = performance.now()): void {
     for (const s of saved) {
-      const w = this.newRecord(s.workerId, s.workerIndex, s.backend, s.adapter, s.resumeToken, s.address, now);
-      const { joinedAt, accepted, rejected, envSteps, offences, clean, quarantined, probation } = s;
-      Object.assign(w, { joinedAt, accepted, rejected, envSteps, offences, clean, quarantined, probation });
+      const w = Object.assign(this.newRecord(s.workerId, s.workerIndex, s.backend, s.adapter, s.resumeToken, s.address, now), s);
       w.atTick = { accepted: s.accepted, envSteps: s.envSteps };
       w.trust = trustScore(s.accepted, s.offences);
       this.workers.set(w.workerId, w);
