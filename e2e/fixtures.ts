@@ -41,6 +41,10 @@ export const test = base.extend<Fixtures>({
       if (testInfo.status !== testInfo.expectedStatus) {
         const workers = JSON.stringify(s.coordinator.workerList(), null, 2);
         await testInfo.attach('coordinator-log', { body: [...s.logs.slice(-200), workers].join('\n'), contentType: 'text/plain' });
+        // The reporter shows an attachment's first line only: the tabs' lines, the last tick and each worker's record go to the output too.
+        const tabs = s.logs.filter((l) => !l.startsWith('[coordinator]')).slice(-40);
+        const lastTick = s.logs.findLast((l) => l.startsWith('[coordinator]'));
+        console.log(['failed; the tabs said:', ...tabs, lastTick ?? '(no tick)', workers].join('\n'));
       }
       await s.fleet.stop();
       await s.coordinator.stop();

@@ -25,7 +25,10 @@ test('two tabs solve CartPole-v1, both contribute accepted updates, the dashboar
     const fastest = Math.min(...w.timings.filter((t) => t.cycleMs !== null).map((t) => t.cycleMs!));
     expect(w.timings.find((t) => t.backend === w.backend)?.cycleMs).toBe(fastest);
   }
-  for (const page of fleet.pages) await expect(page.getByTestId('worker-state')).toHaveText('done');
+  // The tab's own state with its message, so that a tab that ended otherwise says why.
+  for (const page of fleet.pages) {
+    await expect.poll(() => page.evaluate(() => `${document.querySelector('[data-testid=worker-state]')?.textContent}: ${document.querySelector('[data-testid=worker-message]')?.textContent}`)).toMatch(/^done: /);
+  }
   await expect(dashboard.getByTestId('run-state')).toHaveText(/solved/i);
   await expect(dashboard.getByTestId('env-steps')).toHaveText(final.envSteps.toLocaleString('en-US'));
   await expect(dashboard.locator('.recharts-line-curve').first()).toBeVisible();

@@ -133,7 +133,11 @@ export class RolloutWorker {
         this.newRun();
       }
     } catch (e) {
-      if (!this.stopped && this.status.state !== 'done') this.update({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+      if (!this.stopped && this.status.state !== 'done') {
+        // On the console too: a headless fleet passes it to its terminal.
+        console.error(`tabswarm: training stopped: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        this.update({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+      }
     } finally {
       this.learner?.dispose();
       this.learner = null;
