@@ -43,7 +43,7 @@ export const test = base.extend<Fixtures>({
         await testInfo.attach('coordinator-log', { body: [...s.logs.slice(-200), workers].join('\n'), contentType: 'text/plain' });
         // The reporter shows an attachment's first line only: the tabs' lines, the last tick and each worker's record go to the output too.
         const tabs = s.logs.filter((l) => !l.startsWith('[coordinator]')).slice(-40);
-        const lastTick = s.logs.findLast((l) => l.startsWith('[coordinator]'));
+        const lastTick = s.logs.filter((l) => l.startsWith('[coordinator]')).at(-1);
         console.log(['failed; the tabs said:', ...tabs, lastTick ?? '(no tick)', workers].join('\n'));
       }
       await s.fleet.stop();
