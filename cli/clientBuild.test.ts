@@ -16,22 +16,22 @@ describe('clientUpToDate', () => {
     const sources = [join(root, 'client', 'worker', 'main.ts'), join(root, 'shared', 'rng.ts'), join(root, 'package-lock.json')];
     for (const f of sources) await writeFile(f, '');
     for (const d of [join(root, 'client', 'worker'), join(root, 'client'), join(root, 'shared'), ...sources]) await touch(d, 1_000);
-    expect(await clientUpToDate(out, root)).toBe(false); // never built
+    expect(clientUpToDate(out, root)).toBe(false); // never built
 
     await mkdir(out, { recursive: true });
     await writeFile(join(out, 'worker.html'), '');
     await touch(join(out, 'worker.html'), 2_000);
-    expect(await clientUpToDate(out, root)).toBe(true);
+    expect(clientUpToDate(out, root)).toBe(true);
 
     await touch(sources[0], 3_000); // an edited page source
-    expect(await clientUpToDate(out, root)).toBe(false);
+    expect(clientUpToDate(out, root)).toBe(false);
     await touch(sources[0], 1_000);
     await touch(sources[2], 3_000); // new dependencies
-    expect(await clientUpToDate(out, root)).toBe(false);
+    expect(clientUpToDate(out, root)).toBe(false);
     await touch(sources[2], 1_000);
-    expect(await clientUpToDate(out, root)).toBe(true);
+    expect(clientUpToDate(out, root)).toBe(true);
 
     await rm(sources[1]); // a deleted source changes its folder
-    expect(await clientUpToDate(out, root)).toBe(false);
+    expect(clientUpToDate(out, root)).toBe(false);
   });
 });

@@ -139,7 +139,7 @@ function statusLine(s: RunStatus, workers: number): Record<string, string> {
 async function buildClient(paths: string[], runDir: string, build: boolean): Promise<string> {
   const outDir = paths.length ? join(runDir, 'client') : resolve('dist/client');
   // dist/client is built again only when a source is newer than it (clientBuild.ts).
-  if (!paths.length && (!build || await clientUpToDate(outDir, resolve('.')))) return outDir;
+  if (!paths.length && (!build || clientUpToDate(outDir, resolve('.')))) return outDir;
   process.env.TABSWARM_ENV_MODULES = paths.join(',');
   const vite = await import('vite');
   await vite.build({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });

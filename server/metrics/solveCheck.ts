@@ -7,8 +7,8 @@
  * the next check waits `solveCheckEverySteps` env steps.
  *
  * The episodes run in slices on the event loop (server/slices.ts), so pushes and reports keep being
- * answered meanwhile (a CartPole-v1 check of 20 episodes of 500 steps is about half a second of
- * CPU in all).
+ * answered meanwhile (a CartPole-v1 check of 20 episodes of 500 steps is about 0.13 s of CPU in
+ * all on a 2-core Xeon: 13 us a step, the actor alone).
  */
 import { randomInt } from 'node:crypto';
 import type { TrainConfig } from '../../shared/config.ts';

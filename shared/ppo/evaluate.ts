@@ -3,14 +3,14 @@
  * deterministic (each step the most likely action: categorical, the largest logit; Gaussian, the
  * mean clipped to the Box) or stochastic (actions drawn as the tabs draw them, actionSampler.ts,
  * from a seeded stream), on observations normalized with frozen statistics. Plain JS
- * (forwardPlain), so it runs in Node without TensorFlow.js.
+ * (actorPlain), so it runs in Node without TensorFlow.js.
  */
 import type { TrainConfig } from '../config.ts';
 import { makeEnv } from '../envs/registry.ts';
 import type { Env } from '../envs/types.ts';
 import { Rng } from '../rng.ts';
 import { ActionSampler } from './actionSampler.ts';
-import { forwardPlain, logStdPlain } from './params.ts';
+import { actorPlain, logStdPlain } from './params.ts';
 import { modelFor, type ModelSpec } from './modelSpec.ts';
 import { RunningMeanStd } from './runningStats.ts';
 
@@ -96,7 +96,7 @@ class PlainActor {
 
   forward(obs: Float32Array): { actorOut: Float32Array; actorHidden: Float32Array } {
     const input = this.rms ? this.rms.normalize(obs, 1, this.config.clipObs, this.normalized) : obs;
-    return forwardPlain(this.params, this.model.layout, input, 1);
+    return actorPlain(this.params, this.model.layout, input, 1);
   }
 }
 

@@ -151,29 +151,39 @@ export function forwardPlain(
   obs: Float32Array, // [B, obsDim]
   batch: number,
 ): { actorOut: Float32Array<ArrayBuffer>; value: Float32Array<ArrayBuffer>; actorHidden: Float32Array<ArrayBuffer> } {
+  const [actorOut, actorHidden] = mlpPlain(flat, layout, 0, obs, batch);
+  return { actorOut, value: mlpPlain(flat, layout, 2 * layersPerHead(layout), obs, batch)[0], actorHidden };
+}
+
+/** `forwardPlain`'s actor alone (acting needs no value): its output and last hidden layer. */
+export function actorPlain(
+  flat: Float32Array, layout: ParamSpec[], obs: Float32Array, batch: number,
+): { actorOut: Float32Array<ArrayBuffer>; actorHidden: Float32Array<ArrayBuffer> } {
+  const [actorOut, actorHidden] = mlpPlain(flat, layout, 0, obs, batch);
+  return { actorOut, actorHidden };
+}
+
+/** The tanh MLP of one head, its tensors from layout index `first`: its output and last hidden layer. */
+function mlpPlain(flat: Float32Array, layout: ParamSpec[], first: number, obs: Float32Array, batch: number): [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>] {
   const nLayers = layersPerHead(layout);
-  const mlp = (first: number): [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>] => {
-    let h: ArrayLike<number> = obs;
-    let hidden: ArrayLike<number> = obs;
-    let inDim = layout[first].shape[0];
-    for (let i = 0; i < nLayers; i++) {
-      const w = layout[first + 2 * i];
-      const b = layout[first + 2 * i + 1];
-      const outDim = w.shape[1];
-      const z = new Float64Array(batch * outDim);
-      for (let r = 0; r < batch; r++) {
-        for (let o = 0; o < outDim; o++) {
-          let acc = flat[b.offset + o];
-          for (let k = 0; k < inDim; k++) acc += h[r * inDim + k] * flat[w.offset + k * outDim + o];
-          z[r * outDim + o] = i + 1 < nLayers ? Math.tanh(acc) : acc;
-        }
+  let h: ArrayLike<number> = obs;
+  let hidden: ArrayLike<number> = obs;
+  let inDim = layout[first].shape[0];
+  for (let i = 0; i < nLayers; i++) {
+    const w = layout[first + 2 * i];
+    const b = layout[first + 2 * i + 1];
+    const outDim = w.shape[1];
+    const z = new Float64Array(batch * outDim);
+    for (let r = 0; r < batch; r++) {
+      for (let o = 0; o < outDim; o++) {
+        let acc = flat[b.offset + o];
+        for (let k = 0; k < inDim; k++) acc += h[r * inDim + k] * flat[w.offset + k * outDim + o];
+        z[r * outDim + o] = i + 1 < nLayers ? Math.tanh(acc) : acc;
       }
-      hidden = h;
-      h = z;
-      inDim = outDim;
     }
-    return [Float32Array.from(h), Float32Array.from(hidden)];
-  };
-  const [actorOut, actorHidden] = mlp(0);
-  return { actorOut, value: mlp(2 * nLayers)[0], actorHidden };
+    hidden = h;
+    h = z;
+    inDim = outDim;
+  }
+  return [Float32Array.from(h), Float32Array.from(hidden)];
 }
