@@ -51,18 +51,23 @@ describe('schedules', () => {
     expect(idleShare(before, { collect: 0, gradient: 0, push: 4, setParams: 0 })).toBe(1);
   });
 
-  it('sizeForLink stretches a local-mode rollout by 1 / (1 - smoothed idle) in whole multiples up to maxRolloutScale, and steps back one when the tab hardly waits', () => {
+  it('sizeForLink stretches a local-mode rollout by whole multiples that its smoothed idle share fills, keeping LINK_KEEP_IDLE of waiting, up to maxRolloutScale, and steps back one when the tab hardly waits', () => {
     const local = { ...c, updateMode: 'local' as const, numSteps: 32, maxRolloutScale: 4 };
     const t0 = { collect: 10, gradient: 0, push: 0, setParams: 0 };
     /** Sizing after one second of which the tab waited `idle`. */
     const after = (cfg: TrainConfig, s: { numSteps: number; idle: number | null }, idle: number) =>
       sizeForLink(cfg, s, t0, { ...t0, collect: t0.collect + 1 - idle, push: idle });
     expect(sizeForLink(local, { numSteps: 32, idle: null }, { ...t0, collect: 0 }, t0)).toEqual({ numSteps: 32, idle: null }); // from the join: no measure
-    expect(after(local, { numSteps: 32, idle: null }, 0.1)).toEqual({ numSteps: 32, idle: expect.closeTo(0.1, 12) }); // under LINK_GROW: holds
-    expect(after(local, { numSteps: 32, idle: null }, 0.58)).toEqual({ numSteps: 96, idle: null }); // 1 / 0.42 = 2.4 -> 3 x 32, a new average
-    // One busy spike is smoothed: 0.1 + 0.3 * (0.5 - 0.1) = 0.22 grows, 0.1 + 0.3 * (0.3 - 0.1) = 0.16 does not.
-    expect(after(local, { numSteps: 32, idle: 0.1 }, 0.5).numSteps).toBe(64);
-    expect(after(local, { numSteps: 32, idle: 0.1 }, 0.3)).toEqual({ numSteps: 32, idle: expect.closeTo(0.16, 12) });
+    expect(after(local, { numSteps: 32, idle: null }, 0.1)).toEqual({ numSteps: 32, idle: expect.closeTo(0.1, 12) }); // hardly waits: holds
+    // A tab 100 ms away waits 15-20% of its time: twice the work would not fit in its wait, so it holds.
+    expect(after(local, { numSteps: 32, idle: null }, 0.2)).toEqual({ numSteps: 32, idle: expect.closeTo(0.2, 12) });
+    expect(after(local, { numSteps: 32, idle: null }, 0.55)).toEqual({ numSteps: 64, idle: null }); // 0.9 / 0.45 = 2: 2 x 32, a new average
+    expect(after(local, { numSteps: 32, idle: null }, 0.7).numSteps).toBe(96); // 0.9 / 0.3 = 3
+    expect(after(local, { numSteps: 64, idle: null }, 0.4).numSteps).toBe(96); // 2 x 0.9 / 0.6 = 3
+    expect(after(local, { numSteps: 64, idle: null }, 0.3).numSteps).toBe(64); // 2 x 0.9 / 0.7 = 2.6: holds
+    // One busy spike is smoothed: 0.5 + 0.3 * (0.8 - 0.5) = 0.59 grows, 0.5 + 0.3 * (0.6 - 0.5) = 0.53 does not.
+    expect(after(local, { numSteps: 32, idle: 0.5 }, 0.8).numSteps).toBe(64);
+    expect(after(local, { numSteps: 32, idle: 0.5 }, 0.6)).toEqual({ numSteps: 32, idle: expect.closeTo(0.53, 12) });
     expect(after(local, { numSteps: 64, idle: null }, 1)).toEqual({ numSteps: 128, idle: null }); // capped at maxRolloutScale
     expect(after(local, { numSteps: 96, idle: null }, 0.01)).toEqual({ numSteps: 64, idle: null }); // hardly waits: one step back
     expect(after(local, { numSteps: 32, idle: null }, 0)).toEqual({ numSteps: 32, idle: 0 }); // never below numSteps

@@ -45,8 +45,12 @@ export function idleShare(before: StageSeconds, after: StageSeconds): number | n
   return started && total > 0 ? d('push') / total : null;
 }
 
-/** Link sizing: a smoothed idle share above LINK_GROW stretches a tab's rollouts, one under LINK_SHRINK shortens them a step. */
-export const LINK_GROW = 0.2;
+/**
+ * Link sizing: the share of its time a stretched tab should still wait (so that a link that
+ * varies does not leave it bound by its compute: fewer, larger deltas learn less per env step),
+ * and a smoothed idle share under LINK_SHRINK shortens a stretched tab's rollouts a step.
+ */
+export const LINK_KEEP_IDLE = 0.1;
 export const LINK_SHRINK = 0.05;
 /** Weight of the newest interval in a tab's smoothed idle share. */
 const IDLE_EWMA = 0.3;
@@ -60,19 +64,22 @@ export interface LinkSizing {
 /**
  * Link sizing (local mode): folds the interval between two of a tab's reports into its smoothed
  * idle share and sizes its next rollout. A tab bound by its link sends a delta every reply time /
- * maxPushesInFlight whatever its rollout length, so stretching the rollout by 1 / (1 - idle) fills
- * the waiting with work: whole multiples of numSteps, at most maxRolloutScale of them. A tab that
- * hardly waits any more steps back one multiple (its link may have got faster); between the two
- * thresholds the length holds. A new length starts a new average. The stage seconds are the tab's
- * word: a lie gets it longer or shorter rollouts, whose deltas are bounded like any.
+ * maxPushesInFlight whatever its rollout length, so a rollout stretched from scale s to k
+ * (multiples of numSteps) fills its waiting while k / s <= (1 - LINK_KEEP_IDLE) / (1 - idle): the
+ * largest such whole k, at most maxRolloutScale (from scale 1 that takes an idle share of 0.55 or
+ * more; a tab waiting 15-20% of its time, 100 ms away, keeps its length). A tab that hardly waits
+ * any more steps back one multiple (its link may have got faster); in between the length holds.
+ * A new length starts a new average. The stage seconds are the tab's word: a lie gets it longer
+ * or shorter rollouts, whose deltas are bounded like any.
  */
 export function sizeForLink(c: TrainConfig, s: LinkSizing, before: StageSeconds, after: StageSeconds): LinkSizing {
   const interval = idleShare(before, after);
   if (c.updateMode !== 'local' || interval === null) return s;
   const idle = s.idle === null ? interval : s.idle + IDLE_EWMA * (interval - s.idle);
   const scale = s.numSteps / c.numSteps;
+  const fill = Math.floor((scale * (1 - LINK_KEEP_IDLE)) / (1 - Math.min(idle, 0.9)) + 1e-9);
   let next = s.numSteps;
-  if (idle > LINK_GROW) next = Math.min(c.maxRolloutScale, Math.max(scale, Math.ceil(scale / (1 - Math.min(idle, 0.9))))) * c.numSteps;
+  if (fill > scale) next = Math.min(c.maxRolloutScale, fill) * c.numSteps;
   else if (idle < LINK_SHRINK && scale > 1) next = s.numSteps - c.numSteps;
   return next === s.numSteps ? { numSteps: next, idle } : { numSteps: next, idle: null };
 }
