@@ -166,8 +166,8 @@ async function main(): Promise<void> {
     lines.push(
       '## `npm start`: from process launch to solved',
       '',
-      '`node bin/tabswarm.js start --workers 2` (what `npm start` runs: CartPole-v1 with its config), seconds from launch. "before" builds the client on',
-      'every start and both its tabs time backends; "after" builds it only when a source changed (here it had not). "first launch": an empty backend',
+      '`node bin/tabswarm.js start --workers 2` (what `npm start` runs: CartPole-v1 with its config), seconds from launch; each tree',
+      'measured as it starts (the client already built where it builds only when a source changed; see the notes for what "before" is). "first launch": an empty backend',
       'choices file, so the first tab times backends and the second starts from its choice; "later launch": the file a previous launch wrote.',
       '',
       '| variant | solved | median launch to first join | median launch to solved | median training to solved | median launch to exit |',
