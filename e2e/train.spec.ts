@@ -25,6 +25,9 @@ test('two tabs solve CartPole-v1, both contribute accepted updates, the dashboar
     const fastest = Math.min(...w.timings.filter((t) => t.cycleMs !== null).map((t) => t.cycleMs!));
     expect(w.timings.find((t) => t.backend === w.backend)?.cycleMs).toBe(fastest);
   }
+  // A tab stopped by an error tries again by itself (client/worker/main.ts): shown here if one did.
+  const stopped = logs.filter((l) => l.includes('tabswarm: training stopped'));
+  if (stopped.length) console.log(`tabs that stopped on an error and tried again:\n${stopped.join('\n')}`);
   // The tab's own state with its message, so that a tab that ended otherwise says why.
   for (const page of fleet.pages) {
     await expect.poll(() => page.evaluate(() => `${document.querySelector('[data-testid=worker-state]')?.textContent}: ${document.querySelector('[data-testid=worker-message]')?.textContent}`)).toMatch(/^done: /);

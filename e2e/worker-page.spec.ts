@@ -1,7 +1,8 @@
 /**
  * The worker page as a volunteer sees it, in real headless Chromium against real coordinators:
  * Stop and Restart, a coordinator restarted on the same port, a pause, a run that ends and the
- * next one at the same URL, and a returning tab that skips timing backends.
+ * next one at the same URL, a tab that tries again after an error, and a returning tab that skips
+ * timing backends.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import type { BackendChoice } from '../client/worker/backends.ts';
 
 interface Fixtures {
   /** Starts a coordinator serving the built client on `port` (0: a free one) for CartPole-v1 with `config` overrides. */
-  coordinatorAt: (port: number, config?: Partial<TrainConfig>) => Promise<Coordinator>;
+  coordinatorAt: (port: number, config?: Partial<TrainConfig>, token?: string) => Promise<Coordinator>;
   /** A headless Chromium to open pages with (fleet.page gives each page its own browser context). */
   tabs: Fleet;
 }
@@ -23,8 +24,8 @@ interface Fixtures {
 const test = base.extend<Fixtures>({
   coordinatorAt: async ({}, use) => {
     const started: Coordinator[] = [];
-    await use(async (port, config = {}) => {
-      const c = new Coordinator({ config: configFor('CartPole-v1', { totalTimesteps: 100_000_000, ...config }), port, staticDir: resolve('dist/client') });
+    await use(async (port, config = {}, token = undefined) => {
+      const c = new Coordinator({ config: configFor('CartPole-v1', { totalTimesteps: 100_000_000, ...config }), port, staticDir: resolve('dist/client'), token });
       started.push(c);
       await c.start();
       return c;
@@ -67,6 +68,21 @@ test('the page shows the env, its throughput and share; Stop ends training and d
   await expect(page.getByTestId('worker-state')).toHaveText('training', WAIT);
   await expect.poll(() => c.status().accepted, WAIT).toBeGreaterThan(after.accepted);
   expect(connected(c)).toHaveLength(1);
+});
+
+test('a tab stopped by an error tries again by itself, waiting longer each time, and trains once it can', async ({ coordinatorAt, tabs }) => {
+  const a = await coordinatorAt(0, {}, 'right');
+  const page = await tabs.page('/worker.html?backend=wasm&token=wrong', undefined, urlOf(a));
+  await expect(page.getByTestId('worker-state')).toHaveText('error', WAIT);
+  await expect(page.getByTestId('worker-message')).toHaveText('join refused: bad token; trying again in 2 s', WAIT);
+  await expect(page.getByTestId('worker-message')).toHaveText('join refused: bad token; trying again in 4 s', WAIT);
+  expect(a.workerList()).toHaveLength(0);
+  // The coordinator comes back on the same port taking the tab's token: the next try joins it and trains.
+  const port = a.port;
+  await a.stop();
+  const b = await coordinatorAt(port, {}, 'wrong');
+  await expect(page.getByTestId('worker-state')).toHaveText('training', WAIT);
+  await expect.poll(() => b.status().accepted, WAIT).toBeGreaterThan(0);
 });
 
 test('a coordinator restarted on the same port: the page reconnects by itself and trains on, with no error', async ({ coordinatorAt, tabs }) => {

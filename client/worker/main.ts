@@ -18,6 +18,9 @@ const $ = (id: string) => document.querySelector(`[data-testid="${id}"]`) as HTM
 const stopButton = $('worker-stop') as HTMLButtonElement;
 const restartButton = $('worker-restart') as HTMLButtonElement;
 
+/** Waits before a tab that stopped on an error tries again: the first, and the most after errors in a row. */
+const FIRST_RETRY_MS = 2_000;
+const MAX_RETRY_MS = 60_000;
 /** Milliseconds between status redraws while training (each push changes the status). */
 const SHOW_EVERY_MS = 250;
 let shown: { at: number; state: string; paused: string | null } = { at: -Infinity, state: '', paused: null };
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
 
   let worker: RolloutWorker | null = null;
   const start = async () => {
+    retry = null;
     stopButton.disabled = false;
     restartButton.hidden = true;
     worker = new RolloutWorker({
@@ -160,12 +164,32 @@ async function main(): Promise<void> {
       waitForNextRun: true,
       onStatus: showSoon,
     });
-    show(await worker.run());
-    stopButton.disabled = true;
+    const s = await worker.run();
+    show(s);
+    if (s.state === 'error') {
+      // A volunteer's tab keeps contributing: it tries again by itself, waiting longer after each error in a row.
+      retryMs = s.accepted > 0 ? FIRST_RETRY_MS : Math.min(MAX_RETRY_MS, 2 * retryMs || FIRST_RETRY_MS);
+      $('worker-message').textContent = `${s.message}; trying again in ${retryMs / 1000} s`;
+      retry = setTimeout(() => void start().catch(fail), retryMs);
+    }
+    stopButton.disabled = retry === null;
     restartButton.hidden = false;
   };
-  stopButton.addEventListener('click', () => worker?.stop());
-  restartButton.addEventListener('click', () => void start().catch(fail));
+  let retryMs = 0;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  const cancelRetry = () => {
+    if (retry !== null) clearTimeout(retry);
+    retry = null;
+  };
+  stopButton.addEventListener('click', () => {
+    cancelRetry();
+    stopButton.disabled = true;
+    worker?.stop();
+  });
+  restartButton.addEventListener('click', () => {
+    cancelRetry();
+    void start().catch(fail);
+  });
   Object.assign(window, {
     tabswarm: {
       choice,
