@@ -575,14 +575,14 @@ describe('Local mode: a delta per rollout, with its report', () => {
     const S = config.numSteps;
     // The first report's interval runs from the join: no measure of the link.
     expect(await send(S, 0.9)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: S } });
-    // Idle 60% of the time since: 1 / 0.4 = 2.5 -> 3 x numSteps.
-    expect(await send(S, 0.6)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: 3 * S } });
+    // Idle 70% of the time since: 3 x numSteps fill 0.9 of it (0.9 / 0.3 = 3).
+    expect(await send(S, 0.7)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: 3 * S } });
     // With two deltas on the wire it learns that a reply late: its next report is still of the old length.
     expect(await send(S, 0.1)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: 3 * S } });
     expect(await send(3 * S, 0.1)).toMatchObject({ accepted: true, rollout: { ok: true, numSteps: 3 * S } });
     // A length it was never given is not a rollout it made.
-    expect(await send(2 * S, 0.1)).toMatchObject({ ok: false, reason: 'malformed', error: expect.stringMatching(/env steps/) });
-    // Never more than maxRolloutScale x numSteps (0.1 + 0.3 * 0.9 = 0.37: 3 / 0.63 -> 5, capped at 4).
+    expect(await send(2 * S, 1)).toMatchObject({ ok: false, reason: 'malformed', error: expect.stringMatching(/env steps/) });
+    // Idle all of the two seconds since its last counted report: 0.1 + 0.3 * 0.9 = 0.37, and 3 x 0.9 / 0.63 = 4.3 -> 4 (maxRolloutScale is 4 too).
     expect(await send(3 * S, 1)).toMatchObject({ rollout: { ok: true, numSteps: 4 * S } });
     // A tab that no longer waits steps back one multiple.
     expect(await send(3 * S, 0)).toMatchObject({ rollout: { ok: true, numSteps: 3 * S } });
