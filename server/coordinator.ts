@@ -450,8 +450,12 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     if (local) Object.assign(w, sizeForLink(this.config, w, w.stageSeconds, r.stageSeconds));
     else w.numSteps = sizeWork(this.config, w.numSteps, w.meanStaleness);
     w.stageSeconds = r.stageSeconds;
-    if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses, r.episodeLengths)) this.finish();
-    else if (this.tracker.windowSolved() && this.solveCheck.due(this.tracker.envSteps)) this.checkSolved();
+    if (this.tracker.addRollout(r.envSteps, r.episodeReturns, r.losses, r.episodeLengths)) {
+      // The budget ran out: a solve check under way judges params from within it, so its verdict
+      // comes first (it finishes the run as solved if they pass).
+      this.solveCheck.finishNow();
+      if (this.tracker.state === 'budgetExhausted') this.finish();
+    } else if (this.tracker.windowSolved() && this.solveCheck.due(this.tracker.envSteps)) this.checkSolved();
     w.updateSteps = r.envSteps / this.config.numEnvs;
     // A local-mode tab hears of a new length with a later reply; any other starts its next rollout with it.
     if (w.numSteps !== w.assignedSteps.at(-1)) w.assignedSteps = [...w.assignedSteps, w.numSteps].slice(local ? -(this.config.maxPushesInFlight + 1) : -1);
@@ -489,10 +493,7 @@ export class Coordinator extends EventEmitter<{ done: [RunStatus]; tick: [RunSta
     const atEnvSteps = this.tracker.envSteps;
     const at = performance.now();
     this.solveCheck.start(this.ps.params.slice(), this.norm.obs?.toArray() ?? null, atEnvSteps, (mean) => {
-      if (!this.tracker.finished && mean !== null && mean >= this.config.solveThreshold) {
-        this.tracker.markSolved(atEnvSteps, at);
-        this.finish();
-      }
+      if (mean !== null && mean >= this.config.solveThreshold && this.tracker.markSolved(atEnvSteps, at)) this.finish();
       this.emit('solveCheck', this.solveCheck.status());
     });
   }

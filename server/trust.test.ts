@@ -134,6 +134,25 @@ describe('1. solved is confirmed by the coordinator', () => {
     const [status] = await done;
     expect(status).toMatchObject({ state: 'solved', solvedAtEnvSteps: 2 * steps, solveChecks: { count: 1, lastMean: 500 } });
   });
+
+  it('a budget that runs out while the solve check is under way waits for its verdict: solved at the env steps the window saw', async () => {
+    // 100 episodes of 500 steps: the check takes many slices, so the next push, the last of the budget, comes while it runs.
+    const c = await start({ updateMode: 'local', solveWindow: 16, solveCheckEpisodes: 100, totalTimesteps: 3 * 16 * 32, numEnvs: 16, numSteps: 32, spotCheckRate: 0 });
+    const s = await joined();
+    const steps = c.config.numEnvs * c.config.numSteps;
+    const done = once(c, 'done') as Promise<[RunStatus]>;
+    const delta = balancingParams(c.config).map((p, i) => p - c.ps.params[i]);
+    const zero = encodeF32(new Float32Array(delta.length));
+    expect(await push(s, { version: 0, rolloutVersion: 0, grad: encodeF32(delta), report: fakeReport(c.config, episodes(8, 500)) }))
+      .toMatchObject({ accepted: true, rollout: { ok: true } });
+    const fills = push(s, { version: 1, rolloutVersion: 1, grad: zero, report: fakeReport(c.config, { ...episodes(8, 500), rolloutVersion: 1 }) });
+    const last = push(s, { version: 1, rolloutVersion: 1, grad: zero, report: fakeReport(c.config, { rolloutVersion: 1 }) });
+    expect(await fills).toMatchObject({ rollout: { ok: true } });
+    expect(await last).toMatchObject({ rollout: { ok: true } });
+    const [status] = await done;
+    // Without waiting for the check, this run ended as budgetExhausted at 3 x steps.
+    expect(status).toMatchObject({ state: 'solved', envSteps: 3 * steps, solvedAtEnvSteps: 2 * steps, solveChecks: { count: 1, lastMean: 500 } });
+  });
 });
 
 describe('2. reports are bounded by what is possible', () => {

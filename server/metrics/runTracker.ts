@@ -113,12 +113,15 @@ export class RunTracker {
     return this.windowFill >= this.solveWindow && mean !== null && mean >= this.solveThreshold;
   }
 
-  /** Ends the run as solved, at the env steps and time the confirmed params were taken. */
-  markSolved(atEnvSteps: number, at = performance.now()): void {
-    if (this.finished) return;
+  /** Ends the run as solved, at the env steps and time the confirmed params were taken; false when it had ended otherwise. */
+  markSolved(atEnvSteps: number, at = performance.now()): boolean {
+    // A run whose budget ran out while the solve was being confirmed is solved all the same (the
+    // check judged params from within the budget; Coordinator.takeReport).
+    if (this.finished && this.state !== 'budgetExhausted') return false;
     this.solvedAtEnvSteps = atEnvSteps;
     this.solvedAtWallS = this.wallS(at);
     this.end('solved');
+    return true;
   }
 
   stop(now = performance.now()): void {

@@ -17,12 +17,18 @@ import { evaluationSteps } from '../../shared/ppo/evaluate.ts';
 import { Slices } from '../slices.ts';
 
 
+/** A check under way: its episodes (stepped by the slices, or at once by `finishNow`) and what it reports to. */
+interface Running {
+  steps: Generator<void, number[], void>;
+  envSteps: number;
+  onDone: (mean: number | null) => void;
+}
+
 export class SolveCheck {
   count = 0;
   lastMean: number | null = null;
   lastAtEnvSteps: number | null = null;
-  /** The check under way (a new symbol each: a cancelled check's result is told from the current one's). */
-  private current: symbol | null = null;
+  private current: Running | null = null;
   private nextAtEnvSteps = 0;
   private readonly slices = new Slices();
 
@@ -44,19 +50,30 @@ export class SolveCheck {
    */
   start(params: Float32Array, obsStats: Float64Array | null, envSteps: number, onDone: (mean: number | null) => void): void {
     const episodes = this.config.solveCheckEpisodes;
-    const steps = evaluationSteps(this.config, params, obsStats, episodes, randomInt(0, 2 ** 31 - episodes));
-    const run = Symbol('solve check');
+    const run: Running = { steps: evaluationSteps(this.config, params, obsStats, episodes, randomInt(0, 2 ** 31 - episodes)), envSteps, onDone };
     this.current = run;
-    void this.slices.run(steps).then((returns) => {
-      if (this.current !== run) return; // cancelled
-      this.current = null;
-      this.count++;
-      this.lastAtEnvSteps = envSteps;
-      this.nextAtEnvSteps = envSteps + this.config.solveCheckEverySteps;
-      if (returns instanceof Error) console.error(`tabswarm: solve check failed: ${returns.message}`);
-      this.lastMean = returns instanceof Error ? null : returns.reduce((a, b) => a + b, 0) / returns.length;
-      onDone(this.lastMean);
+    void this.slices.run(run.steps).then((returns) => {
+      if (this.current === run) this.done(returns);
     });
+  }
+
+  /**
+   * Plays the rest of a running check at once and reports it before returning (the run's budget
+   * ran out while it was under way: its verdict on params from within the budget comes first).
+   */
+  finishNow(): void {
+    const run = this.current;
+    if (!run) return;
+    this.slices.cancel(new Error('finished at once'));
+    let returns: number[] | Error;
+    try {
+      let next = run.steps.next();
+      while (!next.done) next = run.steps.next();
+      returns = next.value;
+    } catch (e) {
+      returns = e instanceof Error ? e : new Error(String(e));
+    }
+    this.done(returns);
   }
 
   /** Abandons a running check (the run ended meanwhile); its result is never reported. */
@@ -67,5 +84,16 @@ export class SolveCheck {
 
   status(): SolveChecks {
     return { count: this.count, running: this.running, lastMean: this.lastMean, lastAtEnvSteps: this.lastAtEnvSteps };
+  }
+
+  private done(returns: number[] | Error): void {
+    const run = this.current!;
+    this.current = null;
+    this.count++;
+    this.lastAtEnvSteps = run.envSteps;
+    this.nextAtEnvSteps = run.envSteps + this.config.solveCheckEverySteps;
+    if (returns instanceof Error) console.error(`tabswarm: solve check failed: ${returns.message}`);
+    this.lastMean = returns instanceof Error ? null : returns.reduce((a, b) => a + b, 0) / returns.length;
+    run.onDone(this.lastMean);
   }
 }
