@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Coordinator, type CoordinatorOptions } from './coordinator.ts';
+import { describe, expect, it, vi } from 'vitest';
+import type { Coordinator, CoordinatorOptions } from './coordinator.ts';
 import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
@@ -25,6 +25,7 @@ import { SHARE_FACTOR, SHARE_SLACK, WorkerRegistry } from './workers/workerRegis
 import {
   connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, noteTicket, push, report, ticketFor, type HostileSocket,
 } from './testing/hostileClient.ts';
+import { liveCoordinators } from './testing/liveCoordinators.ts';
 
 /**
  * These tests exercise the per-minibatch protocol with 8 envs a tab (CartPole-v1's defaults are local mode with 16), and 20
@@ -32,29 +33,19 @@ import {
  */
 const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const, numEnvs: 8, numMinibatches: 1, updateEpochs: 20 };
 
-let coordinators: Coordinator[] = [];
+const live = liveCoordinators();
+const sockets = live.sockets;
+/** The last started coordinator's URL. */
 let url = '';
-const sockets: HostileSocket[] = [];
 
 /** A coordinator of CartPole-v1's default run with `overrides`. */
 async function start(overrides: Partial<TrainConfig> = {}, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
-  const c = new Coordinator({ tickMs: 50, ...opts, config: { ...asyncDefaults, ...overrides }, port: 0 });
-  coordinators.push(c);
-  url = `http://127.0.0.1:${await c.start()}`;
-  return c;
+  const started = await live.start({ tickMs: 50, ...opts, config: { ...asyncDefaults, ...overrides } });
+  url = started.url;
+  return started.c;
 }
 
-async function joined(): Promise<HostileSocket> {
-  const { s } = await joinHostile(url);
-  sockets.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await Promise.all(coordinators.map((c) => c.stop()));
-  coordinators = [];
-});
+const joined = (): Promise<HostileSocket> => live.joined(url);
 
 const smallGrad = (c: Coordinator) => encodeF32(new Float32Array(c.ps.params.length).fill(1e-3));
 /** An update of the coordinator's current version: what a worker pushes after each rollout, earning its next report. */
