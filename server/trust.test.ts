@@ -370,9 +370,14 @@ function honestGrad(n: number, k: number, scale = 1e-3): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => scale * (1 + 0.3 * Math.sin(7.1 * i + 3.3 * k)));
 }
 
+/** Local mode: the rollout report a delta carries (the run's size, collected at `version`, with `overrides`); nothing in the other modes. */
+function withReport(c: Coordinator, version: number, overrides: Record<string, unknown> = {}): { report?: ReturnType<typeof fakeReport> } {
+  return c.config.updateMode === 'local' ? { report: fakeReport(c.config, { rolloutVersion: version, ...overrides }) } : {};
+}
+
 /**
  * Two honest workers that each land `k` updates along honestGrad, taking turns, each at the params
- * it holds (maxStaleness must allow it): a fleet whose averages judge a newcomer.
+ * it holds (maxStaleness must allow it): a fleet whose averages judge a newcomer. In local mode each delta carries its report.
  */
 async function honestFleet(c: Coordinator, k: number): Promise<{ s: HostileSocket; version: number }[]> {
   const fleet = [];
@@ -383,7 +388,8 @@ async function honestFleet(c: Coordinator, k: number): Promise<{ s: HostileSocke
   }
   for (let i = 0; i < k; i++) {
     for (const [j, h] of fleet.entries()) {
-      expect(await push(h.s, { version: h.version, rolloutVersion: h.version, grad: encodeF32(honestGrad(c.ps.params.length, 2 * i + j)) })).toMatchObject({ accepted: true });
+      expect(await push(h.s, { version: h.version, rolloutVersion: h.version, grad: encodeF32(honestGrad(c.ps.params.length, 2 * i + j)), ...withReport(c, h.version) }))
+        .toMatchObject({ accepted: true });
       h.version = c.ps.version; // the reply carried the params it made
     }
   }
@@ -653,6 +659,46 @@ describe('12. fair share', () => {
     for (const w of [a, b]) registry.drop(w, 22_000);
     registry.tick(1, 22_000);
     expect(landed(late, 22_000)).toBe(1000);
+  });
+
+  it('local mode: a delta refused as overShare still counts the rollout report it carries and answers it, up to maxPushesInFlight reports per ticket', async () => {
+    // No metrics tick of its own: the test ticks the registry once. Spot checks off: the fast worker's episodes are made up.
+    const c = await start({ updateMode: 'local', maxPushesInFlight: 2, maxStaleness: 1000, spotCheckRate: 0 }, { tickMs: 3_600_000 });
+    const n = c.ps.params.length;
+    const steps = c.config.numEnvs * c.config.numSteps;
+    const [honest] = await honestFleet(c, WARMUP);
+    const { s: fast, reply } = await joinHostile(url);
+    sockets.push(fast);
+    // One tick as if the fleet's updates had come over 1,000 s: a median near 0, so the fast worker's share is about its
+    // SHARE_SLACK of one update a second, and it lands its first update and is over its share until that second refills it.
+    c.registry.tick(1000);
+    expect(c.registry.fairRate).toBeGreaterThan(0);
+    const mine = () => c.workerList().find((w) => w.workerId === reply.workerId)!;
+    let k = 0;
+    const pushFast = (version: number) =>
+      push(fast, { version, rolloutVersion: version, grad: encodeF32(honestGrad(n, 100 + k++)), ...withReport(c, version, episodes(1, 20)) });
+
+    expect(await pushFast(c.ps.version)).toMatchObject({ accepted: true, rollout: { ok: true } });
+    const held = c.ps.version; // the params its reply carried, and their ticket
+    const counted = { envSteps: c.status().envSteps, episodes: c.status().episodes };
+    // Over its share: the delta is refused, its report counts (env steps, episodes; the worker's own env steps) and is answered.
+    for (let i = 1; i <= 2; i++) {
+      expect(await pushFast(held)).toMatchObject({ accepted: false, reason: 'overShare', rollout: { ok: true, numSteps: c.config.numSteps } });
+      expect(c.status()).toMatchObject({ version: held, envSteps: counted.envSteps + i * steps, episodes: counted.episodes + i });
+    }
+    expect(mine().envSteps).toBe(3 * steps);
+    // A third on the same ticket: its report is not counted (a flood of reports on refused deltas is not).
+    const third = await pushFast(held);
+    expect(third).toMatchObject({ accepted: false, reason: 'overShare' });
+    expect(third).not.toHaveProperty('rollout');
+    expect(c.status()).toMatchObject({ envSteps: counted.envSteps + 2 * steps, episodes: counted.episodes + 2 });
+    // Once the run moves on, the refusal brings newer params and a fresh ticket, whose pushes' reports count again.
+    expect(await push(honest.s, { version: honest.version, rolloutVersion: honest.version, grad: encodeF32(honestGrad(n, 99)), ...withReport(c, honest.version) }))
+      .toMatchObject({ accepted: true });
+    expect(await pushFast(held)).toMatchObject({ accepted: false, reason: 'overShare', version: held + 1, params: expect.anything() });
+    expect(c.status().envSteps).toBe(counted.envSteps + 3 * steps);
+    expect(await pushFast(held + 1)).toMatchObject({ accepted: false, reason: 'overShare', rollout: { ok: true } });
+    expect(mine()).toMatchObject({ envSteps: 4 * steps, accepted: 1, quarantined: false });
   });
 });
 

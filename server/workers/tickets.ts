@@ -21,7 +21,10 @@ export const TICKETS_KEPT = 8;
 export interface Ticket {
   ticket: number;
   version: number;
+  /** Accepted updates it carried. */
   uses: number;
+  /** Local mode: rollout reports counted from pushes naming it (see UpdatePipeline: a push refused for its pace keeps its report while this is under maxUses). */
+  reports: number;
 }
 
 /** How many accepted updates one ticket may carry in a run of `config`. */
@@ -39,7 +42,7 @@ export class TicketBook {
 
   /** A fresh ticket for params at `version`, to send with them. */
   issue(version: number): number {
-    const t = { ticket: this.next++, version, uses: 0 };
+    const t = { ticket: this.next++, version, uses: 0, reports: 0 };
     this.kept.unshift(t);
     if (this.kept.length > TICKETS_KEPT) this.kept.pop();
     return t.ticket;
