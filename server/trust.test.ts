@@ -192,6 +192,24 @@ describe('3. the budget counts only work tied to updates', () => {
     expect(next.filter((a) => a.ok)).toHaveLength(1);
     expect(c.status().envSteps).toBe(2 * steps);
   });
+
+  it('local mode: 200 refused deltas, each with a possible report, count maxPushesInFlight reports per ticket, not 200', async () => {
+    const c = await start({ updateMode: 'local', maxPushesInFlight: 2, spotCheckRate: 0 });
+    const steps = c.config.numEnvs * c.config.numSteps;
+    const flood = async (s: HostileSocket, req: { version: number; rolloutVersion: number }) => {
+      const replies = [];
+      for (let k = 0; k < 200; k++) replies.push(await push(s, { ...req, grad: smallGrad(c), report: fakeReport(c.config) }));
+      expect(replies.some((r) => r.accepted)).toBe(false);
+      return replies.filter((r) => r.ok && r.rollout?.ok).length;
+    };
+    // A rollout version past the push's own: the version check refuses it (no offence), at the current version (no new ticket).
+    expect(await flood(await joined(), { version: 0, rolloutVersion: 1 })).toBe(2);
+    expect(c.status()).toMatchObject({ state: 'training', version: 0, envSteps: 2 * steps });
+    // While training is paused, from another worker.
+    c.pause();
+    expect(await flood(await joined(), { version: 0, rolloutVersion: 0 })).toBe(2);
+    expect(c.status()).toMatchObject({ state: 'training', version: 0, envSteps: 4 * steps });
+  });
 });
 
 describe('4. normalization statistics are merged robustly', () => {
