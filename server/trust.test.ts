@@ -193,7 +193,7 @@ describe('3. the budget counts only work tied to updates', () => {
     expect(c.status().envSteps).toBe(2 * steps);
   });
 
-  it('local mode: 200 refused deltas, each with a possible report, count maxPushesInFlight reports per ticket, not 200', async () => {
+  it('local mode: 200 refused deltas from the same params, each with a possible report, count maxPushesInFlight reports, not 200', async () => {
     const c = await start({ updateMode: 'local', maxPushesInFlight: 2, spotCheckRate: 0 });
     const steps = c.config.numEnvs * c.config.numSteps;
     const flood = async (s: HostileSocket, req: { version: number; rolloutVersion: number }) => {
@@ -679,7 +679,7 @@ describe('12. fair share', () => {
     expect(landed(late, 22_000)).toBe(1000);
   });
 
-  it('local mode: a delta refused as overShare still counts the rollout report it carries and answers it, up to maxPushesInFlight reports per ticket', async () => {
+  it('local mode: a delta refused as overShare still counts the rollout report it carries and answers it, up to maxPushesInFlight reports per version of the params', async () => {
     // No metrics tick of its own: the test ticks the registry once. Spot checks off: the fast worker's episodes are made up.
     const c = await start({ updateMode: 'local', maxPushesInFlight: 2, maxStaleness: 1000, spotCheckRate: 0 }, { tickMs: 3_600_000 });
     const n = c.ps.params.length;
@@ -705,12 +705,12 @@ describe('12. fair share', () => {
       expect(c.status()).toMatchObject({ version: held, envSteps: counted.envSteps + i * steps, episodes: counted.episodes + i });
     }
     expect(mine().envSteps).toBe(3 * steps);
-    // A third on the same ticket: its report is not counted (a flood of reports on refused deltas is not).
+    // A third from the same params: its report is not counted (nor is a flood of reports on refused deltas).
     const third = await pushFast(held);
     expect(third).toMatchObject({ accepted: false, reason: 'overShare' });
     expect(third).not.toHaveProperty('rollout');
     expect(c.status()).toMatchObject({ envSteps: counted.envSteps + 2 * steps, episodes: counted.episodes + 2 });
-    // Once the run moves on, the refusal brings newer params and a fresh ticket, whose pushes' reports count again.
+    // Once the run moves on, a refusal brings newer params and their ticket, and reports from those count again.
     expect(await push(honest.s, { version: honest.version, rolloutVersion: honest.version, grad: encodeF32(honestGrad(n, 99)), ...withReport(c, honest.version) }))
       .toMatchObject({ accepted: true });
     expect(await pushFast(held)).toMatchObject({ accepted: false, reason: 'overShare', version: held + 1, params: expect.anything() });

@@ -139,7 +139,7 @@ export class UpdatePipeline<S> {
     // (workers/spotCheck.ts).
     const rollout = report && w.tickets.mayCountReport(ticket) ? this.takeReport(w, report) : undefined;
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
-    if (rollout) ticket.reports++;
+    if (rollout) w.tickets.countReport(ticket);
     if (overShare) return { ...this.refused(w, overShare, version), ...(rollout && { rollout }) };
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
     // Paused: the report is taken (see above), the update is not, and the reply is the

@@ -82,4 +82,9 @@ export class TicketBook {
     for (const k of this.kept) if (k.version === t.version) n += k.reports;
     return n < this.maxUses;
   }
+
+  /** Counts one report, taken from a push naming `t`, against its version (see mayCountReport). */
+  countReport(t: Ticket): void {
+    t.reports++;
+  }
 }
