@@ -4,9 +4,9 @@
  * coordinator's `spotCheck` with the honest tab's own traces (client/worker/traceBook.ts), with
  * lies, with garbage or not at all; the simulated liar and honest RolloutWorkers train for real.
  */
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Coordinator } from './coordinator.ts';
+import type { Coordinator } from './coordinator.ts';
 import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { envSpec } from '../shared/envs/registry.ts';
 import { encodeActions, type EpisodeTrace } from '../shared/envs/trace.ts';
@@ -17,32 +17,16 @@ import type { RolloutReport, SpotCheckRequest } from '../shared/protocol.ts';
 import { TraceBook } from '../client/worker/traceBook.ts';
 import { RolloutWorker } from '../client/worker/rolloutWorker.ts';
 import { SimulatedAttacker } from './testing/simulatedAttacker.ts';
-import { answerSpotChecks, fakeReport, joinHostile, push, report, type HostileSocket } from './testing/hostileClient.ts';
+import { answerSpotChecks, fakeReport, push, report, type HostileSocket } from './testing/hostileClient.ts';
+import { liveCoordinators } from './testing/liveCoordinators.ts';
 import { UNANSWERED_ALLOWED } from './workers/spotCheck.ts';
 
 /** Every counted report with an episode is checked; an unanswered check times out quickly. */
 const checked = { updateMode: 'async' as const, numEnvs: 8, numMinibatches: 1, spotCheckRate: 1, spotCheckTimeoutMs: 300 };
 
-let coordinators: Coordinator[] = [];
-const sockets: HostileSocket[] = [];
-
-async function start(config: TrainConfig): Promise<{ c: Coordinator; url: string }> {
-  const c = new Coordinator({ config, port: 0, tickMs: 50 });
-  coordinators.push(c);
-  return { c, url: `http://127.0.0.1:${await c.start()}` };
-}
-
-async function joined(url: string): Promise<HostileSocket> {
-  const { s } = await joinHostile(url);
-  sockets.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await Promise.all(coordinators.map((c) => c.stop()));
-  coordinators = [];
-});
+const live = liveCoordinators();
+const start = (config: TrainConfig) => live.start({ config, tickMs: 50 });
+const joined = (url: string) => live.joined(url);
 
 /** One real rollout of the run's size with random actions: its finished episodes and their traces. */
 function realRollout(config: TrainConfig, seed: number): { episodeReturns: number[]; episodeLengths: number[]; traces: EpisodeTrace[] } {

@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Coordinator, type CoordinatorOptions } from './coordinator.ts';
+import { describe, expect, it, vi } from 'vitest';
+import type { Coordinator, CoordinatorOptions } from './coordinator.ts';
 import { configFor, defaultConfig, type TrainConfig } from '../shared/config.ts';
 import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStatus, type SolveChecks } from '../shared/protocol.ts';
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
@@ -25,6 +25,7 @@ import { SHARE_FACTOR, SHARE_SLACK, WorkerRegistry } from './workers/workerRegis
 import {
   connectHostile, emitRaw, episodes, fakeReport, hostileJoin, joinHostile, noteTicket, push, report, ticketFor, type HostileSocket,
 } from './testing/hostileClient.ts';
+import { liveCoordinators } from './testing/liveCoordinators.ts';
 
 /**
  * These tests exercise the per-minibatch protocol with 8 envs a tab (CartPole-v1's defaults are local mode with 16), and 20
@@ -32,29 +33,19 @@ import {
  */
 const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const, numEnvs: 8, numMinibatches: 1, updateEpochs: 20 };
 
-let coordinators: Coordinator[] = [];
+const live = liveCoordinators();
+const sockets = live.sockets;
+/** The last started coordinator's URL. */
 let url = '';
-const sockets: HostileSocket[] = [];
 
 /** A coordinator of CartPole-v1's default run with `overrides`. */
 async function start(overrides: Partial<TrainConfig> = {}, opts: Partial<CoordinatorOptions> = {}): Promise<Coordinator> {
-  const c = new Coordinator({ tickMs: 50, ...opts, config: { ...asyncDefaults, ...overrides }, port: 0 });
-  coordinators.push(c);
-  url = `http://127.0.0.1:${await c.start()}`;
-  return c;
+  const started = await live.start({ tickMs: 50, ...opts, config: { ...asyncDefaults, ...overrides } });
+  url = started.url;
+  return started.c;
 }
 
-async function joined(): Promise<HostileSocket> {
-  const { s } = await joinHostile(url);
-  sockets.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await Promise.all(coordinators.map((c) => c.stop()));
-  coordinators = [];
-});
+const joined = (): Promise<HostileSocket> => live.joined(url);
 
 const smallGrad = (c: Coordinator) => encodeF32(new Float32Array(c.ps.params.length).fill(1e-3));
 /** An update of the coordinator's current version: what a worker pushes after each rollout, earning its next report. */
@@ -219,6 +210,24 @@ describe('3. the budget counts only work tied to updates', () => {
     const next = await Promise.all(Array.from({ length: 3 }, () => report(s, fakeReport(c.config, { rolloutVersion: c.ps.version }))));
     expect(next.filter((a) => a.ok)).toHaveLength(1);
     expect(c.status().envSteps).toBe(2 * steps);
+  });
+
+  it('local mode: 200 refused deltas from the same params, each with a possible report, count maxPushesInFlight reports, not 200', async () => {
+    const c = await start({ updateMode: 'local', maxPushesInFlight: 2, spotCheckRate: 0 });
+    const steps = c.config.numEnvs * c.config.numSteps;
+    const flood = async (s: HostileSocket, req: { version: number; rolloutVersion: number }) => {
+      const replies = [];
+      for (let k = 0; k < 200; k++) replies.push(await push(s, { ...req, grad: smallGrad(c), report: fakeReport(c.config) }));
+      expect(replies.some((r) => r.accepted)).toBe(false);
+      return replies.filter((r) => r.ok && r.rollout?.ok).length;
+    };
+    // A rollout version past the push's own: the version check refuses it (no offence), at the current version (no new ticket).
+    expect(await flood(await joined(), { version: 0, rolloutVersion: 1 })).toBe(2);
+    expect(c.status()).toMatchObject({ state: 'training', version: 0, envSteps: 2 * steps });
+    // While training is paused, from another worker.
+    c.pause();
+    expect(await flood(await joined(), { version: 0, rolloutVersion: 0 })).toBe(2);
+    expect(c.status()).toMatchObject({ state: 'training', version: 0, envSteps: 4 * steps });
   });
 });
 
@@ -398,9 +407,14 @@ function honestGrad(n: number, k: number, scale = 1e-3): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => scale * (1 + 0.3 * Math.sin(7.1 * i + 3.3 * k)));
 }
 
+/** Local mode: the rollout report a delta carries (the run's size, collected at `version`, with `overrides`); nothing in the other modes. */
+function withReport(c: Coordinator, version: number, overrides: Record<string, unknown> = {}): { report?: ReturnType<typeof fakeReport> } {
+  return c.config.updateMode === 'local' ? { report: fakeReport(c.config, { rolloutVersion: version, ...overrides }) } : {};
+}
+
 /**
  * Two honest workers that each land `k` updates along honestGrad, taking turns, each at the params
- * it holds (maxStaleness must allow it): a fleet whose averages judge a newcomer.
+ * it holds (maxStaleness must allow it): a fleet whose averages judge a newcomer. In local mode each delta carries its report.
  */
 async function honestFleet(c: Coordinator, k: number): Promise<{ s: HostileSocket; version: number }[]> {
   const fleet = [];
@@ -411,7 +425,8 @@ async function honestFleet(c: Coordinator, k: number): Promise<{ s: HostileSocke
   }
   for (let i = 0; i < k; i++) {
     for (const [j, h] of fleet.entries()) {
-      expect(await push(h.s, { version: h.version, rolloutVersion: h.version, grad: encodeF32(honestGrad(c.ps.params.length, 2 * i + j)) })).toMatchObject({ accepted: true });
+      expect(await push(h.s, { version: h.version, rolloutVersion: h.version, grad: encodeF32(honestGrad(c.ps.params.length, 2 * i + j)), ...withReport(c, h.version) }))
+        .toMatchObject({ accepted: true });
       h.version = c.ps.version; // the reply carried the params it made
     }
   }
@@ -681,6 +696,46 @@ describe('12. fair share', () => {
     for (const w of [a, b]) registry.drop(w, 22_000);
     registry.tick(1, 22_000);
     expect(landed(late, 22_000)).toBe(1000);
+  });
+
+  it('local mode: a delta refused as overShare still counts the rollout report it carries and answers it, up to maxPushesInFlight reports per version of the params', async () => {
+    // No metrics tick of its own: the test ticks the registry once. Spot checks off: the fast worker's episodes are made up.
+    const c = await start({ updateMode: 'local', maxPushesInFlight: 2, maxStaleness: 1000, spotCheckRate: 0 }, { tickMs: 3_600_000 });
+    const n = c.ps.params.length;
+    const steps = c.config.numEnvs * c.config.numSteps;
+    const [honest] = await honestFleet(c, WARMUP);
+    const { s: fast, reply } = await joinHostile(url);
+    sockets.push(fast);
+    // One tick as if the fleet's updates had come over 1,000 s: a median near 0, so the fast worker's share is about its
+    // SHARE_SLACK of one update a second, and it lands its first update and is over its share until that second refills it.
+    c.registry.tick(1000);
+    expect(c.registry.fairRate).toBeGreaterThan(0);
+    const mine = () => c.workerList().find((w) => w.workerId === reply.workerId)!;
+    let k = 0;
+    const pushFast = (version: number) =>
+      push(fast, { version, rolloutVersion: version, grad: encodeF32(honestGrad(n, 100 + k++)), ...withReport(c, version, episodes(1, 20)) });
+
+    expect(await pushFast(c.ps.version)).toMatchObject({ accepted: true, rollout: { ok: true } });
+    const held = c.ps.version; // the params its reply carried, and their ticket
+    const counted = { envSteps: c.status().envSteps, episodes: c.status().episodes };
+    // Over its share: the delta is refused, its report counts (env steps, episodes; the worker's own env steps) and is answered.
+    for (let i = 1; i <= 2; i++) {
+      expect(await pushFast(held)).toMatchObject({ accepted: false, reason: 'overShare', rollout: { ok: true, numSteps: c.config.numSteps } });
+      expect(c.status()).toMatchObject({ version: held, envSteps: counted.envSteps + i * steps, episodes: counted.episodes + i });
+    }
+    expect(mine().envSteps).toBe(3 * steps);
+    // A third from the same params: its report is not counted (nor is a flood of reports on refused deltas).
+    const third = await pushFast(held);
+    expect(third).toMatchObject({ accepted: false, reason: 'overShare' });
+    expect(third).not.toHaveProperty('rollout');
+    expect(c.status()).toMatchObject({ envSteps: counted.envSteps + 2 * steps, episodes: counted.episodes + 2 });
+    // Once the run moves on, a refusal brings newer params and their ticket, and reports from those count again.
+    expect(await push(honest.s, { version: honest.version, rolloutVersion: honest.version, grad: encodeF32(honestGrad(n, 99)), ...withReport(c, honest.version) }))
+      .toMatchObject({ accepted: true });
+    expect(await pushFast(held)).toMatchObject({ accepted: false, reason: 'overShare', version: held + 1, params: expect.anything() });
+    expect(c.status().envSteps).toBe(counted.envSteps + 3 * steps);
+    expect(await pushFast(held + 1)).toMatchObject({ accepted: false, reason: 'overShare', rollout: { ok: true } });
+    expect(mine()).toMatchObject({ envSteps: 4 * steps, accepted: 1, quarantined: false });
   });
 });
 

@@ -11,17 +11,19 @@
  *   replayed      its ticket has carried all the updates one set of params can give
  *   overQuota     async and sync: more pushes than the worker's counted rollout reports give
  *   overShare     async and local, with robustUpdates: the worker's accepted updates per second are far above the fleet's median
+ *                 (local mode: the report riding with the push is still taken)
  *   paused        an admin paused training (`paused`; a report riding with the push is still taken)
  *   then the ParameterServer's checks (malformed, wrongSize, stale, policyLag, nonFinite, normTooLarge)
  *   outlier       async and local, with robustUpdates: far from the recent accepted updates (robustAcceptance.ts)
- * In local mode the push carries its rollout's report, taken before the ParameterServer's checks
- * (`takeReport`); a refused report refuses the delta too. In the other modes a push that gets past
- * its quota lets its worker send its next rollout report (WorkerRecord.mayReport). An accepted
- * update is stepped at once (async: Adam on a gradient; local: the outer step along a delta) or
- * joins the open sync round, whose mean (a trimmed mean with robustUpdates) is one step when the
- * round closes. The step size comes from `stepSize` (schedules.ts), times the worker's earned
- * weight in async and local modes with MIN_FLEET or more contributing workers (a new worker's first
- * updates count less: workers/trust.ts).
+ * In local mode the push carries its rollout's report, taken after the ticket check and before the
+ * ParameterServer's checks (`takeReport`), at most maxPushesInFlight per version the worker is
+ * handed (TicketBook.mayCountReport); a refused report refuses the delta too. In the other modes a
+ * push that gets past its quota lets its worker send its next rollout report
+ * (WorkerRecord.mayReport). An accepted update is stepped at once (async: Adam on a gradient;
+ * local: the outer step along a delta) or joins the open sync round, whose mean (a trimmed mean
+ * with robustUpdates) is one step when the round closes. The step size comes from `stepSize`
+ * (schedules.ts), times the worker's earned weight in async and local modes with MIN_FLEET or more
+ * contributing workers (a new worker's first updates count less: workers/trust.ts).
  * Every reply that carries params carries their ticket; refusals named in workers/trust.ts's
  * OFFENCES count against the worker's trust, and a quarantine marks the worker's address.
  */
@@ -118,13 +120,29 @@ export class UpdatePipeline<S> {
       // the worker its next rollout report (async and sync modes; in local mode each push carries its own).
       w.mayReport = true;
     }
-    if (mode !== 'sync' && this.config.robustUpdates && this.registry.overShare(w)) {
-      return this.refused(w, refuse('overShare', `more accepted updates per second than ${shareFactor(w).toFixed(1)}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`), version);
-    }
-    const rollout = report && this.takeReport(w, report);
+    const overShare = mode !== 'sync' && this.config.robustUpdates && this.registry.overShare(w)
+      ? refuse('overShare', `more accepted updates per second than ${shareFactor(w).toFixed(1)}x the fleet's median of ${this.registry.fairRate.toFixed(1)}: wait`)
+      : null;
+    // Local mode: the report riding with the push is taken whatever becomes of the delta (over its
+    // fair share, paused, refused by the checks below): an honest tab really spent those env steps,
+    // played those episodes and gathered those statistics, and the reply gives it the merged
+    // statistics and its next rollout length. The report is held to every check a report has
+    // (possible for the run, norm bounds, quarantine), the push to the rate limit and its ticket.
+    // But a refusal spends nothing of the ticket, and one at the current version hands out no new
+    // one, so a liar could have reports counted on refused deltas at maxPushesPerSecond (an overShare
+    // or paused push, a rolloutVersion past its version): budget burnt far faster than any update
+    // lands. So the worker's tickets for one version of the params count at most maxUses reports
+    // (TicketBook.mayCountReport; as many as the deltas one set of params can give): at most
+    // maxPushesInFlight per version the worker is handed. A push past that is decided without its
+    // report counted, so an honest tab loses a report only after maxPushesInFlight pushes from
+    // params the run has not moved past. Made-up episodes are the spot checks' to catch
+    // (workers/spotCheck.ts).
+    const rollout = report && w.tickets.mayCountReport(ticket) ? this.takeReport(w, report) : undefined;
     if (rollout && !rollout.ok) return this.refused(w, refuse('malformed', `rollout report refused: ${rollout.error}`));
+    if (rollout) w.tickets.countReport(ticket);
+    if (overShare) return { ...this.refused(w, overShare, version), ...(rollout && { rollout }) };
     if (version <= this.ps.version) this.registry.noteStaleness(w, this.ps.version - version);
-    // Paused: the report is taken (its env steps were spent), the update is not, and the reply is the
+    // Paused: the report is taken (see above), the update is not, and the reply is the
     // ordinary refusal (fresh params when behind) that a tab unaware of pausing goes on from.
     if (this.paused) return { ...this.refused(w, PAUSED, version), ...(rollout && { rollout }) };
 

@@ -11,7 +11,9 @@
  *    while the last push is on the wire (pipelinePushes), or maxPushesInFlight deltas in local
  *    mode (the tab keeps training from its own params until a reply comes).
  * A replayed push, or one naming a made-up version, therefore changes nothing; to push again, a
- * worker needs a reply, so fresh params, first.
+ * worker needs a reply, so fresh params, first. In local mode, where each delta carries its
+ * rollout's report, the tickets for one version of the params likewise count at most that many
+ * reports, accepted deltas' and refused ones' together (`mayCountReport`).
  */
 import type { TrainConfig } from '../../shared/config.ts';
 
@@ -21,7 +23,10 @@ export const TICKETS_KEPT = 8;
 export interface Ticket {
   ticket: number;
   version: number;
+  /** Accepted updates it carried. */
   uses: number;
+  /** Local mode: the rollout reports counted from pushes naming it, accepted deltas' and refused ones' (see mayCountReport). */
+  reports: number;
 }
 
 /** How many accepted updates one ticket may carry in a run of `config`. */
@@ -39,7 +44,7 @@ export class TicketBook {
 
   /** A fresh ticket for params at `version`, to send with them. */
   issue(version: number): number {
-    const t = { ticket: this.next++, version, uses: 0 };
+    const t = { ticket: this.next++, version, uses: 0, reports: 0 };
     this.kept.unshift(t);
     if (this.kept.length > TICKETS_KEPT) this.kept.pop();
     return t.ticket;
@@ -65,5 +70,21 @@ export class TicketBook {
   /** Counts one accepted update against a ticket `check` returned. */
   spend(t: Ticket): void {
     t.uses++;
+  }
+
+  /**
+   * Local mode: whether a report riding with a push that names `t` may count: fewer than maxUses
+   * were counted from pushes naming this worker's tickets for params at `t`'s version (a refusal
+   * sent when the worker was behind issues another ticket at the same version; they share the count).
+   */
+  mayCountReport(t: Ticket): boolean {
+    let n = 0;
+    for (const k of this.kept) if (k.version === t.version) n += k.reports;
+    return n < this.maxUses;
+  }
+
+  /** Counts one report, taken from a push naming `t`, against its version (see mayCountReport). */
+  countReport(t: Ticket): void {
+    t.reports++;
   }
 }
