@@ -290,15 +290,13 @@ export class RolloutWorker {
     // The quantization error of lossy codecs is carried into the next update, not lost.
     const codec = new ErrorFeedback(config.updateCodec, numParams);
     const fullMinibatch = derive(config).minibatchSize;
-    /** The minibatch size for a rollout of `steps` per env (a stretched one's, config.stretchedMinibatches). */
-    const minibatchFor = (steps: number) => derive(config, config.updateMode === 'local' && config.stretchedMinibatches === 'size' ? config.numSteps : steps).minibatchSize;
-    let mb = collector.allocMinibatch(minibatchFor(numSteps));
+    let mb = collector.allocMinibatch(derive(config, numSteps).minibatchSize);
     let lastLosses: Record<string, number> = {};
     this.update({ state: 'training', message: 'training', envId: config.envId, version, numSteps });
 
     /** Collects one rollout of numSteps per env (with the minibatch buffer sized to it) and makes its report. */
     const collect = async (rolloutVersion: number): Promise<RolloutReport> => {
-      const minibatchSize = minibatchFor(numSteps);
+      const { minibatchSize } = derive(config, numSteps);
       if (mb.size !== minibatchSize) mb = collector.allocMinibatch(minibatchSize);
       const t0 = performance.now();
       const r = await collector.collect(learner, config.gamma, config.gaeLambda, numSteps);
