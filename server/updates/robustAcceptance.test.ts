@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, VOUCHED_UPDATES, RobustAcceptance, WARMUP, newcomerMinCosine,
+  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, VOUCHED_UPDATES, RobustAcceptance, WARMUP, networkParts, newcomerMinCosine,
 } from './robustAcceptance.ts';
+import { configFor } from '../../shared/config.ts';
+import { modelFor } from '../../shared/ppo/modelSpec.ts';
 
 /** Updates live in SIZE dimensions (the newcomer's threshold is 2 / sqrt(SIZE) = 0.1); the ones below use the first two. */
 const SIZE = 400;
@@ -11,7 +13,7 @@ const f = (a: number, b: number) => {
   u[1] = b;
   return u;
 };
-const l2 = (u: Float32Array) => Math.hypot(u[0], u[1]);
+const l2 = (u: Float32Array) => Math.hypot(...u);
 /** Checks `u` from `id` and folds it in when it passes, as the update pipeline does; the refusal or null. */
 function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null {
   const why = r.check(id, u, l2(u));
@@ -30,18 +32,18 @@ describe('RobustAcceptance', () => {
     // x lands first, five times: with no other worker's average there is nothing to judge it by.
     for (let k = 0; k < 5; k++) expect(offer(r, 'x', f(0, -1))).toBeNull();
     // a: one other worker (x) is no reference either.
-    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    expect(r.cosineWithOthers('a', f(1, 0))).toBeNull();
     expect(offer(r, 'a', f(1, 0))).toBeNull();
     // b: nobody has vouched updates yet, and MIN_FLEET - 1 = 2 others have averages: the reference is the sum of their
     // unit directions, (0, -1) + (1, 0); cosine of (1, 0.2) with (1, -1) = 0.8 / (1.0198 x 1.4142) = 0.5547.
-    expect(r.cosineWithOthers('b', f(1, 0.2), Math.hypot(1, 0.2))).toBeCloseTo(0.8 / (Math.hypot(1, 0.2) * Math.SQRT2), 6);
+    expect(r.cosineWithOthers('b', f(1, 0.2))?.[0]).toBeCloseTo(0.8 / (Math.hypot(1, 0.2) * Math.SQRT2), 6);
     expect(offer(r, 'b', f(1, 0.2))).toBeNull();
     // b's update was judged: it vouches for b (weight 1/16); x's and a's did not. x is now judged by b's average alone:
     // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below newcomerMinCosine.
-    expect(r.cosineWithOthers('x', f(0, -1), 1)).toBeCloseTo(-0.2 / Math.hypot(1, 0.2), 6);
+    expect(r.cosineWithOthers('x', f(0, -1))?.[0]).toBeCloseTo(-0.2 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -0\.196, below 0\.100 while a newcomer/);
     // a is judged by b's average too (x weighs nothing): 1 / 1.0198 = 0.98.
-    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
+    expect(r.cosineWithOthers('a', f(1, 0))?.[0]).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
   });
 
@@ -57,7 +59,7 @@ describe('RobustAcceptance', () => {
     expect(offer(r, 'c', f(1, 0))).toBeNull();
     // Now c has 2 vouched updates (weight 2/16), a and b none: a newcomer's reference is c's average,
     // (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16).
-    expect(r.cosineWithOthers('d', f(1, 0), 1)).toBeCloseTo(0.36 / Math.hypot(0.36, 0.16), 6);
+    expect(r.cosineWithOthers('d', f(1, 0))?.[0]).toBeCloseTo(0.36 / Math.hypot(0.36, 0.16), 6);
     // Noise: a direction orthogonal to it has cosine 0 < 0.1, refused from the first; so is a zero update.
     expect(offer(r, 'd', f(-0.16, 0.36))).toMatch(/average cosine -?0\.000/);
     expect(offer(r, 'e', f(0, 0))).toMatch(/average cosine 0\.000/);
@@ -70,7 +72,7 @@ describe('RobustAcceptance', () => {
     for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'c', f(1, 0.1))).toBeNull(); // judged: c vouches for 16
     r.left('c');
     // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
-    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    expect(r.cosineWithOthers('a', f(1, 0))).toBeNull();
     // c resumes past its newcomer updates: a cosine of 0 (orthogonal to a's and b's averages) takes its moving average from
     // 0.995 to 0.995 x 7/8 = 0.87, far above MIN_MEAN_COSINE; a newcomer's first judged 0 is refused.
     expect(offer(r, 'c', f(0, 1))).toBeNull();
@@ -118,5 +120,40 @@ describe('RobustAcceptance', () => {
     // A worker forgotten (left or quarantined) no longer counts.
     r.forget('b');
     expect(r.medianNorm()).toBeCloseTo(2.0005, 6); // medians 4 and 0.001
+  });
+  it('judges each part of the model apart: an update whose policy part points against the fleet\'s is refused though the whole points with it', () => {
+    // Two parts of 200 params each (threshold 2 / sqrt(200) = 0.141 each); the updates below use param 0 (part 0) and param 200 (part 1).
+    const parts = { names: ['policy', 'value'], partOf: Uint8Array.from({ length: SIZE }, (_, i) => (i < SIZE / 2 ? 0 : 1)) };
+    const g = (policy: number, value: number) => {
+      const u = new Float32Array(SIZE);
+      u[0] = policy;
+      u[SIZE / 2] = value;
+      return u;
+    };
+    const fabricated = g(-1, 2); // the policy flipped, the value honest: cosine with (1, 2) of (-1 + 4) / 5 = 0.6 whole
+    const whole = new RobustAcceptance(SIZE);
+    const parted = new RobustAcceptance(SIZE, parts);
+    for (const r of [whole, parted]) for (const id of ['a', 'b']) offer(r, id, g(1, 2));
+    expect(whole.cosineWithOthers('c', fabricated)?.[0]).toBeCloseTo(0.6, 6);
+    expect(offer(whole, 'c', fabricated)).toBeNull();
+    const [policy, value] = parted.cosineWithOthers('c', fabricated)!;
+    expect([policy, value].map((x) => x.toFixed(6))).toEqual(['-1.000000', '1.000000']);
+    expect(offer(parted, 'c', fabricated)).toMatch(/in the policy params \(average cosine -1\.000, below 0\.141 while a newcomer/);
+    // An honest update points with the fleet in both parts.
+    expect(offer(parted, 'd', g(1, 2))).toBeNull();
+  });
+
+  it('networkParts: the actor and its log-std are the policy part, the critic the value part', () => {
+    const cartPole = networkParts(modelFor(configFor('CartPole-v1')).layout);
+    expect(cartPole.names).toEqual(['policy', 'value']);
+    const count = (p: { partOf: Uint8Array }, k: number) => p.partOf.filter((x) => x === k).length;
+    // Actor 4x64 + 64 + 64x64 + 64 + 64x2 + 2 = 4,610; critic 4x64 + 64 + 64x64 + 64 + 64 + 1 = 4,545.
+    expect([count(cartPole, 0), count(cartPole, 1)]).toEqual([4610, 4545]);
+    const { layout } = modelFor(configFor('Pendulum-v1'));
+    const pendulum = networkParts(layout);
+    const logStd = layout.at(-1)!;
+    expect(logStd.name).toBe('actor.logStd');
+    expect([...pendulum.partOf.subarray(logStd.offset)].every((k) => k === 0)).toBe(true);
+    expect(pendulum.partOf[layout.find((l) => l.name.startsWith('critic.'))!.offset]).toBe(1);
   });
 });

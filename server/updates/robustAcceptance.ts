@@ -19,8 +19,9 @@
  *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
  *     moving average of weight COSINE_WEIGHT.
  *       As a newcomer (fewer than VOUCHED_UPDATES vouched updates of its own), an update that takes the
- *     worker's average below newcomerMinCosine(size) = 2 / sqrt(size) (0.021 at CartPole's 9,155
- *     params) is refused, from its first judged update on: a sign-flipped update has a cosine below
+ *     worker's average below newcomerMinCosine(size) = 2 / sqrt(size) (size: that of the part judged,
+ *     see below; 0.029 and 0.030 for CartPole's policy and value parts) is refused, from its first
+ *     judged update on: a sign-flipped update has a cosine below
  *     zero, random noise or a fixed random direction one of standard deviation 1 / sqrt(size)
  *     around zero (so it passes a first update with odds of 2.3%, a mean of several less), a zero
  *     update 0. Honest cosines with the reference start near 0.9 and fall as a run goes on (0.02
@@ -28,6 +29,12 @@
  *       Past its newcomer updates the test is looser (an honest worker's updates swing later in a run, when
  *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
  *     refused (a worker that earned its trust, then turns).
+ *       The direction is judged per part of the model (networkParts: the policy's params and the value
+ *     network's), each part's cosine with the same part of the reference, each with its own average
+ *     and its newcomer's threshold (2 / sqrt(the part's size)); an update is refused when any part's
+ *     average is too low. Judged whole, an update computed on fabricated data (advantages negated:
+ *     its policy part points against the fleet's, its value part with it) had a cosine near zero
+ *     with the fleet's and was accepted (docs/TRUST.md, "Updates computed on fabricated rollouts").
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
@@ -38,6 +45,7 @@
  * Sync mode does not use this: its round steps with a coordinate-wise trimmed mean (syncRound.ts).
  */
 import { median } from '../../shared/median.ts';
+import type { ParamSpec } from '../../shared/ppo/params.ts';
 
 export const MIN_FLEET = 3;
 export const NORM_WINDOW = 16;
@@ -52,13 +60,30 @@ export const newcomerMinCosine = (size: number): number => 2 / Math.sqrt(size);
 export const MAX_AWAY = 1000;
 export const MIN_MEAN_COSINE = -0.2;
 
+/** The parts of the params whose directions are judged apart: `partOf[i]` is the index in `names` of param i's part. */
+export interface Parts {
+  names: string[];
+  partOf: Uint8Array;
+}
+
+/** The whole update as one part. */
+export const wholeUpdate = (size: number): Parts => ({ names: ['params'], partOf: new Uint8Array(size) });
+
+/** The policy's params (the actor, its log-std included) and the value network's (the critic), from the model's layout. */
+export function networkParts(layout: ParamSpec[]): Parts {
+  const size = layout.reduce((n, p) => n + p.size, 0);
+  const partOf = new Uint8Array(size);
+  for (const p of layout) if (p.name.startsWith('critic.')) partOf.fill(1, p.offset, p.offset + p.size);
+  return { names: ['policy', 'value'], partOf };
+}
+
 interface WorkerDirection {
   /** Moving average of its accepted updates (since it last joined). */
   mean: Float64Array;
   /** Whether `mean` holds an accepted update. */
   hasMean: boolean;
-  /** Average of its updates' cosine with the reference (see above). */
-  cosine: number;
+  /** Per part, the average of its updates' cosine with the reference (see above). */
+  cosine: number[];
   /** Updates whose cosine went into `cosine`. */
   judged: number;
   accepted: number;
@@ -74,16 +99,19 @@ export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
   /** Departed workers' standing (all but the average), oldest departure first. */
   private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
-  /** The newcomer's cosine threshold for this size (newcomerMinCosine). */
-  readonly minNewcomerCosine: number;
+  /** Per part, the newcomer's cosine threshold for the part's size (newcomerMinCosine). */
+  readonly minNewcomerCosine: number[];
   /** Scratch: the reference a worker is judged against. */
   private readonly ref: Float64Array;
   /** Accepted updates seen. */
   count = 0;
 
-  constructor(private readonly size: number) {
+  constructor(private readonly size: number, private readonly parts: Parts = wholeUpdate(size)) {
+    if (parts.partOf.length !== size) throw new Error(`parts cover ${parts.partOf.length} params, not ${size}`);
     this.ref = new Float64Array(size);
-    this.minNewcomerCosine = newcomerMinCosine(size);
+    const sizes = parts.names.map(() => 0);
+    for (const k of parts.partOf) sizes[k]++;
+    this.minNewcomerCosine = sizes.map(newcomerMinCosine);
   }
 
   /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
@@ -98,10 +126,10 @@ export class RobustAcceptance {
   }
 
   /**
-   * Cosine between `u` (of L2 norm `norm`) and the reference for `workerId` (see above); null
-   * while there is no reference, 0 for a zero `u`.
+   * Per part, the cosine between `u`'s part and the reference's for `workerId` (see above); null
+   * while there is no reference (or a part of it is zero), 0 for a part of `u` that is zero.
    */
-  cosineWithOthers(workerId: string, u: Float32Array, norm: number): number | null {
+  cosineWithOthers(workerId: string, u: Float32Array): number[] | null {
     const ref = this.ref;
     ref.fill(0);
     const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
@@ -118,13 +146,18 @@ export class RobustAcceptance {
         for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
       }
     }
-    let dot = 0;
-    let ref2 = 0;
+    const { names, partOf } = this.parts;
+    const dot = names.map(() => 0);
+    const u2 = names.map(() => 0);
+    const ref2 = names.map(() => 0);
     for (let i = 0; i < u.length; i++) {
-      dot += u[i] * ref[i];
-      ref2 += ref[i] * ref[i];
+      const k = partOf[i];
+      dot[k] += u[i] * ref[i];
+      u2[k] += u[i] * u[i];
+      ref2[k] += ref[i] * ref[i];
     }
-    return ref2 === 0 ? null : norm === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
+    if (ref2.some((r) => r === 0)) return null;
+    return dot.map((d, k) => (u2[k] === 0 ? 0 : d / Math.sqrt(u2[k] * ref2[k])));
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -135,16 +168,20 @@ export class RobustAcceptance {
         return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the fleet's median norm ${median.toPrecision(3)}`;
       }
     }
-    const cos = this.cosineWithOthers(workerId, u, norm);
+    const cos = this.cosineWithOthers(workerId, u);
     const w = this.worker(workerId);
     w.judgedLast = cos !== null;
     if (cos === null) return null;
     w.judged++;
-    w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
+    const k = Math.max(1 / w.judged, COSINE_WEIGHT);
+    cos.forEach((c, p) => { w.cosine[p] += k * (c - w.cosine[p]); });
     const newcomer = w.vouched < VOUCHED_UPDATES;
-    const min = newcomer ? this.minNewcomerCosine : MIN_MEAN_COSINE;
-    if (w.cosine < min) {
-      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
+    for (let p = 0; p < cos.length; p++) {
+      const min = newcomer ? this.minNewcomerCosine[p] : MIN_MEAN_COSINE;
+      if (w.cosine[p] < min) {
+        const part = cos.length > 1 ? ` in the ${this.parts.names[p]} params` : '';
+        return `this worker's updates do not point with the other workers'${part} (average cosine ${w.cosine[p].toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
+      }
     }
     return null;
   }
@@ -184,7 +221,7 @@ export class RobustAcceptance {
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
     if (!w) {
-      const standing = this.away.get(workerId) ?? { cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      const standing = this.away.get(workerId) ?? { cosine: this.parts.names.map(() => 0), judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
       this.away.delete(workerId);
       this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), hasMean: false }));
     }
