@@ -32,9 +32,10 @@
  *       The direction is judged per part of the model (networkParts: the policy's params and the value
  *     network's), each part's cosine with the same part of the reference, each with its own average
  *     and its newcomer's threshold (2 / sqrt(the part's size)); an update is refused when any part's
- *     average is too low. Judged whole, an update computed on fabricated data (advantages negated:
- *     its policy part points against the fleet's, its value part with it) had a cosine near zero
- *     with the fleet's and was accepted (docs/TRUST.md, "Updates computed on fabricated rollouts").
+ *     average is too low. Updates computed on fabricated data (advantages negated: the policy part
+ *     points against the fleet's, the value part with it) had whole cosines of 0.35 to 0.93 over a
+ *     worker's first 16, so judged whole they passed the newcomer's test and such a worker landed 43
+ *     to 58 before its quarantine; judged per part, none once judged (docs/trust/fabricated.md).
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
