@@ -34,9 +34,9 @@ describe('RobustAcceptance', () => {
     // a: one other worker (x) is no reference either.
     expect(r.cosineWithOthers('a', f(1, 0))).toBeNull();
     expect(offer(r, 'a', f(1, 0))).toBeNull();
-    // b: nobody has vouched updates yet, and MIN_FLEET - 1 = 2 others have averages: the reference is the sum of their
-    // unit directions, (0, -1) + (1, 0); cosine of (1, 0.2) with (1, -1) = 0.8 / (1.0198 x 1.4142) = 0.5547.
-    expect(r.cosineWithOthers('b', f(1, 0.2))?.[0]).toBeCloseTo(0.8 / (Math.hypot(1, 0.2) * Math.SQRT2), 6);
+    // b: nobody has vouched updates yet, and MIN_FLEET - 1 = 2 others have averages: b's cosine is the upper median (of
+    // two, the larger) of its cosines with each, -0.2 / 1.0198 = -0.196 with x's (0, -1) and 1 / 1.0198 = 0.981 with a's (1, 0).
+    expect(r.cosineWithOthers('b', f(1, 0.2))?.[0]).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'b', f(1, 0.2))).toBeNull();
     // b's update was judged: it vouches for b (weight 1/16); x's and a's did not. x is now judged by b's average alone:
     // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below newcomerMinCosine.
@@ -141,6 +141,17 @@ describe('RobustAcceptance', () => {
     expect(offer(parted, 'c', fabricated)).toMatch(/in the policy params \(average cosine -1\.000, below 0\.141 while a newcomer/);
     // An honest update points with the fleet in both parts.
     expect(offer(parted, 'd', g(1, 2))).toBeNull();
+
+    // At a run's start the fabricated worker is among the first two to land (unjudged: one other is no reference). The
+    // honest third is judged by the larger of its cosines with each of them, per part: 1 in both (the sum of their unit
+    // directions cancels out in the policy part). Then the attacker is judged by the honest third.
+    const start = new RobustAcceptance(SIZE, parts);
+    expect(offer(start, 'h1', g(1, 2))).toBeNull();
+    expect(offer(start, 'x', fabricated)).toBeNull();
+    expect(start.cosineWithOthers('h2', g(1, 2))).toEqual([1, 1]);
+    expect(offer(start, 'h2', g(1, 2))).toBeNull();
+    expect(offer(start, 'x', fabricated)).toMatch(/in the policy params \(average cosine -1\.000/);
+    expect(offer(start, 'h1', g(1, 2))).toBeNull();
   });
 
   it('networkParts: the actor and its log-std are the policy part, the critic the value part', () => {

@@ -13,9 +13,13 @@
  *     updates that were judged against a reference (an update with none to judge it by earns
  *     nothing). So a newcomer, hostile or not, barely shapes what others are judged by, and a worker
  *     that lands updates before anyone else (at a run's start) does not become the reference.
- *     While no other worker has earned any (the start of a run), the reference is the sum of the
- *     unit directions of the other workers' averages, once MIN_FLEET - 1 others have one: one
- *     worker alone, however large or early its updates, is no reference. The cosine average is the
+ *     While no other worker has earned any (the start of a run), an update's cosine is instead the
+ *     upper median of its cosines with each other worker's average (of two: the larger), once
+ *     MIN_FLEET - 1 others have one: one worker alone, however large or early its updates, is no
+ *     reference, and one hostile worker among the first two to land cannot make an honest third
+ *     look unlike both (the sum of an honest and a hostile average, the reference this was before,
+ *     cancels out in the policy part against the fabricated attacker: an honest worker was then
+ *     refused until quarantined at a run's start, in 1 of 5 bench runs, docs/trust/fabricated.md). The cosine average is the
  *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
  *     moving average of weight COSINE_WEIGHT.
  *       As a newcomer (fewer than VOUCHED_UPDATES vouched updates of its own), an update that takes the
@@ -131,22 +135,25 @@ export class RobustAcceptance {
    * while there is no reference (or a part of it is zero), 0 for a part of `u` that is zero.
    */
   cosineWithOthers(workerId: string, u: Float32Array): number[] | null {
-    const ref = this.ref;
-    ref.fill(0);
     const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
     if (others.some((w) => w.vouched > 0)) {
+      const ref = this.ref;
+      ref.fill(0);
       for (const w of others) {
         const k = RobustAcceptance.weight(w.vouched);
         for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
       }
-    } else if (others.length >= MIN_FLEET - 1) {
-      for (const w of others) {
-        let m2 = 0;
-        for (let i = 0; i < ref.length; i++) m2 += w.mean[i] * w.mean[i];
-        const k = m2 > 0 ? 1 / Math.sqrt(m2) : 0;
-        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
-      }
+      return this.partCosines(u, ref);
     }
+    if (others.length < MIN_FLEET - 1) return null;
+    // Nobody has earned weight yet: per part, the upper median of u's cosines with each other worker's average.
+    const each = others.map((w) => this.partCosines(u, w.mean));
+    if (each.some((c) => c === null)) return null;
+    return this.parts.names.map((_, p) => upperMedian(each.map((c) => c![p])));
+  }
+
+  /** Per part, the cosine between `u` and `ref`; null when a part of `ref` is zero, 0 for a part of `u` that is zero. */
+  private partCosines(u: Float32Array, ref: Float64Array): number[] | null {
     const { names, partOf } = this.parts;
     const dot = names.map(() => 0);
     const u2 = names.map(() => 0);
@@ -228,4 +235,9 @@ export class RobustAcceptance {
     }
     return w;
   }
+}
+
+/** The middle value, the larger of the two middle ones for an even count (of two: the larger). */
+function upperMedian(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }
