@@ -7,19 +7,16 @@
  *     updates have been accepted). One vote per worker: a worker landing many tiny updates moves
  *     only its own median, so it cannot pull the fleet's down until honest updates look too large;
  *   - or its worker's updates do not point with the other workers': each worker keeps a moving
- *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine between
- *     each update it pushes and the reference, the sum of the OTHER workers' averages, each weighed
- *     by the trust it has earned: min(1, vouched / VOUCHED_UPDATES), `vouched` counting its accepted
- *     updates that were judged against a reference (an update with none to judge it by earns
- *     nothing). So a newcomer, hostile or not, barely shapes what others are judged by, and a worker
- *     that lands updates before anyone else (at a run's start) does not become the reference.
- *     While no other worker has earned any (the start of a run), an update's cosine is instead the
- *     upper median of its cosines with each other worker's average (of two: the larger), once
- *     MIN_FLEET - 1 others have one: one worker alone, however large or early its updates, is no
- *     reference, and one hostile worker among the first two to land cannot make an honest third
- *     look unlike both (the sum of an honest and a hostile average, the reference this was before,
- *     cancels out in the policy part against the fabricated attacker: an honest worker was then
- *     refused until quarantined at a run's start, in 1 of 5 bench runs, docs/trust/fabricated.md). The cosine average is the
+ *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine of each
+ *     update it pushes with the other workers': the upper median of its cosines with each OTHER
+ *     worker's average (of two: the larger), once MIN_FLEET - 1 others have one. One worker alone,
+ *     however large or early its updates, is no reference; a hostile worker is one vote, so with
+ *     three workers an honest one is judged by the larger of its cosines with the other two, and a
+ *     hostile one by the larger of its cosines with two honest ones. (The reference was the sum of
+ *     the other workers' averages, each weighed by the trust it had earned, min(1, vouched / 16):
+ *     a fabricating worker whose first judged update passed by chance was then, for a while, the
+ *     only worker with weight, so the honest ones were judged by it alone, refused and one
+ *     quarantined, in 1 of 5 bench runs, docs/trust/fabricated.md.) The cosine average is the
  *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
  *     moving average of weight COSINE_WEIGHT.
  *       As a newcomer (fewer than VOUCHED_UPDATES vouched updates of its own), an update that takes the
@@ -34,7 +31,7 @@
  *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
  *     refused (a worker that earned its trust, then turns).
  *       The direction is judged per part of the model (networkParts: the policy's params and the value
- *     network's), each part's cosine with the same part of the reference, each with its own average
+ *     network's), each part's cosines with the same part of the others' averages, each with its own average
  *     and its newcomer's threshold (2 / sqrt(the part's size)); an update is refused when any part's
  *     average is too low. Updates computed on fabricated data (advantages negated: the policy part
  *     points against the fleet's, the value part with it) had whole cosines of 0.35 to 0.93 over a
@@ -92,7 +89,7 @@ interface WorkerDirection {
   /** Updates whose cosine went into `cosine`. */
   judged: number;
   accepted: number;
-  /** Accepted updates that were judged against a reference (they earn its weight in others' references). */
+  /** Accepted updates that were judged against a reference (VOUCHED_UPDATES of them end its newcomer's test). */
   vouched: number;
   /** Whether its last checked update was judged against a reference. */
   judgedLast: boolean;
@@ -106,14 +103,11 @@ export class RobustAcceptance {
   private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
   /** Per part, the newcomer's cosine threshold for the part's size (newcomerMinCosine). */
   readonly minNewcomerCosine: number[];
-  /** Scratch: the reference a worker is judged against. */
-  private readonly ref: Float64Array;
   /** Accepted updates seen. */
   count = 0;
 
   constructor(private readonly size: number, private readonly parts: Parts = wholeUpdate(size)) {
     if (parts.partOf.length !== size) throw new Error(`parts cover ${parts.partOf.length} params, not ${size}`);
-    this.ref = new Float64Array(size);
     const sizes = parts.names.map(() => 0);
     for (const k of parts.partOf) sizes[k]++;
     this.minNewcomerCosine = sizes.map(newcomerMinCosine);
@@ -125,28 +119,14 @@ export class RobustAcceptance {
     return medians.length === 0 ? 0 : median(medians);
   }
 
-  /** How much a worker's average counts in the reference others are judged against: its earned trust. */
-  static weight(vouched: number): number {
-    return Math.min(1, vouched / VOUCHED_UPDATES);
-  }
-
   /**
-   * Per part, the cosine between `u`'s part and the reference's for `workerId` (see above); null
-   * while there is no reference (or a part of it is zero), 0 for a part of `u` that is zero.
+   * Per part, the upper median of the cosines between `u`'s part and each other worker's average's
+   * (see above); null while fewer than MIN_FLEET - 1 others have an average (or a part of one is
+   * zero), 0 for a part of `u` that is zero.
    */
   cosineWithOthers(workerId: string, u: Float32Array): number[] | null {
     const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
-    if (others.some((w) => w.vouched > 0)) {
-      const ref = this.ref;
-      ref.fill(0);
-      for (const w of others) {
-        const k = RobustAcceptance.weight(w.vouched);
-        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
-      }
-      return this.partCosines(u, ref);
-    }
     if (others.length < MIN_FLEET - 1) return null;
-    // Nobody has earned weight yet: per part, the upper median of u's cosines with each other worker's average.
     const each = others.map((w) => this.partCosines(u, w.mean));
     if (each.some((c) => c === null)) return null;
     return this.parts.names.map((_, p) => upperMedian(each.map((c) => c![p])));
