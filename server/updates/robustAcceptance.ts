@@ -36,7 +36,7 @@
  *     average is too low. Updates computed on fabricated data (advantages negated: the policy part
  *     points against the fleet's, the value part with it) had whole cosines of 0.35 to 0.93 over a
  *     worker's first 16, so judged whole they passed the newcomer's test and such a worker landed 43
- *     to 58 before its quarantine; judged per part, none once judged (docs/trust/fabricated.md).
+ *     to 58 before its quarantine; judged per part, 0 to 3 in 5 runs (docs/trust/fabricated.md).
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
