@@ -1,7 +1,8 @@
 /**
  * `npm run bench:trust`: CartPole-v1 (its default run: local mode) trained in one process by a
  * real coordinator on port 0 and honest RolloutWorkers (tfjs wasm backend in Node), with and
- * without simulated hostile workers per attack (server/testing/simulatedAttacker.ts), with the
+ * without simulated hostile workers per attack (server/testing/simulatedAttacker.ts; `fabricated`:
+ * server/testing/fabricatedAttacker.ts, an honest RolloutWorker on negated advantages), with the
  * robust-acceptance and quarantine defences on and off. Prints one JSON line per run and writes
  * the table to docs/trust/figures.md and the runs to docs/trust/runs.json.
  *
@@ -33,12 +34,16 @@ import { Coordinator } from '../server/coordinator.ts';
 import { configFor } from '../shared/config.ts';
 import { REJECT_REASONS, type RejectReason, type RunStatus, type SpotChecks } from '../shared/protocol.ts';
 import { RolloutWorker } from '../client/worker/rolloutWorker.ts';
-import { ATTACKS, SimulatedAttacker, type Attack, type AttackerStats } from '../server/testing/simulatedAttacker.ts';
+import { ATTACKS, SimulatedAttacker, type Attack as SimulatedAttack, type AttackerStats } from '../server/testing/simulatedAttacker.ts';
+import { FABRICATED, FabricatedAttacker } from '../server/testing/fabricatedAttacker.ts';
 import { median } from '../shared/median.ts';
 import { fmt, list, machineLine } from './runs.ts';
 
+/** The simulated attacks, and the fabricated one (an honest learner on negated advantages). */
+type Attack = SimulatedAttack | typeof FABRICATED;
+
 const opts = new Command()
-  .option('--attacks <list>', `none or any of ${ATTACKS.join(',')}`, ['none', ...ATTACKS].join(','))
+  .option('--attacks <list>', `none or any of ${[...ATTACKS, FABRICATED].join(',')}`, ['none', ...ATTACKS, FABRICATED].join(','))
   .option('--defences <list>', 'on (robustUpdates, quarantine, spot checks) and/or off', 'on')
   .option('--seeds <list>', 'seeds', '1')
   .option('--honest <n>', 'honest workers', '2')
@@ -89,7 +94,8 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
   const t0 = performance.now();
   const done = once(c, 'done') as Promise<[RunStatus]>;
   const honest = Array.from({ length: Number(opts.honest) }, () => new RolloutWorker({ url, backend: 'wasm', adapter: 'node', timings: [], userAgent: 'bench:trust', ackTimeoutMs: 120_000 }));
-  const attackers = attack === 'none' ? [] : Array.from({ length: Number(opts.attackers) }, (_, i) => new SimulatedAttacker(url, attack, seed * 100 + i));
+  const attackers = attack === 'none' ? [] : Array.from({ length: Number(opts.attackers) }, (_, i) => (
+    attack === FABRICATED ? new FabricatedAttacker(url, 'wasm') : new SimulatedAttacker(url, attack, seed * 100 + i)));
   const honestSteps = () => honest.reduce((n, w) => n + w.status.envSteps, 0);
   // [coordinator's env steps, honest workers' own] at each metrics tick.
   const samples: [number, number][] = [];

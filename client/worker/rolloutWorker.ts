@@ -13,12 +13,12 @@ import { io, type Socket } from 'socket.io-client';
 import { derive } from '../../shared/config.ts';
 import {
   WORKER_NAMESPACE, noStageSeconds, type Backend, type BackendTiming, type ClientToServerEvents, type JoinReply,
-  type Binary, type NormStatsWire, type PushReply, type RolloutReport, type ServerToClientEvents, type StageSeconds,
+  type Binary, type NormStatsWire, type PushReply, type RejectReason, type RolloutReport, type ServerToClientEvents, type StageSeconds,
 } from '../../shared/protocol.ts';
 import { decodeF32, decodeF64, encodeF64 } from '../../shared/codec.ts';
 import { ErrorFeedback } from '../../shared/updateCodec.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
-import { Learner } from '../../shared/ppo/learner.ts';
+import { Learner, type MinibatchArrays } from '../../shared/ppo/learner.ts';
 import { Adam } from '../../shared/ppo/adam.ts';
 import { lossCoefs, type LossCoefs } from '../../shared/ppo/loss.ts';
 import { RolloutCollector } from '../../shared/ppo/rollout.ts';
@@ -42,6 +42,12 @@ export interface RolloutWorkerOptions {
    * minibatch, scaled by the size of the minibatch actually computed.
    */
   delayMs?: number;
+  /**
+   * A simulated attacker only (server/testing/fabricatedAttacker.ts; a real tab leaves it unset):
+   * rewrites each minibatch in place before its gradient, so the tab's updates are computed on data
+   * it did not collect while its reports and traces stay its real episodes.
+   */
+  fabricateMinibatch?: (mb: MinibatchArrays) => void;
   onStatus?: (s: WorkerStatus) => void;
 }
 
@@ -60,6 +66,8 @@ export interface WorkerStatus {
   envSteps: number;
   accepted: number;
   rejected: number;
+  /** `rejected` by the coordinator's reason. */
+  rejectedBy: Partial<Record<RejectReason, number>>;
   rolloutSps: number;
   /** Steps per env of the current rollout, as the coordinator sized it. */
   numSteps: number;
@@ -92,7 +100,7 @@ class Disconnected extends Error {
 
 export class RolloutWorker {
   readonly status: WorkerStatus = {
-    state: 'connecting', message: '', envId: null, paused: null, acceptedShare: null, workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
+    state: 'connecting', message: '', envId: null, paused: null, acceptedShare: null, workerId: null, version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rejectedBy: {}, rolloutSps: 0,
     numSteps: 0, resumes: 0, roundTripsWaited: 0, seconds: noStageSeconds(),
   };
   private socket: WorkerClientSocket | null = null;
@@ -212,7 +220,7 @@ export class RolloutWorker {
   private newRun(): void {
     this.status.workerId = null;
     this.update({
-      state: 'connecting', message: 'joining the next run', version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rolloutSps: 0,
+      state: 'connecting', message: 'joining the next run', version: 0, rollouts: 0, envSteps: 0, accepted: 0, rejected: 0, rejectedBy: {}, rolloutSps: 0,
       acceptedShare: null, seconds: noStageSeconds(),
     });
   }
@@ -337,7 +345,9 @@ export class RolloutWorker {
         for (let start = 0; start + mb.size <= idx.length; start += mb.size) {
           if (this.stopped || this.status.state !== 'training') break update;
           const t0 = performance.now();
-          const { grad, stats } = await learner.gradient(collector.gather(idx, start, mb), coefs);
+          const batch = collector.gather(idx, start, mb);
+          this.opts.fabricateMinibatch?.(batch);
+          const { grad, stats } = await learner.gradient(batch, coefs);
           if (this.opts.delayMs) await new Promise((r) => setTimeout(r, (this.opts.delayMs! * mb.size) / fullMinibatch));
           this.status.seconds.gradient += (performance.now() - t0) / 1000;
           for (const name of PPO_STATS) sums[name] += stats[name];
@@ -379,8 +389,7 @@ export class RolloutWorker {
         pending = null;
         t.push += (performance.now() - t0) / 1000;
         this.status.roundTripsWaited++;
-        if (reply.accepted) this.status.accepted++;
-        else this.status.rejected++;
+        this.count(reply);
         if (reply.ok && reply.params) {
           const t1 = performance.now();
           adoptParams(reply.params, reply.version, reply.ticket);
@@ -433,8 +442,7 @@ export class RolloutWorker {
 
     /** Local mode: takes a delta's reply: its report's answer, and fresh params when they are newer than the tab's. */
     const takeReply = (reply: PushReply): void => {
-      if (reply.accepted) this.status.accepted++;
-      else this.status.rejected++;
+      this.count(reply);
       if (reply.done) return this.finish('run over');
       if (!reply.ok) throw new Error(`push refused: ${reply.error}`);
       if (reply.rollout?.ok) {
@@ -530,6 +538,16 @@ export class RolloutWorker {
       // Socket.IO fails the acks of a connection that closed; a timeout on a live one is a real error.
       if (!socket.connected) throw new Disconnected();
       throw e;
+    }
+  }
+
+  /** Counts a push's reply: accepted, or rejected under its reason. */
+  private count(reply: PushReply): void {
+    if (reply.accepted) {
+      this.status.accepted++;
+    } else {
+      this.status.rejected++;
+      this.status.rejectedBy[reply.reason] = (this.status.rejectedBy[reply.reason] ?? 0) + 1;
     }
   }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, VOUCHED_UPDATES, RobustAcceptance, WARMUP, newcomerMinCosine,
+  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, VOUCHED_UPDATES, RobustAcceptance, WARMUP, networkParts, newcomerMinCosine,
 } from './robustAcceptance.ts';
+import { configFor } from '../../shared/config.ts';
+import { modelFor } from '../../shared/ppo/modelSpec.ts';
 
 /** Updates live in SIZE dimensions (the newcomer's threshold is 2 / sqrt(SIZE) = 0.1); the ones below use the first two. */
 const SIZE = 400;
@@ -11,7 +13,7 @@ const f = (a: number, b: number) => {
   u[1] = b;
   return u;
 };
-const l2 = (u: Float32Array) => Math.hypot(u[0], u[1]);
+const l2 = (u: Float32Array) => Math.hypot(...u);
 /** Checks `u` from `id` and folds it in when it passes, as the update pipeline does; the refusal or null. */
 function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null {
   const why = r.check(id, u, l2(u));
@@ -20,28 +22,22 @@ function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null 
 }
 
 describe('RobustAcceptance', () => {
-  it('weighs a worker in the reference by the trust it earned: vouched (judged and accepted) updates / VOUCHED_UPDATES, at most 1', () => {
-    expect(VOUCHED_UPDATES).toBe(16);
-    expect([0, 1, 8, 16, 40].map(RobustAcceptance.weight)).toEqual([0, 1 / 16, 0.5, 1, 1]);
-  });
-
   it('one worker alone is no reference: a worker landing updates before the others does not become what they are judged by', () => {
     const r = new RobustAcceptance(SIZE);
     // x lands first, five times: with no other worker's average there is nothing to judge it by.
     for (let k = 0; k < 5; k++) expect(offer(r, 'x', f(0, -1))).toBeNull();
     // a: one other worker (x) is no reference either.
-    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    expect(r.cosineWithOthers('a', f(1, 0))).toBeNull();
     expect(offer(r, 'a', f(1, 0))).toBeNull();
-    // b: nobody has vouched updates yet, and MIN_FLEET - 1 = 2 others have averages: the reference is the sum of their
-    // unit directions, (0, -1) + (1, 0); cosine of (1, 0.2) with (1, -1) = 0.8 / (1.0198 x 1.4142) = 0.5547.
-    expect(r.cosineWithOthers('b', f(1, 0.2), Math.hypot(1, 0.2))).toBeCloseTo(0.8 / (Math.hypot(1, 0.2) * Math.SQRT2), 6);
+    // b: MIN_FLEET - 1 = 2 others have averages: b's cosine is the upper median (of two, the larger) of its cosines with
+    // each, -0.2 / 1.0198 = -0.196 with x's (0, -1) and 1 / 1.0198 = 0.981 with a's (1, 0): x cannot make b look unlike both.
+    expect(r.cosineWithOthers('b', f(1, 0.2))?.[0]).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'b', f(1, 0.2))).toBeNull();
-    // b's update was judged: it vouches for b (weight 1/16); x's and a's did not. x is now judged by b's average alone:
-    // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below newcomerMinCosine.
-    expect(r.cosineWithOthers('x', f(0, -1), 1)).toBeCloseTo(-0.2 / Math.hypot(1, 0.2), 6);
-    expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -0\.196, below 0\.100 while a newcomer/);
-    // a is judged by b's average too (x weighs nothing): 1 / 1.0198 = 0.98.
-    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
+    // x is now judged by a's and b's averages: the larger of 0 (with (1, 0)) and -0.196 (with (1, 0.2)), below newcomerMinCosine.
+    expect(r.cosineWithOthers('x', f(0, -1))?.[0]).toBeCloseTo(0, 6);
+    expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -?0\.000, below 0\.100 while a newcomer/);
+    // a: the larger of 0 (with x's) and 0.981 (with b's).
+    expect(r.cosineWithOthers('a', f(1, 0))?.[0]).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
   });
 
@@ -50,16 +46,16 @@ describe('RobustAcceptance', () => {
     const r = new RobustAcceptance(SIZE);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
     expect(offer(r, 'b', f(1, 0))).toBeNull();
-    // c's reference: unit directions of a's and b's averages, (2, 0). Cosines: (1, 1) -> 0.7071; (-1, 1) -> -0.7071, mean 0: refused.
+    // c is judged by a's and b's averages, both along (1, 0). Cosines: (1, 1) -> 0.7071; (-1, 1) -> -0.7071, mean 0: refused.
     expect(offer(r, 'c', f(1, 1))).toBeNull();
     expect(offer(r, 'c', f(-1, 1))).toMatch(/average cosine -?0\.000, below 0\.100 while a newcomer/);
     // The refused update counted as evidence: (1, 0) -> 1 makes the mean of (0.7071, -0.7071, 1) = 0.333, accepted.
     expect(offer(r, 'c', f(1, 0))).toBeNull();
-    // Now c has 2 vouched updates (weight 2/16), a and b none: a newcomer's reference is c's average,
-    // (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16).
-    expect(r.cosineWithOthers('d', f(1, 0), 1)).toBeCloseTo(0.36 / Math.hypot(0.36, 0.16), 6);
-    // Noise: a direction orthogonal to it has cosine 0 < 0.1, refused from the first; so is a zero update.
-    expect(offer(r, 'd', f(-0.16, 0.36))).toMatch(/average cosine -?0\.000/);
+    // c's average is now (0.2, 0.2) + 0.2 ((1, 0) - (0.2, 0.2)) = (0.36, 0.16). A newcomer d is judged by the upper median
+    // of its cosines with a's, b's and c's averages: (0, 1) has 0, 0 and 0.16 / 0.394 = 0.406, so 0 < 0.1: noise
+    // orthogonal to most of the fleet is refused from the first; so is a zero update.
+    expect(r.cosineWithOthers('d', f(0, 1))?.[0]).toBeCloseTo(0, 6);
+    expect(offer(r, 'd', f(0, 1))).toMatch(/average cosine -?0\.000/);
     expect(offer(r, 'e', f(0, 0))).toMatch(/average cosine 0\.000/);
   });
 
@@ -70,7 +66,7 @@ describe('RobustAcceptance', () => {
     for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'c', f(1, 0.1))).toBeNull(); // judged: c vouches for 16
     r.left('c');
     // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
-    expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
+    expect(r.cosineWithOthers('a', f(1, 0))).toBeNull();
     // c resumes past its newcomer updates: a cosine of 0 (orthogonal to a's and b's averages) takes its moving average from
     // 0.995 to 0.995 x 7/8 = 0.87, far above MIN_MEAN_COSINE; a newcomer's first judged 0 is refused.
     expect(offer(r, 'c', f(0, 1))).toBeNull();
@@ -118,5 +114,51 @@ describe('RobustAcceptance', () => {
     // A worker forgotten (left or quarantined) no longer counts.
     r.forget('b');
     expect(r.medianNorm()).toBeCloseTo(2.0005, 6); // medians 4 and 0.001
+  });
+  it('judges each part of the model apart: an update whose policy part points against the fleet\'s is refused though the whole points with it', () => {
+    // Two parts of 200 params each (threshold 2 / sqrt(200) = 0.141 each); the updates below use param 0 (part 0) and param 200 (part 1).
+    const parts = { names: ['policy', 'value'], partOf: Uint8Array.from({ length: SIZE }, (_, i) => (i < SIZE / 2 ? 0 : 1)) };
+    const g = (policy: number, value: number) => {
+      const u = new Float32Array(SIZE);
+      u[0] = policy;
+      u[SIZE / 2] = value;
+      return u;
+    };
+    const fabricated = g(-1, 2); // the policy flipped, the value honest: cosine with (1, 2) of (-1 + 4) / 5 = 0.6 whole
+    const whole = new RobustAcceptance(SIZE);
+    const parted = new RobustAcceptance(SIZE, parts);
+    for (const r of [whole, parted]) for (const id of ['a', 'b']) offer(r, id, g(1, 2));
+    expect(whole.cosineWithOthers('c', fabricated)?.[0]).toBeCloseTo(0.6, 6);
+    expect(offer(whole, 'c', fabricated)).toBeNull();
+    const [policy, value] = parted.cosineWithOthers('c', fabricated)!;
+    expect([policy, value].map((x) => x.toFixed(6))).toEqual(['-1.000000', '1.000000']);
+    expect(offer(parted, 'c', fabricated)).toMatch(/in the policy params \(average cosine -1\.000, below 0\.141 while a newcomer/);
+    // An honest update points with the fleet in both parts.
+    expect(offer(parted, 'd', g(1, 2))).toBeNull();
+
+    // At a run's start the fabricated worker is among the first two to land (unjudged: one other is no reference). The
+    // honest third is judged by the larger of its cosines with each of them, per part: 1 in both (the sum of their unit
+    // directions cancels out in the policy part). Then the attacker is judged by the honest third.
+    const start = new RobustAcceptance(SIZE, parts);
+    expect(offer(start, 'h1', g(1, 2))).toBeNull();
+    expect(offer(start, 'x', fabricated)).toBeNull();
+    expect(start.cosineWithOthers('h2', g(1, 2))).toEqual([1, 1]);
+    expect(offer(start, 'h2', g(1, 2))).toBeNull();
+    expect(offer(start, 'x', fabricated)).toMatch(/in the policy params \(average cosine -1\.000/);
+    expect(offer(start, 'h1', g(1, 2))).toBeNull();
+  });
+
+  it('networkParts: the actor and its log-std are the policy part, the critic the value part', () => {
+    const cartPole = networkParts(modelFor(configFor('CartPole-v1')).layout);
+    expect(cartPole.names).toEqual(['policy', 'value']);
+    const count = (p: { partOf: Uint8Array }, k: number) => p.partOf.filter((x) => x === k).length;
+    // Actor 4x64 + 64 + 64x64 + 64 + 64x2 + 2 = 4,610; critic 4x64 + 64 + 64x64 + 64 + 64 + 1 = 4,545.
+    expect([count(cartPole, 0), count(cartPole, 1)]).toEqual([4610, 4545]);
+    const { layout } = modelFor(configFor('Pendulum-v1'));
+    const pendulum = networkParts(layout);
+    const logStd = layout.at(-1)!;
+    expect(logStd.name).toBe('actor.logStd');
+    expect([...pendulum.partOf.subarray(logStd.offset)].every((k) => k === 0)).toBe(true);
+    expect(pendulum.partOf[layout.find((l) => l.name.startsWith('critic.'))!.offset]).toBe(1);
   });
 });

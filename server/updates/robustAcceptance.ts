@@ -7,20 +7,22 @@
  *     updates have been accepted). One vote per worker: a worker landing many tiny updates moves
  *     only its own median, so it cannot pull the fleet's down until honest updates look too large;
  *   - or its worker's updates do not point with the other workers': each worker keeps a moving
- *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine between
- *     each update it pushes and the reference, the sum of the OTHER workers' averages, each weighed
- *     by the trust it has earned: min(1, vouched / VOUCHED_UPDATES), `vouched` counting its accepted
- *     updates that were judged against a reference (an update with none to judge it by earns
- *     nothing). So a newcomer, hostile or not, barely shapes what others are judged by, and a worker
- *     that lands updates before anyone else (at a run's start) does not become the reference.
- *     While no other worker has earned any (the start of a run), the reference is the sum of the
- *     unit directions of the other workers' averages, once MIN_FLEET - 1 others have one: one
- *     worker alone, however large or early its updates, is no reference. The cosine average is the
+ *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine of each
+ *     update it pushes with the other workers': the upper median of its cosines with each OTHER
+ *     worker's average (of two: the larger), once MIN_FLEET - 1 others have one. One worker alone,
+ *     however large or early its updates, is no reference; a hostile worker is one vote, so with
+ *     three workers an honest one is judged by the larger of its cosines with the other two, and a
+ *     hostile one by the larger of its cosines with two honest ones. (The reference was the sum of
+ *     the other workers' averages, each weighed by the trust it had earned, min(1, vouched / 16):
+ *     a fabricating worker whose first judged update passed by chance was then, for a while, the
+ *     only worker with weight, so the honest ones were judged by it alone, refused and one
+ *     quarantined, in 1 of 5 bench runs, docs/trust/fabricated.md.) The cosine average is the
  *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
  *     moving average of weight COSINE_WEIGHT.
  *       As a newcomer (fewer than VOUCHED_UPDATES vouched updates of its own), an update that takes the
- *     worker's average below newcomerMinCosine(size) = 2 / sqrt(size) (0.021 at CartPole's 9,155
- *     params) is refused, from its first judged update on: a sign-flipped update has a cosine below
+ *     worker's average below newcomerMinCosine(size) = 2 / sqrt(size) (size: that of the part judged,
+ *     see below; 0.029 and 0.030 for CartPole's policy and value parts) is refused, from its first
+ *     judged update on: a sign-flipped update has a cosine below
  *     zero, random noise or a fixed random direction one of standard deviation 1 / sqrt(size)
  *     around zero (so it passes a first update with odds of 2.3%, a mean of several less), a zero
  *     update 0. Honest cosines with the reference start near 0.9 and fall as a run goes on (0.02
@@ -28,6 +30,13 @@
  *       Past its newcomer updates the test is looser (an honest worker's updates swing later in a run, when
  *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
  *     refused (a worker that earned its trust, then turns).
+ *       The direction is judged per part of the model (networkParts: the policy's params and the value
+ *     network's), each part's cosines with the same part of the others' averages, each with its own average
+ *     and its newcomer's threshold (2 / sqrt(the part's size)); an update is refused when any part's
+ *     average is too low. Updates computed on fabricated data (advantages negated: the policy part
+ *     points against the fleet's, the value part with it) had whole cosines of 0.35 to 0.93 over a
+ *     worker's first 16, so judged whole they passed the newcomer's test and such a worker landed 43
+ *     to 58 before its quarantine; judged per part, 0 to 3 in 5 runs (docs/trust/fabricated.md).
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
@@ -38,6 +47,7 @@
  * Sync mode does not use this: its round steps with a coordinate-wise trimmed mean (syncRound.ts).
  */
 import { median } from '../../shared/median.ts';
+import type { ParamSpec } from '../../shared/ppo/params.ts';
 
 export const MIN_FLEET = 3;
 export const NORM_WINDOW = 16;
@@ -52,17 +62,34 @@ export const newcomerMinCosine = (size: number): number => 2 / Math.sqrt(size);
 export const MAX_AWAY = 1000;
 export const MIN_MEAN_COSINE = -0.2;
 
+/** The parts of the params whose directions are judged apart: `partOf[i]` is the index in `names` of param i's part. */
+export interface Parts {
+  names: string[];
+  partOf: Uint8Array;
+}
+
+/** The whole update as one part. */
+export const wholeUpdate = (size: number): Parts => ({ names: ['params'], partOf: new Uint8Array(size) });
+
+/** The policy's params (the actor, its log-std included) and the value network's (the critic), from the model's layout. */
+export function networkParts(layout: ParamSpec[]): Parts {
+  const size = layout.reduce((n, p) => n + p.size, 0);
+  const partOf = new Uint8Array(size);
+  for (const p of layout) if (p.name.startsWith('critic.')) partOf.fill(1, p.offset, p.offset + p.size);
+  return { names: ['policy', 'value'], partOf };
+}
+
 interface WorkerDirection {
   /** Moving average of its accepted updates (since it last joined). */
   mean: Float64Array;
   /** Whether `mean` holds an accepted update. */
   hasMean: boolean;
-  /** Average of its updates' cosine with the reference (see above). */
-  cosine: number;
+  /** Per part, the average of its updates' cosine with the reference (see above). */
+  cosine: number[];
   /** Updates whose cosine went into `cosine`. */
   judged: number;
   accepted: number;
-  /** Accepted updates that were judged against a reference (they earn its weight in others' references). */
+  /** Accepted updates that were judged against a reference (VOUCHED_UPDATES of them end its newcomer's test). */
   vouched: number;
   /** Whether its last checked update was judged against a reference. */
   judgedLast: boolean;
@@ -74,16 +101,16 @@ export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
   /** Departed workers' standing (all but the average), oldest departure first. */
   private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
-  /** The newcomer's cosine threshold for this size (newcomerMinCosine). */
-  readonly minNewcomerCosine: number;
-  /** Scratch: the reference a worker is judged against. */
-  private readonly ref: Float64Array;
+  /** Per part, the newcomer's cosine threshold for the part's size (newcomerMinCosine). */
+  readonly minNewcomerCosine: number[];
   /** Accepted updates seen. */
   count = 0;
 
-  constructor(private readonly size: number) {
-    this.ref = new Float64Array(size);
-    this.minNewcomerCosine = newcomerMinCosine(size);
+  constructor(private readonly size: number, private readonly parts: Parts = wholeUpdate(size)) {
+    if (parts.partOf.length !== size) throw new Error(`parts cover ${parts.partOf.length} params, not ${size}`);
+    const sizes = parts.names.map(() => 0);
+    for (const k of parts.partOf) sizes[k]++;
+    this.minNewcomerCosine = sizes.map(newcomerMinCosine);
   }
 
   /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
@@ -92,39 +119,33 @@ export class RobustAcceptance {
     return medians.length === 0 ? 0 : median(medians);
   }
 
-  /** How much a worker's average counts in the reference others are judged against: its earned trust. */
-  static weight(vouched: number): number {
-    return Math.min(1, vouched / VOUCHED_UPDATES);
+  /**
+   * Per part, the upper median of the cosines between `u`'s part and each other worker's average's
+   * (see above); null while fewer than MIN_FLEET - 1 others have an average (or a part of one is
+   * zero), 0 for a part of `u` that is zero.
+   */
+  cosineWithOthers(workerId: string, u: Float32Array): number[] | null {
+    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
+    if (others.length < MIN_FLEET - 1) return null;
+    const each = others.map((w) => this.partCosines(u, w.mean));
+    if (each.some((c) => c === null)) return null;
+    return this.parts.names.map((_, p) => upperMedian(each.map((c) => c![p])));
   }
 
-  /**
-   * Cosine between `u` (of L2 norm `norm`) and the reference for `workerId` (see above); null
-   * while there is no reference, 0 for a zero `u`.
-   */
-  cosineWithOthers(workerId: string, u: Float32Array, norm: number): number | null {
-    const ref = this.ref;
-    ref.fill(0);
-    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
-    if (others.some((w) => w.vouched > 0)) {
-      for (const w of others) {
-        const k = RobustAcceptance.weight(w.vouched);
-        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
-      }
-    } else if (others.length >= MIN_FLEET - 1) {
-      for (const w of others) {
-        let m2 = 0;
-        for (let i = 0; i < ref.length; i++) m2 += w.mean[i] * w.mean[i];
-        const k = m2 > 0 ? 1 / Math.sqrt(m2) : 0;
-        for (let i = 0; i < ref.length; i++) ref[i] += k * w.mean[i];
-      }
-    }
-    let dot = 0;
-    let ref2 = 0;
+  /** Per part, the cosine between `u` and `ref`; null when a part of `ref` is zero, 0 for a part of `u` that is zero. */
+  private partCosines(u: Float32Array, ref: Float64Array): number[] | null {
+    const { names, partOf } = this.parts;
+    const dot = names.map(() => 0);
+    const u2 = names.map(() => 0);
+    const ref2 = names.map(() => 0);
     for (let i = 0; i < u.length; i++) {
-      dot += u[i] * ref[i];
-      ref2 += ref[i] * ref[i];
+      const k = partOf[i];
+      dot[k] += u[i] * ref[i];
+      u2[k] += u[i] * u[i];
+      ref2[k] += ref[i] * ref[i];
     }
-    return ref2 === 0 ? null : norm === 0 ? 0 : dot / (norm * Math.sqrt(ref2));
+    if (ref2.some((r) => r === 0)) return null;
+    return dot.map((d, k) => (u2[k] === 0 ? 0 : d / Math.sqrt(u2[k] * ref2[k])));
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -135,16 +156,20 @@ export class RobustAcceptance {
         return `update L2 norm ${norm.toPrecision(3)} is more than ${NORM_FACTOR}x the fleet's median norm ${median.toPrecision(3)}`;
       }
     }
-    const cos = this.cosineWithOthers(workerId, u, norm);
+    const cos = this.cosineWithOthers(workerId, u);
     const w = this.worker(workerId);
     w.judgedLast = cos !== null;
     if (cos === null) return null;
     w.judged++;
-    w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
+    const k = Math.max(1 / w.judged, COSINE_WEIGHT);
+    cos.forEach((c, p) => { w.cosine[p] += k * (c - w.cosine[p]); });
     const newcomer = w.vouched < VOUCHED_UPDATES;
-    const min = newcomer ? this.minNewcomerCosine : MIN_MEAN_COSINE;
-    if (w.cosine < min) {
-      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
+    for (let p = 0; p < cos.length; p++) {
+      const min = newcomer ? this.minNewcomerCosine[p] : MIN_MEAN_COSINE;
+      if (w.cosine[p] < min) {
+        const part = cos.length > 1 ? ` in the ${this.parts.names[p]} params` : '';
+        return `this worker's updates do not point with the other workers'${part} (average cosine ${w.cosine[p].toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
+      }
     }
     return null;
   }
@@ -184,10 +209,15 @@ export class RobustAcceptance {
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
     if (!w) {
-      const standing = this.away.get(workerId) ?? { cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      const standing = this.away.get(workerId) ?? { cosine: this.parts.names.map(() => 0), judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
       this.away.delete(workerId);
       this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), hasMean: false }));
     }
     return w;
   }
+}
+
+/** The middle value, the larger of the two middle ones for an even count (of two: the larger). */
+function upperMedian(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }

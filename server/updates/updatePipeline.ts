@@ -36,7 +36,8 @@ import type { RunTracker } from '../metrics/runTracker.ts';
 import { shareFactor, type WorkerRecord, type WorkerRegistry } from '../workers/workerRegistry.ts';
 import { refuse, type ParameterServer, type Refusal } from './parameterServer.ts';
 import { SyncRound, trimmedCount } from './syncRound.ts';
-import { MIN_FLEET, RobustAcceptance } from './robustAcceptance.ts';
+import { MIN_FLEET, RobustAcceptance, networkParts } from './robustAcceptance.ts';
+import { modelFor } from '../../shared/ppo/modelSpec.ts';
 import { earn, earnedWeight, offend, OFFENCES } from '../workers/trust.ts';
 import type { Ticket } from '../workers/tickets.ts';
 import { stepSize } from './schedules.ts';
@@ -85,7 +86,7 @@ export class UpdatePipeline<S> {
   ) {
     this.round = new SyncRound(ps.params.length);
     this.syncMean = new Float32Array(ps.params.length);
-    this.robust = config.robustUpdates && config.updateMode !== 'sync' ? new RobustAcceptance(ps.params.length) : null;
+    this.robust = config.robustUpdates && config.updateMode !== 'sync' ? new RobustAcceptance(ps.params.length, networkParts(modelFor(config).layout)) : null;
   }
 
   /** Decides one push from worker `w` (undefined: the socket has not joined); `ack` gets the reply now or when its sync round closes. */
