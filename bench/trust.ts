@@ -77,6 +77,11 @@ interface RunResult {
   solveChecks: number;
   /** The coordinator's spot checks of reported episodes (the attacker's and the honest workers'). */
   spotChecks: SpotChecks;
+  /**
+   * The direction test's view of each worker (defences on, 3 or more workers): every judged update in
+   * order, as [its cosine with the reference, the worker's average after it, 1 while a newcomer else 0].
+   */
+  judged?: { role: 'honest' | 'attacker'; updates: [number, number, 0 | 1][] }[];
 }
 
 async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: number): Promise<RunResult> {
@@ -85,6 +90,14 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     ...(defences === 'off' && { spotCheckRate: 0 }),
   });
   const c = new Coordinator({ config, port: 0, tickMs: 500 });
+  const judged = new Map<string, [number, number, 0 | 1][]>();
+  if (c.updates.robust) {
+    const round = (x: number) => Math.round(x * 1e4) / 1e4;
+    c.updates.robust.onJudged = (id, cos, avg, newcomer) => {
+      if (!judged.has(id)) judged.set(id, []);
+      judged.get(id)!.push([round(cos), round(avg), newcomer ? 1 : 0]);
+    };
+  }
   const url = `http://127.0.0.1:${await c.start()}`;
   const t0 = performance.now();
   const done = once(c, 'done') as Promise<[RunStatus]>;
@@ -122,6 +135,7 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     honestEnvSteps: honestSteps(), wallS, accepted: status.accepted, rejected, attackerStats: aStats,
     honestFlagged, honestQuarantined: honestInfo.filter((w) => w.quarantined).length, solveChecks: status.solveChecks.count,
     spotChecks: status.spotChecks,
+    judged: [...judged].map(([id, updates]) => ({ role: honestIds.has(id) ? 'honest' : 'attacker', updates })),
   };
 }
 
@@ -152,6 +166,12 @@ async function main(): Promise<void> {
   }
   await writeFile(`${opts.out}/figures.md`, table(results));
   console.log(table(results));
+}
+
+/** The `p` quantile of `xs` (nearest rank: the lowest for 0). */
+function quantile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
 /** Median of env steps to solve, a run that did not solve counting as more than any that did (Infinity). */
@@ -192,7 +212,16 @@ function table(results: RunResult[]): string {
     const a = rs.flatMap((r) => r.attackerStats);
     const flagged = rs.map((r) => Object.entries(r.honestFlagged).map(([k, v]) => `${k} ${v}`).join(', ') || '0').join('; ');
     lines.push(`| ${r0.honest} + ${r0.attackers} | ${r0.attack} | ${r0.defences} | ${solved.length}/${rs.length} | ${med(m)}${honestAt.length ? ` (${fmt(median(honestAt), 0)})` : ''} | ${ratio} | `
-      + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${a.length ? rs.map((r) => r.attackerStats.map((x) => `${x.accepted} / ${x.pushes}`).join(', ')).join('; ') : '-'} | ${flagged} | ${rs.reduce((n, r) => n + r.honestQuarantined, 0)} |`);
+      + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${a.length ? rs.map((r) => r.attackerStats.map((x) => `${x.accepted} / ${x.pushes}${r.attack.startsWith('turncoat') ? ` (${x.acceptedTurned ?? 0} turned)` : ''}`).join(', ')).join('; ') : '-'} | ${flagged} | ${rs.reduce((n, r) => n + r.honestQuarantined, 0)} |`);
+  }
+  lines.push('', '## The direction test on honest workers', '',
+    'Every judged update of the honest workers once past their newcomer updates (robustAcceptance.ts): the average the test holds after it, and the update\'s own cosine with the reference; the lowest, 1st and 5th percentiles and the median over all runs of the row.',
+    '', '| honest + attackers | attack | runs | judged updates past probation | their average: min / p1 / p5 / median | their cosine: min / p1 / p5 / median |', '|---|---|---|---|---|---|');
+  for (const rs of groups.values()) {
+    const past = rs.flatMap((r) => (r.judged ?? []).filter((j) => j.role === 'honest').flatMap((j) => j.updates.filter((u) => u[2] === 0)));
+    if (past.length === 0) continue;
+    const q = (xs: number[]) => [0, 0.01, 0.05, 0.5].map((p) => fmt(quantile(xs, p), 3)).join(' / ');
+    lines.push(`| ${rs[0].honest} + ${rs[0].attackers} | ${rs[0].attack} | ${rs.length} | ${past.length} | ${q(past.map((u) => u[1]))} | ${q(past.map((u) => u[0]))} |`);
   }
   lines.push('', '## Every run', '', '| honest + attackers | attack | defences | seed | state | env steps to solve (honest) | env steps by the end (honest) | accepted | wall s | refusals by reason |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {

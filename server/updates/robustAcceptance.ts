@@ -80,6 +80,8 @@ export class RobustAcceptance {
   private readonly ref: Float64Array;
   /** Accepted updates seen. */
   count = 0;
+  /** Told of every judged update: its cosine, the worker's average after it, and whether the worker was a newcomer (bench/trust.ts records them). */
+  onJudged: ((workerId: string, cosine: number, average: number, newcomer: boolean) => void) | null = null;
 
   constructor(private readonly size: number) {
     this.ref = new Float64Array(size);
@@ -142,6 +144,7 @@ export class RobustAcceptance {
     w.judged++;
     w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
     const newcomer = w.vouched < VOUCHED_UPDATES;
+    this.onJudged?.(workerId, cos, w.cosine, newcomer);
     const min = newcomer ? this.minNewcomerCosine : MIN_MEAN_COSINE;
     if (w.cosine < min) {
       return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
