@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, VOUCHED_UPDATES, RobustAcceptance, WARMUP, newcomerMinCosine,
+  MEAN_WEIGHT, NORM_FACTOR, NORM_WINDOW, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor,
 } from './robustAcceptance.ts';
 
 /** Updates live in SIZE dimensions (the newcomer's threshold is 2 / sqrt(SIZE) = 0.1); the ones below use the first two. */
@@ -37,7 +37,7 @@ describe('RobustAcceptance', () => {
     expect(r.cosineWithOthers('b', f(1, 0.2), Math.hypot(1, 0.2))).toBeCloseTo(0.8 / (Math.hypot(1, 0.2) * Math.SQRT2), 6);
     expect(offer(r, 'b', f(1, 0.2))).toBeNull();
     // b's update was judged: it vouches for b (weight 1/16); x's and a's did not. x is now judged by b's average alone:
-    // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below newcomerMinCosine.
+    // cosine of (0, -1) with (1, 0.2) = -0.2 / 1.0198 = -0.196, below minCosineFor(SIZE).
     expect(r.cosineWithOthers('x', f(0, -1), 1)).toBeCloseTo(-0.2 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -0\.196, below 0\.100 while a newcomer/);
     // a is judged by b's average too (x weighs nothing): 1 / 1.0198 = 0.98.
@@ -46,7 +46,7 @@ describe('RobustAcceptance', () => {
   });
 
   it('as a newcomer, the plain mean of a worker\'s cosines must stay at 2 / sqrt(size) or above, from its first judged update', () => {
-    expect(newcomerMinCosine(9155)).toBeCloseTo(0.0209, 4); // CartPole-v1's params
+    expect(minCosineFor(9155)).toBeCloseTo(0.0209, 4); // CartPole-v1's params
     const r = new RobustAcceptance(SIZE);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
     expect(offer(r, 'b', f(1, 0))).toBeNull();
@@ -71,8 +71,8 @@ describe('RobustAcceptance', () => {
     r.left('c');
     // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
     expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
-    // c resumes past its newcomer updates: a cosine of 0 (orthogonal to a's and b's averages) takes its moving average from
-    // 0.995 to 0.995 x 7/8 = 0.87, far above MIN_MEAN_COSINE; a newcomer's first judged 0 is refused.
+    // c resumes past its newcomer updates, with its last cosines: a cosine of 0 (orthogonal to a's and b's averages) takes
+    // the mean of its last RECENT_COSINES from 0.995 to 0.995 x 3/4 = 0.75, far above the bound; a newcomer's first judged 0 is refused.
     expect(offer(r, 'c', f(0, 1))).toBeNull();
     const fresh = new RobustAcceptance(SIZE);
     offer(fresh, 'a', f(1, 0));
@@ -83,18 +83,31 @@ describe('RobustAcceptance', () => {
     expect(offer(r, 'c', f(0, 1))).toMatch(/while a newcomer/);
   });
 
-  it('past its newcomer updates, a moving average of weight COSINE_WEIGHT must stay at MIN_MEAN_COSINE or above', () => {
-    const r = new RobustAcceptance(SIZE);
-    offer(r, 'a', f(1, 0));
-    offer(r, 'b', f(1, 0));
-    expect(offer(r, 'c', f(1, 0))).toBeNull(); // judged against a and b: c vouches
-    for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'b', f(1, 0))).toBeNull(); // judged against c: cosine 1, average 1
-    // Sign-flipped from now on: cosine -1. The average after k flips is -1 + 2 (7/8)^k: 0.75, 0.53, 0.34, 0.17, 0.03, -0.10, -0.21.
-    expect(COSINE_WEIGHT).toBe(1 / 8);
-    expect(MIN_MEAN_COSINE).toBe(-0.2);
-    const replies = Array.from({ length: 7 }, () => offer(r, 'b', f(-1, 0)));
-    expect(replies.slice(0, 6)).toEqual(Array(6).fill(null));
-    expect(replies[6]).toMatch(/average cosine -0\.215, below -0\.200\)/);
+  it('past its newcomer updates, the mean of its last RECENT_COSINES judged cosines is held to the same bound: a turn to sign-flips is refused at the second, to noise at the fourth', () => {
+    expect(RECENT_COSINES).toBe(4);
+    /** b, past its newcomer updates: VOUCHED_UPDATES judged against c's average, each with cosine 1. */
+    const trusted = () => {
+      const r = new RobustAcceptance(SIZE);
+      offer(r, 'a', f(1, 0));
+      offer(r, 'b', f(1, 0));
+      expect(offer(r, 'c', f(1, 0))).toBeNull(); // judged against a and b: c vouches
+      for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'b', f(1, 0))).toBeNull();
+      return r;
+    };
+    // Sign-flipped: cosine -1. The mean of the last 4 is (1 + 1 + 1 - 1) / 4 = 0.5, then 0: refused (the long average, 0.75, would pass).
+    const flips = trusted();
+    expect(offer(flips, 'b', f(-1, 0))).toBeNull();
+    expect(offer(flips, 'b', f(-1, 0))).toMatch(/average cosine -?0\.000, below 0\.100 over its last 4 judged updates/);
+    // A refused update is evidence too: the next flip makes the last 4 (1, -1, -1, -1), and an update along the fleet's then
+    // (-1, -1, -1, 1): both refused, -0.5.
+    expect(offer(flips, 'b', f(-1, 0))).toMatch(/average cosine -0\.500/);
+    expect(offer(flips, 'b', f(1, 0))).toMatch(/average cosine -0\.500/);
+    // Noise, orthogonal to the reference: cosine 0. Means 0.75, 0.5, 0.25, then 0: refused at the fourth.
+    const noise = trusted();
+    expect(Array.from({ length: 4 }, () => offer(noise, 'b', f(0, 1)))).toEqual([null, null, null, expect.stringMatching(/average cosine -?0\.000, below 0\.100/)]);
+    // A worker whose updates sometimes point back (one in four, cosine -1) keeps a mean of 0.5 and is never refused.
+    const swings = trusted();
+    for (let k = 0; k < 12; k++) expect(offer(swings, 'b', f(k % 4 === 3 ? -1 : 1, 0))).toBeNull();
   });
 
   it('the norm reference is the median over workers of each one\'s median norm: a flood of tiny updates from one worker moves only its own', () => {

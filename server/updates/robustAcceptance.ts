@@ -19,15 +19,19 @@
  *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
  *     moving average of weight COSINE_WEIGHT.
  *       As a newcomer (fewer than VOUCHED_UPDATES vouched updates of its own), an update that takes the
- *     worker's average below newcomerMinCosine(size) = 2 / sqrt(size) (0.021 at CartPole's 9,155
+ *     worker's average below minCosineFor(size) = 2 / sqrt(size) (0.021 at CartPole's 9,155
  *     params) is refused, from its first judged update on: a sign-flipped update has a cosine below
  *     zero, random noise or a fixed random direction one of standard deviation 1 / sqrt(size)
  *     around zero (so it passes a first update with odds of 2.3%, a mean of several less), a zero
  *     update 0. Honest cosines with the reference start near 0.9 and fall as a run goes on (0.02
  *     to 0.5 late in a probe of bench/trust.ts, docs/TRUST.md), hence a threshold this low.
- *       Past its newcomer updates the test is looser (an honest worker's updates swing later in a run, when
- *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
- *     refused (a worker that earned its trust, then turns).
+ *       Past its newcomer updates, the same bound holds for the plain mean of its last RECENT_COSINES
+ *     judged cosines (a worker that earned its trust, then turns): a turn to sign-flips is refused
+ *     at its second flipped update, a turn to noise or a random direction at its RECENT_COSINES-th
+ *     at the latest. A window, not the long average, so that what the worker earned before does
+ *     not carry it through its turn: with the moving average held above -0.2, as before, a turn to
+ *     sign-flips landed about 6 and a turn to noise was never refused. Honest workers' means of
+ *     RECENT_COSINES stayed far above the bound over whole runs (docs/trust/turncoat.md).
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
@@ -47,10 +51,11 @@ export const MEAN_WEIGHT = 0.2;
 export const COSINE_WEIGHT = 1 / 8;
 export const VOUCHED_UPDATES = 16;
 /** Twice the standard deviation of a random direction's cosine with a fixed one, 1 / sqrt(size). */
-export const newcomerMinCosine = (size: number): number => 2 / Math.sqrt(size);
+export const minCosineFor = (size: number): number => 2 / Math.sqrt(size);
 /** Departed workers whose standing is kept for a resume. */
 export const MAX_AWAY = 1000;
-export const MIN_MEAN_COSINE = -0.2;
+/** Past its newcomer updates, a worker's last judged cosines whose mean is held to the bound. */
+export const RECENT_COSINES = 4;
 
 interface WorkerDirection {
   /** Moving average of its accepted updates (since it last joined). */
@@ -59,6 +64,8 @@ interface WorkerDirection {
   hasMean: boolean;
   /** Average of its updates' cosine with the reference (see above). */
   cosine: number;
+  /** Its last RECENT_COSINES judged cosines (a ring indexed by `judged`). */
+  recent: number[];
   /** Updates whose cosine went into `cosine`. */
   judged: number;
   accepted: number;
@@ -74,18 +81,18 @@ export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
   /** Departed workers' standing (all but the average), oldest departure first. */
   private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
-  /** The newcomer's cosine threshold for this size (newcomerMinCosine). */
-  readonly minNewcomerCosine: number;
+  /** The direction test's bound for this size (minCosineFor). */
+  readonly minCosine: number;
   /** Scratch: the reference a worker is judged against. */
   private readonly ref: Float64Array;
   /** Accepted updates seen. */
   count = 0;
-  /** Told of every judged update: its cosine, the worker's average after it, and whether the worker was a newcomer (bench/trust.ts records them). */
+  /** Told of every judged update: its cosine, the average the test held it to, and whether its worker was a newcomer (bench/trust.ts records them). */
   onJudged: ((workerId: string, cosine: number, average: number, newcomer: boolean) => void) | null = null;
 
   constructor(private readonly size: number) {
     this.ref = new Float64Array(size);
-    this.minNewcomerCosine = newcomerMinCosine(size);
+    this.minCosine = minCosineFor(size);
   }
 
   /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
@@ -141,13 +148,15 @@ export class RobustAcceptance {
     const w = this.worker(workerId);
     w.judgedLast = cos !== null;
     if (cos === null) return null;
+    w.recent[w.judged % RECENT_COSINES] = cos;
     w.judged++;
     w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
     const newcomer = w.vouched < VOUCHED_UPDATES;
-    this.onJudged?.(workerId, cos, w.cosine, newcomer);
-    const min = newcomer ? this.minNewcomerCosine : MIN_MEAN_COSINE;
-    if (w.cosine < min) {
-      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
+    const average = newcomer ? w.cosine : w.recent.reduce((a, b) => a + b, 0) / w.recent.length;
+    this.onJudged?.(workerId, cos, average, newcomer);
+    if (average < this.minCosine) {
+      const over = newcomer ? `while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : `over its last ${w.recent.length} judged updates`;
+      return `this worker's updates do not point with the other workers' (average cosine ${average.toFixed(3)}, below ${this.minCosine.toFixed(3)} ${over})`;
     }
     return null;
   }
@@ -187,7 +196,7 @@ export class RobustAcceptance {
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
     if (!w) {
-      const standing = this.away.get(workerId) ?? { cosine: 0, judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      const standing = this.away.get(workerId) ?? { cosine: 0, recent: [], judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
       this.away.delete(workerId);
       this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), hasMean: false }));
     }
