@@ -79,9 +79,10 @@ interface RunResult {
   spotChecks: SpotChecks;
   /**
    * The direction test's view of each worker (defences on, 3 or more workers): every judged update in
-   * order, as [its cosine with the reference, the worker's average after it, 1 while a newcomer else 0].
+   * order, as [its cosine with the reference, the worker's average cosine after it, 1 while a newcomer else 0,
+   * its place among all workers' judged updates, the mean |cosine| of the worker's last RECENT_COSINES].
    */
-  judged?: { role: 'honest' | 'attacker'; updates: [number, number, 0 | 1][] }[];
+  judged?: { role: 'honest' | 'attacker'; updates: [number, number, 0 | 1, number, number][] }[];
 }
 
 async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: number): Promise<RunResult> {
@@ -90,12 +91,13 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     ...(defences === 'off' && { spotCheckRate: 0 }),
   });
   const c = new Coordinator({ config, port: 0, tickMs: 500 });
-  const judged = new Map<string, [number, number, 0 | 1][]>();
+  const judged = new Map<string, [number, number, 0 | 1, number, number][]>();
   if (c.updates.robust) {
     const round = (x: number) => Math.round(x * 1e4) / 1e4;
-    c.updates.robust.onJudged = (id, cos, avg, newcomer) => {
+    let seq = 0;
+    c.updates.robust.onJudged = (id, j) => {
       if (!judged.has(id)) judged.set(id, []);
-      judged.get(id)!.push([round(cos), round(avg), newcomer ? 1 : 0]);
+      judged.get(id)!.push([round(j.cosine), round(j.average), j.newcomer ? 1 : 0, seq++, round(j.magnitude)]);
     };
   }
   const url = `http://127.0.0.1:${await c.start()}`;
@@ -215,13 +217,13 @@ function table(results: RunResult[]): string {
       + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${a.length ? rs.map((r) => r.attackerStats.map((x) => `${x.accepted} / ${x.pushes}${r.attack.startsWith('turncoat') ? ` (${x.acceptedTurned ?? 0} turned)` : ''}`).join(', ')).join('; ') : '-'} | ${flagged} | ${rs.reduce((n, r) => n + r.honestQuarantined, 0)} |`);
   }
   lines.push('', '## The direction test on honest workers', '',
-    'Every judged update of the honest workers once past their newcomer updates (robustAcceptance.ts): the average the test holds after it, and the update\'s own cosine with the reference; the lowest, 1st and 5th percentiles and the median over all runs of the row.',
-    '', '| honest + attackers | attack | runs | judged updates past probation | their average: min / p1 / p5 / median | their cosine: min / p1 / p5 / median |', '|---|---|---|---|---|---|');
+    'Every judged update of the honest workers once past their newcomer updates (robustAcceptance.ts): the worker\'s average cosine after it, the update\'s own cosine with the reference, and the mean |cosine| of its last RECENT_COSINES (where recorded); the lowest, 1st and 5th percentiles and the median over all runs of the row.',
+    '', '| honest + attackers | attack | runs | judged updates past probation | average: min / p1 / p5 / median | cosine: min / p1 / p5 / median | mean \\|cosine\\| of the last 4: min / p1 / p5 / median |', '|---|---|---|---|---|---|---|');
   for (const rs of groups.values()) {
     const past = rs.flatMap((r) => (r.judged ?? []).filter((j) => j.role === 'honest').flatMap((j) => j.updates.filter((u) => u[2] === 0)));
     if (past.length === 0) continue;
-    const q = (xs: number[]) => [0, 0.01, 0.05, 0.5].map((p) => fmt(quantile(xs, p), 3)).join(' / ');
-    lines.push(`| ${rs[0].honest} + ${rs[0].attackers} | ${rs[0].attack} | ${rs.length} | ${past.length} | ${q(past.map((u) => u[1]))} | ${q(past.map((u) => u[0]))} |`);
+    const q = (xs: number[]) => (xs.length ? [0, 0.01, 0.05, 0.5].map((p) => fmt(quantile(xs, p), 3)).join(' / ') : '-');
+    lines.push(`| ${rs[0].honest} + ${rs[0].attackers} | ${rs[0].attack} | ${rs.length} | ${past.length} | ${q(past.map((u) => u[1]))} | ${q(past.map((u) => u[0]))} | ${q(past.filter((u) => u.length > 4).map((u) => u[4]))} |`);
   }
   lines.push('', '## Every run', '', '| honest + attackers | attack | defences | seed | state | env steps to solve (honest) | env steps by the end (honest) | accepted | wall s | refusals by reason |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {

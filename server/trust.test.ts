@@ -499,7 +499,7 @@ describe('10. robust acceptance and quarantine', () => {
     expect(c.workerList().filter((w) => w.quarantined)).toHaveLength(Object.keys(attacks).length);
   });
 
-  it('a worker that earned its trust and then turns to sign-flips or to noise is refused within RECENT_COSINES updates of its turn, then quarantined', async () => {
+  it('a worker that earned its trust and then turns is refused at its RECENT_COSINES-th noise update or its 5th sign-flipped one, then quarantined', async () => {
     // No metrics tick: fair share (a rate per tick) stays out of this. Address marks decay at once, so the second turncoat,
     // from the same 127.0.0.1, is judged alone rather than as a rejoin (section 13 tests those).
     const c = await start({ maxStaleness: 1000, quarantineHalfLifeMs: 1 }, { tickMs: 3_600_000 });
@@ -507,9 +507,11 @@ describe('10. robust acceptance and quarantine', () => {
     const [honest] = await honestFleet(c, WARMUP);
     const rng = new Rng(11);
     const turns: Record<string, [(k: number) => Float32Array, number]> = {
-      // [its updates once turned, how many of them land before the mean of its last RECENT_COSINES cosines falls below the bound]
-      signFlip: [(k) => honestGrad(n, 40 + k).map((x) => -x), 1], // (c + c + c - c) / 4 passes, (c + c - c - c) / 4 = 0 does not
-      noise: [() => Float32Array.from({ length: n }, () => 1e-3 * rng.normal()), RECENT_COSINES - 1], // cosines near 0: refused once the window holds only them
+      // [its updates once turned, how many of them land]
+      // Cosines near -0.96 after 16 near 0.96: the average, moving by PAST_WEIGHT = 1/4 a step, is 0.48, 0.12, -0.15, -0.35, then -0.50.
+      signFlip: [(k) => honestGrad(n, 40 + k).map((x) => -x), 4],
+      // The fleet's norm, a random direction each time: cosines within about 0.01 of 0, refused once the last RECENT_COSINES are all noise.
+      noise: [() => Float32Array.from({ length: n }, () => 1e-3 * rng.normal()), RECENT_COSINES - 1],
     };
     for (const [name, [turned, lands]] of Object.entries(turns)) {
       const { s, reply } = await joinHostile(url);

@@ -91,15 +91,20 @@ export class SimulatedAttacker {
       let params = decodeF32(join.params, n).slice();
       let prev = params.slice();
       let version = join.version;
+      let prevVersion = version;
       let ticket = join.ticket;
       const constant = Float32Array.from({ length: n }, () => rng.normal());
       let first: { bytes: ArrayBuffer; version: number; ticket: number } | null = null;
       while (!this.stopped && !over && s.connected) {
         // The fleet's honest update, estimated: the last movement of the params times the workers sharing each step.
+        // A turncoat takes the movement per version, one step's worth: its own accepted update is part of the
+        // movement, so the whole movement would grow its estimate at every reply until the norm test refused it.
+        const turncoat = this.attack === 'turncoat' || this.attack === 'turncoatNoise';
+        const k = 3 / (turncoat ? Math.max(1, version - prevVersion) : 1);
         const est = new Float32Array(n);
-        for (let i = 0; i < n; i++) est[i] = 3 * (params[i] - prev[i]);
+        for (let i = 0; i < n; i++) est[i] = k * (params[i] - prev[i]);
         const estNorm = norm(est) || 0.05;
-        const turned = (this.attack === 'turncoat' || this.attack === 'turncoatNoise') && this.stats.accepted >= TURN_AFTER;
+        const turned = turncoat && this.stats.accepted >= TURN_AFTER;
         let update: Float32Array;
         switch (this.attack) {
           case 'signFlip': case 'replay': update = est.map((x) => -x); break;
@@ -125,8 +130,7 @@ export class SimulatedAttacker {
         if (reply.accepted) {
           this.stats.accepted++;
           if (turned) this.stats.acceptedTurned++;
-        }
-        else this.stats.rejected[reply.reason] = (this.stats.rejected[reply.reason] ?? 0) + 1;
+        } else this.stats.rejected[reply.reason] = (this.stats.rejected[reply.reason] ?? 0) + 1;
         if (!reply.accepted && reply.reason === 'quarantined') {
           this.stats.quarantined = true;
           break;
@@ -134,6 +138,7 @@ export class SimulatedAttacker {
         if (reply.done) break;
         if (reply.ok && reply.params && reply.ticket !== undefined) {
           prev = params;
+          prevVersion = version;
           params = decodeF32(reply.params, n).slice();
           version = reply.version;
           ticket = reply.ticket;

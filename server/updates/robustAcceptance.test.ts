@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MEAN_WEIGHT, NORM_FACTOR, NORM_WINDOW, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor,
+  MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor,
 } from './robustAcceptance.ts';
 
 /** Updates live in SIZE dimensions (the newcomer's threshold is 2 / sqrt(SIZE) = 0.1); the ones below use the first two. */
@@ -72,7 +72,7 @@ describe('RobustAcceptance', () => {
     // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
     expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
     // c resumes past its newcomer updates, with its last cosines: a cosine of 0 (orthogonal to a's and b's averages) takes
-    // the mean of its last RECENT_COSINES from 0.995 to 0.995 x 3/4 = 0.75, far above the bound; a newcomer's first judged 0 is refused.
+    // the mean |cosine| of its last RECENT_COSINES from 0.995 to 0.995 x 3/4 = 0.75, far above the bound; a newcomer's first judged 0 is refused.
     expect(offer(r, 'c', f(0, 1))).toBeNull();
     const fresh = new RobustAcceptance(SIZE);
     offer(fresh, 'a', f(1, 0));
@@ -83,9 +83,9 @@ describe('RobustAcceptance', () => {
     expect(offer(r, 'c', f(0, 1))).toMatch(/while a newcomer/);
   });
 
-  it('past its newcomer updates, the mean of its last RECENT_COSINES judged cosines is held to the same bound: a turn to sign-flips is refused at the second, to noise at the fourth', () => {
-    expect(RECENT_COSINES).toBe(4);
-    /** b, past its newcomer updates: VOUCHED_UPDATES judged against c's average, each with cosine 1. */
+  it('past its newcomer updates, a turn to noise is refused once the mean |cosine| of its last RECENT_COSINES falls below the bound, a turn to sign-flips once its faster average falls below MIN_PAST_COSINE', () => {
+    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE]).toEqual([4, 1 / 4, -0.4]);
+    /** b, past its newcomer updates: VOUCHED_UPDATES judged against c's average, each with cosine 1 (its average 1). */
     const trusted = () => {
       const r = new RobustAcceptance(SIZE);
       offer(r, 'a', f(1, 0));
@@ -94,20 +94,24 @@ describe('RobustAcceptance', () => {
       for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'b', f(1, 0))).toBeNull();
       return r;
     };
-    // Sign-flipped: cosine -1. The mean of the last 4 is (1 + 1 + 1 - 1) / 4 = 0.5, then 0: refused (the long average, 0.75, would pass).
-    const flips = trusted();
-    expect(offer(flips, 'b', f(-1, 0))).toBeNull();
-    expect(offer(flips, 'b', f(-1, 0))).toMatch(/average cosine -?0\.000, below 0\.100 over its last 4 judged updates/);
-    // A refused update is evidence too: the next flip makes the last 4 (1, -1, -1, -1), and an update along the fleet's then
-    // (-1, -1, -1, 1): both refused, -0.5.
-    expect(offer(flips, 'b', f(-1, 0))).toMatch(/average cosine -0\.500/);
-    expect(offer(flips, 'b', f(1, 0))).toMatch(/average cosine -0\.500/);
-    // Noise, orthogonal to the reference: cosine 0. Means 0.75, 0.5, 0.25, then 0: refused at the fourth.
+    // Noise, orthogonal to the reference: cosine 0. Mean |cosine| of the last 4: 0.75, 0.5, 0.25, then 0, refused at the fourth
+    // (its average, 1 x (3/4)^4 = 0.32, is far above any bound).
     const noise = trusted();
-    expect(Array.from({ length: 4 }, () => offer(noise, 'b', f(0, 1)))).toEqual([null, null, null, expect.stringMatching(/average cosine -?0\.000, below 0\.100/)]);
-    // A worker whose updates sometimes point back (one in four, cosine -1) keeps a mean of 0.5 and is never refused.
+    expect(Array.from({ length: 4 }, () => offer(noise, 'b', f(0, 1)))).toEqual([null, null, null, expect.stringMatching(/point nowhere \(mean \|cosine\| of its last 4 judged updates 0\.000, below 0\.100\)/)]);
+    // A refused update is evidence too: a fifth noise update is refused; one along the fleet's then makes the mean
+    // (0 + 0 + 0 + 1) / 4 = 0.25 and is accepted.
+    expect(offer(noise, 'b', f(0, 1))).toMatch(/point nowhere/);
+    expect(offer(noise, 'b', f(1, 0))).toBeNull();
+    // Sign-flipped: cosine -1. The average moves by 1/4 a step: 0.5, 0.125, -0.156, -0.367, then -0.525, refused at the fifth.
+    const flips = trusted();
+    const replies = Array.from({ length: 5 }, () => offer(flips, 'b', f(-1, 0)));
+    expect(replies.slice(0, 4)).toEqual(Array(4).fill(null));
+    expect(replies[4]).toMatch(/point against the other workers' \(average cosine -0\.525, below -0\.4\)/);
+    // An honest worker late in a converged run: its updates swing, pointing back against the fleet's as often as with it
+    // (cosines -0.6, 0.5, -0.7, 0.4, ...): its average stays between -0.19 and 0 and its mean |cosine| at 0.55, never refused.
     const swings = trusted();
-    for (let k = 0; k < 12; k++) expect(offer(swings, 'b', f(k % 4 === 3 ? -1 : 1, 0))).toBeNull();
+    const swing = [f(-0.6, 0.8), f(0.5, Math.sqrt(0.75)), f(-0.7, Math.sqrt(0.51)), f(0.4, Math.sqrt(0.84))];
+    for (let k = 0; k < 40; k++) expect(offer(swings, 'b', swing[k % 4])).toBeNull();
   });
 
   it('the norm reference is the median over workers of each one\'s median norm: a flood of tiny updates from one worker moves only its own', () => {

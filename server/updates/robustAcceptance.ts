@@ -25,13 +25,17 @@
  *     around zero (so it passes a first update with odds of 2.3%, a mean of several less), a zero
  *     update 0. Honest cosines with the reference start near 0.9 and fall as a run goes on (0.02
  *     to 0.5 late in a probe of bench/trust.ts, docs/TRUST.md), hence a threshold this low.
- *       Past its newcomer updates, the same bound holds for the plain mean of its last RECENT_COSINES
- *     judged cosines (a worker that earned its trust, then turns): a turn to sign-flips is refused
- *     at its second flipped update, a turn to noise or a random direction at its RECENT_COSINES-th
- *     at the latest. A window, not the long average, so that what the worker earned before does
- *     not carry it through its turn: with the moving average held above -0.2, as before, a turn to
- *     sign-flips landed about 6 and a turn to noise was never refused. Honest workers' means of
- *     RECENT_COSINES stayed far above the bound over whole runs (docs/trust/turncoat.md).
+ *       Past its newcomer updates (a worker that earned its trust may turn), an update is refused
+ *     when the mean of the magnitudes |cosine| of its last RECENT_COSINES judged updates falls
+ *     below the same bound: it points neither with the fleet nor against it, as noise, a random or
+ *     constant direction or a zero update does, whatever the worker earned before (a turn to noise
+ *     is refused at its RECENT_COSINES-th noise update). Honest updates always point somewhere:
+ *     late in a run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude
+ *     of 4 measured over whole runs was more than twice the bound (docs/trust/turncoat.md). It is
+ *     also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls below
+ *     MIN_PAST_COSINE (a turn to sign-flips). Sign-flips cannot be held nearer 0: once a run has
+ *     converged, honest updates point back against the fleet's recent ones for up to 10 in a row
+ *     and their averages fell to -0.5 (docs/trust/turncoat.md); the bound is set below them.
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
@@ -54,8 +58,21 @@ export const VOUCHED_UPDATES = 16;
 export const minCosineFor = (size: number): number => 2 / Math.sqrt(size);
 /** Departed workers whose standing is kept for a resume. */
 export const MAX_AWAY = 1000;
-/** Past its newcomer updates, a worker's last judged cosines whose mean is held to the bound. */
+/** Past its newcomer updates: the judged updates whose mean |cosine| is held to the bound, the average's weight, and its bound. */
 export const RECENT_COSINES = 4;
+export const PAST_WEIGHT = 1 / 4;
+export const MIN_PAST_COSINE = -0.4;
+
+/** What the direction test saw of one judged update (for measurements: bench/trust.ts). */
+export interface Judged {
+  /** Its cosine with the reference. */
+  cosine: number;
+  /** The worker's average cosine after it. */
+  average: number;
+  /** The mean |cosine| of the worker's last RECENT_COSINES judged updates, this one included. */
+  magnitude: number;
+  newcomer: boolean;
+}
 
 interface WorkerDirection {
   /** Moving average of its accepted updates (since it last joined). */
@@ -64,7 +81,7 @@ interface WorkerDirection {
   hasMean: boolean;
   /** Average of its updates' cosine with the reference (see above). */
   cosine: number;
-  /** Its last RECENT_COSINES judged cosines (a ring indexed by `judged`). */
+  /** The magnitudes |cosine| of its last RECENT_COSINES judged updates (a ring indexed by `judged`). */
   recent: number[];
   /** Updates whose cosine went into `cosine`. */
   judged: number;
@@ -87,8 +104,8 @@ export class RobustAcceptance {
   private readonly ref: Float64Array;
   /** Accepted updates seen. */
   count = 0;
-  /** Told of every judged update: its cosine, the average the test held it to, and whether its worker was a newcomer (bench/trust.ts records them). */
-  onJudged: ((workerId: string, cosine: number, average: number, newcomer: boolean) => void) | null = null;
+  /** Told of every judged update (bench/trust.ts records them). */
+  onJudged: ((workerId: string, judged: Judged) => void) | null = null;
 
   constructor(private readonly size: number) {
     this.ref = new Float64Array(size);
@@ -148,15 +165,20 @@ export class RobustAcceptance {
     const w = this.worker(workerId);
     w.judgedLast = cos !== null;
     if (cos === null) return null;
-    w.recent[w.judged % RECENT_COSINES] = cos;
-    w.judged++;
-    w.cosine += Math.max(1 / w.judged, COSINE_WEIGHT) * (cos - w.cosine);
     const newcomer = w.vouched < VOUCHED_UPDATES;
-    const average = newcomer ? w.cosine : w.recent.reduce((a, b) => a + b, 0) / w.recent.length;
-    this.onJudged?.(workerId, cos, average, newcomer);
-    if (average < this.minCosine) {
-      const over = newcomer ? `while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : `over its last ${w.recent.length} judged updates`;
-      return `this worker's updates do not point with the other workers' (average cosine ${average.toFixed(3)}, below ${this.minCosine.toFixed(3)} ${over})`;
+    w.recent[w.judged % RECENT_COSINES] = Math.abs(cos);
+    w.judged++;
+    w.cosine += Math.max(1 / w.judged, newcomer ? COSINE_WEIGHT : PAST_WEIGHT) * (cos - w.cosine);
+    const magnitude = w.recent.reduce((a, b) => a + b, 0) / w.recent.length;
+    this.onJudged?.(workerId, { cosine: cos, average: w.cosine, magnitude, newcomer });
+    if (newcomer && w.cosine < this.minCosine) {
+      return `this worker's updates do not point with the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${this.minCosine.toFixed(3)} while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates)`;
+    }
+    if (!newcomer && magnitude < this.minCosine) {
+      return `this worker's updates point nowhere (mean |cosine| of its last ${w.recent.length} judged updates ${magnitude.toFixed(3)}, below ${this.minCosine.toFixed(3)})`;
+    }
+    if (!newcomer && w.cosine < MIN_PAST_COSINE) {
+      return `this worker's updates point against the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${MIN_PAST_COSINE})`;
     }
     return null;
   }
