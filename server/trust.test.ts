@@ -508,7 +508,8 @@ describe('10. robust acceptance and quarantine', () => {
     const rng = new Rng(11);
     const turns: Record<string, [(k: number) => Float32Array, number]> = {
       // [its updates once turned, how many of them land]
-      // Cosines near -0.96 after 16 near 0.96: the average, moving by PAST_WEIGHT = 1/4 a step, is 0.48, 0.12, -0.15, -0.35, then -0.50.
+      // Cosines near -0.96 after 16 near 0.96: the average, moving by PAST_WEIGHT = 1/4 a step, is 0.48, 0.12, -0.15, -0.35, then -0.50,
+      // below MIN_PAST_COSINE = -0.45.
       signFlip: [(k) => honestGrad(n, 40 + k).map((x) => -x), 4],
       // The fleet's norm, a random direction each time: cosines within about 0.01 of 0, refused once the last RECENT_COSINES are all noise.
       noise: [() => Float32Array.from({ length: n }, () => 1e-3 * rng.normal()), RECENT_COSINES - 1],

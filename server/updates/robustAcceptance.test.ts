@@ -72,7 +72,7 @@ describe('RobustAcceptance', () => {
     // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
     expect(r.cosineWithOthers('a', f(1, 0), 1)).toBeNull();
     // c resumes past its newcomer updates, with its last cosines: a cosine of 0 (orthogonal to a's and b's averages) takes
-    // the mean |cosine| of its last RECENT_COSINES from 0.995 to 0.995 x 3/4 = 0.75, far above the bound; a newcomer's first judged 0 is refused.
+    // the mean |cosine| of its last RECENT_COSINES from 0.995 to 0.995 x 5/6 = 0.83, far above the bound; a newcomer's first judged 0 is refused.
     expect(offer(r, 'c', f(0, 1))).toBeNull();
     const fresh = new RobustAcceptance(SIZE);
     offer(fresh, 'a', f(1, 0));
@@ -83,8 +83,8 @@ describe('RobustAcceptance', () => {
     expect(offer(r, 'c', f(0, 1))).toMatch(/while a newcomer/);
   });
 
-  it('past its newcomer updates, a turn to noise is refused once the mean |cosine| of its last RECENT_COSINES falls below the bound, a turn to sign-flips once its faster average falls below MIN_PAST_COSINE', () => {
-    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE]).toEqual([4, 1 / 4, -0.4]);
+  it('past its newcomer updates, a turn to noise is refused once the mean |cosine| of its last RECENT_COSINES judged updates falls below the bound, a turn to sign-flips once its faster average falls below MIN_PAST_COSINE', () => {
+    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE]).toEqual([6, 1 / 4, -0.45]);
     /** b, past its newcomer updates: VOUCHED_UPDATES judged against c's average, each with cosine 1 (its average 1). */
     const trusted = () => {
       const r = new RobustAcceptance(SIZE);
@@ -94,21 +94,21 @@ describe('RobustAcceptance', () => {
       for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'b', f(1, 0))).toBeNull();
       return r;
     };
-    // Noise, orthogonal to the reference: cosine 0. Mean |cosine| of the last 4: 0.75, 0.5, 0.25, then 0, refused at the fourth
-    // (its average, 1 x (3/4)^4 = 0.32, is far above any bound).
+    // Noise, orthogonal to the reference: cosine 0. Mean |cosine| of the last 6: 5/6, 4/6, ..., 1/6, then 0, refused at the sixth
+    // (its average, 1 x (3/4)^6 = 0.18, is far above any bound).
     const noise = trusted();
-    expect(Array.from({ length: 4 }, () => offer(noise, 'b', f(0, 1)))).toEqual([null, null, null, expect.stringMatching(/point nowhere \(mean \|cosine\| of its last 4 judged updates 0\.000, below 0\.100\)/)]);
-    // A refused update is evidence too: a fifth noise update is refused; one along the fleet's then makes the mean
-    // (0 + 0 + 0 + 1) / 4 = 0.25 and is accepted.
+    expect(Array.from({ length: 6 }, () => offer(noise, 'b', f(0, 1)))).toEqual([...Array(5).fill(null), expect.stringMatching(/point nowhere \(mean \|cosine\| of its last 6 judged updates 0\.000, below 0\.100\)/)]);
+    // A refused update is evidence too: a seventh noise update is refused; one along the fleet's then makes the mean
+    // (0 + 0 + 0 + 0 + 0 + 1) / 6 = 0.17 and is accepted.
     expect(offer(noise, 'b', f(0, 1))).toMatch(/point nowhere/);
     expect(offer(noise, 'b', f(1, 0))).toBeNull();
     // Sign-flipped: cosine -1. The average moves by 1/4 a step: 0.5, 0.125, -0.156, -0.367, then -0.525, refused at the fifth.
     const flips = trusted();
     const replies = Array.from({ length: 5 }, () => offer(flips, 'b', f(-1, 0)));
     expect(replies.slice(0, 4)).toEqual(Array(4).fill(null));
-    expect(replies[4]).toMatch(/point against the other workers' \(average cosine -0\.525, below -0\.4\)/);
+    expect(replies[4]).toMatch(/point against the other workers' \(average cosine -0\.525, below -0\.45\)/);
     // An honest worker late in a converged run: its updates swing, pointing back against the fleet's as often as with it
-    // (cosines -0.6, 0.5, -0.7, 0.4, ...): its average stays between -0.19 and 0 and its mean |cosine| at 0.55, never refused.
+    // (cosines -0.6, 0.5, -0.7, 0.4, ...): its average stays between -0.19 and 0 and its mean |cosine| near 0.55, never refused.
     const swings = trusted();
     const swing = [f(-0.6, 0.8), f(0.5, Math.sqrt(0.75)), f(-0.7, Math.sqrt(0.51)), f(0.4, Math.sqrt(0.84))];
     for (let k = 0; k < 40; k++) expect(offer(swings, 'b', swing[k % 4])).toBeNull();

@@ -29,13 +29,16 @@
  *     when the mean of the magnitudes |cosine| of its last RECENT_COSINES judged updates falls
  *     below the same bound: it points neither with the fleet nor against it, as noise, a random or
  *     constant direction or a zero update does, whatever the worker earned before (a turn to noise
- *     is refused at its RECENT_COSINES-th noise update). Honest updates always point somewhere:
- *     late in a run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude
- *     of 4 measured over whole runs was more than twice the bound (docs/trust/turncoat.md). It is
- *     also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls below
- *     MIN_PAST_COSINE (a turn to sign-flips). Sign-flips cannot be held nearer 0: once a run has
- *     converged, honest updates point back against the fleet's recent ones for up to 10 in a row
- *     and their averages fell to -0.5 (docs/trust/turncoat.md); the bound is set below them.
+ *     is refused at its RECENT_COSINES-th noise update). Honest updates point somewhere: late in a
+ *     run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude of 6 in
+ *     three whole clean runs of 3 workers was 0.093, 4.4 times the bound (docs/trust/turncoat.md).
+ *     It is also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls
+ *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th). This bound cannot come near
+ *     0: once a run has converged, honest updates point back against the fleet's recent ones, for
+ *     up to 10 in a row, and their averages fell to -0.56 (at weight 1/4; -0.37 at 1/8). In those
+ *     runs it refused 9 of 2,259 honest updates past probation, all after the run had reached its
+ *     solve threshold; the former rule, a moving average (weight 1/8) below -0.2, refused 77, and
+ *     let a sign-flipper land 8 after its turn and a noise pusher all of them.
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
@@ -59,9 +62,9 @@ export const minCosineFor = (size: number): number => 2 / Math.sqrt(size);
 /** Departed workers whose standing is kept for a resume. */
 export const MAX_AWAY = 1000;
 /** Past its newcomer updates: the judged updates whose mean |cosine| is held to the bound, the average's weight, and its bound. */
-export const RECENT_COSINES = 4;
+export const RECENT_COSINES = 6;
 export const PAST_WEIGHT = 1 / 4;
-export const MIN_PAST_COSINE = -0.4;
+export const MIN_PAST_COSINE = -0.45;
 
 /** What the direction test saw of one judged update (for measurements: bench/trust.ts). */
 export interface Judged {
