@@ -33,12 +33,15 @@
  *     run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude of 6 in
  *     three whole clean runs of 3 workers was 0.093, 4.4 times the bound (docs/trust/turncoat.md).
  *     It is also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls
- *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th). This bound cannot come near
- *     0: once a run has converged, honest updates point back against the fleet's recent ones, for
- *     up to 10 in a row, and their averages fell to -0.56 (at weight 1/4; -0.37 at 1/8). In those
- *     runs it refused 9 of 2,259 honest updates past probation, all after the run had reached its
- *     solve threshold; the former rule, a moving average (weight 1/8) below -0.2, refused 77, and
- *     let a sign-flipper land 8 after its turn and a noise pusher all of them.
+ *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th), while the other workers'
+ *     updates point one way: the median of their average cosines is at least FLEET_POINTS. Once
+ *     a run has converged, honest updates point back against the fleet's recent ones as flips do,
+ *     for up to 10 in a row, and their averages fell to -0.56 (at weight 1/4); the fleet's
+ *     averages are then near or below 0. Replayed on the cosines of four clean runs of 3 workers,
+ *     this refused none of their updates past probation; without the condition on the fleet 14,
+ *     all after the run had reached its solve threshold; the former rule, a moving average
+ *     (weight 1/8) below -0.2, refused 77 in three of them, and let a sign-flipper land 7 to 10
+ *     after its turn and a noise pusher all of them (docs/trust/turncoat.md).
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
@@ -65,6 +68,8 @@ export const MAX_AWAY = 1000;
 export const RECENT_COSINES = 6;
 export const PAST_WEIGHT = 1 / 4;
 export const MIN_PAST_COSINE = -0.45;
+/** The sign-flip bound (MIN_PAST_COSINE) holds while the median of the other workers' average cosines is at least this. */
+export const FLEET_POINTS = 0.1;
 
 /** What the direction test saw of one judged update (for measurements: bench/trust.ts). */
 export interface Judged {
@@ -180,10 +185,19 @@ export class RobustAcceptance {
     if (!newcomer && magnitude < this.minCosine) {
       return `this worker's updates point nowhere (mean |cosine| of its last ${w.recent.length} judged updates ${magnitude.toFixed(3)}, below ${this.minCosine.toFixed(3)})`;
     }
-    if (!newcomer && w.cosine < MIN_PAST_COSINE) {
+    if (!newcomer && w.cosine < MIN_PAST_COSINE && this.fleetPoints(workerId)) {
       return `this worker's updates point against the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${MIN_PAST_COSINE})`;
     }
     return null;
+  }
+
+  /**
+   * Whether the other workers' updates point one way: the median of the average cosines of those
+   * judged is at least FLEET_POINTS (true while none is judged: nothing says they do not).
+   */
+  fleetPoints(workerId: string): boolean {
+    const cosines = [...this.workers].filter(([id, w]) => id !== workerId && w.judged > 0).map(([, w]) => w.cosine);
+    return cosines.length === 0 || median(cosines) >= FLEET_POINTS;
   }
 
   /** Folds an accepted update of `workerId` into its norms and its moving average. */
