@@ -84,7 +84,7 @@ describe('RobustAcceptance', () => {
   });
 
   it('past its newcomer updates, a turn to noise is refused once the mean |cosine| of its last RECENT_COSINES judged updates falls below the bound, a turn to sign-flips once its faster average falls below MIN_PAST_COSINE while the fleet points one way', () => {
-    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE, FLEET_POINTS]).toEqual([6, 1 / 4, -0.45, 0.1]);
+    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE, FLEET_POINTS]).toEqual([6, 1 / 4, -0.45, 0.3]);
     /** b, past its newcomer updates: VOUCHED_UPDATES judged against c's average, each with cosine 1 (its average 1). */
     const trusted = () => {
       const r = new RobustAcceptance(SIZE);

@@ -69,7 +69,7 @@ export const RECENT_COSINES = 6;
 export const PAST_WEIGHT = 1 / 4;
 export const MIN_PAST_COSINE = -0.45;
 /** The sign-flip bound (MIN_PAST_COSINE) holds while the median of the other workers' average cosines is at least this. */
-export const FLEET_POINTS = 0.1;
+export const FLEET_POINTS = 0.3;
 
 /** What the direction test saw of one judged update (for measurements: bench/trust.ts). */
 export interface Judged {
