@@ -31,17 +31,17 @@
  *     constant direction or a zero update does, whatever the worker earned before (a turn to noise
  *     is refused at its RECENT_COSINES-th noise update). Honest updates point somewhere: late in a
  *     run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude of 6 in
- *     five whole clean runs of 3 workers was 0.093, 4.4 times the bound (docs/trust/turncoat.md).
+ *     eight whole clean runs of 3 workers was 0.093, 4.4 times the bound (docs/trust/turncoat.md).
  *     It is also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls
  *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th), while the other workers'
  *     updates point one way: the median of their average cosines is at least FLEET_POINTS. Once
  *     a run has converged, honest updates point back against the fleet's recent ones as flips do,
- *     for up to 10 in a row, and their averages fell to -0.56 (at weight 1/4); the fleet's
- *     averages are then near or below 0. Replayed on the recorded cosines of four clean runs of 3
- *     workers (2,565 updates past probation), this refused none; without the condition on the
- *     fleet 14, all after the run had reached its solve threshold; the former rule, a moving
- *     average (weight 1/8) below -0.2, refused 83, and in the bench let a sign-flipper land 7 to 10
- *     updates after its turn and a noise pusher all of them (docs/trust/turncoat.md).
+ *     for up to 10 in a row, and their averages fell to -0.63; the other workers' averages are then
+ *     low too. Replayed on the recorded cosines of seven clean runs of 3 workers (4,327 updates
+ *     past probation), this refused 1 (37 without the condition on the fleet, all after the run
+ *     had reached its solve threshold); the former rule, a moving average (weight 1/8) below
+ *     -0.2, refused 161, and let a sign-flipper land 7 to 10 updates after its turn and a noise
+ *     pusher all of them (docs/trust/turncoat.md).
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
