@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FLEET_POINTS, MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor,
+  MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor,
 } from './robustAcceptance.ts';
 
 /** Updates live in SIZE dimensions (the newcomer's threshold is 2 / sqrt(SIZE) = 0.1); the ones below use the first two. */
@@ -83,8 +83,8 @@ describe('RobustAcceptance', () => {
     expect(offer(r, 'c', f(0, 1))).toMatch(/while a newcomer/);
   });
 
-  it('past its newcomer updates, a turn to noise is refused once the mean |cosine| of its last RECENT_COSINES judged updates falls below the bound, a turn to sign-flips once its faster average falls below MIN_PAST_COSINE while the fleet points one way', () => {
-    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE, FLEET_POINTS]).toEqual([6, 1 / 4, -0.45, 0.3]);
+  it('past its newcomer updates, a turn to noise is refused once the mean |cosine| of its last RECENT_COSINES judged updates falls below the bound, a turn to sign-flips once its faster average falls below MIN_PAST_COSINE', () => {
+    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE]).toEqual([6, 1 / 4, -0.45]);
     /** b, past its newcomer updates: VOUCHED_UPDATES judged against c's average, each with cosine 1 (its average 1). */
     const trusted = () => {
       const r = new RobustAcceptance(SIZE);
@@ -107,15 +107,6 @@ describe('RobustAcceptance', () => {
     const replies = Array.from({ length: 5 }, () => offer(flips, 'b', f(-1, 0)));
     expect(replies.slice(0, 4)).toEqual(Array(4).fill(null));
     expect(replies[4]).toMatch(/point against the other workers' \(average cosine -0\.525, below -0\.45\)/);
-    // That bound holds while the other workers point one way: c, the one judged, has an average of 1.
-    expect(flips.fleetPoints('b')).toBe(true);
-    // The same flips once the fleet itself no longer does (the median of the others' average cosines below FLEET_POINTS, as
-    // in a converged run, where honest updates point back as flips do) are not refused: c's next update points back
-    // (cosine -1; refused while c is a newcomer, so b's reference, c's average update, stays), which takes c's average cosine to 0.
-    const converged = trusted();
-    expect(offer(converged, 'c', f(-1, 0))).toMatch(/average cosine 0\.000/);
-    expect(converged.fleetPoints('b')).toBe(false);
-    for (let k = 0; k < 8; k++) expect(offer(converged, 'b', f(-1, 0))).toBeNull();
     // An honest worker late in a converged run: its updates swing, pointing back against the fleet's as often as with it
     // (cosines -0.6, 0.5, -0.7, 0.4, ...): its average stays between -0.19 and 0 and its mean |cosine| near 0.55, never refused.
     const swings = trusted();

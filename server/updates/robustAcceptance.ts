@@ -33,15 +33,15 @@
  *     run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude of 6 in
  *     eight whole clean runs of 3 workers was 0.093, 4.4 times the bound (docs/trust/turncoat.md).
  *     It is also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls
- *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th), while the other workers'
- *     updates point one way: the median of their average cosines is at least FLEET_POINTS. Once
- *     a run has converged, honest updates point back against the fleet's recent ones as flips do,
- *     for up to 10 in a row, and their averages fell to -0.63; the other workers' averages are then
- *     low too. Replayed on the recorded cosines of seven clean runs of 3 workers (4,327 updates
- *     past probation), this refused 1 (37 without the condition on the fleet, all after the run
- *     had reached its solve threshold); the former rule, a moving average (weight 1/8) below
- *     -0.2, refused 161, and let a sign-flipper land 7 to 10 updates after its turn and a noise
- *     pusher all of them (docs/trust/turncoat.md).
+ *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th). This bound cannot come near
+ *     0: once a run has converged, honest updates point back against the fleet's recent ones as
+ *     flips do, for up to 10 in a row, and their averages fell to -0.63. Replayed on the recorded
+ *     cosines of seven clean runs of 3 workers (4,327 updates past probation), it refused 37, all
+ *     after the run had reached its solve threshold; the former rule, a moving average (weight
+ *     1/8) below -0.2, refused 161 there, and in the bench let a sign-flipper land 7 to 10 updates
+ *     after its turn and a noise pusher all of them (docs/trust/turncoat.md). Holding the bound
+ *     only while the other workers' averages were high was tried and dropped: the turncoat's own
+ *     landed flips, part of their reference, pulled those averages down (43 landed in one run).
  * The medians and averages are over accepted updates only, so a refused update does not move them
  * (the cosine average counts every judged update: a refused one is evidence too).
  *
@@ -68,8 +68,6 @@ export const MAX_AWAY = 1000;
 export const RECENT_COSINES = 6;
 export const PAST_WEIGHT = 1 / 4;
 export const MIN_PAST_COSINE = -0.45;
-/** The sign-flip bound (MIN_PAST_COSINE) holds while the median of the other workers' average cosines is at least this. */
-export const FLEET_POINTS = 0.3;
 
 /** What the direction test saw of one judged update (for measurements: bench/trust.ts). */
 export interface Judged {
@@ -185,20 +183,12 @@ export class RobustAcceptance {
     if (!newcomer && magnitude < this.minCosine) {
       return `this worker's updates point nowhere (mean |cosine| of its last ${w.recent.length} judged updates ${magnitude.toFixed(3)}, below ${this.minCosine.toFixed(3)})`;
     }
-    if (!newcomer && w.cosine < MIN_PAST_COSINE && this.fleetPoints(workerId)) {
+    if (!newcomer && w.cosine < MIN_PAST_COSINE) {
       return `this worker's updates point against the other workers' (average cosine ${w.cosine.toFixed(3)}, below ${MIN_PAST_COSINE})`;
     }
     return null;
   }
 
-  /**
-   * Whether the other workers' updates point one way: the median of the average cosines of those
-   * judged is at least FLEET_POINTS (true while none is judged: nothing says they do not).
-   */
-  fleetPoints(workerId: string): boolean {
-    const cosines = [...this.workers].filter(([id, w]) => id !== workerId && w.judged > 0).map(([, w]) => w.cosine);
-    return cosines.length === 0 || median(cosines) >= FLEET_POINTS;
-  }
 
   /** Folds an accepted update of `workerId` into its norms and its moving average. */
   accepted(workerId: string, u: Float32Array, norm: number): void {
