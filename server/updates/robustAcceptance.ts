@@ -31,14 +31,14 @@
  *     constant direction or a zero update does, whatever the worker earned before (a turn to noise
  *     is refused at its RECENT_COSINES-th noise update). Honest updates point somewhere: late in a
  *     run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude of 6 in
- *     eight whole clean runs of 3 workers was 0.093, 4.4 times the bound (docs/trust/turncoat.md).
+ *     14 whole clean runs of 3 workers was 0.072, 3.4 times the bound (docs/trust/turncoat.md).
  *     It is also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls
  *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th). This bound cannot come near
  *     0: once a run has converged, honest updates point back against the fleet's recent ones as
  *     flips do, for up to 10 in a row, and their averages fell to -0.63. Replayed on the recorded
- *     cosines of seven clean runs of 3 workers (4,327 updates past probation), it refused 37, all
+ *     cosines of 13 clean runs of 3 workers (7,174 updates past probation), it refused 41, all
  *     after the run had reached its solve threshold; the former rule, a moving average (weight
- *     1/8) below -0.2, refused 161 there, and in the bench let a sign-flipper land 7 to 10 updates
+ *     1/8) below -0.2, refused 186 there, and in the bench let a sign-flipper land 7 to 10 updates
  *     after its turn and a noise pusher all of them (docs/trust/turncoat.md). Holding the bound
  *     only while the other workers' averages were high was tried and dropped: the turncoat's own
  *     landed flips, part of their reference, pulled those averages down (43 landed in one run).
