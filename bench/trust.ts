@@ -35,6 +35,7 @@ import { REJECT_REASONS, type RejectReason, type RunStatus, type SpotChecks } fr
 import { RolloutWorker } from '../client/worker/rolloutWorker.ts';
 import { ATTACKS, SimulatedAttacker, type Attack, type AttackerStats } from '../server/testing/simulatedAttacker.ts';
 import { median } from '../shared/median.ts';
+import { RECENT_COSINES } from '../server/updates/robustAcceptance.ts';
 import { fmt, list, machineLine } from './runs.ts';
 
 const opts = new Command()
@@ -218,7 +219,7 @@ function table(results: RunResult[]): string {
   }
   lines.push('', '## The direction test on honest workers', '',
     'Every judged update of the honest workers once past their newcomer updates (robustAcceptance.ts): the worker\'s average cosine after it, the update\'s own cosine with the reference, and the mean |cosine| of its last RECENT_COSINES (where recorded); the lowest, 1st and 5th percentiles and the median over all runs of the row.',
-    '', '| honest + attackers | attack | runs | judged updates past probation | average: min / p1 / p5 / median | cosine: min / p1 / p5 / median | mean \\|cosine\\| of the last 4: min / p1 / p5 / median |', '|---|---|---|---|---|---|---|');
+    '', `| honest + attackers | attack | runs | judged updates past probation | average: min / p1 / p5 / median | cosine: min / p1 / p5 / median | mean \\|cosine\\| of the last ${RECENT_COSINES}: min / p1 / p5 / median |`, '|---|---|---|---|---|---|---|');
   for (const rs of groups.values()) {
     const past = rs.flatMap((r) => (r.judged ?? []).filter((j) => j.role === 'honest').flatMap((j) => j.updates.filter((u) => u[2] === 0)));
     if (past.length === 0) continue;
