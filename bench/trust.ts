@@ -37,6 +37,7 @@ import { RolloutWorker } from '../client/worker/rolloutWorker.ts';
 import { ATTACKS, SimulatedAttacker, type Attack as SimulatedAttack, type AttackerStats } from '../server/testing/simulatedAttacker.ts';
 import { FABRICATED, FabricatedAttacker } from '../server/testing/fabricatedAttacker.ts';
 import { median } from '../shared/median.ts';
+import { RECENT_COSINES } from '../server/updates/robustAcceptance.ts';
 import { fmt, list, machineLine } from './runs.ts';
 
 /** The simulated attacks, and the fabricated one (an honest learner on negated advantages). */
@@ -82,6 +83,12 @@ interface RunResult {
   solveChecks: number;
   /** The coordinator's spot checks of reported episodes (the attacker's and the honest workers'). */
   spotChecks: SpotChecks;
+  /**
+   * The direction test's view of each worker and part of the params it judges (defences on, 3 or more workers): every judged update in
+   * order, as [its cosine with the reference, the worker's average cosine after it, 1 while a newcomer else 0,
+   * its place among all workers' judged updates, the mean |cosine| of the worker's last RECENT_COSINES].
+   */
+  judged?: { role: 'honest' | 'attacker'; part?: string; updates: [number, number, 0 | 1, number, number][] }[];
 }
 
 async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: number): Promise<RunResult> {
@@ -90,6 +97,16 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     ...(defences === 'off' && { spotCheckRate: 0 }),
   });
   const c = new Coordinator({ config, port: 0, tickMs: 500 });
+  const judged = new Map<string, [number, number, 0 | 1, number, number][]>();
+  if (c.updates.robust) {
+    const round = (x: number) => Math.round(x * 1e4) / 1e4;
+    let seq = 0;
+    c.updates.robust.onJudged = (workerId, part, j) => {
+      const id = `${workerId} ${part}`;
+      if (!judged.has(id)) judged.set(id, []);
+      judged.get(id)!.push([round(j.cosine), round(j.average), j.newcomer ? 1 : 0, seq++, round(j.magnitude)]);
+    };
+  }
   const url = `http://127.0.0.1:${await c.start()}`;
   const t0 = performance.now();
   const done = once(c, 'done') as Promise<[RunStatus]>;
@@ -128,6 +145,7 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     honestEnvSteps: honestSteps(), wallS, accepted: status.accepted, rejected, attackerStats: aStats,
     honestFlagged, honestQuarantined: honestInfo.filter((w) => w.quarantined).length, solveChecks: status.solveChecks.count,
     spotChecks: status.spotChecks,
+    judged: [...judged].map(([id, updates]) => ({ role: honestIds.has(id.split(' ')[0]) ? 'honest' : 'attacker', part: id.split(' ')[1], updates })),
   };
 }
 
@@ -158,6 +176,12 @@ async function main(): Promise<void> {
   }
   await writeFile(`${opts.out}/figures.md`, table(results));
   console.log(table(results));
+}
+
+/** The `p` quantile of `xs` (nearest rank: the lowest for 0). */
+function quantile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
 /** Median of env steps to solve, a run that did not solve counting as more than any that did (Infinity). */
@@ -198,7 +222,16 @@ function table(results: RunResult[]): string {
     const a = rs.flatMap((r) => r.attackerStats);
     const flagged = rs.map((r) => Object.entries(r.honestFlagged).map(([k, v]) => `${k} ${v}`).join(', ') || '0').join('; ');
     lines.push(`| ${r0.honest} + ${r0.attackers} | ${r0.attack} | ${r0.defences} | ${solved.length}/${rs.length} | ${med(m)}${honestAt.length ? ` (${fmt(median(honestAt), 0)})` : ''} | ${ratio} | `
-      + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${a.length ? rs.map((r) => r.attackerStats.map((x) => `${x.accepted} / ${x.pushes}`).join(', ')).join('; ') : '-'} | ${flagged} | ${rs.reduce((n, r) => n + r.honestQuarantined, 0)} |`);
+      + `${a.length ? `${a.filter((x) => x.quarantined).length}/${a.length}` : '-'} | ${a.length ? rs.map((r) => r.attackerStats.map((x) => `${x.accepted} / ${x.pushes}${r.attack.startsWith('turncoat') ? ` (${x.acceptedTurned ?? 0} turned)` : ''}`).join(', ')).join('; ') : '-'} | ${flagged} | ${rs.reduce((n, r) => n + r.honestQuarantined, 0)} |`);
+  }
+  lines.push('', '## The direction test on honest workers', '',
+    'Every judged update of the honest workers once past their newcomer updates (robustAcceptance.ts): the worker\'s average cosine after it, the update\'s own cosine with the reference, and the mean |cosine| of its last RECENT_COSINES (where recorded); the lowest, 1st and 5th percentiles and the median over all runs of the row.',
+    '', `| honest + attackers | attack | runs | judged updates past probation | average: min / p1 / p5 / median | cosine: min / p1 / p5 / median | mean \\|cosine\\| of the last ${RECENT_COSINES}: min / p1 / p5 / median |`, '|---|---|---|---|---|---|---|');
+  for (const rs of groups.values()) {
+    const past = rs.flatMap((r) => (r.judged ?? []).filter((j) => j.role === 'honest').flatMap((j) => j.updates.filter((u) => u[2] === 0)));
+    if (past.length === 0) continue;
+    const q = (xs: number[]) => (xs.length ? [0, 0.01, 0.05, 0.5].map((p) => fmt(quantile(xs, p), 3)).join(' / ') : '-');
+    lines.push(`| ${rs[0].honest} + ${rs[0].attackers} | ${rs[0].attack} | ${rs.length} | ${past.length} | ${q(past.map((u) => u[1]))} | ${q(past.map((u) => u[0]))} | ${q(past.filter((u) => u.length > 4).map((u) => u[4]))} |`);
   }
   lines.push('', '## Every run', '', '| honest + attackers | attack | defences | seed | state | env steps to solve (honest) | env steps by the end (honest) | accepted | wall s | refusals by reason |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {

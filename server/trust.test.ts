@@ -14,7 +14,7 @@ import { DASHBOARD_NAMESPACE, WORKER_NAMESPACE, type DashboardTick, type RunStat
 import { encodeF32, encodeF64, l2Norm } from '../shared/codec.ts';
 import { ParameterServer } from './updates/parameterServer.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/checkpoint.ts';
-import { MIN_FLEET, NORM_FACTOR, VOUCHED_UPDATES, WARMUP } from './updates/robustAcceptance.ts';
+import { MIN_FLEET, NORM_FACTOR, RECENT_COSINES, VOUCHED_UPDATES, WARMUP } from './updates/robustAcceptance.ts';
 import { MIN_OFFENCES, PROBATION_MIN_OFFENCES, QUARANTINE_BELOW, trustScore } from './workers/trust.ts';
 import { modelFor } from '../shared/ppo/modelSpec.ts';
 import { RunningMeanStd } from '../shared/ppo/runningStats.ts';
@@ -533,30 +533,42 @@ describe('10. robust acceptance and quarantine', () => {
     expect(c.workerList().filter((w) => w.quarantined)).toHaveLength(Object.keys(attacks).length);
   });
 
-  it('a worker that earned its trust and then turns is refused once its moving average of the cosine falls below MIN_MEAN_COSINE, then quarantined', async () => {
-    const c = await start({ maxStaleness: 1000 }, { tickMs: 3_600_000 }); // no metrics tick: fair share (a rate per tick) stays out of this
+  it('a worker that earned its trust and then turns is refused at its RECENT_COSINES-th noise update or its 5th sign-flipped one, then quarantined', async () => {
+    // No metrics tick: fair share (a rate per tick) stays out of this. Address marks decay at once, so the second turncoat,
+    // from the same 127.0.0.1, is judged alone rather than as a rejoin (section 13 tests those).
+    const c = await start({ maxStaleness: 1000, quarantineHalfLifeMs: 1 }, { tickMs: 3_600_000 });
     const n = c.ps.params.length;
     const [honest] = await honestFleet(c, WARMUP);
-    const { s: flipper, reply } = await joinHostile(url);
-    sockets.push(flipper);
-    // It lands its VOUCHED_UPDATES updates like the fleet's, then pushes them sign-flipped.
-    for (let k = 0; k < VOUCHED_UPDATES; k++) expect(await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
-    expect(await report(flipper, fakeReport(c.config, { rolloutVersion: c.ps.version }))).toMatchObject({ ok: true });
-    const replies = [];
-    for (let k = 0; k < 20; k++) {
-      const r = await push(flipper, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 40 + k).map((x) => -x)) });
-      replies.push(r.accepted ? 'accepted' : r.reason);
-      if (!r.accepted && r.reason === 'quarantined') break;
+    const rng = new Rng(11);
+    const turns: Record<string, [(k: number) => Float32Array, number]> = {
+      // [its updates once turned, how many of them land]
+      // Cosines near -0.96 after 16 near 0.96: the average, moving by PAST_WEIGHT = 1/4 a step, is 0.48, 0.12, -0.15, -0.35, then -0.50,
+      // below MIN_PAST_COSINE = -0.45.
+      signFlip: [(k) => honestGrad(n, 40 + k).map((x) => -x), 4],
+      // The fleet's norm, a random direction each time: cosines within about 0.01 of 0, refused once the last RECENT_COSINES are all noise.
+      noise: [() => Float32Array.from({ length: n }, () => 1e-3 * rng.normal()), RECENT_COSINES - 1],
+    };
+    for (const [name, [turned, lands]] of Object.entries(turns)) {
+      const { s, reply } = await joinHostile(url);
+      sockets.push(s);
+      // It lands its VOUCHED_UPDATES updates like the fleet's (each judged, so it is past its newcomer updates), then turns.
+      for (let k = 0; k < VOUCHED_UPDATES; k++) expect(await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(honestGrad(n, 20 + k)) })).toMatchObject({ accepted: true });
+      expect(await report(s, fakeReport(c.config, { rolloutVersion: c.ps.version }))).toMatchObject({ ok: true });
+      const replies = [];
+      for (let k = 0; k < 20; k++) {
+        const r = await push(s, { version: c.ps.version, rolloutVersion: c.ps.version, grad: encodeF32(turned(k)) });
+        replies.push(r.accepted ? 'accepted' : r.reason);
+        if (!r.accepted && r.reason === 'quarantined') break;
+      }
+      // Its first turned updates land, then every one is refused until it is quarantined.
+      expect(replies.indexOf('outlier'), name).toBe(lands);
+      expect(replies.slice(0, lands).every((r) => r === 'accepted'), name).toBe(true);
+      expect(replies.slice(lands, -1).every((r) => r === 'outlier'), name).toBe(true);
+      expect(replies.at(-1), name).toBe('quarantined');
+      expect(c.workerList().find((w) => w.workerId === reply.workerId), name).toMatchObject({ quarantined: true });
     }
-    // A few flips land before its average turns, then every one is refused until it is quarantined.
-    const firstRefused = replies.indexOf('outlier');
-    expect(firstRefused).toBeGreaterThan(0);
-    expect(replies.slice(0, firstRefused).every((r) => r === 'accepted')).toBe(true);
-    expect(replies.slice(firstRefused, -1).every((r) => r === 'outlier')).toBe(true);
-    expect(replies.at(-1)).toBe('quarantined');
-    expect(c.workerList().find((w) => w.workerId === reply.workerId)).toMatchObject({ quarantined: true });
-    // The honest worker is untouched and goes on.
-    expect(c.workerList().filter((w) => w.workerId !== reply.workerId)).toMatchObject([{ quarantined: false, rejected: 0 }, { quarantined: false, rejected: 0 }]);
+    // The honest workers are untouched and go on.
+    expect(c.workerList().filter((w) => !w.quarantined)).toMatchObject([{ rejected: 0 }, { rejected: 0 }]);
     expect(await push(honest.s, { version: honest.version, rolloutVersion: honest.version, grad: encodeF32(honestGrad(n, 9)) })).toMatchObject({ accepted: true });
   });
 

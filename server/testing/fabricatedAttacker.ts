@@ -34,7 +34,7 @@ export class FabricatedAttacker {
     const s = this.worker.status;
     const quarantined = (s.rejectedBy.quarantined ?? 0) > 0;
     return {
-      workerId: s.workerId, pushes: s.accepted + s.rejected, accepted: s.accepted, rejected: { ...s.rejectedBy }, quarantined,
+      workerId: s.workerId, pushes: s.accepted + s.rejected, accepted: s.accepted, acceptedTurned: 0, rejected: { ...s.rejectedBy }, quarantined,
       // A quarantined worker's push is refused outright, which ends its training: that is not an error here.
       ...(s.state === 'error' && !quarantined && { error: s.message }),
     };

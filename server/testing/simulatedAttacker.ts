@@ -11,7 +11,11 @@
  *   replay     its first sign-flipped update again and again with the ticket it first had,
  *   lies       a zero update with reports of the best returns a rollout can hold; asked for an
  *              episode's trace (a spot check), it makes one up: a random seed and actions of the
- *              reported length, as a liar who played no such episode can do no better.
+ *              reported length, as a liar who played no such episode can do no better;
+ *   turncoat   the estimate itself (an honest-looking update) until TURN_AFTER of its updates
+ *              were accepted, enough to be past the newcomer's updates (VOUCHED_UPDATES judged
+ *              ones, server/updates/robustAcceptance.ts), then the estimate negated;
+ *   turncoatNoise  the same, then Gaussian noise of the estimate's norm.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { TrainConfig } from '../../shared/config.ts';
@@ -19,12 +23,18 @@ import { decodeF32, encodeF32 } from '../../shared/codec.ts';
 import { Rng } from '../../shared/rng.ts';
 import { envSpec } from '../../shared/envs/registry.ts';
 import { actionDim, encodeActions } from '../../shared/envs/trace.ts';
+import { VOUCHED_UPDATES } from '../updates/robustAcceptance.ts';
 import {
   WORKER_NAMESPACE, type ClientToServerEvents, type PushReply, type RejectReason, type RolloutReport, type ServerToClientEvents,
 } from '../../shared/protocol.ts';
 
-export const ATTACKS = ['signFlip', 'scaled', 'noise', 'constant', 'replay', 'lies'] as const;
+export const ATTACKS = ['signFlip', 'scaled', 'noise', 'constant', 'replay', 'lies', 'turncoat', 'turncoatNoise'] as const;
 export type Attack = (typeof ATTACKS)[number];
+/**
+ * Accepted updates a turncoat pushes honestly before it turns: its first updates may come before
+ * the fleet has a reference to judge them by, and only judged ones earn trust, hence a margin.
+ */
+export const TURN_AFTER = VOUCHED_UPDATES + 8;
 
 /** How long it waits for a reply (the coordinator shares its process with tabs in bench/trust.ts). */
 const ACK_TIMEOUT_MS = 120_000;
@@ -34,6 +44,8 @@ export interface AttackerStats {
   workerId: string | null;
   pushes: number;
   accepted: number;
+  /** Updates accepted after it turned (turncoat attacks: from its TURN_AFTER-th accepted update on). */
+  acceptedTurned: number;
   rejected: Partial<Record<RejectReason, number>>;
   /** Set when the coordinator said it is quarantined. */
   quarantined: boolean;
@@ -42,7 +54,7 @@ export interface AttackerStats {
 }
 
 export class SimulatedAttacker {
-  readonly stats: AttackerStats = { workerId: null, pushes: 0, accepted: 0, rejected: {}, quarantined: false };
+  readonly stats: AttackerStats = { workerId: null, pushes: 0, accepted: 0, acceptedTurned: 0, rejected: {}, quarantined: false };
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private stopped = false;
 
@@ -79,14 +91,20 @@ export class SimulatedAttacker {
       let params = decodeF32(join.params, n).slice();
       let prev = params.slice();
       let version = join.version;
+      let prevVersion = version;
       let ticket = join.ticket;
       const constant = Float32Array.from({ length: n }, () => rng.normal());
       let first: { bytes: ArrayBuffer; version: number; ticket: number } | null = null;
       while (!this.stopped && !over && s.connected) {
         // The fleet's honest update, estimated: the last movement of the params times the workers sharing each step.
+        // A turncoat takes the movement per version, one step's worth: its own accepted update is part of the
+        // movement, so the whole movement would grow its estimate at every reply until the norm test refused it.
+        const turncoat = this.attack === 'turncoat' || this.attack === 'turncoatNoise';
+        const k = 3 / (turncoat ? Math.max(1, version - prevVersion) : 1);
         const est = new Float32Array(n);
-        for (let i = 0; i < n; i++) est[i] = 3 * (params[i] - prev[i]);
+        for (let i = 0; i < n; i++) est[i] = k * (params[i] - prev[i]);
         const estNorm = norm(est) || 0.05;
+        const turned = turncoat && this.stats.accepted >= TURN_AFTER;
         let update: Float32Array;
         switch (this.attack) {
           case 'signFlip': case 'replay': update = est.map((x) => -x); break;
@@ -94,6 +112,8 @@ export class SimulatedAttacker {
           case 'noise': update = scaleTo(Float32Array.from({ length: n }, () => rng.normal()), estNorm); break;
           case 'constant': update = scaleTo(constant.slice(), estNorm); break;
           case 'lies': update = new Float32Array(n); break;
+          case 'turncoat': update = turned ? est.map((x) => -x) : est; break;
+          case 'turncoatNoise': update = turned ? scaleTo(Float32Array.from({ length: n }, () => rng.normal()), estNorm) : est; break;
         }
         const report = { ...fakeRollout(config, version, this.attack === 'lies'), seq: seq++ };
         if (config.updateMode !== 'local') {
@@ -107,8 +127,10 @@ export class SimulatedAttacker {
         }
         const reply: PushReply = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('push', req);
         this.stats.pushes++;
-        if (reply.accepted) this.stats.accepted++;
-        else this.stats.rejected[reply.reason] = (this.stats.rejected[reply.reason] ?? 0) + 1;
+        if (reply.accepted) {
+          this.stats.accepted++;
+          if (turned) this.stats.acceptedTurned++;
+        } else this.stats.rejected[reply.reason] = (this.stats.rejected[reply.reason] ?? 0) + 1;
         if (!reply.accepted && reply.reason === 'quarantined') {
           this.stats.quarantined = true;
           break;
@@ -116,6 +138,7 @@ export class SimulatedAttacker {
         if (reply.done) break;
         if (reply.ok && reply.params && reply.ticket !== undefined) {
           prev = params;
+          prevVersion = version;
           params = decodeF32(reply.params, n).slice();
           version = reply.version;
           ticket = reply.ticket;

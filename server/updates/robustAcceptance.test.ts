@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  COSINE_WEIGHT, MEAN_WEIGHT, MIN_MEAN_COSINE, NORM_FACTOR, NORM_WINDOW, VOUCHED_UPDATES, RobustAcceptance, WARMUP, networkParts, newcomerMinCosine,
+  MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor, networkParts,
 } from './robustAcceptance.ts';
 import { configFor } from '../../shared/config.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
@@ -33,7 +33,7 @@ describe('RobustAcceptance', () => {
     // each, -0.2 / 1.0198 = -0.196 with x's (0, -1) and 1 / 1.0198 = 0.981 with a's (1, 0): x cannot make b look unlike both.
     expect(r.cosineWithOthers('b', f(1, 0.2))?.[0]).toBeCloseTo(1 / Math.hypot(1, 0.2), 6);
     expect(offer(r, 'b', f(1, 0.2))).toBeNull();
-    // x is now judged by a's and b's averages: the larger of 0 (with (1, 0)) and -0.196 (with (1, 0.2)), below newcomerMinCosine.
+    // x is now judged by a's and b's averages: the larger of 0 (with (1, 0)) and -0.196 (with (1, 0.2)), below minCosineFor(SIZE).
     expect(r.cosineWithOthers('x', f(0, -1))?.[0]).toBeCloseTo(0, 6);
     expect(offer(r, 'x', f(0, -1))).toMatch(/average cosine -?0\.000, below 0\.100 while a newcomer/);
     // a: the larger of 0 (with x's) and 0.981 (with b's).
@@ -42,7 +42,7 @@ describe('RobustAcceptance', () => {
   });
 
   it('as a newcomer, the plain mean of a worker\'s cosines must stay at 2 / sqrt(size) or above, from its first judged update', () => {
-    expect(newcomerMinCosine(9155)).toBeCloseTo(0.0209, 4); // CartPole-v1's params
+    expect(minCosineFor(9155)).toBeCloseTo(0.0209, 4); // CartPole-v1's params
     const r = new RobustAcceptance(SIZE);
     expect(offer(r, 'a', f(1, 0))).toBeNull();
     expect(offer(r, 'b', f(1, 0))).toBeNull();
@@ -67,8 +67,8 @@ describe('RobustAcceptance', () => {
     r.left('c');
     // c's average no longer counts: nobody left has vouched updates, and b alone is no reference for a.
     expect(r.cosineWithOthers('a', f(1, 0))).toBeNull();
-    // c resumes past its newcomer updates: a cosine of 0 (orthogonal to a's and b's averages) takes its moving average from
-    // 0.995 to 0.995 x 7/8 = 0.87, far above MIN_MEAN_COSINE; a newcomer's first judged 0 is refused.
+    // c resumes past its newcomer updates, with its last cosines: a cosine of 0 (orthogonal to a's and b's averages) takes
+    // the mean |cosine| of its last RECENT_COSINES from 0.995 to 0.995 x 5/6 = 0.83, far above the bound; a newcomer's first judged 0 is refused.
     expect(offer(r, 'c', f(0, 1))).toBeNull();
     const fresh = new RobustAcceptance(SIZE);
     offer(fresh, 'a', f(1, 0));
@@ -79,18 +79,35 @@ describe('RobustAcceptance', () => {
     expect(offer(r, 'c', f(0, 1))).toMatch(/while a newcomer/);
   });
 
-  it('past its newcomer updates, a moving average of weight COSINE_WEIGHT must stay at MIN_MEAN_COSINE or above', () => {
-    const r = new RobustAcceptance(SIZE);
-    offer(r, 'a', f(1, 0));
-    offer(r, 'b', f(1, 0));
-    expect(offer(r, 'c', f(1, 0))).toBeNull(); // judged against a and b: c vouches
-    for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'b', f(1, 0))).toBeNull(); // judged against c: cosine 1, average 1
-    // Sign-flipped from now on: cosine -1. The average after k flips is -1 + 2 (7/8)^k: 0.75, 0.53, 0.34, 0.17, 0.03, -0.10, -0.21.
-    expect(COSINE_WEIGHT).toBe(1 / 8);
-    expect(MIN_MEAN_COSINE).toBe(-0.2);
-    const replies = Array.from({ length: 7 }, () => offer(r, 'b', f(-1, 0)));
-    expect(replies.slice(0, 6)).toEqual(Array(6).fill(null));
-    expect(replies[6]).toMatch(/average cosine -0\.215, below -0\.200\)/);
+  it('past its newcomer updates, a turn to noise is refused once the mean |cosine| of its last RECENT_COSINES judged updates falls below the bound, a turn to sign-flips once its faster average falls below MIN_PAST_COSINE', () => {
+    expect([RECENT_COSINES, PAST_WEIGHT, MIN_PAST_COSINE]).toEqual([6, 1 / 4, -0.45]);
+    /** b, past its newcomer updates: VOUCHED_UPDATES judged against c's average, each with cosine 1 (its average 1). */
+    const trusted = () => {
+      const r = new RobustAcceptance(SIZE);
+      offer(r, 'a', f(1, 0));
+      offer(r, 'b', f(1, 0));
+      expect(offer(r, 'c', f(1, 0))).toBeNull(); // judged against a and b: c vouches
+      for (let k = 0; k < VOUCHED_UPDATES; k++) expect(offer(r, 'b', f(1, 0))).toBeNull();
+      return r;
+    };
+    // Noise, orthogonal to the reference: cosine 0. Mean |cosine| of the last 6: 5/6, 4/6, ..., 1/6, then 0, refused at the sixth
+    // (its average, 1 x (3/4)^6 = 0.18, is far above any bound).
+    const noise = trusted();
+    expect(Array.from({ length: 6 }, () => offer(noise, 'b', f(0, 1)))).toEqual([...Array(5).fill(null), expect.stringMatching(/point nowhere \(mean \|cosine\| of its last 6 judged updates 0\.000, below 0\.100\)/)]);
+    // A refused update is evidence too: a seventh noise update is refused; one along the fleet's then makes the mean
+    // (0 + 0 + 0 + 0 + 0 + 1) / 6 = 0.17 and is accepted.
+    expect(offer(noise, 'b', f(0, 1))).toMatch(/point nowhere/);
+    expect(offer(noise, 'b', f(1, 0))).toBeNull();
+    // Sign-flipped: cosine -1. The average moves by 1/4 a step: 0.5, 0.125, -0.156, -0.367, then -0.525, refused at the fifth.
+    const flips = trusted();
+    const replies = Array.from({ length: 5 }, () => offer(flips, 'b', f(-1, 0)));
+    expect(replies.slice(0, 4)).toEqual(Array(4).fill(null));
+    expect(replies[4]).toMatch(/point against the other workers' \(average cosine -0\.525, below -0\.45\)/);
+    // An honest worker late in a converged run: its updates swing, pointing back against the fleet's as often as with it
+    // (cosines -0.6, 0.5, -0.7, 0.4, ...): its average stays between -0.19 and 0 and its mean |cosine| near 0.55, never refused.
+    const swings = trusted();
+    const swing = [f(-0.6, 0.8), f(0.5, Math.sqrt(0.75)), f(-0.7, Math.sqrt(0.51)), f(0.4, Math.sqrt(0.84))];
+    for (let k = 0; k < 40; k++) expect(offer(swings, 'b', swing[k % 4])).toBeNull();
   });
 
   it('the norm reference is the median over workers of each one\'s median norm: a flood of tiny updates from one worker moves only its own', () => {

@@ -20,20 +20,33 @@
  *     plain mean of the worker's cosines over its first 1 / COSINE_WEIGHT judged updates, then a
  *     moving average of weight COSINE_WEIGHT.
  *       As a newcomer (fewer than VOUCHED_UPDATES vouched updates of its own), an update that takes the
- *     worker's average below newcomerMinCosine(size) = 2 / sqrt(size) (size: that of the part judged,
+ *     worker's average below minCosineFor(size) = 2 / sqrt(size) (size: that of the part judged,
  *     see below; 0.029 and 0.030 for CartPole's policy and value parts) is refused, from its first
  *     judged update on: a sign-flipped update has a cosine below
  *     zero, random noise or a fixed random direction one of standard deviation 1 / sqrt(size)
  *     around zero (so it passes a first update with odds of 2.3%, a mean of several less), a zero
  *     update 0. Honest cosines with the reference start near 0.9 and fall as a run goes on (0.02
  *     to 0.5 late in a probe of bench/trust.ts, docs/TRUST.md), hence a threshold this low.
- *       Past its newcomer updates the test is looser (an honest worker's updates swing later in a run, when
- *     its deltas are small and noisy): an update that takes the average below MIN_MEAN_COSINE is
- *     refused (a worker that earned its trust, then turns).
+ *       Past its newcomer updates (a worker that earned its trust may turn), an update is refused
+ *     when the mean of the magnitudes |cosine| of its last RECENT_COSINES judged updates falls
+ *     below the same bound (per part, as every test here): it points neither with the fleet nor against it, as noise, a random or
+ *     constant direction or a zero update does, whatever the worker earned before (a turn to noise
+ *     is refused at its RECENT_COSINES-th noise update). Honest updates point somewhere: late in a
+ *     run their cosines swing between about -0.9 and 0.9, and the lowest mean magnitude of 6 in
+ *     14 whole clean runs of 3 workers was 0.072, 3.4 times the bound (docs/trust/turncoat.md).
+ *     It is also refused when its average, moving faster from then on (weight PAST_WEIGHT), falls
+ *     below MIN_PAST_COSINE (a turn to sign-flips, at about its 5th). This bound cannot come near
+ *     0: once a run has converged, honest updates point back against the fleet's recent ones as
+ *     flips do, for up to 10 in a row, and their averages fell to -0.63. Replayed on the recorded
+ *     cosines of 13 clean runs of 3 workers (7,174 updates past probation, judged whole), it refused 41, all
+ *     after the run had reached its solve threshold; the former rule, a moving average (weight
+ *     1/8) below -0.2, refused 186 there, and in the bench let a sign-flipper land 7 to 10 updates
+ *     after its turn and a noise pusher all of them (docs/trust/turncoat.md). Holding the bound
+ *     only while the other workers' averages were high was tried and dropped: the turncoat's own
+ *     landed flips, part of their reference, pulled those averages down (43 landed in one run).
  *       The direction is judged per part of the model (networkParts: the policy's params and the value
  *     network's), each part's cosines with the same part of the others' averages, each with its own average
- *     and its newcomer's threshold (2 / sqrt(the part's size)); an update is refused when any part's
- *     average is too low. Updates computed on fabricated data (advantages negated: the policy part
+ *     and its bound (2 / sqrt(the part's size)); an update is refused when any part fails a test. Updates computed on fabricated data (advantages negated: the policy part
  *     points against the fleet's, the value part with it) had whole cosines of 0.35 to 0.93 over a
  *     worker's first 16, so judged whole they passed the newcomer's test and such a worker landed 43
  *     to 58 before its quarantine; judged per part, 0 to 3 in 5 runs (docs/trust/fabricated.md).
@@ -57,10 +70,24 @@ export const MEAN_WEIGHT = 0.2;
 export const COSINE_WEIGHT = 1 / 8;
 export const VOUCHED_UPDATES = 16;
 /** Twice the standard deviation of a random direction's cosine with a fixed one, 1 / sqrt(size). */
-export const newcomerMinCosine = (size: number): number => 2 / Math.sqrt(size);
+export const minCosineFor = (size: number): number => 2 / Math.sqrt(size);
 /** Departed workers whose standing is kept for a resume. */
 export const MAX_AWAY = 1000;
-export const MIN_MEAN_COSINE = -0.2;
+/** Past its newcomer updates: the judged updates whose mean |cosine| is held to the bound, the average's weight, and its bound. */
+export const RECENT_COSINES = 6;
+export const PAST_WEIGHT = 1 / 4;
+export const MIN_PAST_COSINE = -0.45;
+
+/** What the direction test saw of one part of one judged update (for measurements: bench/trust.ts). */
+export interface Judged {
+  /** Its cosine with the reference. */
+  cosine: number;
+  /** The worker's average cosine after it. */
+  average: number;
+  /** The mean |cosine| of the worker's last RECENT_COSINES judged updates, this one included. */
+  magnitude: number;
+  newcomer: boolean;
+}
 
 /** The parts of the params whose directions are judged apart: `partOf[i]` is the index in `names` of param i's part. */
 export interface Parts {
@@ -86,6 +113,8 @@ interface WorkerDirection {
   hasMean: boolean;
   /** Per part, the average of its updates' cosine with the reference (see above). */
   cosine: number[];
+  /** Per part, the magnitudes |cosine| of its last RECENT_COSINES judged updates (rings indexed by `judged`). */
+  recent: number[][];
   /** Updates whose cosine went into `cosine`. */
   judged: number;
   accepted: number;
@@ -101,16 +130,18 @@ export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
   /** Departed workers' standing (all but the average), oldest departure first. */
   private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
-  /** Per part, the newcomer's cosine threshold for the part's size (newcomerMinCosine). */
-  readonly minNewcomerCosine: number[];
+  /** Per part, the direction test's bound for the part's size (minCosineFor). */
+  readonly minCosine: number[];
   /** Accepted updates seen. */
   count = 0;
+  /** Told of every judged update, part by part (bench/trust.ts records them). */
+  onJudged: ((workerId: string, part: string, judged: Judged) => void) | null = null;
 
   constructor(private readonly size: number, private readonly parts: Parts = wholeUpdate(size)) {
     if (parts.partOf.length !== size) throw new Error(`parts cover ${parts.partOf.length} params, not ${size}`);
     const sizes = parts.names.map(() => 0);
     for (const k of parts.partOf) sizes[k]++;
-    this.minNewcomerCosine = sizes.map(newcomerMinCosine);
+    this.minCosine = sizes.map(minCosineFor);
   }
 
   /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
@@ -160,18 +191,28 @@ export class RobustAcceptance {
     const w = this.worker(workerId);
     w.judgedLast = cos !== null;
     if (cos === null) return null;
-    w.judged++;
-    const k = Math.max(1 / w.judged, COSINE_WEIGHT);
-    cos.forEach((c, p) => { w.cosine[p] += k * (c - w.cosine[p]); });
     const newcomer = w.vouched < VOUCHED_UPDATES;
+    const k = Math.max(1 / (w.judged + 1), newcomer ? COSINE_WEIGHT : PAST_WEIGHT);
+    let why: string | null = null;
     for (let p = 0; p < cos.length; p++) {
-      const min = newcomer ? this.minNewcomerCosine[p] : MIN_MEAN_COSINE;
-      if (w.cosine[p] < min) {
-        const part = cos.length > 1 ? ` in the ${this.parts.names[p]} params` : '';
-        return `this worker's updates do not point with the other workers'${part} (average cosine ${w.cosine[p].toFixed(3)}, below ${min.toFixed(3)}${newcomer ? ` while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates` : ''})`;
+      w.recent[p][w.judged % RECENT_COSINES] = Math.abs(cos[p]);
+      w.cosine[p] += k * (cos[p] - w.cosine[p]);
+      const magnitude = w.recent[p].reduce((a, b) => a + b, 0) / w.recent[p].length;
+      const name = this.parts.names[p];
+      this.onJudged?.(workerId, name, { cosine: cos[p], average: w.cosine[p], magnitude, newcomer });
+      if (why !== null) continue;
+      const part = cos.length > 1 ? ` in the ${name} params` : '';
+      const min = this.minCosine[p];
+      if (newcomer && w.cosine[p] < min) {
+        why = `this worker's updates do not point with the other workers'${part} (average cosine ${w.cosine[p].toFixed(3)}, below ${min.toFixed(3)} while a newcomer, its first ${VOUCHED_UPDATES} judged and accepted updates)`;
+      } else if (!newcomer && magnitude < min) {
+        why = `this worker's updates point nowhere${part} (mean |cosine| of its last ${w.recent[p].length} judged updates ${magnitude.toFixed(3)}, below ${min.toFixed(3)})`;
+      } else if (!newcomer && w.cosine[p] < MIN_PAST_COSINE) {
+        why = `this worker's updates point against the other workers'${part} (average cosine ${w.cosine[p].toFixed(3)}, below ${MIN_PAST_COSINE})`;
       }
     }
-    return null;
+    w.judged++;
+    return why;
   }
 
   /** Folds an accepted update of `workerId` into its norms and its moving average. */
@@ -209,7 +250,7 @@ export class RobustAcceptance {
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
     if (!w) {
-      const standing = this.away.get(workerId) ?? { cosine: this.parts.names.map(() => 0), judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      const standing = this.away.get(workerId) ?? { cosine: this.parts.names.map(() => 0), recent: this.parts.names.map(() => []), judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
       this.away.delete(workerId);
       this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), hasMean: false }));
     }
