@@ -49,6 +49,8 @@ const PROTOCOLS: Record<string, { about: string; config: Partial<TrainConfig>; e
     config: { updateMode: 'local', maxRolloutScale: 4 },
     envConfig: { 'CartPole-v1': { updateEpochs: 20, learningRate: 1e-3 } },
   },
+  'local-mbsize': { about: 'local with link sizing, a stretched rollout\'s minibatches keeping their size (more of them; CartPole-v1\'s default)', config: { updateMode: 'local', stretchedMinibatches: 'size' } },
+  'local-mbcount': { about: 'local with link sizing, a stretched rollout\'s minibatches keeping their number (larger ones; the default of the other envs)', config: { updateMode: 'local', stretchedMinibatches: 'count' } },
   'local-w3': { about: 'local with up to 3 pushes on the wire', config: { updateMode: 'local', maxPushesInFlight: 3 } },
   'local-w4': { about: 'local with up to 4 pushes on the wire', config: { updateMode: 'local', maxPushesInFlight: 4 } },
   'local-fp16': { about: 'local with deltas sent as fp16', config: { updateMode: 'local', updateCodec: 'fp16' } },

@@ -176,12 +176,22 @@ describe('parseConfigFile', () => {
 
 describe('derive and minNumSteps', () => {
   it('splits a rollout of numEnvs * numSteps samples into numMinibatches, rounding down', () => {
-    const c = { ...defaultConfig, numEnvs: 8, numSteps: 32, numMinibatches: 4 };
+    const c = { ...defaultConfig, updateMode: 'async' as const, numEnvs: 8, numSteps: 32, numMinibatches: 4 };
     expect(derive(c)).toEqual({ batchSize: 256, minibatchSize: 64 });
     expect(derive({ ...c, numMinibatches: 3 })).toEqual({ batchSize: 256, minibatchSize: 85 });
     // A worker assigned a shorter rollout by work sizing.
     expect(derive(c, 4)).toEqual({ batchSize: 32, minibatchSize: 8 });
     expect(derive(configFor('Acrobot-v1')).minibatchSize).toBe(64); // the zoo's batch_size
+  });
+
+  it('in local mode, a rollout link sizing stretched keeps its minibatches\' number, or with stretchedMinibatches \'size\' their size', () => {
+    const c = { ...defaultConfig, updateMode: 'local' as const, numEnvs: 8, numSteps: 32, numMinibatches: 4 };
+    expect(derive({ ...c, stretchedMinibatches: 'count' }, 96)).toEqual({ batchSize: 768, minibatchSize: 192 }); // 4 of 192
+    expect(derive({ ...c, stretchedMinibatches: 'size' }, 96)).toEqual({ batchSize: 768, minibatchSize: 64 }); // 12 of 64
+    expect(derive({ ...c, stretchedMinibatches: 'size' })).toEqual({ batchSize: 256, minibatchSize: 64 });
+    // Async mode keeps the number whatever the field: a worker's pushes per rollout are updateEpochs x numMinibatches.
+    expect(derive({ ...c, updateMode: 'async', stretchedMinibatches: 'size' }, 4)).toEqual({ batchSize: 32, minibatchSize: 8 });
+    expect(configFor('CartPole-v1').stretchedMinibatches).toBe('size');
   });
 
   it('is numSteps without work sizing, numSteps / 8 rounded up (at least 1) with it', () => {

@@ -142,11 +142,16 @@ const trainConfigFields = z.strictObject({
    * Local mode, link sizing: a tab that spends enough of its time waiting on replies for more work
    * to fit in the wait (a slow link; 55% or more for twice the work) gets longer rollouts, up to
    * this many times numSteps, so its round trips hide behind more work; one that hardly waits any
-   * more steps back (server/updates/schedules.ts `sizeForLink`). Minibatches keep their number and
-   * grow with the rollout (docs/wan/MINIBATCH-SIZE.md), and every delta weighs the same.
+   * more steps back (server/updates/schedules.ts `sizeForLink`). Every delta weighs the same.
    * 1 = every tab keeps numSteps. docs/wan/LINK-SIZING.md and LINK-FILL.md measure it.
    */
   maxRolloutScale: positiveInt(),
+  /**
+   * Local mode, a rollout link sizing stretched: its minibatches keep their number and grow
+   * ('count'), or keep their size and grow in number ('size': the same Adam steps per sample, more
+   * per delta; CartPole-v1's default, docs/wan/MINIBATCH-SIZE.md).
+   */
+  stretchedMinibatches: z.enum(['count', 'size']),
   /** Sync mode: gradients averaged per step; null = one from every connected worker. */
   syncGradients: positiveInt('must be null or a positive integer').nullable(),
   /** Sync mode straggler cutoff: a round steps this long after its first gradient with what has arrived. */
@@ -292,6 +297,7 @@ export const baseConfig: TrainConfig = {
   outerMomentum: 0,
   maxPushesInFlight: 2,
   maxRolloutScale: 4,
+  stretchedMinibatches: 'count',
   syncGradients: null,
   syncTimeoutMs: 2000,
   workSizing: false,
@@ -335,10 +341,15 @@ export interface Derived {
   minibatchSize: number;
 }
 
-/** Batch sizes for a rollout of `numSteps` steps (a worker's assigned length; the config's by default). */
+/**
+ * Batch sizes for a rollout of `numSteps` steps (a worker's assigned length; the config's by
+ * default): numMinibatches of them, or in local mode with stretchedMinibatches 'size' the
+ * minibatches of a numSteps rollout, as many more as the rollout is longer.
+ */
 export function derive(c: TrainConfig, numSteps = c.numSteps): Derived {
   const batchSize = c.numEnvs * numSteps;
-  return { batchSize, minibatchSize: Math.floor(batchSize / c.numMinibatches) };
+  const split = c.updateMode === 'local' && c.stretchedMinibatches === 'size' ? c.numEnvs * c.numSteps : batchSize;
+  return { batchSize, minibatchSize: Math.floor(split / c.numMinibatches) };
 }
 
 /** The shortest rollout work sizing may assign. */
