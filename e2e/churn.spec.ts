@@ -1,6 +1,6 @@
 /**
  * Runs that lose nothing when their parts die. Worker churn: while CartPole-v1 trains on the 2 tabs of a `tabswarm workers`, one tab's renderer
- * is killed every 10 s (what an out-of-memory kill or a crash does) and the fleet reopens it. The
+ * is killed every 5 s (what an out-of-memory kill or a crash does) and the fleet reopens it. The
  * run still solves, every accepted update is one step of the parameters (nothing accepted is lost,
  * nothing counted twice), and the coordinator logs no error. A coordinator killed mid-run and
  * resumed: the tabs of another machine's fleet carry on with it.
@@ -27,7 +27,7 @@ test('tabs killed every few seconds during a CartPole-v1 run: it solves, loses n
     let ended = false;
     void coordinator.done.then(() => { ended = true; });
     while (!ended) {
-      await new Promise((r) => setTimeout(r, 10_000));
+      await new Promise((r) => setTimeout(r, 5_000));
       const renderers = renderersUnder(w.child.pid!);
       if (ended || renderers.length === 0) continue;
       process.kill(renderers[kills % renderers.length], 'SIGKILL');

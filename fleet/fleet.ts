@@ -268,8 +268,13 @@ export class Fleet {
   private async send(tab: PlainTab, method: string, params: object = {}): Promise<DevToolsMessage['result']> {
     const id = ++tab.nextId;
     const reply = new Promise<unknown>((resolve, reject) => tab.replies.set(id, { resolve, reject }));
-    await this.cdp!.send('Target.sendMessageToTarget', { sessionId: tab.sessionId, message: JSON.stringify({ id, method, params }) });
-    return reply as Promise<DevToolsMessage['result']>;
+    // Awaited together: a tab lost while the message is being sent rejects its reply, which then
+    // already has a handler (alone, that rejection was unhandled and ended the process).
+    const [, result] = await Promise.all([
+      this.cdp!.send('Target.sendMessageToTarget', { sessionId: tab.sessionId, message: JSON.stringify({ id, method, params }) }),
+      reply,
+    ]);
+    return result as DevToolsMessage['result'];
   }
 
   /**
