@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { modelFor as modelSpec } from '../shared/ppo/modelSpec.ts';
 import { Adam } from '../shared/ppo/adam.ts';
+import { nearestRank } from '../shared/median.ts';
 import type { CoordinatorPerf } from '../server/coordinator.ts';
 import { numberArg } from '../cli/args.ts';
 import { fmt, list, median } from './runs.ts';
@@ -268,12 +269,6 @@ interface CellResult {
   connectS: number;
 }
 
-/** Nearest-rank percentile, as the coordinator's LatencyWindow. */
-function percentile(sorted: Float64Array, q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
 /** Messages from the load processes, awaited by type; any error message or early exit rejects. */
 class LoadProcs {
   readonly procs: ChildProcess[] = [];
@@ -412,8 +407,8 @@ async function runCell(model: ModelSize, workers: number): Promise<CellResult> {
       decisionP50: p1.pushMs.p50,
       decisionP99: p1.pushMs.p99,
       decisionN: p1.pushMs.n,
-      rttP50: percentile(rtts, 0.5),
-      rttP99: percentile(rtts, 0.99),
+      rttP50: nearestRank(rtts, 0.5) ?? null,
+      rttP99: nearestRank(rtts, 0.99) ?? null,
       clientPushesPerS: pushes / windowS,
       rssEndMB: p1.rssBytes / 2 ** 20,
       rssPeakMB: rssPeak / 2 ** 20,

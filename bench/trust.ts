@@ -36,7 +36,7 @@ import { REJECT_REASONS, type RejectReason, type RunStatus, type SpotChecks } fr
 import { RolloutWorker } from '../client/worker/rolloutWorker.ts';
 import { ATTACKS, SimulatedAttacker, type Attack as SimulatedAttack, type AttackerStats } from '../server/testing/simulatedAttacker.ts';
 import { FABRICATED, FabricatedAttacker } from '../server/testing/fabricatedAttacker.ts';
-import { median } from '../shared/median.ts';
+import { median, nearestRank } from '../shared/median.ts';
 import { RECENT_COSINES } from '../server/updates/robustAcceptance.ts';
 import { fmt, list, machineLine } from './runs.ts';
 
@@ -97,14 +97,15 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     ...(defences === 'off' && { spotCheckRate: 0 }),
   });
   const c = new Coordinator({ config, port: 0, tickMs: 500 });
-  const judged = new Map<string, [number, number, 0 | 1, number, number][]>();
+  /** Per worker and part of the params, its judged updates (see RunResult.judged). */
+  const judged = new Map<string, { workerId: string; part: string; updates: [number, number, 0 | 1, number, number][] }>();
   if (c.updates.robust) {
     const round = (x: number) => Math.round(x * 1e4) / 1e4;
     let seq = 0;
     c.updates.robust.onJudged = (workerId, part, j) => {
-      const id = `${workerId} ${part}`;
-      if (!judged.has(id)) judged.set(id, []);
-      judged.get(id)!.push([round(j.cosine), round(j.average), j.newcomer ? 1 : 0, seq++, round(j.magnitude)]);
+      const key = `${workerId} ${part}`;
+      if (!judged.has(key)) judged.set(key, { workerId, part, updates: [] });
+      judged.get(key)!.updates.push([round(j.cosine), round(j.average), j.newcomer ? 1 : 0, seq++, round(j.magnitude)]);
     };
   }
   const url = `http://127.0.0.1:${await c.start()}`;
@@ -145,7 +146,7 @@ async function runOnce(attack: Attack | 'none', defences: 'on' | 'off', seed: nu
     honestEnvSteps: honestSteps(), wallS, accepted: status.accepted, rejected, attackerStats: aStats,
     honestFlagged, honestQuarantined: honestInfo.filter((w) => w.quarantined).length, solveChecks: status.solveChecks.count,
     spotChecks: status.spotChecks,
-    judged: [...judged].map(([id, updates]) => ({ role: honestIds.has(id.split(' ')[0]) ? 'honest' : 'attacker', part: id.split(' ')[1], updates })),
+    judged: [...judged.values()].map(({ workerId, part, updates }) => ({ role: honestIds.has(workerId) ? 'honest' : 'attacker', part, updates })),
   };
 }
 
@@ -176,12 +177,6 @@ async function main(): Promise<void> {
   }
   await writeFile(`${opts.out}/figures.md`, table(results));
   console.log(table(results));
-}
-
-/** The `p` quantile of `xs` (nearest rank: the lowest for 0). */
-function quantile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
 /** Median of env steps to solve, a run that did not solve counting as more than any that did (Infinity). */
@@ -230,7 +225,7 @@ function table(results: RunResult[]): string {
   for (const rs of groups.values()) {
     const past = rs.flatMap((r) => (r.judged ?? []).filter((j) => j.role === 'honest').flatMap((j) => j.updates.filter((u) => u[2] === 0)));
     if (past.length === 0) continue;
-    const q = (xs: number[]) => (xs.length ? [0, 0.01, 0.05, 0.5].map((p) => fmt(quantile(xs, p), 3)).join(' / ') : '-');
+    const q = (xs: number[]) => (xs.length ? [0, 0.01, 0.05, 0.5].map((p) => fmt(nearestRank([...xs].sort((a, b) => a - b), p)!, 3)).join(' / ') : '-');
     lines.push(`| ${rs[0].honest} + ${rs[0].attackers} | ${rs[0].attack} | ${rs.length} | ${past.length} | ${q(past.map((u) => u[1]))} | ${q(past.map((u) => u[0]))} | ${q(past.filter((u) => u.length > 4).map((u) => u[4]))} |`);
   }
   lines.push('', '## Every run', '', '| honest + attackers | attack | defences | seed | state | env steps to solve (honest) | env steps by the end (honest) | accepted | wall s | refusals by reason |', '|---|---|---|---|---|---|---|---|---|---|');

@@ -17,7 +17,7 @@ export const envDefaults: Record<string, Partial<TrainConfig>> = {
     // the zoo's 20: about the same env steps to solve (median 100k over 10 seeds) for half the
     // tabs' compute, 0.48x the training time on 2 tabs here (docs/perf/startup.md). A rollout link
     // sizing stretches keeps its minibatches' size: 100 ms away, 146k env steps to solve against 206k
-    // (docs/wan/MINIBATCH-SIZE.md).
+    // (docs/wan/MINIBATCH-SIZE-QUIET.md).
     numEnvs: 16, numSteps: 32, numMinibatches: 2, updateEpochs: 10, gamma: 0.98, gaeLambda: 0.8,
     entCoef: 0, learningRate: 2e-3, annealLr: true, annealClip: true, totalTimesteps: 500_000, updateMode: 'local',
     stretchedMinibatches: 'size',

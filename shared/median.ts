@@ -5,3 +5,8 @@ export function median(xs: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** The nearest-rank `q` quantile of `sorted` (ascending; the lowest for q = 0); undefined for none. */
+export function nearestRank(sorted: ArrayLike<number>, q: number): number | undefined {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}

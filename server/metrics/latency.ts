@@ -1,3 +1,5 @@
+import { nearestRank } from '../../shared/median.ts';
+
 /** A fixed-size window of the latest latency samples (ms), for percentiles without per-sample allocation. */
 export interface LatencySummary {
   n: number;
@@ -30,7 +32,6 @@ export class LatencyWindow {
   summary(): LatencySummary {
     if (this.filled === 0) return { n: 0, p50: null, p99: null, max: null };
     const s = this.samples.slice(0, this.filled).sort();
-    const rank = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-    return { n: this.filled, p50: rank(0.5), p99: rank(0.99), max: s[s.length - 1] };
+    return { n: this.filled, p50: nearestRank(s, 0.5)!, p99: nearestRank(s, 0.99)!, max: s[s.length - 1] };
   }
 }

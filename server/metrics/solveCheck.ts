@@ -14,8 +14,8 @@ import { randomInt } from 'node:crypto';
 import type { TrainConfig } from '../../shared/config.ts';
 import type { SolveChecks } from '../../shared/protocol.ts';
 import { evaluationSteps } from '../../shared/ppo/evaluate.ts';
+import { runToEnd } from '../../shared/steps.ts';
 import { Slices } from '../slices.ts';
-
 
 /** A check under way: its episodes (stepped by the slices, or at once by `finishNow`) and what it reports to. */
 interface Running {
@@ -67,9 +67,7 @@ export class SolveCheck {
     this.slices.cancel(new Error('finished at once'));
     let returns: number[] | Error;
     try {
-      let next = run.steps.next();
-      while (!next.done) next = run.steps.next();
-      returns = next.value;
+      returns = runToEnd(run.steps);
     } catch (e) {
       returns = e instanceof Error ? e : new Error(String(e));
     }

@@ -12,6 +12,7 @@
  */
 import { decodeF32 } from '../codec.ts';
 import { makeEnv } from './registry.ts';
+import { runToEnd } from '../steps.ts';
 import type { EnvSpec } from './types.ts';
 
 export interface EpisodeTrace {
@@ -88,9 +89,5 @@ export function* replaySteps(envId: string, seed: number, actions: Float32Array)
 
 /** `replaySteps` run to the end at once. */
 export function replayEpisode(envId: string, seed: number, actions: Float32Array): ReplayResult {
-  const steps = replaySteps(envId, seed, actions);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
+  return runToEnd(replaySteps(envId, seed, actions));
 }

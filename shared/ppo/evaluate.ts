@@ -9,6 +9,7 @@ import type { TrainConfig } from '../config.ts';
 import { makeEnv } from '../envs/registry.ts';
 import type { Env } from '../envs/types.ts';
 import { Rng } from '../rng.ts';
+import { runToEnd } from '../steps.ts';
 import { ActionSampler } from './actionSampler.ts';
 import { actorPlain, logStdPlain } from './params.ts';
 import { modelFor, type ModelSpec } from './modelSpec.ts';
@@ -34,11 +35,7 @@ export interface EvalPolicy {
 export function evaluatePolicy(
   config: SampledEvalConfig, params: Float32Array, obsStats: Float64Array | null, episodes: number, seed: number, mode: EvalMode = 'deterministic',
 ): number[] {
-  const steps = evaluationSteps(config, params, obsStats, episodes, seed, mode);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
+  return runToEnd(evaluationSteps(config, params, obsStats, episodes, seed, mode));
 }
 
 /**
