@@ -4,8 +4,10 @@ import type { RunStatus } from '../shared/protocol.ts';
 import { configFor } from '../shared/config.ts';
 
 test('two tabs train Pendulum-v1 for a short budget without errors, with accepted updates', async ({ swarm }) => {
+  // Training starts at the first join: the budget (about 5 s for one tab) leaves a second tab that joins seconds later
+  // time to land updates too. With 3 rollouts a tab, one tab once spent it alone before the other's first push.
   const config = configFor('Pendulum-v1', {
-    numEnvs: 4, numSteps: 200, numMinibatches: 4, updateEpochs: 2, totalTimesteps: 4 * 200 * 2 * 3, normObs: true, normReward: true,
+    numEnvs: 4, numSteps: 200, numMinibatches: 4, updateEpochs: 2, totalTimesteps: 4 * 200 * 40, normObs: true, normReward: true,
   });
   const { coordinator, logs } = await swarm(config, { workers: 2, backend: 'wasm' });
   const final = await new Promise<RunStatus>((resolve) => coordinator.once('done', resolve));
