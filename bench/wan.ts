@@ -54,6 +54,12 @@ const PROTOCOLS: Record<string, { about: string; config: Partial<TrainConfig>; e
   'local-w3': { about: 'local with up to 3 pushes on the wire', config: { updateMode: 'local', maxPushesInFlight: 3 } },
   'local-w4': { about: 'local with up to 4 pushes on the wire', config: { updateMode: 'local', maxPushesInFlight: 4 } },
   'local-fp16': { about: 'local with deltas sent as fp16', config: { updateMode: 'local', updateCodec: 'fp16' } },
+  'local-rebase': {
+    about: 'local with link sizing, a tab adding its deltas still on the wire back onto the global params it adopts (rebaseInFlight)',
+    config: { updateMode: 'local', rebaseInFlight: true },
+  },
+  'local-w3-rebase': { about: 'local-rebase with up to 3 pushes on the wire', config: { updateMode: 'local', rebaseInFlight: true, maxPushesInFlight: 3 } },
+  'local-w4-rebase': { about: 'local-rebase with up to 4 pushes on the wire', config: { updateMode: 'local', rebaseInFlight: true, maxPushesInFlight: 4 } },
 };
 
 /** Envs whose final policy is also played deterministically from the checkpoint (bench/learn.ts does the same). */

@@ -139,6 +139,13 @@ const trainConfigFields = z.strictObject({
   /** Local mode: deltas a tab may have on the wire before it waits for the oldest reply (it keeps training from its own params meanwhile). */
   maxPushesInFlight: positiveInt(),
   /**
+   * Local mode: a tab that adopts fresh global params while deltas of its own are still on the wire
+   * adds them back on (each at the step the coordinator gave its last accepted delta), so its next
+   * rollout acts from where the global params are heading, not from params that lack its own latest
+   * work (client/worker/rolloutWorker.ts). Off: it acts from the global params as they came.
+   */
+  rebaseInFlight: flag(),
+  /**
    * Local mode, link sizing: a tab that spends enough of its time waiting on replies for more work
    * to fit in the wait (a slow link; 55% or more for twice the work) gets longer rollouts, up to
    * this many times numSteps, so its round trips hide behind more work; one that hardly waits any
@@ -296,6 +303,7 @@ export const baseConfig: TrainConfig = {
   outerLr: 1,
   outerMomentum: 0,
   maxPushesInFlight: 2,
+  rebaseInFlight: false,
   maxRolloutScale: 4,
   stretchedMinibatches: 'count',
   syncGradients: null,

@@ -116,7 +116,8 @@ export type PushRequest = z.infer<typeof pushSchema>;
 
 /** The reply to a push; in local mode `rollout` answers the report it carried. `ticket` comes with `params`. */
 export type PushReply =
-  | { ok: true; accepted: true; version: number; params?: Binary; ticket?: number; done: boolean; rollout?: RolloutAck }
+  /** `step`: local mode, the factor the delta was stepped with (outerLr / contributing workers, by the newcomer weight). */
+  | { ok: true; accepted: true; version: number; params?: Binary; ticket?: number; done: boolean; rollout?: RolloutAck; step?: number }
   | { ok: true; accepted: false; reason: RejectReason; error: string; version: number; params?: Binary; ticket?: number; done: boolean; rollout?: RolloutAck }
   | { ok: false; accepted: false; reason: RejectReason; error: string; done: boolean };
 

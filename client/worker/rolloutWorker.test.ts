@@ -2,11 +2,17 @@
  * Smoke run of the whole loop in one process: a real coordinator, two RolloutWorkers on real
  * socket.io-client sockets with the tfjs cpu backend, a tiny config.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Coordinator } from '../../server/coordinator.ts';
 import { defaultConfig } from '../../shared/config.ts';
 import { RolloutWorker } from './rolloutWorker.ts';
+import { Adam } from '../../shared/ppo/adam.ts';
+import { Learner } from '../../shared/ppo/learner.ts';
+
+const adamStep = Adam.prototype.step;
+const learnerSetParams = Learner.prototype.setParams;
+const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 /** These tests exercise the per-minibatch protocol; CartPole-v1's default is local mode. */
 const asyncDefaults = { ...defaultConfig, updateMode: 'async' as const };
@@ -75,6 +81,49 @@ describe('Local mode: one delta per rollout', () => {
     expect(status.accepted).toBe(coordinator.ps.version);
     // Every report rode with its delta: the env steps counted are the workers' own.
     expect(coordinator.workerList().reduce((n, w) => n + w.envSteps, 0)).toBe(status.envSteps);
+  });
+
+  // One tab at outerLr 1: the coordinator steps each delta by 1, so global params that come back
+  // plus the tab's deltas still on the wire are exactly where the tab already was. Each rollout's
+  // second push waits on the first's reply with its own delta on the wire, so every run adopts
+  // params at least once while a delta is pending.
+  it.each([true, false])('rebaseInFlight %s: adopting the global params keeps the tab where its own deltas put it only when rebasing', async (rebaseInFlight) => {
+    const config = {
+      ...defaultConfig, updateMode: 'local' as const, numEnvs: 4, numSteps: 16, updateEpochs: 4, numMinibatches: 2, totalTimesteps: 4 * 16 * 12, hiddenSizes: [16, 16],
+      learningRate: 1e-3, outerLr: 1, maxPushesInFlight: 2, maxRolloutScale: 1, rebaseInFlight,
+    };
+    const coordinator = new Coordinator({ config, port: 0, tickMs: 50 });
+    const url = `http://127.0.0.1:${await coordinator.start()}`;
+    // Every params the tab's learner is set to, and whether an Adam step just made them (else: adopted or rebased).
+    const sets: { params: Float32Array; local: boolean }[] = [];
+    let stepped = false;
+    const step = vi.spyOn(Adam.prototype, 'step').mockImplementation(function (this: Adam, ...args) {
+      stepped = true;
+      adamStep.apply(this, args);
+    });
+    const setParams = vi.spyOn(Learner.prototype, 'setParams').mockImplementation(function (this: Learner, flat) {
+      sets.push({ params: Float32Array.from(flat), local: stepped });
+      stepped = false;
+      learnerSetParams.call(this, flat);
+    });
+    try {
+      const s = await new RolloutWorker(workerOpts(url)).run();
+      expect(s.accepted).toBeGreaterThan(4);
+    } finally {
+      step.mockRestore();
+      setParams.mockRestore();
+      await coordinator.stop();
+    }
+    // How far each adoption (with its rebase, when on) moved the tab from its last local step.
+    const jumps: number[] = [];
+    let last: Float32Array | null = null;
+    for (let i = 0; i < sets.length; i++) {
+      if (sets[i].local) last = sets[i].params;
+      else if (last && (i + 1 === sets.length || sets[i + 1].local)) jumps.push(maxAbsDiff(sets[i].params, last));
+    }
+    expect(jumps.length).toBeGreaterThan(4);
+    if (rebaseInFlight) expect(Math.max(...jumps)).toBeLessThan(1e-6);
+    else expect(Math.max(...jumps)).toBeGreaterThan(1e-4); // the delta still on the wire, dropped until its reply (about 2e-3 here)
   });
 
   it('async mode, for comparison, waits on a round trip per minibatch', async () => {

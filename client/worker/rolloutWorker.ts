@@ -437,8 +437,22 @@ export class RolloutWorker {
     adoptParams(join0.params, join0.version, join0.ticket);
     let localLr = config.learningRate;
     let clipCoef = config.clipCoef;
-    /** Local mode: the pushes on the wire, oldest first, each with its reply once it has come. */
-    let inFlight: { reply: Promise<PushReply>; settled: PushReply | null }[] = [];
+    /** Local mode: the pushes on the wire, oldest first, each with its delta and its reply once it has come. */
+    let inFlight: { reply: Promise<PushReply>; settled: PushReply | null; delta: Float32Array }[] = [];
+    /** Local mode: the factor the coordinator stepped this tab's last accepted delta with (outerLr until one is). */
+    let outerStep = config.outerLr;
+
+    /**
+     * Local mode with rebaseInFlight, just after adopting global params: adds back the deltas still
+     * on the wire (they are not in those params yet), each at outerStep, as the coordinator will.
+     */
+    const rebase = (adam: Adam): void => {
+      if (!config.rebaseInFlight || inFlight.length === 0) return;
+      const p = adam.params;
+      for (const { delta } of inFlight) for (let i = 0; i < numParams; i++) p[i] += outerStep * delta[i];
+      base.set(p);
+      learner.setParams(p);
+    };
 
     /** Local mode: takes a delta's reply: its report's answer, and fresh params when they are newer than the tab's. */
     const takeReply = (reply: PushReply): void => {
@@ -452,9 +466,11 @@ export class RolloutWorker {
         clipCoef = reply.rollout.clipCoef;
         localLr = reply.rollout.learningRate;
       } else if (reply.rollout) throw new Error(`rollout report refused: ${reply.rollout.error}`);
+      if (reply.accepted && reply.step !== undefined) outerStep = reply.step;
       if (reply.params && reply.version > version) {
         const t1 = performance.now();
         adoptParams(reply.params, reply.version, reply.ticket);
+        rebase(local!);
         this.status.seconds.setParams += (performance.now() - t1) / 1000;
       }
     };
@@ -483,7 +499,9 @@ export class RolloutWorker {
       for (let i = 0; i < numParams; i++) delta[i] = adam.params[i] - base[i];
       base.set(adam.params);
       report.losses = { ...report.losses, ...losses };
-      const entry: (typeof inFlight)[number] = { reply: this.ack((s) => s.emitWithAck('push', { version: rolloutVersion, ticket: rolloutTicket, rolloutVersion, grad: codec.encode(delta), report })), settled: null };
+      const entry: (typeof inFlight)[number] = {
+        reply: this.ack((s) => s.emitWithAck('push', { version: rolloutVersion, ticket: rolloutTicket, rolloutVersion, grad: codec.encode(delta), report })), settled: null, delta,
+      };
       entry.reply.then((r) => { entry.settled = r; }, () => {});
       inFlight.push(entry);
       while (inFlight.length >= config.maxPushesInFlight && this.status.state === 'training') {

@@ -164,7 +164,9 @@ export class UpdatePipeline<S> {
     this.accept(c.staleness, c.gradNorm, 1);
     this.credit(w);
     this.registry.spendShare(w);
-    return { ok: true, accepted: true, version: this.ps.version, ...this.params(w), done: this.tracker.finished, ...(rollout && { rollout }) };
+    return {
+      ok: true, accepted: true, version: this.ps.version, ...this.params(w), done: this.tracker.finished, ...(rollout && { rollout }), ...(mode === 'local' && { step: lr }),
+    };
   }
 
   /** The current params for a reply to `w`, with their ticket. */
