@@ -43,7 +43,14 @@ const PROTOCOLS: Record<string, { about: string; config: Partial<TrainConfig>; e
     about: 'PPO epochs on the tab, one delta per rollout, maxPushesInFlight (default 2) on the wire, every tab on numSteps (link sizing off; runs recorded before link sizing existed had it implicitly)',
     config: { updateMode: 'local', maxRolloutScale: 1 },
   },
-  'local-sized': { about: 'local with link sizing: a tab waiting on replies gets rollouts up to maxRolloutScale (4) x numSteps (the default)', config: { updateMode: 'local', maxRolloutScale: 4 } },
+  'local-sized': {
+    about: 'local with link sizing: a tab waiting on replies gets rollouts up to maxRolloutScale (4) x numSteps (the default), on the env\'s defaults of the day (before 2026-12-07: no rebaseInFlight, and 2 pushes in flight for CartPole-v1)',
+    config: { updateMode: 'local', maxRolloutScale: 4 },
+  },
+  'local-prev': {
+    about: 'local mode as it was before rebaseInFlight: adopted params taken as they come, 2 pushes in flight',
+    config: { updateMode: 'local', rebaseInFlight: false, maxPushesInFlight: 2 },
+  },
   'local-e20': {
     about: 'local with link sizing, CartPole-v1 on its previous defaults of 20 epochs at learning rate 1e-3 (now 10 at 2e-3)',
     config: { updateMode: 'local', maxRolloutScale: 4 },

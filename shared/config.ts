@@ -142,7 +142,9 @@ const trainConfigFields = z.strictObject({
    * Local mode: a tab that adopts fresh global params while deltas of its own are still on the wire
    * adds them back on (each at the step the coordinator gave its last accepted delta), so its next
    * rollout acts from where the global params are heading, not from params that lack its own latest
-   * work (client/worker/rolloutWorker.ts). Off: it acts from the global params as they came.
+   * work (client/worker/rolloutWorker.ts). Off: it acts from the global params as they came. On by
+   * default: CartPole-v1 at 100 ms solved in 0.68x the time and 0.60x the env steps, Acrobot-v1 in
+   * 0.71x the time (docs/wan/REBASE.md).
    */
   rebaseInFlight: flag(),
   /**
@@ -303,7 +305,7 @@ export const baseConfig: TrainConfig = {
   outerLr: 1,
   outerMomentum: 0,
   maxPushesInFlight: 2,
-  rebaseInFlight: false,
+  rebaseInFlight: true,
   maxRolloutScale: 4,
   stretchedMinibatches: 'count',
   syncGradients: null,

@@ -17,10 +17,12 @@ export const envDefaults: Record<string, Partial<TrainConfig>> = {
     // the zoo's 20: about the same env steps to solve (median 100k over 10 seeds) for half the
     // tabs' compute, 0.48x the training time on 2 tabs here (docs/perf/startup.md). A rollout link
     // sizing stretches keeps its minibatches' size: 100 ms away, 146k env steps to solve against 206k
-    // (docs/wan/MINIBATCH-SIZE-QUIET.md).
+    // (docs/wan/MINIBATCH-SIZE-QUIET.md). Three pushes in flight, each tab adding its own back onto
+    // the params it adopts (rebaseInFlight): 100 ms away 6.0-7.1 s to solve against 7.8-9.6 s with
+    // two, within 1.31x of loopback (docs/wan/REBASE.md).
     numEnvs: 16, numSteps: 32, numMinibatches: 2, updateEpochs: 10, gamma: 0.98, gaeLambda: 0.8,
     entCoef: 0, learningRate: 2e-3, annealLr: true, annealClip: true, totalTimesteps: 500_000, updateMode: 'local',
-    stretchedMinibatches: 'size',
+    stretchedMinibatches: 'size', maxPushesInFlight: 3,
   },
   'Acrobot-v1': {
     // Zoo settings, in local mode: 2 tabs solved in 8.6 s median on loopback and 8.9 s 100 ms away,
