@@ -144,7 +144,7 @@ const trainConfigFields = z.strictObject({
    * rollout acts from where the global params are heading, not from params that lack its own latest
    * work (client/worker/rolloutWorker.ts). Off: it acts from the global params as they came. On by
    * default: CartPole-v1 at 100 ms solved in 0.68x the time and 0.60x the env steps, Acrobot-v1 in
-   * 0.71x the time (docs/wan/REBASE.md).
+   * 0.71x the time (docs/wan/REBASE.md, ACROBOT-REBASE.md).
    */
   rebaseInFlight: flag(),
   /**
