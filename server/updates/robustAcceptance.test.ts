@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor, networkParts,
+  MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PANEL, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor, networkParts,
 } from './robustAcceptance.ts';
 import { configFor } from '../../shared/config.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
@@ -22,6 +22,19 @@ function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null 
 }
 
 describe('RobustAcceptance', () => {
+  it('judges by the PANEL workers with the most vouched updates, however many others have an average', () => {
+    const r = new RobustAcceptance(SIZE);
+    // PANEL workers that vouched for (1, 0) ...
+    for (let round = 0; round < VOUCHED_UPDATES + 2; round++) for (let k = 0; k < PANEL; k++) expect(offer(r, `v${k}`, f(1, 0))).toBeNull();
+    // ... and PANEL + 1 others whose averages point the other way but that never passed a judgement.
+    for (let k = 0; k <= PANEL; k++) r.accepted(`n${k}`, f(-1, 0), 1);
+    // Judged by all 2 x PANEL + 1 others, the upper median would be -1: the panel's cosines are all 1.
+    expect(r.cosineWithOthers('x', f(1, 0))?.[0]).toBeCloseTo(1, 6);
+    expect(r.cosineWithOthers('x', f(-1, 0))?.[0]).toBeCloseTo(-1, 6);
+    // A panel member is judged by the other PANEL - 1 vouched workers and the best of the rest.
+    expect(r.cosineWithOthers('v0', f(1, 0))?.[0]).toBeCloseTo(1, 6);
+  });
+
   it('one worker alone is no reference: a worker landing updates before the others does not become what they are judged by', () => {
     const r = new RobustAcceptance(SIZE);
     // x lands first, five times: with no other worker's average there is nothing to judge it by.

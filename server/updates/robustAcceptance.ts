@@ -9,7 +9,7 @@
  *   - or its worker's updates do not point with the other workers': each worker keeps a moving
  *     average (weight MEAN_WEIGHT) of its accepted updates, and an average of the cosine of each
  *     update it pushes with the other workers': the upper median of its cosines with each OTHER
- *     worker's average (of two: the larger), once MIN_FLEET - 1 others have one. One worker alone,
+ *     worker's average (of two: the larger; of PANEL at most), once MIN_FLEET - 1 others have one. One worker alone,
  *     however large or early its updates, is no reference; a hostile worker is one vote, so with
  *     three workers an honest one is judged by the larger of its cosines with the other two, and a
  *     hostile one by the larger of its cosines with two honest ones. (The reference was the sum of
@@ -63,6 +63,13 @@ import { median } from '../../shared/median.ts';
 import type { ParamSpec } from '../../shared/ppo/params.ts';
 
 export const MIN_FLEET = 3;
+/**
+ * The direction test's reference is at most this many other workers' averages: those with the most
+ * vouched updates (then the most accepted, then the first seen), so an update costs at most
+ * PANEL x params to judge however many workers are connected. Every fleet the trust figures were
+ * measured with (up to 8 workers) had all the others on the panel.
+ */
+export const PANEL = 8;
 export const NORM_WINDOW = 16;
 export const NORM_FACTOR = 4;
 export const WARMUP = 8;
@@ -106,9 +113,29 @@ export function networkParts(layout: ParamSpec[]): Parts {
   return { names: ['policy', 'value'], partOf };
 }
 
+/** A run of params that belong to one part: [start, end) of part `part`. */
+interface PartRange {
+  start: number;
+  end: number;
+  part: number;
+}
+
+/** Per part, the sum of x[i] * y[i] over the ranges. */
+function partDots(ranges: PartRange[], parts: number, x: ArrayLike<number>, y: ArrayLike<number>): number[] {
+  const sums = new Array<number>(parts).fill(0);
+  for (const { start, end, part } of ranges) {
+    let s = 0;
+    for (let i = start; i < end; i++) s += x[i] * y[i];
+    sums[part] += s;
+  }
+  return sums;
+}
+
 interface WorkerDirection {
   /** Moving average of its accepted updates (since it last joined). */
   mean: Float64Array;
+  /** Per part, the squared L2 norm of `mean` (kept with it). */
+  meanNorm2: number[];
   /** Whether `mean` holds an accepted update. */
   hasMean: boolean;
   /** Per part, the average of its updates' cosine with the reference (see above). */
@@ -124,12 +151,14 @@ interface WorkerDirection {
   judgedLast: boolean;
   /** L2 norms of its last NORM_WINDOW accepted updates (a ring). */
   norms: number[];
+  /** The median of `norms` (kept, so the fleet's norm costs a median over workers, not over all their norms). */
+  normMedian: number;
 }
 
 export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
   /** Departed workers' standing (all but the average), oldest departure first. */
-  private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'hasMean'>>();
+  private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'meanNorm2' | 'hasMean'>>();
   /** Per part, the direction test's bound for the part's size (minCosineFor). */
   readonly minCosine: number[];
   /** Accepted updates seen. */
@@ -137,16 +166,25 @@ export class RobustAcceptance {
   /** Told of every judged update, part by part (bench/trust.ts records them). */
   onJudged: ((workerId: string, part: string, judged: Judged) => void) | null = null;
 
+  /** The parts as runs of consecutive params, so the dot products run over plain ranges. */
+  private readonly ranges: PartRange[] = [];
+
   constructor(private readonly size: number, private readonly parts: Parts = wholeUpdate(size)) {
     if (parts.partOf.length !== size) throw new Error(`parts cover ${parts.partOf.length} params, not ${size}`);
     const sizes = parts.names.map(() => 0);
     for (const k of parts.partOf) sizes[k]++;
     this.minCosine = sizes.map(minCosineFor);
+    for (let i = 0; i < size; i++) {
+      const last = this.ranges.at(-1);
+      if (last && last.part === parts.partOf[i]) last.end = i + 1;
+      else this.ranges.push({ start: i, end: i + 1, part: parts.partOf[i] });
+    }
   }
 
   /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
   medianNorm(): number {
-    const medians = [...this.workers.values()].filter((w) => w.norms.length > 0).map((w) => median(w.norms));
+    const medians: number[] = [];
+    for (const w of this.workers.values()) if (w.norms.length > 0) medians.push(w.normMedian);
     return medians.length === 0 ? 0 : median(medians);
   }
 
@@ -156,27 +194,35 @@ export class RobustAcceptance {
    * zero), 0 for a part of `u` that is zero.
    */
   cosineWithOthers(workerId: string, u: Float32Array): number[] | null {
-    const others = [...this.workers].filter(([id, w]) => id !== workerId && w.hasMean).map(([, w]) => w);
+    const others = this.panel(workerId);
     if (others.length < MIN_FLEET - 1) return null;
-    const each = others.map((w) => this.partCosines(u, w.mean));
-    if (each.some((c) => c === null)) return null;
-    return this.parts.names.map((_, p) => upperMedian(each.map((c) => c![p])));
+    const parts = this.parts.names.length;
+    const u2 = partDots(this.ranges, parts, u, u);
+    const each: number[][] = [];
+    for (const w of others) {
+      // A part of a reference that is zero points nowhere: no judgement.
+      if (w.meanNorm2.some((r) => r === 0)) return null;
+      const dot = partDots(this.ranges, parts, u, w.mean);
+      each.push(dot.map((d, k) => (u2[k] === 0 ? 0 : d / Math.sqrt(u2[k] * w.meanNorm2[k]))));
+    }
+    return this.parts.names.map((_, p) => upperMedian(each.map((c) => c[p])));
   }
 
-  /** Per part, the cosine between `u` and `ref`; null when a part of `ref` is zero, 0 for a part of `u` that is zero. */
-  private partCosines(u: Float32Array, ref: Float64Array): number[] | null {
-    const { names, partOf } = this.parts;
-    const dot = names.map(() => 0);
-    const u2 = names.map(() => 0);
-    const ref2 = names.map(() => 0);
-    for (let i = 0; i < u.length; i++) {
-      const k = partOf[i];
-      dot[k] += u[i] * ref[i];
-      u2[k] += u[i] * u[i];
-      ref2[k] += ref[i] * ref[i];
+  /** The other workers with an average that judge `workerId`'s updates: PANEL of them at most (see PANEL). */
+  private panel(workerId: string): WorkerDirection[] {
+    // The best PANEL so far, best first; a worker goes after those it ties with, so ties go to the
+    // first seen (Map order: the order workers were first seen, or came back).
+    const best: WorkerDirection[] = [];
+    const after = (a: WorkerDirection, b: WorkerDirection) => a.vouched < b.vouched || (a.vouched === b.vouched && a.accepted <= b.accepted);
+    for (const [id, w] of this.workers) {
+      if (id === workerId || !w.hasMean) continue;
+      if (best.length === PANEL && after(w, best[PANEL - 1])) continue;
+      let i = best.length;
+      while (i > 0 && !after(w, best[i - 1])) i--;
+      best.splice(i, 0, w);
+      if (best.length > PANEL) best.pop();
     }
-    if (ref2.some((r) => r === 0)) return null;
-    return dot.map((d, k) => (u2[k] === 0 ? 0 : d / Math.sqrt(u2[k] * ref2[k])));
+    return best;
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -219,7 +265,9 @@ export class RobustAcceptance {
   accepted(workerId: string, u: Float32Array, norm: number): void {
     const w = this.worker(workerId);
     w.norms[w.accepted % NORM_WINDOW] = norm;
+    w.normMedian = median(w.norms);
     for (let i = 0; i < this.size; i++) w.mean[i] += MEAN_WEIGHT * (u[i] - w.mean[i]);
+    w.meanNorm2 = partDots(this.ranges, this.parts.names.length, w.mean, w.mean);
     w.hasMean = true;
     w.accepted++;
     if (w.judgedLast) w.vouched++;
@@ -241,18 +289,18 @@ export class RobustAcceptance {
     const w = this.workers.get(workerId);
     if (!w) return;
     this.workers.delete(workerId);
-    const { mean: _mean, hasMean: _hasMean, ...standing } = w;
+    const { mean: _mean, meanNorm2: _meanNorm2, hasMean: _hasMean, ...standing } = w;
     this.away.delete(workerId);
-    this.away.set(workerId, { ...standing, norms: [] });
+    this.away.set(workerId, { ...standing, norms: [], normMedian: 0 });
     if (this.away.size > MAX_AWAY) this.away.delete(this.away.keys().next().value!);
   }
 
   private worker(workerId: string): WorkerDirection {
     let w = this.workers.get(workerId);
     if (!w) {
-      const standing = this.away.get(workerId) ?? { cosine: this.parts.names.map(() => 0), recent: this.parts.names.map(() => []), judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [] };
+      const standing = this.away.get(workerId) ?? { cosine: this.parts.names.map(() => 0), recent: this.parts.names.map(() => []), judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [], normMedian: 0 };
       this.away.delete(workerId);
-      this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), hasMean: false }));
+      this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), meanNorm2: this.parts.names.map(() => 0), hasMean: false }));
     }
     return w;
   }
