@@ -33,6 +33,12 @@ describe('RobustAcceptance', () => {
     expect(r.cosineWithOthers('x', f(-1, 0))?.[0]).toBeCloseTo(-1, 6);
     // A panel member is judged by the other PANEL - 1 vouched workers and the best of the rest.
     expect(r.cosineWithOthers('v0', f(1, 0))?.[0]).toBeCloseTo(1, 6);
+    // Members that leave are replaced by the best of the rest: with half of them gone the panel is
+    // split, and its upper median is 1; with all of them gone it is the others alone.
+    for (let k = 0; k < PANEL / 2; k++) r.left(`v${k}`);
+    expect(r.cosineWithOthers('x', f(1, 0))?.[0]).toBeCloseTo(1, 6);
+    for (let k = PANEL / 2; k < PANEL; k++) r.left(`v${k}`);
+    expect(r.cosineWithOthers('x', f(1, 0))?.[0]).toBeCloseTo(-1, 6);
   });
 
   it('one worker alone is no reference: a worker landing updates before the others does not become what they are judged by', () => {

@@ -159,6 +159,10 @@ export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
   /** Departed workers' standing (all but the average), oldest departure first. */
   private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'meanNorm2' | 'hasMean'>>();
+  /** The PANEL + 1 best-ranked workers with an average, best first (see rank); null: to be found again. */
+  private ranked: WorkerDirection[] | null = null;
+  /** The fleet's norm as last found, and `count` then (see medianNorm). */
+  private fleetNorm: { value: number; at: number } | null = null;
   /** Per part, the direction test's bound for the part's size (minCosineFor). */
   readonly minCosine: number[];
   /** Accepted updates seen. */
@@ -181,11 +185,20 @@ export class RobustAcceptance {
     }
   }
 
-  /** The fleet's norm: the median over workers of each one's median recent accepted norm (0 before any). */
+  /**
+   * The fleet's norm: the median over workers of each one's median recent accepted norm (0 before
+   * any). Found again after every accepted update while fewer than 64 workers are known, else after
+   * every (workers / 64)-th, so a large fleet does not pay a pass over all of them per update; and
+   * whenever a worker leaves.
+   */
   medianNorm(): number {
+    const f = this.fleetNorm;
+    if (f && this.count - f.at < Math.ceil(this.workers.size / 64)) return f.value;
     const medians: number[] = [];
     for (const w of this.workers.values()) if (w.norms.length > 0) medians.push(w.normMedian);
-    return medians.length === 0 ? 0 : median(medians);
+    const value = medians.length === 0 ? 0 : median(medians);
+    this.fleetNorm = { value, at: this.count };
+    return value;
   }
 
   /**
@@ -210,19 +223,29 @@ export class RobustAcceptance {
 
   /** The other workers with an average that judge `workerId`'s updates: PANEL of them at most (see PANEL). */
   private panel(workerId: string): WorkerDirection[] {
-    // The best PANEL so far, best first; a worker goes after those it ties with, so ties go to the
-    // first seen (Map order: the order workers were first seen, or came back).
-    const best: WorkerDirection[] = [];
-    const after = (a: WorkerDirection, b: WorkerDirection) => a.vouched < b.vouched || (a.vouched === b.vouched && a.accepted <= b.accepted);
-    for (const [id, w] of this.workers) {
-      if (id === workerId || !w.hasMean) continue;
-      if (best.length === PANEL && after(w, best[PANEL - 1])) continue;
-      let i = best.length;
-      while (i > 0 && !after(w, best[i - 1])) i--;
-      best.splice(i, 0, w);
-      if (best.length > PANEL) best.pop();
+    if (!this.ranked) {
+      this.ranked = [];
+      for (const w of this.workers.values()) if (w.hasMean) this.rank(w);
     }
-    return best;
+    const self = this.workers.get(workerId);
+    return this.ranked.filter((w) => w !== self).slice(0, PANEL);
+  }
+
+  /**
+   * Puts `w` in its place among the PANEL + 1 best-ranked workers (most vouched, then most accepted;
+   * ties after those already there), when it is one of them. A worker's counts only grow, so after
+   * its accepted update only its own place can change.
+   */
+  private rank(w: WorkerDirection): void {
+    const r = this.ranked;
+    if (!r) return;
+    const at = r.indexOf(w);
+    if (at >= 0) r.splice(at, 1);
+    const after = (a: WorkerDirection, b: WorkerDirection) => a.vouched < b.vouched || (a.vouched === b.vouched && a.accepted <= b.accepted);
+    let i = r.length;
+    while (i > 0 && !after(w, r[i - 1])) i--;
+    r.splice(i, 0, w);
+    if (r.length > PANEL + 1) r.pop();
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -271,13 +294,22 @@ export class RobustAcceptance {
     w.hasMean = true;
     w.accepted++;
     if (w.judgedLast) w.vouched++;
+    this.rank(w);
     this.count++;
   }
 
   /** A worker was quarantined (or forgotten): nothing of it counts any more. */
   forget(workerId: string): void {
-    this.workers.delete(workerId);
+    this.dropped(workerId);
     this.away.delete(workerId);
+  }
+
+  /** Takes `workerId` out of the fleet: what was found over the fleet is found again. */
+  private dropped(workerId: string): void {
+    if (this.workers.delete(workerId)) {
+      this.ranked = null;
+      this.fleetNorm = null;
+    }
   }
 
   /**
@@ -288,7 +320,7 @@ export class RobustAcceptance {
   left(workerId: string): void {
     const w = this.workers.get(workerId);
     if (!w) return;
-    this.workers.delete(workerId);
+    this.dropped(workerId);
     const { mean: _mean, meanNorm2: _meanNorm2, hasMean: _hasMean, ...standing } = w;
     this.away.delete(workerId);
     this.away.set(workerId, { ...standing, norms: [], normMedian: 0 });
