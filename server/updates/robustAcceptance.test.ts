@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PANEL, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor, networkParts,
+  KEEP, MEAN_WEIGHT, MIN_PAST_COSINE, NORM_FACTOR, NORM_WINDOW, PANEL, PAST_WEIGHT, RECENT_COSINES, VOUCHED_UPDATES, RobustAcceptance, WARMUP, minCosineFor, networkParts,
 } from './robustAcceptance.ts';
 import { configFor } from '../../shared/config.ts';
 import { modelFor } from '../../shared/ppo/modelSpec.ts';
@@ -22,6 +22,23 @@ function offer(r: RobustAcceptance, id: string, u: Float32Array): string | null 
 }
 
 describe('RobustAcceptance', () => {
+  it('keeps averages for the KEEP best-ranked workers only: memory does not grow with the fleet', () => {
+    const r = new RobustAcceptance(SIZE);
+    const workers = (r as unknown as { workers: Map<string, { mean: Float32Array | null }> }).workers;
+    const kept = () => [...workers.values()].filter((w) => w.mean).length;
+    // w0 lands the most updates, w1 the next most, ...: KEEP + 10 workers with averages at first.
+    for (let k = 0; k < KEEP + 10; k++) for (let n = 0; n < KEEP + 10 - k; n++) r.accepted(`w${k}`, f(1, 0), 1);
+    expect(kept()).toBe(KEEP);
+    // A worker from the bottom that climbs past the others takes a place, and the last kept one loses its average.
+    const last = `w${KEEP + 9}`;
+    for (let n = 0; n < 2 * KEEP + 20; n++) r.accepted(last, f(0, 1), 1);
+    expect(kept()).toBe(KEEP);
+    expect(workers.get(`w${KEEP - 1}`)!.mean).toBeNull();
+    // Its average started when it got in: along its own updates only.
+    expect(workers.get(last)!.mean![0]).toBe(0);
+    expect(workers.get(last)!.mean![1]).toBeGreaterThan(0.99);
+  });
+
   it('judges by the PANEL workers with the most vouched updates, however many others have an average', () => {
     const r = new RobustAcceptance(SIZE);
     // PANEL workers that vouched for (1, 0) ...

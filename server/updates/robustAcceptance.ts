@@ -70,6 +70,12 @@ export const MIN_FLEET = 3;
  * measured with (up to 8 workers) had all the others on the panel.
  */
 export const PANEL = 8;
+/**
+ * Averages are kept for the KEEP best-ranked workers only (the same ranking), so the test holds at
+ * most KEEP x params floats however many workers connect; a worker outside them starts an average
+ * when its accepted updates take it in (and loses it when others push it out).
+ */
+export const KEEP = 4 * PANEL;
 export const NORM_WINDOW = 16;
 export const NORM_FACTOR = 4;
 export const WARMUP = 8;
@@ -132,12 +138,10 @@ function partDots(ranges: PartRange[], parts: number, x: ArrayLike<number>, y: A
 }
 
 interface WorkerDirection {
-  /** Moving average of its accepted updates (since it last joined). */
-  mean: Float64Array;
+  /** Moving average of its accepted updates (since it last joined, or since it was last among the KEEP best-ranked); null: none kept. */
+  mean: Float32Array | null;
   /** Per part, the squared L2 norm of `mean` (kept with it). */
   meanNorm2: number[];
-  /** Whether `mean` holds an accepted update. */
-  hasMean: boolean;
   /** Per part, the average of its updates' cosine with the reference (see above). */
   cosine: number[];
   /** Per part, the magnitudes |cosine| of its last RECENT_COSINES judged updates (rings indexed by `judged`). */
@@ -158,8 +162,8 @@ interface WorkerDirection {
 export class RobustAcceptance {
   private readonly workers = new Map<string, WorkerDirection>();
   /** Departed workers' standing (all but the average), oldest departure first. */
-  private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'meanNorm2' | 'hasMean'>>();
-  /** The PANEL + 1 best-ranked workers with an average, best first (see rank); null: to be found again. */
+  private readonly away = new Map<string, Omit<WorkerDirection, 'mean' | 'meanNorm2'>>();
+  /** The KEEP best-ranked workers with accepted updates, best first (see rank); null: to be found again. */
   private ranked: WorkerDirection[] | null = null;
   /** The fleet's norm as last found, and `count` then (see medianNorm). */
   private fleetNorm: { value: number; at: number } | null = null;
@@ -215,7 +219,7 @@ export class RobustAcceptance {
     for (const w of others) {
       // A part of a reference that is zero points nowhere: no judgement.
       if (w.meanNorm2.some((r) => r === 0)) return null;
-      const dot = partDots(this.ranges, parts, u, w.mean);
+      const dot = partDots(this.ranges, parts, u, w.mean!);
       each.push(dot.map((d, k) => (u2[k] === 0 ? 0 : d / Math.sqrt(u2[k] * w.meanNorm2[k]))));
     }
     return this.parts.names.map((_, p) => upperMedian(each.map((c) => c[p])));
@@ -223,29 +227,33 @@ export class RobustAcceptance {
 
   /** The other workers with an average that judge `workerId`'s updates: PANEL of them at most (see PANEL). */
   private panel(workerId: string): WorkerDirection[] {
+    const self = this.workers.get(workerId);
+    return this.ranking().filter((w) => w !== self && w.mean !== null).slice(0, PANEL);
+  }
+
+  /** The KEEP best-ranked workers, found again over the whole fleet after one left. */
+  private ranking(): WorkerDirection[] {
     if (!this.ranked) {
       this.ranked = [];
-      for (const w of this.workers.values()) if (w.hasMean) this.rank(w);
+      for (const w of this.workers.values()) if (w.accepted > 0) this.rank(w);
     }
-    const self = this.workers.get(workerId);
-    return this.ranked.filter((w) => w !== self).slice(0, PANEL);
+    return this.ranked;
   }
 
   /**
-   * Puts `w` in its place among the PANEL + 1 best-ranked workers (most vouched, then most accepted;
-   * ties after those already there), when it is one of them. A worker's counts only grow, so after
-   * its accepted update only its own place can change.
+   * Puts `w` in its place among the KEEP best-ranked workers (most vouched, then most accepted; ties
+   * after those already there), when it is one of them; the one it pushes out loses its average. A
+   * worker's counts only grow, so after its accepted update only its own place can change.
    */
   private rank(w: WorkerDirection): void {
-    const r = this.ranked;
-    if (!r) return;
+    const r = this.ranking();
     const at = r.indexOf(w);
     if (at >= 0) r.splice(at, 1);
     const after = (a: WorkerDirection, b: WorkerDirection) => a.vouched < b.vouched || (a.vouched === b.vouched && a.accepted <= b.accepted);
     let i = r.length;
     while (i > 0 && !after(w, r[i - 1])) i--;
     r.splice(i, 0, w);
-    if (r.length > PANEL + 1) r.pop();
+    if (r.length > KEEP) r.pop()!.mean = null;
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -289,12 +297,14 @@ export class RobustAcceptance {
     const w = this.worker(workerId);
     w.norms[w.accepted % NORM_WINDOW] = norm;
     w.normMedian = median(w.norms);
-    for (let i = 0; i < this.size; i++) w.mean[i] += MEAN_WEIGHT * (u[i] - w.mean[i]);
-    w.meanNorm2 = partDots(this.ranges, this.parts.names.length, w.mean, w.mean);
-    w.hasMean = true;
     w.accepted++;
     if (w.judgedLast) w.vouched++;
     this.rank(w);
+    if (this.ranking().includes(w)) {
+      const mean = (w.mean ??= new Float32Array(this.size));
+      for (let i = 0; i < this.size; i++) mean[i] += MEAN_WEIGHT * (u[i] - mean[i]);
+      w.meanNorm2 = partDots(this.ranges, this.parts.names.length, mean, mean);
+    }
     this.count++;
   }
 
@@ -321,7 +331,7 @@ export class RobustAcceptance {
     const w = this.workers.get(workerId);
     if (!w) return;
     this.dropped(workerId);
-    const { mean: _mean, meanNorm2: _meanNorm2, hasMean: _hasMean, ...standing } = w;
+    const { mean: _mean, meanNorm2: _meanNorm2, ...standing } = w;
     this.away.delete(workerId);
     this.away.set(workerId, { ...standing, norms: [], normMedian: 0 });
     if (this.away.size > MAX_AWAY) this.away.delete(this.away.keys().next().value!);
@@ -332,7 +342,7 @@ export class RobustAcceptance {
     if (!w) {
       const standing = this.away.get(workerId) ?? { cosine: this.parts.names.map(() => 0), recent: this.parts.names.map(() => []), judged: 0, accepted: 0, vouched: 0, judgedLast: false, norms: [], normMedian: 0 };
       this.away.delete(workerId);
-      this.workers.set(workerId, (w = { ...standing, mean: new Float64Array(this.size), meanNorm2: this.parts.names.map(() => 0), hasMean: false }));
+      this.workers.set(workerId, (w = { ...standing, mean: null, meanNorm2: this.parts.names.map(() => 0) }));
     }
     return w;
   }
