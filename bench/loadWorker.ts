@@ -89,6 +89,9 @@ interface Conn {
   ticket: number;
   /** Env steps of one rollout of the run (numEnvs x numSteps): what the report that earns the next pushes claims. */
   rolloutSteps: number;
+  /** Pushes one rollout gives (updateEpochs x numMinibatches), and those left of the current one. */
+  rolloutPushes: number;
+  pushesLeft: number;
 }
 
 // Every connection's socket.io Manager and ws adds listeners on shared objects; hundreds per process are expected.
@@ -159,7 +162,9 @@ async function openConnection(index: number): Promise<{ conn: Conn; params: numb
       countError(`disconnect: ${reason}`);
       stats.disconnects++;
     });
-    return { conn: { index, socket, version: reply.version, ticket: reply.ticket, rolloutSteps: reply.config.numEnvs * reply.numSteps }, params };
+    const rolloutPushes = reply.config.updateEpochs * reply.config.numMinibatches;
+    const conn = { index, socket, version: reply.version, ticket: reply.ticket, rolloutSteps: reply.config.numEnvs * reply.numSteps, rolloutPushes, pushesLeft: rolloutPushes };
+    return { conn, params };
   } catch (e) {
     socket.disconnect();
     throw e;
@@ -188,6 +193,13 @@ async function pushLoop(c: Conn, grad: ArrayBuffer): Promise<void> {
     if (opts.computeMs > 0) await sleep(opts.computeMs);
     if (!running) break;
     if (!c.socket.connected) return;
+    // A rollout's pushes are spent: report the next rollout first, as a tab does, so no push is over its quota
+    // (an offence: enough of them quarantine the connection).
+    if (c.pushesLeft === 0) {
+      await reportRollout(c);
+      c.pushesLeft = c.rolloutPushes;
+    }
+    c.pushesLeft--;
     const req: PushRequest = { version: c.version, ticket: c.ticket, rolloutVersion: c.version, grad };
     const t0 = performance.now();
     let reply: PushReply;
@@ -215,8 +227,8 @@ async function pushLoop(c: Conn, grad: ArrayBuffer): Promise<void> {
       c.version = reply.version; // the reply's params are not kept
       c.ticket = reply.ticket;
     }
-    // A rollout's pushes are spent: report one (as a tab does after each rollout) to earn the next.
-    if (!reply.accepted && reply.reason === 'overQuota') await reportRollout(c);
+    // Should the count have drifted from the coordinator's, a refusal says so: report now.
+    if (!reply.accepted && reply.reason === 'overQuota') c.pushesLeft = 0;
   }
 }
 
