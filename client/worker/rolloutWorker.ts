@@ -479,7 +479,7 @@ export class RolloutWorker {
      * Local mode: one rollout, its epochs with the tab's own Adam, and one push of the delta with the
      * report. The reply is not waited for unless maxPushesInFlight pushes are on the wire: the next
      * rollout is collected from the tab's own params meanwhile, and the reply's params are adopted
-     * when it comes.
+     * when it comes (with rebaseInFlight, plus the tab's deltas still on the wire).
      */
     const localRollout = async (adam: Adam): Promise<void> => {
       const t = this.status.seconds;
