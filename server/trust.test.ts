@@ -715,11 +715,20 @@ describe('12. fair share', () => {
     const c = await start({ updateMode: 'local', maxPushesInFlight: 2, maxStaleness: 1000, spotCheckRate: 0 }, { tickMs: 3_600_000 });
     const n = c.ps.params.length;
     const steps = c.config.numEnvs * c.config.numSteps;
-    const [honest] = await honestFleet(c, WARMUP);
+    const fleet = await honestFleet(c, WARMUP);
+    const [honest] = fleet;
     const { s: fast, reply } = await joinHostile(url);
     sockets.push(fast);
-    // One tick as if the fleet's updates had come over 1,000 s: a median near 0, so the fast worker's share is about its
-    // SHARE_SLACK of one update a second, and it lands its first update and is over its share until that second refills it.
+    // Two ticks as if each had lasted 1,000 s: the first starts every worker's count (the tick a worker joined in is only
+    // part of one), and over the second each honest worker lands one update: a median near 0, so the fast worker's share
+    // is about its SHARE_SLACK of one update a second, and it lands its first update and is over its share until that
+    // second refills it.
+    c.registry.tick(1000);
+    for (const [j, h] of fleet.entries()) {
+      expect(await push(h.s, { version: h.version, rolloutVersion: h.version, grad: encodeF32(honestGrad(n, 50 + j)), ...withReport(c, h.version) }))
+        .toMatchObject({ accepted: true });
+      h.version = c.ps.version;
+    }
     c.registry.tick(1000);
     expect(c.registry.fairRate).toBeGreaterThan(0);
     const mine = () => c.workerList().find((w) => w.workerId === reply.workerId)!;
@@ -727,7 +736,7 @@ describe('12. fair share', () => {
     const pushFast = (version: number) =>
       push(fast, { version, rolloutVersion: version, grad: encodeF32(honestGrad(n, 100 + k++)), ...withReport(c, version, episodes(1, 20)) });
 
-    expect(await pushFast(c.ps.version)).toMatchObject({ accepted: true, rollout: { ok: true } });
+    expect(await pushFast(reply.version)).toMatchObject({ accepted: true, rollout: { ok: true } }); // from the params it joined with
     const held = c.ps.version; // the params its reply carried, and their ticket
     const counted = { envSteps: c.status().envSteps, episodes: c.status().episodes };
     // Over its share: the delta is refused, its report counts (env steps, episodes; the worker's own env steps) and is answered.

@@ -79,6 +79,31 @@ function mixedFleet(earned: boolean, seconds: number, fastEvery = 200) {
   return { reg, fast, fastPushes, fastRefusedBySecond, fastRefused: fastRefusedBySecond.reduce((a, b) => a + b, 0) };
 }
 
+describe('fair share from the fleet\'s first ticks', () => {
+  it('a worker\'s rate starts at its first whole tick, so three workers landing 4 updates a second are not held to a share below that meanwhile', () => {
+    const reg = new WorkerRegistry<string>({ ...defaultConfig, updateMode: 'local' }, () => {});
+    // Joined 0.3 s before the first tick: that tick is only part of a second for them.
+    const ws = [0, 1, 2].map((i) => record(reg.join(hostileJoin, `socket ${i}`, 0, 700, `192.0.2.${i}`)));
+    let refused = 0;
+    for (let ms = 701; ms <= 5000; ms++) {
+      for (const [i, w] of ws.entries()) {
+        if (ms % 250 !== i * 50) continue; // each lands 4 a second
+        w.lastSeenAt = ms;
+        if (reg.overShare(w, ms)) refused++;
+        else {
+          reg.spendShare(w);
+          w.accepted++;
+        }
+      }
+      if (ms % 1000 === 0) reg.tick(1, ms);
+      // No share until the fleet has rates, then the rate the workers keep (a moving average from 0 was 30% of it after a tick).
+      if (ms === 1000) expect(reg.fairRate).toBe(0);
+      if (ms === 2000) expect(reg.fairRate).toBe(4);
+    }
+    expect(refused).toBe(0);
+  });
+});
+
 describe('fair share in a mixed fleet', () => {
   it('an honest worker 5x faster than the other two is held to 2x their pace at first, then earns a share its pace fits in', () => {
     const before = mixedFleet(false, 120);

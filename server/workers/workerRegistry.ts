@@ -63,8 +63,13 @@ export interface WorkerRecord<S = unknown> extends WorkerInfo {
   address: string;
   /** performance.now() of its join or resume, or of its last update accepted (a sync round's quorum counts recent contributors). */
   contributedAt: number;
-  /** Moving average of its accepted updates per second, over metrics ticks (SHARE_EWMA). */
-  rate: number;
+  /**
+   * Moving average of its accepted updates per second over metrics ticks (SHARE_EWMA), started at
+   * the rate of its first whole tick (the tick it joined in is part of one); null until then.
+   */
+  rate: number | null;
+  /** Metrics ticks since it joined. */
+  ticks: number;
   /** Token bucket of its fair share (see SHARE_FACTOR): refilled at its share of updates per second. */
   shareTokens: number;
   shareRefilledAt: number;
@@ -235,7 +240,8 @@ export class WorkerRegistry<S> {
       quarantined: false,
       probation: false,
       contributedAt: now,
-      rate: 0,
+      rate: null,
+      ticks: 0,
       shareTokens: 1,
       shareRefilledAt: now,
     };
@@ -317,12 +323,14 @@ export class WorkerRegistry<S> {
       if (w.connected && now - w.lastSeenAt > this.config.workerTimeoutMs) this.drop(w);
       w.updatesPerS = (w.accepted - w.atTick.accepted) / dt;
       w.envStepsPerS = (w.envSteps - w.atTick.envSteps) / dt;
-      w.rate += SHARE_EWMA * (w.updatesPerS - w.rate);
+      // Started at its first sample, not at 0: from 0 every rate, the median too, would take several
+      // ticks to come up to what the workers do, and meanwhile the share would refuse honest updates.
+      if (++w.ticks >= 2) w.rate = w.rate === null ? w.updatesPerS : w.rate + SHARE_EWMA * (w.updatesPerS - w.rate);
       w.atTick.accepted = w.accepted;
       w.atTick.envSteps = w.envSteps;
     }
     const rates: number[] = [];
-    for (const w of this.workers.values()) if (w.connected && !w.quarantined) rates.push(w.rate);
+    for (const w of this.workers.values()) if (w.connected && !w.quarantined && w.rate !== null) rates.push(w.rate);
     rates.sort((a, b) => a - b);
     this.fairRate = rates.length >= MIN_FLEET ? rates[rates.length >> 1] : 0;
   }
