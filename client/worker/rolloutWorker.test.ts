@@ -10,7 +10,6 @@ import { RolloutWorker } from './rolloutWorker.ts';
 import { Adam } from '../../shared/ppo/adam.ts';
 import { Learner } from '../../shared/ppo/learner.ts';
 
-const adamStep = Adam.prototype.step;
 const learnerSetParams = Learner.prototype.setParams;
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
@@ -94,16 +93,14 @@ describe('Local mode: one delta per rollout', () => {
     };
     const coordinator = new Coordinator({ config, port: 0, tickMs: 50 });
     const url = `http://127.0.0.1:${await coordinator.start()}`;
-    // Every params the tab's learner is set to, and whether an Adam step just made them (else: adopted or rebased).
+    // Every params the tab's learner is set to (copied: the tab's own are updated in place), and
+    // whether an Adam step made them since the last (else: adopted or rebased).
     const sets: { params: Float32Array; local: boolean }[] = [];
-    let stepped = false;
-    const step = vi.spyOn(Adam.prototype, 'step').mockImplementation(function (this: Adam, ...args) {
-      stepped = true;
-      adamStep.apply(this, args);
-    });
+    const step = vi.spyOn(Adam.prototype, 'step');
+    let steps = 0;
     const setParams = vi.spyOn(Learner.prototype, 'setParams').mockImplementation(function (this: Learner, flat) {
-      sets.push({ params: Float32Array.from(flat), local: stepped });
-      stepped = false;
+      sets.push({ params: Float32Array.from(flat), local: step.mock.calls.length > steps });
+      steps = step.mock.calls.length;
       learnerSetParams.call(this, flat);
     });
     try {

@@ -127,7 +127,7 @@ interface PartRange {
 }
 
 /** Per part, the sum of x[i] * y[i] over the ranges. */
-function partDots(ranges: PartRange[], parts: number, x: ArrayLike<number>, y: ArrayLike<number>): number[] {
+function partDots(ranges: PartRange[], parts: number, x: Float32Array, y: Float32Array): number[] {
   const sums = new Array<number>(parts).fill(0);
   for (const { start, end, part } of ranges) {
     let s = 0;
@@ -243,9 +243,10 @@ export class RobustAcceptance {
   /**
    * Puts `w` in its place among the KEEP best-ranked workers (most vouched, then most accepted; ties
    * after those already there), when it is one of them; the one it pushes out loses its average. A
-   * worker's counts only grow, so after its accepted update only its own place can change.
+   * worker's counts only grow, so after its accepted update only its own place can change. Whether
+   * `w` is among them.
    */
-  private rank(w: WorkerDirection): void {
+  private rank(w: WorkerDirection): boolean {
     const r = this.ranking();
     const at = r.indexOf(w);
     if (at >= 0) r.splice(at, 1);
@@ -253,7 +254,10 @@ export class RobustAcceptance {
     let i = r.length;
     while (i > 0 && !after(w, r[i - 1])) i--;
     r.splice(i, 0, w);
-    if (r.length > KEEP) r.pop()!.mean = null;
+    if (r.length <= KEEP) return true;
+    const out = r.pop()!;
+    out.mean = null;
+    return out !== w;
   }
 
   /** Why `u` (of L2 norm `norm`) from `workerId` is an outlier, or null when it is not. */
@@ -299,8 +303,7 @@ export class RobustAcceptance {
     w.normMedian = median(w.norms);
     w.accepted++;
     if (w.judgedLast) w.vouched++;
-    this.rank(w);
-    if (this.ranking().includes(w)) {
+    if (this.rank(w)) {
       const mean = (w.mean ??= new Float32Array(this.size));
       for (let i = 0; i < this.size; i++) mean[i] += MEAN_WEIGHT * (u[i] - mean[i]);
       w.meanNorm2 = partDots(this.ranges, this.parts.names.length, mean, mean);
